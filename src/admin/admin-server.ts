@@ -1,0 +1,65 @@
+/**
+ * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
+ * `GET /healthz`, `GET /metrics` (Prometheus), `GET /v1/topology`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TopologyManager } from '../cluster/topology-manager.js';
+import type { Metrics } from '../observability/metrics.js';
+
+export interface AdminServerDeps {
+  metrics: Metrics;
+  topology: TopologyManager;
+}
+
+export async function startAdminServer(host: string, port: number, deps: AdminServerDeps): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    handle(req, res, deps).catch((err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+export function adminPort(server: http.Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
+  switch (url.pathname) {
+    case '/healthz': {
+      const snapshot = deps.topology.current;
+      const covered = snapshot.coveredSlotCount();
+      const healthy = covered === 16384;
+      return sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', covered_slots: covered, shards: snapshot.shards.length });
+    }
+    case '/metrics': {
+      const body = await deps.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+    case '/v1/topology': {
+      const snapshot = deps.topology.current;
+      return sendJson(res, 200, {
+        epoch: snapshot.epoch,
+        shards: snapshot.shards.map((s) => ({
+          index: s.index,
+          slots: s.ranges.map(([a, b]) => [a, b]),
+          nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health })),
+        })),
+      });
+    }
+    default:
+      return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,211 @@
+/**
+ * One pipelined TCP connection to one backend Redis node.
+ *
+ * Technique (after predixy): many client sessions share this connection. Requests are
+ * appended to an in-flight FIFO and their bytes queued for writing; everything queued
+ * during one event-loop turn goes out in a single corked write at `setImmediate` time
+ * (after the poll phase has read every readable client socket), so fifty clients doing
+ * one GET each cost Redis one read(), not fifty. Replies are framed (not parsed) and
+ * matched to the FIFO head: Redis answers a connection's commands in order.
+ *
+ * Invariants:
+ *  - a request is in `inflight` from the moment its bytes are queued until its reply
+ *    arrives or the connection fails; it is answered exactly once (reply or failure);
+ *  - a request whose bytes never reached the socket fails with `neverSent = true`, so
+ *    callers may retry it elsewhere without risking a duplicate write;
+ *  - the head request older than `commandTimeoutMs` fails the whole connection: every
+ *    later request is queued behind it anyway, and a fresh connection is the only way
+ *    to get replies flowing again.
+ */
+import net from 'node:net';
+import { ReplyFramer } from '../protocol/reply-framer.js';
+import { Fifo } from '../util/fifo.js';
+
+export interface BackendRequest {
+  /** The encoded command(s) to write. */
+  readonly payload: Buffer;
+  /** How many replies this payload produces (ASKING + command = 2). */
+  readonly replyCount: number;
+  onReply(frame: Buffer, isError: boolean, index: number): void;
+  onFailure(failure: BackendFailure): void;
+}
+
+export interface BackendFailure {
+  readonly message: string;
+  /** True when the request's bytes were never written: a retry cannot duplicate it. */
+  readonly neverSent: boolean;
+  readonly kind: 'connect' | 'timeout' | 'closed';
+}
+
+export interface NodeConnectionOptions {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Called when the connection breaks or cannot be made (the pool asks for a topology refresh). */
+  onBroken?: (address: string, failure: BackendFailure) => void;
+  /** Called with the round-trip time of every reply, in seconds. */
+  onLatency?: (seconds: number) => void;
+}
+
+interface InflightEntry {
+  request: BackendRequest;
+  sentAt: number;
+  repliesSeen: number;
+  written: boolean;
+}
+
+type State = 'idle' | 'connecting' | 'ready' | 'closed';
+
+export class NodeConnection {
+  private socket: net.Socket | null = null;
+  private state: State = 'idle';
+  private readonly inflight = new Fifo<InflightEntry>(64);
+  /** Entries whose bytes are waiting for the next flush (or for the connection). */
+  private unwritten: InflightEntry[] = [];
+  private flushScheduled = false;
+  private readonly framer: ReplyFramer;
+  private timeoutTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly options: NodeConnectionOptions,
+  ) {
+    this.framer = new ReplyFramer((frame, isError) => this.onFrame(frame, isError));
+  }
+
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get pendingCount(): number {
+    return this.inflight.length;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  send(request: BackendRequest): void {
+    if (this.state === 'closed') {
+      request.onFailure({ message: 'connection closed', neverSent: true, kind: 'closed' });
+      return;
+    }
+    const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false };
+    this.inflight.push(entry);
+    this.unwritten.push(entry);
+    if (this.state === 'idle') this.connect();
+    else if (this.state === 'ready') this.scheduleFlush();
+  }
+
+  /** Closes for good: pending requests fail, later `send`s fail at once. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.fail({ message: 'connection closed', neverSent: false, kind: 'closed' }, false);
+    this.state = 'closed';
+  }
+
+  private connect(): void {
+    this.state = 'connecting';
+    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(this.options.connectTimeoutMs);
+    socket.on('timeout', () => {
+      if (this.socket !== socket || this.state !== 'connecting') return;
+      this.fail({ message: 'connect timeout', neverSent: true, kind: 'connect' }, true);
+    });
+    socket.on('connect', () => {
+      if (this.socket !== socket) return;
+      socket.setTimeout(0);
+      socket.setKeepAlive(true, 10_000);
+      this.state = 'ready';
+      this.startTimeoutChecks();
+      this.scheduleFlush();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket) return;
+      try {
+        this.framer.write(chunk);
+      } catch (err) {
+        this.fail({ message: `bad reply from backend: ${(err as Error).message}`, neverSent: false, kind: 'closed' }, true);
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.socket !== socket) return;
+      const connecting = this.state === 'connecting';
+      this.fail(
+        { message: connecting ? `connect failed (${err.code ?? err.message})` : `connection lost (${err.code ?? err.message})`, neverSent: connecting, kind: connecting ? 'connect' : 'closed' },
+        true,
+      );
+    });
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.fail({ message: 'connection lost', neverSent: this.state === 'connecting', kind: 'closed' }, true);
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (this.state !== 'ready' || !socket || this.unwritten.length === 0) return;
+    const batch = this.unwritten;
+    this.unwritten = [];
+    const now = performance.now();
+    socket.cork();
+    for (const entry of batch) {
+      entry.sentAt = now;
+      entry.written = true;
+      socket.write(entry.request.payload);
+    }
+    socket.uncork();
+  }
+
+  private onFrame(frame: Buffer, isError: boolean): void {
+    const entry = this.inflight.peek();
+    if (!entry) {
+      // A reply nobody asked for means we lost track of the stream: start over.
+      this.fail({ message: 'unexpected reply from backend', neverSent: false, kind: 'closed' }, true);
+      return;
+    }
+    const index = entry.repliesSeen++;
+    if (entry.repliesSeen >= entry.request.replyCount) {
+      this.inflight.shift();
+      this.options.onLatency?.((performance.now() - entry.sentAt) / 1000);
+    }
+    entry.request.onReply(frame, isError, index);
+  }
+
+  private startTimeoutChecks(): void {
+    if (this.timeoutTimer) return;
+    const period = Math.max(10, Math.min(250, Math.floor(this.options.commandTimeoutMs / 4)));
+    this.timeoutTimer = setInterval(() => {
+      const head = this.inflight.peek();
+      if (head && head.written && performance.now() - head.sentAt > this.options.commandTimeoutMs) {
+        this.fail({ message: `backend timeout after ${this.options.commandTimeoutMs} ms`, neverSent: false, kind: 'timeout' }, true);
+      }
+    }, period);
+    this.timeoutTimer.unref();
+  }
+
+  /** Drops the socket and answers every pending request with `failure`. */
+  private fail(failure: BackendFailure, notify: boolean): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.destroy();
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+    this.timeoutTimer = null;
+    this.framer.reset();
+    this.unwritten = [];
+    if (this.state !== 'closed') this.state = 'idle';
+    const pending = this.inflight.drain();
+    if (notify) this.options.onBroken?.(this.address, failure);
+    for (const entry of pending) {
+      entry.request.onFailure(entry.written ? failure : { ...failure, neverSent: true });
+    }
+  }
+}

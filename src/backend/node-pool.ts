@@ -1,0 +1,96 @@
+/**
+ * Backend connections by node address.
+ *
+ * Shared connections: a small fixed number per node (default 2), used by every client
+ * session, picked round-robin. Multiplexing is what lets the proxy keep up with direct
+ * Redis (see node-connection.ts). Dedicated connections: owned by one session for state
+ * that lives on a connection (WATCH, blocking commands, SUBSCRIBE, MONITOR); the
+ * session closes them when done.
+ */
+import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
+import { encodeCommand } from '../protocol/encoder.js';
+import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
+
+export interface NodePoolOptions extends NodeConnectionOptions {
+  connectionsPerNode: number;
+}
+
+export class NodePool {
+  private readonly shared = new Map<string, { conns: NodeConnection[]; next: number }>();
+  private closed = false;
+
+  constructor(private readonly options: NodePoolOptions) {}
+
+  /** A shared connection to `address` ("host:port"). */
+  connectionFor(address: string): NodeConnection {
+    let group = this.shared.get(address);
+    if (!group) {
+      const [host, port] = splitAddress(address);
+      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, this.options));
+      group = { conns, next: 0 };
+      this.shared.set(address, group);
+    }
+    const conn = group.conns[group.next]!;
+    group.next = (group.next + 1) % group.conns.length;
+    return conn;
+  }
+
+  /** A connection of the caller's own; the caller must `close()` it. */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}): NodeConnection {
+    const [host, port] = splitAddress(address);
+    return new NodeConnection(host, port, { ...this.options, ...overrides });
+  }
+
+  /**
+   * Sends one command and resolves with its parsed reply (a RespError for `-ERR …`).
+   * For control-plane work (topology, admin), not the hot path.
+   */
+  execute(address: string, args: ReadonlyArray<Buffer | string>): Promise<RespValue> {
+    if (this.closed) return Promise.reject(new Error('pool closed'));
+    return executeOn(this.connectionFor(address), args);
+  }
+
+  /** Drops the shared connections of nodes no longer in the topology. */
+  retainOnly(addresses: ReadonlySet<string>): void {
+    for (const [address, group] of this.shared) {
+      if (addresses.has(address)) continue;
+      for (const conn of group.conns) conn.close();
+      this.shared.delete(address);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const group of this.shared.values()) for (const conn of group.conns) conn.close();
+    this.shared.clear();
+  }
+}
+
+/** Sends one command on `conn` and resolves with the parsed reply. */
+export function executeOn(conn: NodeConnection, args: ReadonlyArray<Buffer | string>): Promise<RespValue> {
+  return new Promise((resolve, reject) => {
+    conn.send({
+      payload: encodeCommand(args),
+      replyCount: 1,
+      onReply: (frame) => {
+        try {
+          resolve(parseReply(frame));
+        } catch (err) {
+          reject(err);
+        }
+      },
+      onFailure: (failure: BackendFailure) => reject(new Error(failure.message)),
+    });
+  });
+}
+
+export function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  if (at <= 0) throw new Error(`bad node address '${address}' (want host:port)`);
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(at + 1));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`bad port in node address '${address}'`);
+  return [host, port];
+}
+
+export { RespError };

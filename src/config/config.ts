@@ -1,0 +1,154 @@
+/**
+ * Resolves slotgate's configuration from, in order of precedence: command-line flags,
+ * SLOTGATE_* environment variables, the YAML config file (`--config`), and defaults.
+ * The result is validated as a whole: a bad value anywhere rejects the config (at start
+ * and on reload alike), with a message that names the option.
+ */
+import fs from 'node:fs';
+import yargs from 'yargs';
+import YAML from 'yaml';
+import { OPTIONS, type OptionDef, type OptionName } from './options.js';
+
+export interface SlotgateConfig {
+  configFile: string | undefined;
+  cluster: string[];
+  port: number;
+  bind: string;
+  backendConnections: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  topologyRefreshIntervalMs: number;
+  maxRedirects: number;
+  maxClients: number;
+  idleTimeoutSeconds: number;
+  protoMaxBulkLen: number;
+  clientOutputBufferLimit: number;
+  clientMaxInflight: number;
+  adminPort: number;
+  adminBind: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Builds the yargs parser; shared by resolveConfig and the --help output. */
+export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let cli = yargs([...envAsFlags(env), ...argv])
+    .scriptName('slotgate')
+    .usage('$0 --cluster host:port[,host:port…] [options]\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
+    .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => loadConfigFile(path))
+    .strictOptions()
+    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false })
+    .help()
+    .version(false)
+    .wrap(110)
+    .epilogue('Every option is also a config-file key (same name) and an environment variable: SLOTGATE_ + the name in upper snake case, e.g. SLOTGATE_COMMAND_TIMEOUT=2000.')
+    .exitProcess(false);
+  for (const [name, def] of Object.entries(OPTIONS) as [OptionName, OptionDef][]) {
+    cli = cli.option(name, {
+      type: def.type === 'number' ? 'number' : def.type === 'boolean' ? 'boolean' : 'string',
+      default: def.default,
+      describe: def.describe,
+      group: `${def.group}:`,
+    });
+  }
+  return cli;
+}
+
+export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): SlotgateConfig {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = buildCli(argv, env).fail((msg, err) => {
+      throw new ConfigError(err?.message ?? msg);
+    }).parseSync() as Record<string, unknown>;
+  } catch (err) {
+    throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
+  }
+  const get = (name: OptionName): unknown => parsed[name];
+  const config: SlotgateConfig = {
+    configFile: typeof parsed.config === 'string' ? parsed.config : undefined,
+    cluster: toList(get('cluster')),
+    port: toInt('port', get('port'), 0, 65535),
+    bind: String(get('bind')),
+    backendConnections: toInt('backend-connections', get('backend-connections'), 1, 64),
+    connectTimeoutMs: toInt('connect-timeout', get('connect-timeout'), 1, 3_600_000),
+    commandTimeoutMs: toInt('command-timeout', get('command-timeout'), 1, 3_600_000),
+    topologyRefreshIntervalMs: toInt('topology-refresh-interval', get('topology-refresh-interval'), 100, 3_600_000),
+    maxRedirects: toInt('max-redirects', get('max-redirects'), 0, 100),
+    maxClients: toInt('maxclients', get('maxclients'), 1, 10_000_000),
+    idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000),
+    protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
+    clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
+    adminPort: toInt('admin-port', get('admin-port'), 0, 65535),
+    adminBind: String(get('admin-bind')),
+    logLevel: String(get('log-level')),
+  };
+  if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
+  for (const seed of config.cluster) {
+    if (!/^.+:\d{1,5}$/.test(seed)) throw new ConfigError(`option cluster: '${seed}' is not host:port`);
+  }
+  if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`option log-level: '${config.logLevel}' is not one of ${[...LOG_LEVELS].join(', ')}`);
+  return config;
+}
+
+export function loadConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path}: expected a mapping of option: value`);
+  const known = new Set<string>(Object.keys(OPTIONS));
+  for (const key of Object.keys(doc)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option '${key}'`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * SLOTGATE_* variables become flags placed BEFORE the real ones: with duplicate
+ * arguments resolved "last wins", a real flag beats the env var, and both beat the
+ * config file (yargs applies config values only to options not given as arguments).
+ * We do not use yargs' own .env() because it reads process.env only, and tests and
+ * reloads pass their own environment.
+ */
+function envAsFlags(env: NodeJS.ProcessEnv): string[] {
+  const flags: string[] = [];
+  for (const name of ['config', ...Object.keys(OPTIONS)]) {
+    const value = env[`SLOTGATE_${name.toUpperCase().replace(/-/g, '_')}`];
+    if (value !== undefined && value !== '') flags.push(`--${name}=${value}`);
+  }
+  return flags;
+}
+
+function toList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return items.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+function toInt(name: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not an integer from ${min} to ${max}`);
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1_000_000, mb: 1024 ** 2, g: 1_000_000_000, gb: 1024 ** 3 };
+
+/** Redis-style sizes: 512mb, 64kb, 1g, or plain bytes. */
+export function toSize(name: string, value: unknown): number {
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(String(value));
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new ConfigError(`option ${name}: '${String(value)}' is not a size (e.g. 512mb, 64kb, 1048576)`);
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,67 @@
+/**
+ * Every error reply slotgate makes itself, in one place. Texts copy Redis's own
+ * wherever Redis has one, so clients that match on error strings keep working.
+ * Backend errors that only pass through are not here: they are forwarded as framed.
+ */
+import { encodeError } from '../protocol/encoder.js';
+import type { ProxyErrorKind } from '../observability/metrics.js';
+
+export interface ErrorReply {
+  readonly frame: Buffer;
+  readonly kind: ProxyErrorKind;
+}
+
+function error(kind: ProxyErrorKind, message: string): ErrorReply {
+  return { frame: encodeError(message), kind };
+}
+
+export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't hash to the same slot");
+export const SLOT_NOT_SERVED = error('backend', 'CLUSTERDOWN Hash slot not served');
+export const SELECT_NOT_ALLOWED = error('unknown_command', 'ERR SELECT is not allowed in cluster mode');
+export const NOPROTO = error('unknown_command', 'NOPROTO unsupported protocol version');
+export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
+export const MAX_CLIENTS = error('backend', 'ERR max number of clients reached');
+
+export function fromLookup(message: string): ErrorReply {
+  return error(/wrong number of arguments/.test(message) ? 'wrong_arity' : 'unknown_command', message);
+}
+
+export function notSupported(command: string): ErrorReply {
+  return error('unknown_command', `ERR command '${command}' is not supported by slotgate`);
+}
+
+export function backendFailure(message: string): ErrorReply {
+  return error('backend', `ERR slotgate backend error: ${message}`);
+}
+
+export function backendUnreachable(message: string): ErrorReply {
+  return error('backend', `CLUSTERDOWN the node serving this slot is unreachable (${message})`);
+}
+
+export function protocolError(message: string): ErrorReply {
+  return error('protocol', `ERR ${message}`);
+}
+
+export function generic(kind: ProxyErrorKind, message: string): ErrorReply {
+  return error(kind, message);
+}
+
+// Connection and transaction state (texts as Redis 7.0 says them).
+export const NOT_AN_INTEGER = error('unknown_command', 'ERR value is not an integer or out of range');
+export const MULTI_NESTED = error('unknown_command', 'ERR MULTI calls can not be nested');
+export const EXEC_WITHOUT_MULTI = error('unknown_command', 'ERR EXEC without MULTI');
+export const DISCARD_WITHOUT_MULTI = error('unknown_command', 'ERR DISCARD without MULTI');
+export const WATCH_INSIDE_MULTI = error('unknown_command', 'ERR WATCH inside MULTI is not allowed');
+export const EXECABORT = error('unknown_command', 'EXECABORT Transaction discarded because of previous errors.');
+export const PROTOCOL_VERSION = error('unknown_command', 'ERR Protocol version is not an integer or out of range');
+export const SYNTAX = error('unknown_command', 'ERR syntax error');
+export const BAD_CLIENT_NAME = error('unknown_command', 'ERR Client names cannot contain spaces, newlines or special characters.');
+export const AUTH_NO_PASSWORD = error(
+  'auth',
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+);
+export const WRONGPASS = error('auth', 'WRONGPASS invalid username-password pair or user is disabled.');
+
+export function notAllowedInTransaction(command: string): ErrorReply {
+  return error('unknown_command', `ERR Command '${command}' is not allowed inside a transaction`);
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The slotgate command: parse options (flags > SLOTGATE_* env > config file >
+ * defaults), start one proxy instance, stop cleanly on SIGINT/SIGTERM.
+ */
+import { buildCli, ConfigError, resolveConfig } from './config/config.js';
+import { createLogger } from './observability/logger.js';
+import { startSlotgate } from './server.js';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(await buildCli([], process.env).getHelp());
+    return;
+  }
+  let config;
+  try {
+    config = resolveConfig(argv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`slotgate: ${err.message}\nRun 'slotgate --help' for the options.`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const proxy = await startSlotgate(config, { logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    proxy.close().then(
+      () => logger.flush(() => process.exit(0)),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  console.error(`slotgate: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+/**
+ * Every Prometheus metric slotgate exports, declared in one place (SPEC §10).
+ * Conventions: `slotgate_` prefix, counters end in `_total`, durations are `_seconds`
+ * histograms, labels only from bounded sets (command names from the command table,
+ * otherwise `other`). Hot-path children are bound once and cached, so counting a
+ * command is a Map lookup and an increment, not a label resolution.
+ */
+import client from 'prom-client';
+
+export type CommandOutcome = 'ok' | 'error';
+export type ProxyErrorKind = 'unknown_command' | 'wrong_arity' | 'disabled' | 'crossslot' | 'auth' | 'backend' | 'protocol' | 'noperm';
+export type LatencyClass = 'read' | 'write' | 'other';
+
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  private readonly commands = new client.Counter({
+    name: 'slotgate_commands_total',
+    help: 'Commands processed, by command and outcome',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly proxyErrors = new client.Counter({
+    name: 'slotgate_proxy_errors_total',
+    help: 'Errors produced by slotgate itself, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsCurrent = new client.Gauge({
+    name: 'slotgate_client_connections',
+    help: 'Client connections open now',
+    registers: [this.registry],
+  });
+  readonly connectionsAccepted = new client.Counter({
+    name: 'slotgate_client_connections_accepted_total',
+    help: 'Client connections accepted',
+    registers: [this.registry],
+  });
+  readonly connectionsRejected = new client.Counter({
+    name: 'slotgate_client_connections_rejected_total',
+    help: 'Client connections refused because maxclients was reached',
+    registers: [this.registry],
+  });
+  readonly connectionsUsageRatio = new client.Gauge({
+    name: 'slotgate_client_connections_usage_ratio',
+    help: 'Open client connections divided by maxclients',
+    registers: [this.registry],
+  });
+  readonly bytesIn = new client.Counter({
+    name: 'slotgate_client_bytes_received_total',
+    help: 'Bytes received from clients',
+    registers: [this.registry],
+  });
+  readonly bytesOut = new client.Counter({
+    name: 'slotgate_client_bytes_sent_total',
+    help: 'Bytes sent to clients',
+    registers: [this.registry],
+  });
+  private readonly backendLatency = new client.Histogram({
+    name: 'slotgate_backend_command_duration_seconds',
+    help: 'Round trip of commands to backend nodes, by read/write/other',
+    labelNames: ['class'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly redirections = new client.Counter({
+    name: 'slotgate_backend_redirections_total',
+    help: 'MOVED/ASK/TRYAGAIN replies followed inside slotgate',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly topologyRefreshes = new client.Counter({
+    name: 'slotgate_topology_refreshes_total',
+    help: 'Topology refreshes, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly backendFailures = new client.Counter({
+    name: 'slotgate_backend_connection_failures_total',
+    help: 'Backend connections that broke or could not be made',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly backendNodeUp = new client.Gauge({
+    name: 'slotgate_backend_node_up',
+    help: '1 when the topology lists the backend node as online, else 0',
+    labelNames: ['node', 'role'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly commandChildren = new Map<string, { ok: client.Counter.Internal; error: client.Counter.Internal }>();
+  readonly latencyByClass: Record<LatencyClass, client.Histogram.Internal<'class'>>;
+
+  constructor(collectDefaults = true) {
+    if (collectDefaults) client.collectDefaultMetrics({ register: this.registry, prefix: 'slotgate_' });
+    this.latencyByClass = {
+      read: this.backendLatency.labels('read'),
+      write: this.backendLatency.labels('write'),
+      other: this.backendLatency.labels('other'),
+    };
+  }
+
+  /** `command` must come from the command table (bounded); anything else is counted as `other`. */
+  countCommand(command: string, outcome: CommandOutcome): void {
+    let children = this.commandChildren.get(command);
+    if (!children) {
+      children = { ok: this.commands.labels(command, 'ok'), error: this.commands.labels(command, 'error') };
+      this.commandChildren.set(command, children);
+    }
+    children[outcome].inc();
+  }
+
+  countProxyError(kind: ProxyErrorKind): void {
+    this.proxyErrors.labels(kind).inc();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Composition root of one slotgate instance: config → logger → metrics → backend pool
+ * → topology → client listener and admin HTTP server. `startSlotgate` is what main.ts,
+ * the local demo and the integration tests all call.
+ */
+import type http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { adminPort, startAdminServer } from './admin/admin-server.js';
+import { NodePool } from './backend/node-pool.js';
+import { TopologyManager } from './cluster/topology-manager.js';
+import type { TopologySnapshot } from './cluster/topology-snapshot.js';
+import type { SlotgateConfig } from './config/config.js';
+import * as errors from './errors/catalogue.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { RespError } from './protocol/reply-parser.js';
+import type { ProxyContext } from './session/context.js';
+import { Session } from './session/session.js';
+
+export interface SlotgateHandle {
+  readonly host: string;
+  readonly port: number;
+  /** 0 when the admin server is off. */
+  readonly adminPort: number;
+  readonly context: ProxyContext;
+  readonly sessions: ReadonlySet<Session>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Collect Node process metrics (off in tests that start many instances). */
+  processMetrics?: boolean;
+}
+
+export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics(options.processMetrics ?? true);
+  let topology: TopologyManager | undefined;
+  const pool = new NodePool({
+    connectionsPerNode: config.backendConnections,
+    connectTimeoutMs: config.connectTimeoutMs,
+    commandTimeoutMs: config.commandTimeoutMs,
+    onBroken: (address, failure) => {
+      metrics.backendFailures.labels(failure.kind).inc();
+      logger.warn({ node: address, reason: failure.message }, 'backend connection failed');
+      topology?.requestRefresh('backend connection failure');
+    },
+  });
+  topology = new TopologyManager(pool, {
+    seeds: config.cluster,
+    refreshIntervalMs: config.topologyRefreshIntervalMs,
+    minRefreshGapMs: 100,
+    logger,
+    onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
+  });
+  topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
+  try {
+    await topology.start();
+  } catch (err) {
+    topology.stop();
+    pool.close();
+    throw err;
+  }
+  publishNodeHealth(metrics, topology.current);
+
+  let clientIds = 0;
+  const context: ProxyContext = {
+    config,
+    topology,
+    pool,
+    metrics,
+    logger,
+    redisVersion: await backendRedisVersion(pool, topology.current),
+    nextClientId: () => ++clientIds,
+  };
+
+  const sessions = new Set<Session>();
+  const server = net.createServer((socket) => {
+    if (sessions.size >= config.maxClients) {
+      metrics.connectionsRejected.inc();
+      metrics.countProxyError('backend');
+      socket.end(errors.MAX_CLIENTS.frame);
+      socket.on('error', () => socket.destroy());
+      return;
+    }
+    const session = new Session(socket, context);
+    sessions.add(session);
+    metrics.connectionsAccepted.inc();
+    metrics.connectionsCurrent.set(sessions.size);
+    metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
+    session.onClose = () => {
+      sessions.delete(session);
+      metrics.connectionsCurrent.set(sessions.size);
+      metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
+    };
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.bind, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let admin: http.Server | null = null;
+  if (config.adminPort !== 0) admin = await startAdminServer(config.adminBind, config.adminPort, { metrics, topology });
+  logger.info(
+    { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
+    'slotgate listening',
+  );
+
+  let closed = false;
+  return {
+    host: config.bind,
+    port,
+    adminPort: admin ? adminPort(admin) : 0,
+    context,
+    sessions,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of [...sessions]) session.destroy();
+      topology!.stop();
+      pool.close();
+      if (admin) {
+        admin.closeAllConnections();
+        await new Promise<void>((resolve) => admin!.close(() => resolve()));
+      }
+      await serverClosed;
+      logger.info('slotgate stopped');
+    },
+  };
+}
+
+function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
+  metrics.backendNodeUp.reset();
+  for (const node of snapshot.allNodes()) {
+    metrics.backendNodeUp.labels(node.id || node.address, node.role).set(node.health === 'online' ? 1 : 0);
+  }
+}
+
+/** HELLO reports the backend's version, so clients that adapt to the server's version see the real one. */
+async function backendRedisVersion(pool: NodePool, snapshot: TopologySnapshot): Promise<string> {
+  const master = snapshot.shards[0]?.master;
+  if (!master) return '7.0.0';
+  try {
+    const reply = await pool.execute(master.address, ['INFO', 'server']);
+    if (reply instanceof RespError || !Buffer.isBuffer(reply)) return '7.0.0';
+    return /redis_version:([^\r\n]+)/.exec(reply.toString('utf8'))?.[1] ?? '7.0.0';
+  } catch {
+    return '7.0.0';
+  }
+}

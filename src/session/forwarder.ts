@@ -1,0 +1,181 @@
+/**
+ * Sends one client command (or one MULTI…EXEC batch) to the backend and follows the
+ * cluster's redirections until it gets a real answer, so the client never sees MOVED
+ * or ASK (SPEC §1).
+ *
+ *  - MOVED: patch the slot map at once, ask for a topology refresh, resend to the new
+ *    owner. Counted against `maxRedirects`.
+ *  - ASK: resend to the importing node with ASKING in front (same write, same
+ *    connection, so nothing can slip between them). Counted against `maxRedirects`.
+ *  - TRYAGAIN / CLUSTERDOWN, and requests that never reached a node (connect failure):
+ *    nothing ran, so retry after a short, growing pause until the deadline
+ *    (`commandTimeoutMs` after the first attempt). A failover is waited out this way.
+ *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
+ *    the command may have run, and a retry could apply a write twice.
+ */
+import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
+import type { TopologyManager } from '../cluster/topology-manager.js';
+import { parseRedirect } from '../backend/redirect.js';
+import * as errors from '../errors/catalogue.js';
+import type { Metrics } from '../observability/metrics.js';
+import { encodeCommand } from '../protocol/encoder.js';
+
+const ASKING = encodeCommand(['ASKING']);
+const MULTI = encodeCommand(['MULTI']);
+const EXEC = encodeCommand(['EXEC']);
+
+export interface ForwardContext {
+  readonly topology: TopologyManager;
+  readonly metrics: Metrics;
+  readonly maxRedirects: number;
+  readonly commandTimeoutMs: number;
+  /** The connection to use for a node address (shared, or the session's own). */
+  connectionFor(address: string): NodeConnection;
+}
+
+/** Where the command goes: the master of a slot, or any master (keyless). */
+export type Target = { readonly slot: number } | { readonly slot: null };
+
+export type Completion = (frame: Buffer, isError: boolean) => void;
+
+export class ForwardedCommand implements BackendRequest {
+  payload: Buffer = EMPTY;
+  replyCount = 1;
+  private resultIndex = 0;
+  private redirectFrame: Buffer | null = null;
+  private redirects = 0;
+  private readonly deadline: number;
+  private address = '';
+
+  /**
+   * @param commands raw frames; one for a plain command, several for a transaction,
+   *                 which is wrapped in MULTI … EXEC and answered with EXEC's reply.
+   */
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly commands: readonly Buffer[],
+    private readonly transaction: boolean,
+    private readonly target: Target,
+    private readonly onLatency: ((seconds: number) => void) | null,
+    private readonly complete: Completion,
+  ) {
+    this.deadline = Date.now() + ctx.commandTimeoutMs;
+  }
+
+  /** First attempt: to the slot's master as the current snapshot says. */
+  start(): void {
+    const topology = this.ctx.topology.current;
+    let address: string | undefined;
+    if (this.target.slot === null) {
+      const masters = topology.shards;
+      address = masters.length ? masters[Math.floor(Math.random() * masters.length)]!.master.address : undefined;
+    } else {
+      address = topology.masterForSlot(this.target.slot)?.address;
+    }
+    if (!address) {
+      this.ctx.topology.requestRefresh('slot not served');
+      this.retryLater(() => errors.SLOT_NOT_SERVED.frame);
+      return;
+    }
+    this.sendTo(address, false);
+  }
+
+  private sendTo(address: string, asking: boolean): void {
+    this.address = address;
+    this.buildPayload(asking);
+    this.startedAt = this.onLatency ? performance.now() : 0;
+    this.ctx.connectionFor(address).send(this);
+  }
+
+  private startedAt = 0;
+
+  private buildPayload(asking: boolean): void {
+    if (!this.transaction) {
+      this.payload = asking ? Buffer.concat([ASKING, this.commands[0]!]) : this.commands[0]!;
+      this.replyCount = asking ? 2 : 1;
+    } else {
+      // In a transaction Redis checks the slot when each command is queued, so each
+      // needs its own ASKING while a slot is migrating.
+      const parts: Buffer[] = [MULTI];
+      for (const command of this.commands) {
+        if (asking) parts.push(ASKING);
+        parts.push(command);
+      }
+      parts.push(EXEC);
+      this.payload = Buffer.concat(parts);
+      this.replyCount = parts.length;
+    }
+    this.resultIndex = this.replyCount - 1;
+    this.redirectFrame = null;
+  }
+
+  onReply(frame: Buffer, isError: boolean, index: number): void {
+    if (index < this.resultIndex) {
+      // ASKING's +OK and MULTI's +OK/+QUEUED: only a redirection among them matters.
+      if (isError && this.redirectFrame === null && parseRedirect(frame)) this.redirectFrame = frame;
+      return;
+    }
+    if (this.onLatency) this.onLatency((performance.now() - this.startedAt) / 1000);
+    const redirectSource = this.redirectFrame ?? (isError ? frame : null);
+    if (redirectSource && this.followRedirect(redirectSource)) return;
+    this.complete(frame, isError);
+  }
+
+  onFailure(failure: BackendFailure): void {
+    if (failure.neverSent) {
+      this.retryLater(() => errors.backendUnreachable(failure.message).frame);
+      return;
+    }
+    this.complete(errors.backendFailure(failure.message).frame, true);
+  }
+
+  /** Returns true when the command was re-sent. */
+  private followRedirect(frame: Buffer): boolean {
+    const redirect = parseRedirect(frame);
+    if (!redirect) return false;
+    const { topology, metrics } = this.ctx;
+    metrics.redirections.labels(redirect.kind).inc();
+    switch (redirect.kind) {
+      case 'moved':
+      case 'ask': {
+        if (++this.redirects > this.ctx.maxRedirects) {
+          this.complete(errors.TOO_MANY_REDIRECTS.frame, true);
+          return true;
+        }
+        // Redis sends ":port" when it does not know its own announced host: same host as the sender.
+        const address = redirect.address.startsWith(':') ? `${this.address.slice(0, this.address.lastIndexOf(':'))}${redirect.address}` : redirect.address;
+        if (redirect.kind === 'moved') {
+          topology.applyMoved(redirect.slot, address);
+          topology.requestRefresh('MOVED');
+        }
+        this.sendTo(address, redirect.kind === 'ask');
+        return true;
+      }
+      case 'clusterdown':
+        topology.requestRefresh('CLUSTERDOWN');
+        return this.retryLater(() => frame);
+      case 'tryagain':
+        return this.retryLater(() => frame);
+    }
+  }
+
+  /**
+   * Retries from scratch (fresh slot lookup) after a pause, or gives up with
+   * `finalError()` once the deadline has passed. Returns true (the command is handled).
+   */
+  private retryLater(finalError: () => Buffer): boolean {
+    const now = Date.now();
+    if (now >= this.deadline) {
+      this.complete(finalError(), true);
+      return true;
+    }
+    this.attempt++;
+    const pause = Math.min(this.deadline - now, 10 * 2 ** Math.min(this.attempt, 6));
+    setTimeout(() => this.start(), pause);
+    return true;
+  }
+
+  private attempt = 0;
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,58 @@
+/**
+ * Replies owed to one client, in request order (SPEC §2: pipelined commands may go to
+ * different nodes and come back out of order; the client must see them in order).
+ *
+ * Each request takes a slot at the tail when it is decoded; the slot is filled when its
+ * answer arrives (from the proxy itself or any backend); `takeReady()` hands out the
+ * filled slots from the head and stops at the first empty one. A linked list, not an
+ * array: both ends are O(1) whatever the pipeline depth.
+ */
+export class ReplySlot {
+  frame: Buffer | null = null;
+  next: ReplySlot | null = null;
+  /** Set when this reply should be followed by closing the connection (QUIT, protocol error). */
+  closeAfter = false;
+}
+
+export class ReplyQueue {
+  private head: ReplySlot | null = null;
+  private tail: ReplySlot | null = null;
+  private size = 0;
+
+  get length(): number {
+    return this.size;
+  }
+
+  reserve(): ReplySlot {
+    const slot = new ReplySlot();
+    if (this.tail) this.tail.next = slot;
+    else this.head = slot;
+    this.tail = slot;
+    this.size++;
+    return slot;
+  }
+
+  /** True when the head slot has its reply. */
+  get headReady(): boolean {
+    return this.head !== null && this.head.frame !== null;
+  }
+
+  /** Removes and returns the filled slots at the head, in order. */
+  takeReady(): ReplySlot[] {
+    const ready: ReplySlot[] = [];
+    let slot = this.head;
+    while (slot !== null && slot.frame !== null) {
+      ready.push(slot);
+      slot = slot.next;
+      this.size--;
+    }
+    this.head = slot;
+    if (slot === null) this.tail = null;
+    return ready;
+  }
+
+  clear(): void {
+    this.head = this.tail = null;
+    this.size = 0;
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * One client connection: decode requests, route them, keep replies in request order,
+ * and protect the proxy from this client (limits, slow readers, bad input).
+ *
+ * Hot path: decoder callback → lookupCommand → routeCommand → ForwardedCommand.start()
+ * on a shared backend connection. The request's raw bytes are forwarded untouched; the
+ * reply frame is written back untouched. Replies are flushed once per event-loop tick
+ * (process.nextTick), so a pipeline answered in one backend read goes back in one write.
+ *
+ * Back-pressure: when `client-max-inflight` replies are owed, or the socket's unsent
+ * output passes a high-water mark, the session stops reading from the client until
+ * things drain; past `client-output-buffer-limit` unsent bytes the client is dropped.
+ */
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { NodeConnection } from '../backend/node-connection.js';
+import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
+import * as errors from '../errors/catalogue.js';
+import type { ErrorReply } from '../errors/catalogue.js';
+import { ProtocolError } from '../protocol/protocol-error.js';
+import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
+import { routeCommand, type RoutePlan } from '../routing/router.js';
+import type { ProxyContext } from './context.js';
+import { ForwardedCommand, type ForwardContext, type Target } from './forwarder.js';
+import { isLocalCommand, runLocalCommand } from './local-commands.js';
+import { ReplyQueue, type ReplySlot } from './reply-queue.js';
+import { Transaction } from './transaction.js';
+
+/** Unsent output above which we stop reading the client until 'drain'. */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Blocking commands may legitimately wait forever (timeout 0). */
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
+export class Session {
+  readonly id: number;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  name: string | null = null;
+  lastCommand = 'NULL';
+  transaction: Transaction | null = null;
+  /** Slot and connection of an active WATCH: the transaction must run on that connection. */
+  watch: { slot: number; conn: NodeConnection } | null = null;
+
+  private readonly decoder: RequestDecoder;
+  private readonly replies = new ReplyQueue();
+  private flushScheduled = false;
+  private paused = false;
+  private closing = false;
+  private closed = false;
+  /** Connections of this session's own, for blocking commands (one per node). */
+  private readonly blockingConnections = new Map<string, NodeConnection>();
+  private readonly logger: Logger;
+  private readonly sharedForward: ForwardContext;
+  private readonly blockingForward: ForwardContext;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly ctx: ProxyContext,
+  ) {
+    this.id = ctx.nextClientId();
+    this.logger = ctx.logger.child({ client: this.id, addr: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.decoder = new RequestDecoder((req) => this.onRequest(req), {
+      maxBulkLength: ctx.config.protoMaxBulkLen,
+    });
+    const base = { topology: ctx.topology, metrics: ctx.metrics, maxRedirects: ctx.config.maxRedirects };
+    this.sharedForward = {
+      ...base,
+      commandTimeoutMs: ctx.config.commandTimeoutMs,
+      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address)),
+    };
+    this.blockingForward = {
+      ...base,
+      commandTimeoutMs: ctx.config.commandTimeoutMs,
+      connectionFor: (address) => this.blockingConnection(address),
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.destroy());
+    if (ctx.config.idleTimeoutSeconds > 0) {
+      socket.setTimeout(ctx.config.idleTimeoutSeconds * 1000, () => {
+        // Redis does not time out clients blocked in a command; neither do we.
+        if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
+      });
+    }
+  }
+
+  get address(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** Replies owed to the client (commands in flight). */
+  get pendingReplies(): number {
+    return this.replies.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastInteraction = Date.now();
+    this.ctx.metrics.bytesIn.inc(chunk.length);
+    try {
+      this.decoder.write(chunk);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      // Like Redis: answer the commands before the bad one, then the error, then close.
+      this.ctx.metrics.countProxyError('protocol');
+      this.logger.info({ err: err.message }, 'protocol error from client; closing the connection');
+      const slot = this.replies.reserve();
+      slot.closeAfter = true;
+      this.fill(slot, errors.protocolError(err.message).frame);
+      this.closing = true;
+      this.socket.pause();
+    }
+    if (this.replies.length >= this.ctx.config.clientMaxInflight) this.pause();
+  }
+
+  private onRequest(req: Request): void {
+    if (this.closing) return;
+    const slot = this.replies.reserve();
+    const lookup = lookupCommand(req.args);
+    if (!lookup.ok) {
+      this.failRequest(slot, errors.fromLookup(lookup.error));
+      this.transaction?.abort();
+      return;
+    }
+    const spec = lookup.spec;
+    const commandName = (spec.parent ?? spec).name;
+    this.lastCommand = spec.name;
+    if (this.transaction && !Transaction.isControlCommand(commandName)) {
+      this.transaction.queue(this, slot, spec, req);
+      return;
+    }
+    if (isLocalCommand(commandName)) {
+      runLocalCommand(this, slot, spec, req);
+      return;
+    }
+    this.execute(slot, spec, req, routeCommand(spec, req.args));
+  }
+
+  /** Runs a routed command and fills `slot` with its reply. */
+  execute(slot: ReplySlot, spec: CommandSpec, req: Request, plan: RoutePlan): void {
+    switch (plan.kind) {
+      case 'error':
+        this.failRequest(slot, plan.error, spec.name);
+        return;
+      case 'slot':
+      case 'any-master':
+        this.forward(slot, spec, [req.raw], false, { slot: plan.kind === 'slot' ? plan.slot : null }, plan.blocking, plan.access);
+        return;
+    }
+  }
+
+  /** Sends raw command frames to the backend; `transaction` wraps them in MULTI/EXEC. */
+  forward(
+    slot: ReplySlot,
+    spec: CommandSpec,
+    commands: readonly Buffer[],
+    transaction: boolean,
+    target: Target,
+    blocking: boolean,
+    access: 'read' | 'write' | 'other',
+  ): void {
+    const metrics = this.ctx.metrics;
+    const name = spec.name;
+    const command = new ForwardedCommand(
+      blocking ? this.blockingForward : this.sharedForward,
+      commands,
+      transaction,
+      target,
+      blocking ? null : (seconds) => metrics.latencyByClass[access].observe(seconds),
+      (frame, isError) => {
+        metrics.countCommand(name, isError ? 'error' : 'ok');
+        this.fill(slot, frame);
+      },
+    );
+    command.start();
+  }
+
+  /**
+   * Sends commands over one given connection (the WATCH connection), no redirections:
+   * WATCH state cannot follow a command to another node.
+   */
+  forwardOn(
+    conn: NodeConnection,
+    slot: ReplySlot,
+    spec: CommandSpec,
+    commands: readonly Buffer[],
+    transaction: boolean,
+    targetSlot: number | null,
+    closeWhenDone: boolean,
+  ): void {
+    const metrics = this.ctx.metrics;
+    const context: ForwardContext = { ...this.sharedForward, maxRedirects: 0, connectionFor: () => conn };
+    new ForwardedCommand(context, commands, transaction, { slot: targetSlot }, null, (frame, isError) => {
+      metrics.countCommand(spec.name, isError ? 'error' : 'ok');
+      if (closeWhenDone) conn.close();
+      this.fill(slot, frame);
+    }).start();
+  }
+
+  /** Answers `slot` with a proxy-made error, counting it. */
+  failRequest(slot: ReplySlot, error: ErrorReply, commandName?: string): void {
+    this.ctx.metrics.countProxyError(error.kind);
+    if (commandName) this.ctx.metrics.countCommand(commandName, 'error');
+    this.fill(slot, error.frame);
+  }
+
+  /** Answers `slot` with a locally made reply. */
+  reply(slot: ReplySlot, frame: Buffer, commandName: string): void {
+    this.ctx.metrics.countCommand(commandName, 'ok');
+    this.fill(slot, frame);
+  }
+
+  /** Sets a reply and closes the connection once it (and everything before it) is written. */
+  replyAndClose(slot: ReplySlot, frame: Buffer): void {
+    slot.closeAfter = true;
+    this.closing = true;
+    this.fill(slot, frame);
+  }
+
+  private fill(slot: ReplySlot, frame: Buffer): void {
+    slot.frame = frame;
+    if (!this.flushScheduled && this.replies.headReady) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const ready = this.replies.takeReady();
+    if (ready.length === 0) return;
+    const socket = this.socket;
+    let bytes = 0;
+    let closeAfter = false;
+    if (ready.length > 1) socket.cork();
+    for (const slot of ready) {
+      bytes += slot.frame!.length;
+      socket.write(slot.frame!);
+      if (slot.closeAfter) {
+        closeAfter = true;
+        break;
+      }
+    }
+    if (ready.length > 1) socket.uncork();
+    this.ctx.metrics.bytesOut.inc(bytes);
+    if (closeAfter) {
+      socket.end();
+      this.releaseConnections();
+      return;
+    }
+    if (socket.writableLength > this.ctx.config.clientOutputBufferLimit) {
+      this.logger.warn({ unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection');
+      this.destroy();
+      return;
+    }
+    if (socket.writableLength > OUTPUT_HIGH_WATER) this.pause();
+    else this.maybeResume();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closing) return;
+    if (this.replies.length > this.ctx.config.clientMaxInflight / 2) return;
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  private blockingConnection(address: string): NodeConnection {
+    let conn = this.blockingConnections.get(address);
+    if (!conn || conn.isClosed) {
+      conn = this.ctx.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS });
+      this.blockingConnections.set(address, conn);
+    }
+    return conn;
+  }
+
+  /** A connection of this session's own to `address` (WATCH state lives on it). */
+  dedicatedConnection(address: string): NodeConnection {
+    return this.ctx.pool.dedicated(address);
+  }
+
+  private releaseConnections(): void {
+    for (const conn of this.blockingConnections.values()) conn.close();
+    this.blockingConnections.clear();
+    this.watch?.conn.close();
+    this.watch = null;
+  }
+
+  /** Drops the connection now (client gone, limit exceeded, killed). */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    this.replies.clear();
+    this.releaseConnections();
+    this.socket.destroy();
+    this.onClose?.();
+  }
+
+  onClose: (() => void) | null = null;
+}
