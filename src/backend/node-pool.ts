@@ -21,8 +21,13 @@ export class NodePool {
 
   constructor(private readonly options: NodePoolOptions) {}
 
-  /** A shared connection to `address` ("host:port"). */
-  connectionFor(address: string): NodeConnection {
+  /**
+   * A shared connection to `address` ("host:port"). `affinity` (the session id) picks
+   * the same connection every time for one session: a client's commands to one node
+   * must travel one connection, or a pipelined SET then GET could be executed in the
+   * wrong order. Without affinity (control-plane calls), round-robin.
+   */
+  connectionFor(address: string, affinity?: number): NodeConnection {
     let group = this.shared.get(address);
     if (!group) {
       const [host, port] = splitAddress(address);
@@ -30,6 +35,7 @@ export class NodePool {
       group = { conns, next: 0 };
       this.shared.set(address, group);
     }
+    if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
     const conn = group.conns[group.next]!;
     group.next = (group.next + 1) % group.conns.length;
     return conn;

@@ -66,7 +66,7 @@ export class Session {
     this.sharedForward = {
       ...base,
       commandTimeoutMs: ctx.config.commandTimeoutMs,
-      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address)),
+      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id)),
     };
     this.blockingForward = {
       ...base,
