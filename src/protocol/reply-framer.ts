@@ -1,0 +1,220 @@
+/**
+ * Backend → proxy reply framing: finds where each top-level reply ends and hands over its bytes
+ * without building values (replies that only pass through are never parsed).
+ *
+ * Technique: an incremental scanner whose whole state lives in fields (phase, the remaining
+ * element count of every open array, bytes left of the current bulk), so each byte is looked at
+ * once however the stream is chunked:
+ * - status/error/integer lines are skipped with indexOf(CR);
+ * - bulk bodies are skipped by arithmetic, never scanned (a 10 MB bulk costs no scanning);
+ * - only `$`/`*` length digits are read one byte at a time.
+ * Invariants: a frame that lies inside one chunk is emitted as a view of that chunk; a frame that
+ * spans chunks is kept as a list of views and concatenated exactly once, when it completes.
+ * Chunks handed to write() are never modified.
+ */
+import { ProtocolError } from './protocol-error.js';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const COLON = 0x3a;
+const DOLLAR = 0x24;
+const ASTERISK = 0x2a;
+const ZERO_CHAR = 0x30;
+const NINE_CHAR = 0x39;
+/** More digits than any length Redis can send (int64 has 19). */
+const MAX_LENGTH_DIGITS = 19;
+
+// Scanner phases.
+const TYPE = 0; // expecting the type byte of a value
+const LINE = 1; // inside a +/-/: line, looking for its CR
+const LINE_LF = 2; // expecting the LF after such a line's CR
+const LENGTH = 3; // reading the digits of a $ or * header
+const LENGTH_LF = 4; // expecting the LF after a header's CR
+const BODY = 5; // skipping bulk bytes
+const BODY_CR = 6; // expecting the CR after a bulk body
+const BODY_LF = 7; // expecting the LF after a bulk body
+
+function garbage(detail: string): ProtocolError {
+  return new ProtocolError(`Protocol error: ${detail}`);
+}
+
+function describeByte(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+export class ReplyFramer {
+  private phase = TYPE;
+  /** Remaining elements of each open array, innermost last; `depth` entries are live. */
+  private readonly remaining: number[] = [];
+  private depth = 0;
+  /** Header being read: its type byte, sign, value and digit count. */
+  private headerType = 0;
+  private headerNegative = false;
+  private headerValue = 0;
+  private headerDigits = 0;
+  /** Bytes of bulk body still to skip. */
+  private bodyLeft = 0;
+  /** Views of the current frame's bytes from earlier chunks. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  private inFrame = false;
+  private frameIsError = false;
+  /** Bumped by reset(), so write() notices a reset done from inside onReply. */
+  private generation = 0;
+
+  constructor(private readonly onReply: (frame: Buffer, isError: boolean) => void) {}
+
+  /** Drops any partial reply (after a reconnect). */
+  reset(): void {
+    this.phase = TYPE;
+    this.depth = 0;
+    this.parts = [];
+    this.partsBytes = 0;
+    this.inFrame = false;
+    this.frameIsError = false;
+    this.generation++;
+  }
+
+  write(chunk: Buffer): void {
+    const generation = this.generation;
+    const end = chunk.length;
+    let pos = 0;
+    let frameStart = 0; // a frame carried over from earlier chunks continues at 0
+
+    while (pos < end) {
+      switch (this.phase) {
+        case TYPE: {
+          const type = chunk[pos]!;
+          if (!this.inFrame) {
+            this.inFrame = true;
+            this.frameIsError = type === MINUS;
+            frameStart = pos;
+          }
+          pos++;
+          if (type === PLUS || type === MINUS || type === COLON) {
+            this.phase = LINE;
+          } else if (type === DOLLAR || type === ASTERISK) {
+            this.headerType = type;
+            this.headerNegative = false;
+            this.headerValue = 0;
+            this.headerDigits = 0;
+            this.phase = LENGTH;
+          } else {
+            throw garbage(`unexpected reply type byte ${describeByte(type)}`);
+          }
+          break;
+        }
+        case LINE: {
+          const cr = chunk.indexOf(CR, pos);
+          if (cr === -1) {
+            pos = end;
+          } else {
+            pos = cr + 1;
+            this.phase = LINE_LF;
+          }
+          break;
+        }
+        case LINE_LF:
+        case BODY_LF:
+          if (chunk[pos] !== LF) throw garbage('reply line not terminated by CRLF');
+          pos++;
+          if (this.valueDone()) {
+            this.emit(chunk, frameStart, pos);
+            if (this.generation !== generation) return;
+          }
+          break;
+        case LENGTH:
+          pos = this.readLengthDigits(chunk, pos);
+          break;
+        case LENGTH_LF:
+          if (chunk[pos] !== LF) throw garbage('reply line not terminated by CRLF');
+          pos++;
+          if (this.headerComplete()) {
+            this.emit(chunk, frameStart, pos);
+            if (this.generation !== generation) return;
+          }
+          break;
+        case BODY: {
+          const take = Math.min(this.bodyLeft, end - pos);
+          pos += take;
+          this.bodyLeft -= take;
+          if (this.bodyLeft === 0) this.phase = BODY_CR;
+          break;
+        }
+        case BODY_CR:
+          if (chunk[pos] !== CR) throw garbage('bulk reply not terminated by CRLF');
+          pos++;
+          this.phase = BODY_LF;
+          break;
+      }
+    }
+
+    if (this.inFrame && frameStart < end) {
+      this.parts.push(chunk.subarray(frameStart, end));
+      this.partsBytes += end - frameStart;
+    }
+  }
+
+  /** Consumes header digits up to and including the CR; returns the new position. */
+  private readLengthDigits(chunk: Buffer, pos: number): number {
+    const end = chunk.length;
+    while (pos < end) {
+      const c = chunk[pos++]!;
+      if (c >= ZERO_CHAR && c <= NINE_CHAR) {
+        if (++this.headerDigits > MAX_LENGTH_DIGITS) throw garbage('invalid length in reply');
+        this.headerValue = this.headerValue * 10 + (c - ZERO_CHAR);
+      } else if (c === MINUS && this.headerDigits === 0 && !this.headerNegative) {
+        this.headerNegative = true;
+      } else if (c === CR && this.headerDigits > 0) {
+        this.phase = LENGTH_LF;
+        return pos;
+      } else {
+        throw garbage('invalid length in reply');
+      }
+    }
+    return pos;
+  }
+
+  /** Acts on a complete `$n` / `*n` header; returns true when that completed a top-level frame. */
+  private headerComplete(): boolean {
+    const n = this.headerNegative ? -this.headerValue : this.headerValue;
+    if (n === -1) return this.valueDone(); // $-1 / *-1: null
+    if (n < 0) throw garbage(`invalid ${this.headerType === DOLLAR ? 'bulk' : 'multibulk'} length in reply`);
+    if (this.headerType === DOLLAR) {
+      this.bodyLeft = n;
+      this.phase = n === 0 ? BODY_CR : BODY;
+      return false;
+    }
+    if (n === 0) return this.valueDone(); // *0
+    this.remaining[this.depth++] = n;
+    this.phase = TYPE;
+    return false;
+  }
+
+  /** A value ended: closes every array it completes. Returns true when the top-level frame ended. */
+  private valueDone(): boolean {
+    this.phase = TYPE;
+    while (this.depth > 0) {
+      if (--this.remaining[this.depth - 1]! > 0) return false;
+      this.depth--;
+    }
+    return true;
+  }
+
+  private emit(chunk: Buffer, frameStart: number, frameEnd: number): void {
+    let frame: Buffer;
+    if (this.parts.length === 0) {
+      frame = chunk.subarray(frameStart, frameEnd);
+    } else {
+      this.parts.push(chunk.subarray(0, frameEnd));
+      frame = Buffer.concat(this.parts, this.partsBytes + frameEnd);
+      this.parts = [];
+      this.partsBytes = 0;
+    }
+    const isError = this.frameIsError;
+    this.inFrame = false;
+    this.onReply(frame, isError);
+  }
+}
