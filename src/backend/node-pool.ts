@@ -17,9 +17,26 @@ export interface NodePoolOptions extends NodeConnectionOptions {
 
 export class NodePool {
   private readonly shared = new Map<string, { conns: NodeConnection[]; next: number }>();
+  /** When each address last failed; keyless commands avoid recently failed nodes. */
+  private readonly lastFailure = new Map<string, number>();
   private closed = false;
+  private readonly options: NodePoolOptions;
 
-  constructor(private readonly options: NodePoolOptions) {}
+  constructor(options: NodePoolOptions) {
+    this.options = {
+      ...options,
+      onBroken: (address, failure) => {
+        this.lastFailure.set(address, Date.now());
+        options.onBroken?.(address, failure);
+      },
+    };
+  }
+
+  /** True when a connection to `address` failed within the last `withinMs`. */
+  recentlyFailed(address: string, withinMs = 5000): boolean {
+    const at = this.lastFailure.get(address);
+    return at !== undefined && Date.now() - at < withinMs;
+  }
 
   /**
    * A shared connection to `address` ("host:port"). `affinity` (the session id) picks

@@ -31,6 +31,8 @@ export interface ForwardContext {
   readonly commandTimeoutMs: number;
   /** The connection to use for a node address (shared, or the session's own). */
   connectionFor(address: string): NodeConnection;
+  /** True when the node at `address` failed lately (used to pick a master for keyless commands). */
+  recentlyFailed(address: string): boolean;
 }
 
 /** Where the command goes: the master of a slot, or any master (keyless). */
@@ -67,8 +69,11 @@ export class ForwardedCommand implements BackendRequest {
     const topology = this.ctx.topology.current;
     let address: string | undefined;
     if (this.target.slot === null) {
-      const masters = topology.shards;
-      address = masters.length ? masters[Math.floor(Math.random() * masters.length)]!.master.address : undefined;
+      // Any master will do: prefer the ones whose connections have not just failed.
+      const masters = topology.masters();
+      const healthy = masters.filter((m) => !this.ctx.recentlyFailed(m.address));
+      const choices = healthy.length > 0 ? healthy : masters;
+      address = choices.length ? choices[Math.floor(Math.random() * choices.length)]!.address : undefined;
     } else {
       address = topology.masterForSlot(this.target.slot)?.address;
     }

@@ -62,7 +62,12 @@ export class Session {
     this.decoder = new RequestDecoder((req) => this.onRequest(req), {
       maxBulkLength: ctx.config.protoMaxBulkLen,
     });
-    const base = { topology: ctx.topology, metrics: ctx.metrics, maxRedirects: ctx.config.maxRedirects };
+    const base = {
+      topology: ctx.topology,
+      metrics: ctx.metrics,
+      maxRedirects: ctx.config.maxRedirects,
+      recentlyFailed: (address: string) => ctx.pool.recentlyFailed(address),
+    };
     this.sharedForward = {
       ...base,
       commandTimeoutMs: ctx.config.commandTimeoutMs,
