@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The slotgate command: parse options (flags > SLOTGATE_* env > config file >
- * defaults), start one proxy instance, stop cleanly on SIGINT/SIGTERM.
+ * defaults), start one proxy instance, reload on SIGHUP, stop cleanly on SIGINT/SIGTERM.
  */
 import { buildCli, ConfigError, resolveConfig } from './config/config.js';
 import { createLogger } from './observability/logger.js';
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const proxy = await startSlotgate(config, { logger });
+  // A reload resolves the same flags and env again, so it re-reads the config file.
+  const proxy = await startSlotgate(config, { logger, loadConfig: () => resolveConfig(argv, process.env) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP: reload accounts, disable-command-list and read routing (reload() logs the outcome).
+  process.on('SIGHUP', () => proxy.reload());
 }
 
 main().catch((err: Error) => {

@@ -12,6 +12,8 @@ import { NodePool } from './backend/node-pool.js';
 import { TopologyManager } from './cluster/topology-manager.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
 import type { SlotgateConfig } from './config/config.js';
+import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
+import { buildRuntime } from './config/runtime.js';
 import * as errors from './errors/catalogue.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -26,6 +28,8 @@ export interface SlotgateHandle {
   readonly adminPort: number;
   readonly context: ProxyContext;
   readonly sessions: ReadonlySet<Session>;
+  /** Re-reads the configuration and applies its reloadable part (what SIGHUP and POST /v1/reload do). */
+  reload(): ReloadOutcome;
   close(): Promise<void>;
 }
 
@@ -33,6 +37,11 @@ export interface StartOptions {
   logger?: Logger;
   /** Collect Node process metrics (off in tests that start many instances). */
   processMetrics?: boolean;
+  /**
+   * How to resolve the configuration again on reload: main.ts re-runs resolveConfig with the
+   * flags and env it started with, so the file is re-read. Without it, reload is refused.
+   */
+  loadConfig?: () => SlotgateConfig;
 }
 
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
@@ -75,7 +84,11 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logger,
     redisVersion: await backendRedisVersion(pool, topology.current),
     nextClientId: () => ++clientIds,
+    runtime: buildRuntime(config.reloadable),
   };
+  const loadConfig = options.loadConfig;
+  const reload = (): ReloadOutcome =>
+    loadConfig ? reloadConfiguration(context, loadConfig) : { ok: false, error: 'this slotgate was started without a configuration source to reload' };
 
   const sessions = new Set<Session>();
   const server = net.createServer((socket) => {
@@ -104,7 +117,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const port = (server.address() as AddressInfo).port;
 
   let admin: http.Server | null = null;
-  if (config.adminPort !== 0) admin = await startAdminServer(config.adminBind, config.adminPort, { metrics, topology });
+  if (config.adminPort !== 0) admin = await startAdminServer(config.adminBind, config.adminPort, { metrics, topology, reload });
   logger.info(
     { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
     'slotgate listening',
@@ -117,6 +130,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     adminPort: admin ? adminPort(admin) : 0,
     context,
     sessions,
+    reload,
     async close() {
       if (closed) return;
       closed = true;

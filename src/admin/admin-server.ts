@@ -1,15 +1,18 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
- * `GET /healthz`, `GET /metrics` (Prometheus), `GET /v1/topology`.
+ * `GET /healthz`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TopologyManager } from '../cluster/topology-manager.js';
+import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export interface AdminServerDeps {
   metrics: Metrics;
   topology: TopologyManager;
+  /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
+  reload?: () => ReloadOutcome;
 }
 
 export async function startAdminServer(host: string, port: number, deps: AdminServerDeps): Promise<http.Server> {
@@ -29,6 +32,7 @@ export function adminPort(server: http.Server): number {
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
+  if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
   if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
   switch (url.pathname) {
     case '/healthz': {
@@ -57,6 +61,14 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     default:
       return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
   }
+}
+
+function handleReload(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): void {
+  if (req.method !== 'POST') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: 'use POST /v1/reload' });
+  if (!deps.reload) return sendJson(res, 404, { error_code: 'NotFound', error_msg: 'reload is not available' });
+  const outcome = deps.reload();
+  if (!outcome.ok) return sendJson(res, 400, { error_code: 'InvalidConfig', error_msg: outcome.error });
+  return sendJson(res, 200, { status: 'reloaded', restart_needed_for: outcome.restartNeededFor });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

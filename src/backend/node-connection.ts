@@ -44,6 +44,12 @@ export interface NodeConnectionOptions {
   onBroken?: (address: string, failure: BackendFailure) => void;
   /** Called with the round-trip time of every reply, in seconds. */
   onLatency?: (seconds: number) => void;
+  /**
+   * An encoded command written first on every new socket, before any request (READONLY for
+   * replica reads: Redis keeps it per connection, so a reconnect must send it again). Its
+   * reply is read and dropped; an error reply is harmless (the node then answers with MOVED).
+   */
+  handshake?: Buffer;
 }
 
 interface InflightEntry {
@@ -90,11 +96,17 @@ export class NodeConnection {
       request.onFailure({ message: 'connection closed', neverSent: true, kind: 'closed' });
       return;
     }
+    const connecting = this.state === 'idle';
+    if (connecting && this.options.handshake) this.enqueue(handshakeRequest(this.options.handshake));
+    this.enqueue(request);
+    if (connecting) this.connect();
+    else if (this.state === 'ready') this.scheduleFlush();
+  }
+
+  private enqueue(request: BackendRequest): void {
     const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false };
     this.inflight.push(entry);
     this.unwritten.push(entry);
-    if (this.state === 'idle') this.connect();
-    else if (this.state === 'ready') this.scheduleFlush();
   }
 
   /** Closes for good: pending requests fail, later `send`s fail at once. */
@@ -208,4 +220,9 @@ export class NodeConnection {
       entry.request.onFailure(entry.written ? failure : { ...failure, neverSent: true });
     }
   }
+}
+
+/** The handshake goes through the FIFO like any request; nobody waits for its reply. */
+function handshakeRequest(payload: Buffer): BackendRequest {
+  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
 }

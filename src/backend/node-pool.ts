@@ -5,7 +5,9 @@
  * session, picked round-robin. Multiplexing is what lets the proxy keep up with direct
  * Redis (see node-connection.ts). Dedicated connections: owned by one session for state
  * that lives on a connection (WATCH, blocking commands, SUBSCRIBE, MONITOR); the
- * session closes them when done.
+ * session closes them when done. Replica-read connections: shared like the first kind, but
+ * a separate set that sends READONLY on connect, so replicas serve reads on them (SPEC §6)
+ * while writes and redirected commands never travel a READONLY connection.
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -15,8 +17,16 @@ export interface NodePoolOptions extends NodeConnectionOptions {
   connectionsPerNode: number;
 }
 
+interface SharedGroup {
+  conns: NodeConnection[];
+  next: number;
+}
+
+const READONLY = encodeCommand(['READONLY']);
+
 export class NodePool {
-  private readonly shared = new Map<string, { conns: NodeConnection[]; next: number }>();
+  private readonly shared = new Map<string, SharedGroup>();
+  private readonly replicaReadShared = new Map<string, SharedGroup>();
   /** When each address last failed; keyless commands avoid recently failed nodes. */
   private readonly lastFailure = new Map<string, number>();
   private closed = false;
@@ -45,12 +55,21 @@ export class NodePool {
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
   connectionFor(address: string, affinity?: number): NodeConnection {
-    let group = this.shared.get(address);
+    return this.pick(this.shared, address, this.options, affinity);
+  }
+
+  /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
+  replicaReadConnectionFor(address: string, affinity: number): NodeConnection {
+    return this.pick(this.replicaReadShared, address, { ...this.options, handshake: READONLY }, affinity);
+  }
+
+  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined): NodeConnection {
+    let group = groups.get(address);
     if (!group) {
       const [host, port] = splitAddress(address);
-      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, this.options));
+      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, options));
       group = { conns, next: 0 };
-      this.shared.set(address, group);
+      groups.set(address, group);
     }
     if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
     const conn = group.conns[group.next]!;
@@ -75,17 +94,21 @@ export class NodePool {
 
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
-    for (const [address, group] of this.shared) {
-      if (addresses.has(address)) continue;
-      for (const conn of group.conns) conn.close();
-      this.shared.delete(address);
+    for (const groups of [this.shared, this.replicaReadShared]) {
+      for (const [address, group] of groups) {
+        if (addresses.has(address)) continue;
+        for (const conn of group.conns) conn.close();
+        groups.delete(address);
+      }
     }
   }
 
   close(): void {
     this.closed = true;
-    for (const group of this.shared.values()) for (const conn of group.conns) conn.close();
-    this.shared.clear();
+    for (const groups of [this.shared, this.replicaReadShared]) {
+      for (const group of groups.values()) for (const conn of group.conns) conn.close();
+      groups.clear();
+    }
   }
 }
 

@@ -7,7 +7,12 @@
 import fs from 'node:fs';
 import yargs from 'yargs';
 import YAML from 'yaml';
-import { OPTIONS, type OptionDef, type OptionName } from './options.js';
+import { ConfigError } from './config-error.js';
+import { toList } from './option-values.js';
+import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
+import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
+
+export { ConfigError };
 
 export interface SlotgateConfig {
   configFile: string | undefined;
@@ -27,29 +32,36 @@ export interface SlotgateConfig {
   adminPort: number;
   adminBind: string;
   logLevel: string;
+  /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
+  reloadable: ReloadableSettings;
 }
-
-export class ConfigError extends Error {}
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-/** Builds the yargs parser; shared by resolveConfig and the --help output. */
-export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+/**
+ * Builds the yargs parser; shared by resolveConfig and the --help output. The config file's
+ * structured options (accounts, node-zones) are kept away from yargs and put in `fileOnly`.
+ */
+export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: FileOnlyValues = {}) {
   let cli = yargs([...envAsFlags(env), ...argv])
     .scriptName('slotgate')
     .usage('$0 --cluster host:port[,host:port…] [options]\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
-    .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => loadConfigFile(path))
+    .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => takeFileOnlyOptions(loadConfigFile(path), fileOnly))
     .strictOptions()
     .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false })
     .help()
     .version(false)
     .wrap(110)
-    .epilogue('Every option is also a config-file key (same name) and an environment variable: SLOTGATE_ + the name in upper snake case, e.g. SLOTGATE_COMMAND_TIMEOUT=2000.')
+    .epilogue(`Every option is also a config-file key (same name) and an environment variable: SLOTGATE_ + the name in upper snake case, e.g. SLOTGATE_COMMAND_TIMEOUT=2000.\n\n${ACCOUNTS_HELP}`)
     .exitProcess(false);
   for (const [name, def] of Object.entries(OPTIONS) as [OptionName, OptionDef][]) {
+    // Boolean options get no yargs type: yargs would read `--replica-read=yes` as false without
+    // a word; untyped, `--flag` is true, `--no-flag` false, and the value is checked when resolving.
+    const isBoolean = def.type === 'boolean';
     cli = cli.option(name, {
-      type: def.type === 'number' ? 'number' : def.type === 'boolean' ? 'boolean' : 'string',
-      default: def.default,
+      type: def.type === 'number' ? 'number' : isBoolean ? undefined : 'string',
+      default: isBoolean ? undefined : def.default,
+      defaultDescription: isBoolean && def.default !== undefined ? (def.default ? 'yes' : 'no') : undefined,
       describe: def.describe,
       group: `${def.group}:`,
     });
@@ -59,8 +71,9 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}) {
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): SlotgateConfig {
   let parsed: Record<string, unknown>;
+  const fileOnly: FileOnlyValues = {};
   try {
-    parsed = buildCli(argv, env).fail((msg, err) => {
+    parsed = buildCli(argv, env, fileOnly).fail((msg, err) => {
       throw new ConfigError(err?.message ?? msg);
     }).parseSync() as Record<string, unknown>;
   } catch (err) {
@@ -85,6 +98,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535),
     adminBind: String(get('admin-bind')),
     logLevel: String(get('log-level')),
+    reloadable: resolveReloadableSettings(get, fileOnly),
   };
   if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
   for (const seed of config.cluster) {
@@ -105,11 +119,12 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+    // Only the first line: the rest quotes the file around the error, which may be a password.
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path}: expected a mapping of option: value`);
-  const known = new Set<string>(Object.keys(OPTIONS));
+  const known = new Set<string>([...Object.keys(OPTIONS), ...Object.keys(FILE_ONLY_OPTIONS)]);
   for (const key of Object.keys(doc)) {
     if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option '${key}'`);
   }
@@ -130,11 +145,6 @@ function envAsFlags(env: NodeJS.ProcessEnv): string[] {
     if (value !== undefined && value !== '') flags.push(`--${name}=${value}`);
   }
   return flags;
-}
-
-function toList(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return items.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
 function toInt(name: string, value: unknown, min: number, max: number): number {

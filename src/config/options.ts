@@ -9,7 +9,7 @@ export interface OptionDef {
   type: OptionType;
   default?: string | number | boolean;
   describe: string;
-  group: 'Network' | 'Backend' | 'Limits' | 'Admin' | 'Logging';
+  group: 'Network' | 'Backend' | 'Limits' | 'Admin' | 'Logging' | 'Accounts and commands' | 'Read/write splitting';
 }
 
 export const OPTIONS = {
@@ -63,6 +63,62 @@ export const OPTIONS = {
   'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz and /v1/* (0 = off)', group: 'Admin' },
   'admin-bind': { type: 'string', default: '127.0.0.1', describe: 'Address the admin HTTP server listens on', group: 'Admin' },
   'log-level': { type: 'string', default: 'info', describe: 'Log level: fatal, error, warn, info, debug, trace, silent', group: 'Logging' },
+  // Reloadable at run time (SIGHUP, POST /v1/reload): see src/config/reloadable-options.ts.
+  requirepass: {
+    type: 'string',
+    describe: 'Password of the default account (plain, or "#" + its SHA-256 in hex). Empty or absent: passwordless, every connection starts as the default account. Custom accounts: the "accounts" key of the config file (see below)',
+    group: 'Accounts and commands',
+  },
+  'disable-command-list': {
+    type: 'list',
+    describe: 'Commands no client may run, e.g. "flushall,keys,eval"; they get -ERR command \'keys\' is disabled',
+    group: 'Accounts and commands',
+  },
+  'replica-read': {
+    type: 'boolean',
+    default: false,
+    describe: 'Read/write splitting: read-only commands go to the healthy replicas of the slot (round-robin; the master when there is none), for accounts whose read-policy is replica (yes/no)',
+    group: 'Read/write splitting',
+  },
+  'read-local-node-only': {
+    type: 'boolean',
+    default: false,
+    describe: 'With replica-read: read only from replicas in this proxy\'s zone, else from the master (yes/no; needs zone, and node zones under "node-zones" in the config file)',
+    group: 'Read/write splitting',
+  },
+  zone: { type: 'string', describe: 'This proxy\'s zone (availability zone), for read-local-node-only', group: 'Read/write splitting' },
 } as const satisfies Record<string, OptionDef>;
 
 export type OptionName = keyof typeof OPTIONS;
+
+/**
+ * Structured options, given only in the config file (a flag or env var cannot hold a list of
+ * accounts). They are taken out of the file before yargs sees it; see reloadable-options.ts.
+ */
+export const FILE_ONLY_OPTIONS = {
+  accounts: 'Custom accounts: a list of {name, password, permission: read-only|read-write, read-policy: master|replica}',
+  'node-zones': 'Zones of backend nodes: a map of "host:port" or node id → zone name, for read-local-node-only',
+} as const;
+
+export type FileOnlyOptionName = keyof typeof FILE_ONLY_OPTIONS;
+
+/** --help text for accounts and the other file-only options, with a worked example. */
+export const ACCOUNTS_HELP = `Config-file-only options:
+  accounts     ${FILE_ONLY_OPTIONS.accounts}
+  node-zones   ${FILE_ONLY_OPTIONS['node-zones']}
+Reloaded from the config file without a restart (SIGHUP, or POST /v1/reload on the admin port):
+  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones.
+
+Example (slotgate.yaml):
+  requirepass: "Default#Pass1"
+  replica-read: true
+  disable-command-list: [flushall, keys]
+  accounts:
+    - name: reader
+      password: "Reader#Pass1"        # or "#" + sha256 hex: echo -n 'Reader#Pass1' | sha256sum
+      permission: read-only           # writes get -NOPERM
+      read-policy: replica            # reads go to replicas (needs replica-read)
+Clients then sign in with:  AUTH Default#Pass1   (default account)
+                            AUTH reader@Reader#Pass1   or   AUTH reader Reader#Pass1
+Account changes apply to new connections; open ones keep their account.`;
+

@@ -56,11 +56,24 @@ export const EXECABORT = error('unknown_command', 'EXECABORT Transaction discard
 export const PROTOCOL_VERSION = error('unknown_command', 'ERR Protocol version is not an integer or out of range');
 export const SYNTAX = error('unknown_command', 'ERR syntax error');
 export const BAD_CLIENT_NAME = error('unknown_command', 'ERR Client names cannot contain spaces, newlines or special characters.');
-export const AUTH_NO_PASSWORD = error(
-  'auth',
-  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
-);
+
+// Accounts and disabled commands (SPEC §7, §8). Texts as Redis 7.0 says them; none quotes a secret.
 export const WRONGPASS = error('auth', 'WRONGPASS invalid username-password pair or user is disabled.');
+export const NOAUTH = error('auth', 'NOAUTH Authentication required.');
+export const HELLO_NOAUTH = error(
+  'auth',
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+);
+
+/** `command` is the full name from the command table, e.g. `set`, `config|set` (as Redis prints it). */
+export function noPermission(command: string): ErrorReply {
+  return error('noperm', `NOPERM this user has no permissions to run the '${command}' command`);
+}
+
+/** `name` as the operator listed it in disable-command-list (lower case). */
+export function commandDisabled(name: string): ErrorReply {
+  return error('disabled', `ERR command '${name}' is disabled`);
+}
 
 export function notAllowedInTransaction(command: string): ErrorReply {
   return error('unknown_command', `ERR Command '${command}' is not allowed inside a transaction`);

@@ -88,6 +88,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly configReloads = new client.Counter({
+    name: 'slotgate_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP, POST /v1/reload), by outcome: applied or rejected',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly commandChildren = new Map<string, { ok: client.Counter.Internal; error: client.Counter.Internal }>();
   readonly latencyByClass: Record<LatencyClass, client.Histogram.Internal<'class'>>;
 

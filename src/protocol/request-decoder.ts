@@ -44,6 +44,10 @@ export const DEFAULT_DECODER_LIMITS: DecoderLimits = Object.freeze({
   maxInlineLength: 64 * 1024,
 });
 
+/** Redis's limits for clients that have not signed in yet (networking.c, authRequired()). */
+const UNAUTHENTICATED_MAX_MULTIBULK = 10;
+const UNAUTHENTICATED_MAX_BULK = 16 * 1024;
+
 const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -130,6 +134,14 @@ export class RequestDecoder {
    */
   private failed = false;
   private failure: unknown;
+
+  /**
+   * True while the client has not signed in: then, like Redis, a request may have at most 10
+   * arguments of at most 16 KB each, so an unauthenticated client cannot make the proxy buffer
+   * much. Read at every header, so clearing it from onRequest (a pipelined AUTH) applies to the
+   * very next request, as in Redis, which runs each command before parsing the next.
+   */
+  authRequired = false;
 
   constructor(
     private readonly onRequest: (req: Request) => void,
@@ -223,6 +235,7 @@ export class RequestDecoder {
         if (Number.isNaN(count) || count > maxMultibulkLength) {
           throw invalid('invalid multibulk length');
         }
+        if (count > UNAUTHENTICATED_MAX_MULTIBULK && this.authRequired) throw invalid('unauthenticated multibulk length');
         pos = cr + 2;
         if (count <= 0) {
           this.mode = IDLE; // *0, *-1 (any negative, in fact) are skipped, like Redis
@@ -249,6 +262,7 @@ export class RequestDecoder {
           if (Number.isNaN(length) || length < 0 || length > maxBulkLength) {
             throw invalid('invalid bulk length');
           }
+          if (length > UNAUTHENTICATED_MAX_BULK && this.authRequired) throw invalid('unauthenticated bulk length');
           pos = cr + 2;
           this.bulkLength = length;
         }

@@ -6,10 +6,16 @@ import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { SlotgateConfig } from '../config/config.js';
+import type { Runtime } from '../config/runtime.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export interface ProxyContext {
   readonly config: SlotgateConfig;
+  /**
+   * Accounts, disabled commands and read routing as they are NOW: replaced as a whole by a
+   * config reload (one assignment), so read it per use and do not keep it.
+   */
+  runtime: Runtime;
   readonly topology: TopologyManager;
   readonly pool: NodePool;
   readonly metrics: Metrics;

@@ -33,10 +33,18 @@ export interface ForwardContext {
   connectionFor(address: string): NodeConnection;
   /** True when the node at `address` failed lately (used to pick a master for keyless commands). */
   recentlyFailed(address: string): boolean;
+  /**
+   * For a read a replica may serve: a READONLY connection to the replica of `slot` to use,
+   * or null when the master must serve it (see routing/replica-reads.ts).
+   */
+  replicaReadConnection?(slot: number): NodeConnection | null;
 }
 
-/** Where the command goes: the master of a slot, or any master (keyless). */
-export type Target = { readonly slot: number } | { readonly slot: null };
+/**
+ * Where the command goes: the master of a slot, or any master (keyless). `replicaRead`: a
+ * replica of the slot may serve it; redirections and retries after one go to masters as usual.
+ */
+export type Target = { readonly slot: number; readonly replicaRead?: boolean } | { readonly slot: null };
 
 export type Completion = (frame: Buffer, isError: boolean) => void;
 
@@ -75,6 +83,11 @@ export class ForwardedCommand implements BackendRequest {
       const choices = healthy.length > 0 ? healthy : masters;
       address = choices.length ? choices[Math.floor(Math.random() * choices.length)]!.address : undefined;
     } else {
+      const replica = this.target.replicaRead ? this.ctx.replicaReadConnection?.(this.target.slot) : null;
+      if (replica) {
+        this.sendOn(replica, false);
+        return;
+      }
       address = topology.masterForSlot(this.target.slot)?.address;
     }
     if (!address) {
@@ -86,10 +99,14 @@ export class ForwardedCommand implements BackendRequest {
   }
 
   private sendTo(address: string, asking: boolean): void {
-    this.address = address;
+    this.sendOn(this.ctx.connectionFor(address), asking);
+  }
+
+  private sendOn(conn: NodeConnection, asking: boolean): void {
+    this.address = conn.address;
     this.buildPayload(asking);
     this.startedAt = this.onLatency ? performance.now() : 0;
-    this.ctx.connectionFor(address).send(this);
+    conn.send(this);
   }
 
   private startedAt = 0;

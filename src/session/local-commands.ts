@@ -42,22 +42,31 @@ const HANDLERS: Record<string, Handler> = {
     if (args.length > 1) {
       const text = args[1]!.toString('latin1');
       if (!/^\d+$/.test(text)) return session.failRequest(slot, errors.PROTOCOL_VERSION, spec.name);
-      // RESP2 only (SPEC §7): HELLO 3 is refused so the client stays on RESP2.
+      // RESP2 only (SPEC §7): HELLO 3 is refused, before any AUTH in it, so the client stays on RESP2.
       if (Number(text) !== 2) return session.failRequest(slot, errors.NOPROTO, spec.name);
     }
+    // Redis's order: parse every option, then sign in, then require a signed-in client, then SETNAME.
+    let credentials: [Buffer, Buffer] | null = null;
+    let clientName: string | null = null;
     for (let i = 2; i < args.length; i++) {
       const option = args[i]!.toString('latin1').toLowerCase();
       if (option === 'auth' && i + 2 < args.length) {
-        if (!checkCredentials(args[i + 1]!, args[i + 2]!)) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+        credentials = [args[i + 1]!, args[i + 2]!];
         i += 2;
       } else if (option === 'setname' && i + 1 < args.length) {
-        const name = args[++i]!.toString('utf8');
-        if (!validClientName(name)) return session.failRequest(slot, errors.BAD_CLIENT_NAME, spec.name);
-        session.name = name || null;
+        clientName = args[++i]!.toString('utf8');
+        if (!validClientName(clientName)) return session.failRequest(slot, errors.BAD_CLIENT_NAME, spec.name);
       } else {
         return session.failRequest(slot, errors.generic('unknown_command', `ERR Syntax error in HELLO option '${args[i]!.toString('utf8')}'`), spec.name);
       }
     }
+    if (credentials) {
+      const account = session.ctx.runtime.accounts.authenticateUser(...credentials);
+      if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+      session.signIn(account);
+    }
+    if (!session.account) return session.failRequest(slot, errors.HELLO_NOAUTH, spec.name);
+    if (clientName !== null) session.name = clientName || null;
     const fields: [string, Buffer][] = [
       ['server', encodeBulk('redis')],
       ['version', encodeBulk(session.ctx.redisVersion)],
@@ -70,8 +79,13 @@ const HANDLERS: Record<string, Handler> = {
     session.reply(slot, encodeArrayOfFrames(fields.flatMap(([k, v]) => [encodeBulk(k), v])), spec.name);
   },
   auth(session, slot, spec, { args }) {
-    if (args.length === 2) return session.failRequest(slot, errors.AUTH_NO_PASSWORD, spec.name);
-    if (!checkCredentials(args[1]!, args[2]!)) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+    if (args.length > 3) return session.failRequest(slot, errors.SYNTAX, spec.name);
+    // AUTH <secret> (default password, else name@password) or AUTH <name> <password>: see auth/accounts.ts.
+    const accounts = session.ctx.runtime.accounts;
+    const account = args.length === 2 ? accounts.authenticateSecret(args[1]!) : accounts.authenticateUser(args[1]!, args[2]!);
+    // A failed AUTH leaves the connection signed in as it was, like Redis.
+    if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+    session.signIn(account);
     session.reply(slot, OK, spec.name);
   },
   reset(session, slot, spec) {
@@ -79,6 +93,8 @@ const HANDLERS: Record<string, Handler> = {
     session.watch?.conn.close();
     session.watch = null;
     session.name = null;
+    // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
+    session.signIn(session.ctx.runtime.accounts.initialAccount);
     session.reply(slot, RESET, spec.name);
   },
   client(session, slot, spec, { args }) {
@@ -142,11 +158,6 @@ function replyOk(session: Session, slot: ReplySlot, spec: CommandSpec): void {
 function dropWatch(session: Session): void {
   session.watch?.conn.close();
   session.watch = null;
-}
-
-/** Until accounts exist, the default user has no password, and like Redis's `nopass` user it accepts any. */
-function checkCredentials(user: Buffer, _password: Buffer): boolean {
-  return user.toString('utf8') === 'default';
 }
 
 function validClientName(name: string): boolean {

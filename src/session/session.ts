@@ -13,6 +13,8 @@
  */
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import type { Account } from '../auth/accounts.js';
+import { commandRefusal } from '../auth/command-gate.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
@@ -23,6 +25,7 @@ import { routeCommand, type RoutePlan } from '../routing/router.js';
 import type { ProxyContext } from './context.js';
 import { ForwardedCommand, type ForwardContext, type Target } from './forwarder.js';
 import { isLocalCommand, runLocalCommand } from './local-commands.js';
+import { replicaReadConnection, replicaReadTarget } from './replica-read-target.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 import { Transaction } from './transaction.js';
 
@@ -42,6 +45,8 @@ export class Session {
   watch: { slot: number; conn: NodeConnection } | null = null;
 
   private readonly decoder: RequestDecoder;
+  /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
+  private signedInAs: Account | null = null;
   private readonly replies = new ReplyQueue();
   private flushScheduled = false;
   private paused = false;
@@ -62,6 +67,7 @@ export class Session {
     this.decoder = new RequestDecoder((req) => this.onRequest(req), {
       maxBulkLength: ctx.config.protoMaxBulkLen,
     });
+    this.signIn(ctx.runtime.accounts.initialAccount);
     const base = {
       topology: ctx.topology,
       metrics: ctx.metrics,
@@ -72,6 +78,7 @@ export class Session {
       ...base,
       commandTimeoutMs: ctx.config.commandTimeoutMs,
       connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id)),
+      replicaReadConnection: (slot) => replicaReadConnection(ctx, slot, this.id),
     };
     this.blockingForward = {
       ...base,
@@ -89,6 +96,17 @@ export class Session {
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
+  }
+
+  /** The account this connection is signed in as; null until AUTH/HELLO succeeds. */
+  get account(): Account | null {
+    return this.signedInAs;
+  }
+
+  /** Signs in as `account`; null signs out (RESET while the default account has a password). */
+  signIn(account: Account | null): void {
+    this.signedInAs = account;
+    this.decoder.authRequired = account === null;
   }
 
   get address(): string {
@@ -132,6 +150,12 @@ export class Session {
     const spec = lookup.spec;
     const commandName = (spec.parent ?? spec).name;
     this.lastCommand = spec.name;
+    const refusal = commandRefusal(this.signedInAs, this.ctx.runtime.disabledCommands, spec);
+    if (refusal) {
+      this.failRequest(slot, refusal, spec.name);
+      this.transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
+      return;
+    }
     if (this.transaction && !Transaction.isControlCommand(commandName)) {
       this.transaction.queue(this, slot, spec, req);
       return;
@@ -172,7 +196,7 @@ export class Session {
       blocking ? this.blockingForward : this.sharedForward,
       commands,
       transaction,
-      target,
+      replicaReadTarget(this.ctx.runtime, this.signedInAs, target, { access, blocking, transactional: transaction || this.watch !== null }),
       blocking ? null : (seconds) => metrics.latencyByClass[access].observe(seconds),
       (frame, isError) => {
         metrics.countCommand(name, isError ? 'error' : 'ok');

@@ -1,0 +1,28 @@
+/**
+ * The session's side of read/write splitting: turns a command's target into a replica read
+ * when routing/replica-reads.ts allows it, and finds the READONLY connection for it.
+ */
+import type { Account } from '../auth/accounts.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import type { Runtime } from '../config/runtime.js';
+import type { ReadCommand } from '../routing/replica-reads.js';
+import type { ProxyContext } from './context.js';
+import type { Target } from './forwarder.js';
+
+/** `target`, marked as a replica read when the account, the command and replica-read allow it. */
+export function replicaReadTarget(runtime: Runtime, account: Account | null, target: Target, command: ReadCommand): Target {
+  if (target.slot === null || !runtime.replicaReads.mayUseReplica(account, command)) return target;
+  return { slot: target.slot, replicaRead: true };
+}
+
+/**
+ * A READONLY connection to the replica that serves this read of `slot`, or null for the
+ * master. `affinity` (the session id) keeps a session's reads of one replica on one
+ * connection, in order.
+ */
+export function replicaReadConnection(ctx: ProxyContext, slot: number, affinity: number): NodeConnection | null {
+  const shard = ctx.topology.current.shardForSlot(slot);
+  if (!shard) return null;
+  const replica = ctx.runtime.replicaReads.chooseReplica(shard, (node) => !ctx.pool.recentlyFailed(node.address));
+  return replica ? ctx.pool.replicaReadConnectionFor(replica.address, affinity) : null;
+}
