@@ -1,6 +1,7 @@
 // Starting slotgate in-process against a cluster, and talking to it over raw sockets.
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import type pino from 'pino';
 import { resolveConfig } from '../../src/config/config.js';
 import { startSlotgate, type SlotgateHandle } from '../../src/server.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -16,10 +17,23 @@ export interface StartedProxy {
   close(): Promise<void>;
 }
 
-/** Starts slotgate on a free port; `args` are extra CLI flags, e.g. ['--command-timeout', '500']. */
-export async function startProxy(seeds: string[], args: string[] = []): Promise<StartedProxy> {
-  const config = resolveConfig(['--cluster', seeds.join(','), '--port', '0', '--admin-port', '0', '--log-level', 'silent', ...args], {});
-  const handle = await startSlotgate(config, { processMetrics: false, logger: createLogger(config.logLevel) });
+export interface ProxyOptions {
+  /** Where the logs go (e.g. a capture stream); pass `--log-level` in args to see them. */
+  logDestination?: pino.DestinationStream;
+}
+
+/**
+ * Starts slotgate on a free port; `args` are extra CLI flags, e.g. ['--command-timeout', '500'].
+ * `handle.reload()` resolves the same flags again, re-reading a `--config` file, as SIGHUP does.
+ */
+export async function startProxy(seeds: string[], args: string[] = [], options: ProxyOptions = {}): Promise<StartedProxy> {
+  const argv = ['--cluster', seeds.join(','), '--port', '0', '--admin-port', '0', '--log-level', 'silent', ...args];
+  const config = resolveConfig(argv, {});
+  const handle = await startSlotgate(config, {
+    processMetrics: false,
+    logger: createLogger(config.logLevel, options.logDestination),
+    loadConfig: () => resolveConfig(argv, {}),
+  });
   const clients: Redis[] = [];
   return {
     handle,
