@@ -15,8 +15,10 @@ import type { SlotgateConfig } from './config/config.js';
 import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
 import { buildRuntime } from './config/runtime.js';
 import * as errors from './errors/catalogue.js';
+import { MonitorHub } from './monitor/monitor-hub.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './session/context.js';
 import { Session } from './session/session.js';
@@ -84,6 +86,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logger,
     redisVersion: await backendRedisVersion(pool, topology.current),
     nextClientId: () => ++clientIds,
+    identity: proxyIdentity(config, config.port),
+    monitors: new MonitorHub(),
+    clientCount: () => sessions.size,
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
@@ -115,6 +120,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     server.listen(config.port, config.bind, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // With --port 0 the port is known only now; the start time stays the first one.
+  context.identity = proxyIdentity(config, port, context.identity.startedAt);
 
   let admin: http.Server | null = null;
   if (config.adminPort !== 0) admin = await startAdminServer(config.adminBind, config.adminPort, { metrics, topology, reload });

@@ -8,6 +8,7 @@
 
 import { AsciiCaseInsensitiveMap } from './byte-name-map.js';
 import { GENERATED_COMMANDS } from './command-table.generated.js';
+import { PROXY_ONLY_COMMANDS } from './proxy-only-commands.js';
 import type { GeneratedCommand, KeySpec } from './key-spec.js';
 import { unknownCommandError, unknownSubcommandError, wrongArityError } from './lookup-errors.js';
 
@@ -78,15 +79,17 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
 }
 
 const topLevelSpecs: readonly CommandSpec[] = GENERATED_COMMANDS.map((command) => buildSpec(command, undefined));
+/** Looked up like Redis's commands, but not listed by allCommands(). */
+const proxyOnlySpecs: readonly CommandSpec[] = PROXY_ONLY_COMMANDS.map((command) => buildSpec(command, undefined));
 
 const specsByFullName = new Map<string, CommandSpec>();
-for (const spec of topLevelSpecs) {
+for (const spec of [...topLevelSpecs, ...proxyOnlySpecs]) {
   specsByFullName.set(spec.name, spec);
   for (const sub of spec.subcommands?.values() ?? []) specsByFullName.set(sub.name, sub);
 }
 
 const entriesByName = new AsciiCaseInsensitiveMap<TableEntry>(
-  topLevelSpecs.map((spec): [string, TableEntry] => [
+  [...topLevelSpecs, ...proxyOnlySpecs].map((spec): [string, TableEntry] => [
     spec.name,
     spec.subcommands ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap(spec.subcommands) } : { spec },
   ]),

@@ -14,11 +14,19 @@ import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, ty
 
 export { ConfigError };
 
+export type ConfigSetMode = 'forward' | 'ignore' | 'deny';
+const CONFIG_SET_MODES: readonly ConfigSetMode[] = ['forward', 'ignore', 'deny'];
+
 export interface SlotgateConfig {
   configFile: string | undefined;
   cluster: string[];
   port: number;
   bind: string;
+  /** Address cluster-aware clients are given (CLUSTER SLOTS…); '' and 0 mean "derive from bind and port". */
+  announceHost: string;
+  announcePort: number;
+  /** CONFIG SET: forward to every backend node, answer +OK and ignore it, or refuse it. */
+  configSet: ConfigSetMode;
   backendConnections: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
@@ -85,6 +93,9 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     cluster: toList(get('cluster')),
     port: toInt('port', get('port'), 0, 65535),
     bind: String(get('bind')),
+    announceHost: String(get('announce-host') ?? ''),
+    announcePort: toInt('announce-port', get('announce-port'), 0, 65535),
+    configSet: toConfigSetMode(get('config-set')),
     backendConnections: toInt('backend-connections', get('backend-connections'), 1, 64),
     connectTimeoutMs: toInt('connect-timeout', get('connect-timeout'), 1, 3_600_000),
     commandTimeoutMs: toInt('command-timeout', get('command-timeout'), 1, 3_600_000),
@@ -106,6 +117,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   }
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`option log-level: '${config.logLevel}' is not one of ${[...LOG_LEVELS].join(', ')}`);
   return config;
+}
+
+function toConfigSetMode(value: unknown): ConfigSetMode {
+  const mode = String(value) as ConfigSetMode;
+  if (!CONFIG_SET_MODES.includes(mode)) throw new ConfigError(`option config-set: '${String(value)}' is not one of ${CONFIG_SET_MODES.join(', ')}`);
+  return mode;
 }
 
 export function loadConfigFile(path: string): Record<string, unknown> {

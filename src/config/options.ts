@@ -20,6 +20,18 @@ export const OPTIONS = {
   },
   port: { type: 'number', default: 6380, describe: 'TCP port to accept Redis clients on', group: 'Network' },
   bind: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (0.0.0.0 for all interfaces)', group: 'Network' },
+  'announce-host': {
+    type: 'string',
+    default: '',
+    describe: 'Host cluster-aware clients are told to connect to (CLUSTER SLOTS/SHARDS/NODES show slotgate as the one node owning every slot); default: the bind address, or 127.0.0.1 when bound to 0.0.0.0',
+    group: 'Network',
+  },
+  'announce-port': {
+    type: 'number',
+    default: 0,
+    describe: 'Port announced with announce-host (0 = the listening port)',
+    group: 'Network',
+  },
   'backend-connections': {
     type: 'number',
     default: 2,
@@ -37,6 +49,12 @@ export const OPTIONS = {
     type: 'number',
     default: 5000,
     describe: 'Milliseconds between periodic topology refreshes (CLUSTER SHARDS); MOVED, connection loss and CLUSTERDOWN also trigger one',
+    group: 'Backend',
+  },
+  'config-set': {
+    type: 'string',
+    default: 'forward',
+    describe: 'What CONFIG SET does: forward (to every backend node, +OK when all accept), ignore (+OK, no effect, as managed services do) or deny (an error)',
     group: 'Backend',
   },
   'max-redirects': {

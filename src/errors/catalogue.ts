@@ -78,3 +78,28 @@ export function commandDisabled(name: string): ErrorReply {
 export function notAllowedInTransaction(command: string): ErrorReply {
   return error('unknown_command', `ERR Command '${command}' is not allowed inside a transaction`);
 }
+
+// Fan-out, node targeting and the proxy's own cluster view (SPEC §3-5, §11).
+/** A fanned-out command whose part `part` (e.g. `@1 master 3c1f…`) failed: the whole command fails. */
+export function fanoutPartFailed(command: string, part: string, message: string): ErrorReply {
+  return error('backend', `ERR slotgate: ${command} failed on ${part}: ${message}`);
+}
+
+/** Parts that must agree (SCRIPT LOAD's sha, CONFIG SET's +OK) answered differently. */
+export function fanoutDisagreement(command: string, part: string, otherPart: string): ErrorReply {
+  return error('backend', `ERR slotgate: ${command} got different replies from ${part} and ${otherPart}`);
+}
+
+/** `selector` as the client wrote it: a node ID or `@N`. */
+export function noSuchNode(selector: string): ErrorReply {
+  return error('unknown_command', `ERR no such node '${selector}' (a backend node ID as GET /v1/topology on the admin port lists them, or @<shard index>)`);
+}
+
+export const SLOWLOG_NEEDS_NODE = error(
+  'unknown_command',
+  'ERR SLOWLOG needs a node: add a node ID or @<shard index> as the last argument, e.g. SLOWLOG GET 10 @0',
+);
+export const INVALID_CURSOR = error('unknown_command', 'ERR invalid cursor');
+export const NODE_CURSOR_TOO_LARGE = error('backend', 'ERR slotgate: a backend node returned a SCAN cursor too large to combine with a shard index');
+export const CONFIG_SET_DENIED = error('disabled', 'ERR CONFIG SET is not allowed through this proxy (config-set: deny)');
+export const IMONITOR_LOST = error('backend', 'ERR slotgate: the IMONITOR connection to the backend node was lost');

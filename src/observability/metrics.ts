@@ -95,6 +95,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly mget = new client.Counter({
+    name: 'slotgate_mget_total',
+    help: 'MGET commands, single-slot and split across slots alike',
+    registers: [this.registry],
+  });
+  /** Keys named by routed commands; the hot path adds to a plain number, folded in at scrape time. */
+  keysAccessedPending = 0;
+  readonly keysAccessed = new client.Counter({
+    name: 'slotgate_keys_accessed_total',
+    help: 'Keys named by the commands slotgate routed (a 100-key MGET counts 100)',
+    registers: [this.registry],
+    collect: () => {
+      this.keysAccessed.inc(this.keysAccessedPending);
+      this.keysAccessedPending = 0;
+    },
+  });
+  /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
+  commandsProcessed = 0;
+
   private readonly commandChildren = new Map<string, { ok: client.Counter.Internal; error: client.Counter.Internal }>();
   readonly latencyByClass: Record<LatencyClass, client.Histogram.Internal<'class'>>;
 
@@ -115,6 +134,23 @@ export class Metrics {
       this.commandChildren.set(command, children);
     }
     children[outcome].inc();
+    this.commandsProcessed++;
+    if (command === 'mget') this.mget.inc();
+  }
+
+  /**
+   * CONFIG RESETSTAT: zeroes slotgate's own counters and histograms, like Redis resets its
+   * stats. Gauges (connections open, node up) describe the present and are kept, and so are the
+   * Node process metrics, which are not statistics of the proxy's work.
+   */
+  resetStats(): void {
+    this.commandsProcessed = 0;
+    this.keysAccessedPending = 0;
+    for (const metric of this.registry.getMetricsAsArray()) {
+      const name = (metric as { name?: string }).name ?? '';
+      if (name.startsWith('slotgate_process_') || name.startsWith('slotgate_nodejs_')) continue;
+      if (metric instanceof client.Counter || metric instanceof client.Histogram || metric instanceof client.Summary) metric.reset();
+    }
   }
 
   countProxyError(kind: ProxyErrorKind): void {

@@ -7,7 +7,9 @@ import type { NodePool } from '../backend/node-pool.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { SlotgateConfig } from '../config/config.js';
 import type { Runtime } from '../config/runtime.js';
+import type { MonitorHub } from '../monitor/monitor-hub.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { ProxyIdentity } from '../proxy-view/identity.js';
 
 export interface ProxyContext {
   readonly config: SlotgateConfig;
@@ -23,4 +25,10 @@ export interface ProxyContext {
   /** Redis version reported by HELLO (the backend's, learned at start). */
   readonly redisVersion: string;
   nextClientId(): number;
+  /** Who slotgate tells clients it is (announce address, node ID, version); final once listening. */
+  identity: ProxyIdentity;
+  /** MONITOR feeds; sessions publish only while `monitors.active`. */
+  readonly monitors: MonitorHub;
+  /** Client connections open now. */
+  clientCount(): number;
 }

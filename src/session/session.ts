@@ -17,14 +17,20 @@ import type { Account } from '../auth/accounts.js';
 import { commandRefusal } from '../auth/command-gate.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
+import { runFanout } from '../fanout/run-fanout.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
+import type { CommandOutcome } from '../observability/metrics.js';
+import { encodeCommand } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
+import { splitNodeSuffix } from '../routing/node-suffix.js';
 import { routeCommand, type RoutePlan } from '../routing/router.js';
 import type { ProxyContext } from './context.js';
 import { ForwardedCommand, type ForwardContext, type Target } from './forwarder.js';
 import { isLocalCommand, runLocalCommand } from './local-commands.js';
+import { runOnNode } from './node-target.js';
+import { runProxyCommand } from './proxy-commands.js';
 import { replicaReadConnection, replicaReadTarget } from './replica-read-target.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 import { Transaction } from './transaction.js';
@@ -55,7 +61,10 @@ export class Session {
   /** Connections of this session's own, for blocking commands (one per node). */
   private readonly blockingConnections = new Map<string, NodeConnection>();
   private readonly logger: Logger;
-  private readonly sharedForward: ForwardContext;
+  /** How this session's commands reach the backend on shared connections (fan-out parts too). */
+  readonly sharedForward: ForwardContext;
+  /** Set while the session streams a MONITOR/IMONITOR feed (no more requests are run); stops the feed. */
+  private streamStop: (() => void) | null = null;
   private readonly blockingForward: ForwardContext;
 
   constructor(
@@ -93,6 +102,7 @@ export class Session {
     if (ctx.config.idleTimeoutSeconds > 0) {
       socket.setTimeout(ctx.config.idleTimeoutSeconds * 1000, () => {
         // Redis does not time out clients blocked in a command; neither do we.
+        if (this.streamStop) return; // nor monitors (Redis exempts them too)
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
@@ -139,8 +149,12 @@ export class Session {
   }
 
   private onRequest(req: Request): void {
-    if (this.closing) return;
+    if (this.closing || this.streamStop) return;
     const slot = this.replies.reserve();
+    // `DBSIZE @0` (SPEC §4): the node suffix comes off first, so lookup, arity and permission
+    // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
+    const nodeTarget = this.transaction ? null : splitNodeSuffix(req.args);
+    if (nodeTarget) req = { args: nodeTarget.args, raw: encodeCommand(nodeTarget.args) };
     const lookup = lookupCommand(req.args);
     if (!lookup.ok) {
       this.failRequest(slot, errors.fromLookup(lookup.error));
@@ -156,15 +170,16 @@ export class Session {
       this.transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
       return;
     }
+    if (this.ctx.monitors.active) this.ctx.monitors.publish(this.address, req.args);
     if (this.transaction && !Transaction.isControlCommand(commandName)) {
       this.transaction.queue(this, slot, spec, req);
       return;
     }
-    if (isLocalCommand(commandName)) {
+    if (isLocalCommand(commandName) && !nodeTarget) {
       runLocalCommand(this, slot, spec, req);
       return;
     }
-    this.execute(slot, spec, req, routeCommand(spec, req.args));
+    this.execute(slot, spec, req, routeCommand(spec, req.args, nodeTarget));
   }
 
   /** Runs a routed command and fills `slot` with its reply. */
@@ -174,8 +189,20 @@ export class Session {
         this.failRequest(slot, plan.error, spec.name);
         return;
       case 'slot':
+        this.ctx.metrics.keysAccessedPending += plan.keys;
+        this.forward(slot, spec, [req.raw], false, { slot: plan.slot }, plan.blocking, plan.access);
+        return;
       case 'any-master':
-        this.forward(slot, spec, [req.raw], false, { slot: plan.kind === 'slot' ? plan.slot : null }, plan.blocking, plan.access);
+        this.forward(slot, spec, [req.raw], false, { slot: null }, plan.blocking, plan.access);
+        return;
+      case 'fanout':
+        runFanout(this, slot, spec, req, plan);
+        return;
+      case 'node':
+        runOnNode(this, slot, spec, req, plan);
+        return;
+      case 'proxy':
+        runProxyCommand(this, slot, spec, req, plan.handler);
         return;
     }
   }
@@ -235,9 +262,9 @@ export class Session {
     this.fill(slot, error.frame);
   }
 
-  /** Answers `slot` with a locally made reply. */
-  reply(slot: ReplySlot, frame: Buffer, commandName: string): void {
-    this.ctx.metrics.countCommand(commandName, 'ok');
+  /** Answers `slot` with a locally made (or merged) reply; `outcome` 'error' for an error the backend gave. */
+  reply(slot: ReplySlot, frame: Buffer, commandName: string, outcome: CommandOutcome = 'ok'): void {
+    this.ctx.metrics.countCommand(commandName, outcome);
     this.fill(slot, frame);
   }
 
@@ -246,6 +273,22 @@ export class Session {
     slot.closeAfter = true;
     this.closing = true;
     this.fill(slot, frame);
+  }
+
+  /**
+   * MONITOR/IMONITOR: from now on the client only receives `streamFrame`s, until it
+   * disconnects; `stop` ends the feed then (at once if the client is already gone).
+   */
+  startStreaming(stop: () => void): void {
+    if (this.closed) return stop();
+    this.streamStop = stop;
+  }
+
+  /** One frame of the feed, after every reply owed so far; `closeAfter` ends the connection after it. */
+  streamFrame(frame: Buffer, closeAfter = false): void {
+    if (this.closing) return;
+    if (closeAfter) this.replyAndClose(this.replies.reserve(), frame);
+    else this.fill(this.replies.reserve(), frame);
   }
 
   private fill(slot: ReplySlot, frame: Buffer): void {
@@ -331,6 +374,7 @@ export class Session {
     this.closing = true;
     this.replies.clear();
     this.releaseConnections();
+    this.streamStop?.();
     this.socket.destroy();
     this.onClose?.();
   }

@@ -44,7 +44,16 @@ export class Transaction {
       session.failRequest(replySlot, plan.error, spec.name);
       return;
     }
-    if (isLocalCommand(name) && !FORWARDABLE_LOCAL.has(name)) {
+    // A split command would not be atomic: inside MULTI it stays CROSSSLOT, as in Redis Cluster.
+    if (plan.kind === 'fanout' && plan.targets === 'slots') {
+      this.aborted = true;
+      session.failRequest(replySlot, errors.CROSSSLOT, spec.name);
+      return;
+    }
+    // Fan-outs over every master, node-targeted and proxy-answered commands cannot be part of
+    // one node's MULTI/EXEC batch (FLUSHALL would empty one master, CLUSTER SLOTS would leak it).
+    const batchable = plan.kind === 'slot' || plan.kind === 'any-master';
+    if (!batchable || (isLocalCommand(name) && !FORWARDABLE_LOCAL.has(name))) {
       this.aborted = true;
       session.failRequest(replySlot, errors.notAllowedInTransaction(name), spec.name);
       return;

@@ -1,0 +1,254 @@
+/**
+ * How the replies of a fanned-out command's parts become the one reply the client gets (SPEC §3).
+ * Pure functions of the part replies, registered in one table typed `satisfies Record<FanoutPolicy,
+ * Reducer>`: a policy without a reducer is a compile error.
+ *
+ * Errors, the same for every policy (except `any-ok`, see there): when every part answers the
+ * same error, that error is the cluster's answer and passes through (SCRIPT LOAD of a script that
+ * does not compile fails alike on every master); when only some parts fail, the command fails with
+ * an error that names the first failed part. A partial result is never returned.
+ */
+import * as errors from '../errors/catalogue.js';
+import { NULL_BULK } from '../protocol/constants.js';
+import { encodeArrayOfFrames, encodeInteger } from '../protocol/encoder.js';
+import { functionDumpLibraries } from './function-dump.js';
+import { arrayElementFrames, integerOf } from './resp-elements.js';
+
+export type FanoutPolicy =
+  /** MGET: values back in request order. */
+  | 'mget'
+  /** Every part must give the same reply, which is the answer (MSET, FLUSHALL, CONFIG SET → +OK; SCRIPT LOAD → the sha). */
+  | 'same-reply'
+  /** Integer replies added up (DEL, EXISTS, DBSIZE, PUBSUB NUMPAT). */
+  | 'sum'
+  /** Array replies concatenated (KEYS). */
+  | 'concat'
+  /** Array replies concatenated without duplicates (PUBSUB CHANNELS: one channel may have subscribers on several nodes). */
+  | 'union'
+  /** `[name, n, name, n, …]` replies with the counts added per name (PUBSUB NUMSUB). */
+  | 'sum-pairs'
+  /** Arrays of 0/1 combined element-wise with AND (SCRIPT EXISTS: loaded only if loaded everywhere). */
+  | 'and-per-index'
+  /** A random non-null reply, or null when all are null (RANDOMKEY: a random master that has keys). */
+  | 'random-non-null'
+  /** +OK when some part could do it and the others had nothing to do (SCRIPT KILL: NOTBUSY elsewhere). */
+  | 'any-ok'
+  /** Every part must list the same elements in any order (FUNCTION LIST: libraries in hash-table order). */
+  | 'same-elements'
+  /** Every part must dump the same libraries in any order (FUNCTION DUMP). */
+  | 'same-function-dump';
+
+export interface PartReply {
+  readonly frame: Buffer;
+  readonly isError: boolean;
+  /** Names the part in error messages, e.g. `@1 master 3c1f…` or `slot 866 on @0`. */
+  readonly label: string;
+}
+
+export interface ReduceInput {
+  /** The command as the client would name it (upper case), for error messages. */
+  readonly command: string;
+  /** One reply per part; never empty. */
+  readonly replies: readonly PartReply[];
+  /** MGET only: for each part (same order as `replies`), the request positions of its keys. */
+  readonly positions?: readonly (readonly number[])[];
+  /** MGET only: how many keys the request has. */
+  readonly keyCount?: number;
+  /** Random source in [0, 1), replaceable in tests. */
+  readonly random?: () => number;
+}
+
+export type Reducer = (input: ReduceInput) => Buffer;
+
+/** The reply to give when some part failed, or null when none did. */
+export function failureOf({ command, replies }: ReduceInput): Buffer | null {
+  const failed = replies.find((r) => r.isError);
+  if (!failed) return null;
+  const first = replies[0]!.frame;
+  if (replies.every((r) => r.isError && r.frame.equals(first))) return first;
+  return errors.fanoutPartFailed(command, failed.label, errorText(failed.frame)).frame;
+}
+
+function errorText(frame: Buffer): string {
+  return frame.toString('utf8', 1, frame.length - 2);
+}
+
+/** Element frames of an array part reply; a non-array reply is reported as that part's failure. */
+function elementsOf(input: ReduceInput, part: PartReply): Buffer[] | Buffer {
+  if (part.frame[0] !== 0x2a) return unexpected(input, part);
+  return arrayElementFrames(part.frame) ?? [];
+}
+
+function unexpected(input: ReduceInput, part: PartReply): Buffer {
+  return errors.fanoutPartFailed(input.command, part.label, `unexpected reply '${part.frame.toString('utf8', 0, Math.min(part.frame.length, 40)).trim()}'`).frame;
+}
+
+function disagreement(input: ReduceInput, other: PartReply): Buffer {
+  return errors.fanoutDisagreement(input.command, input.replies[0]!.label, other.label).frame;
+}
+
+const mget: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const out = new Array<Buffer>(input.keyCount!);
+  for (let p = 0; p < input.replies.length; p++) {
+    const part = input.replies[p]!;
+    const values = elementsOf(input, part);
+    const positions = input.positions![p]!;
+    if (!Array.isArray(values) || values.length !== positions.length) return Array.isArray(values) ? unexpected(input, part) : values;
+    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values[j]!;
+  }
+  return encodeArrayOfFrames(out);
+};
+
+const sameReply: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const first = input.replies[0]!.frame;
+  const differing = input.replies.find((r) => !r.frame.equals(first));
+  return differing ? disagreement(input, differing) : first;
+};
+
+const sum: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  let total = 0;
+  for (const part of input.replies) {
+    if (part.frame[0] !== 0x3a) return unexpected(input, part);
+    total += integerOf(part.frame);
+  }
+  return encodeInteger(total);
+};
+
+/** Concatenates array replies; with `unique`, an element already seen (same bytes) is left out. */
+function concatenate(unique: boolean): Reducer {
+  return (input) => {
+    const failure = failureOf(input);
+    if (failure) return failure;
+    const all: Buffer[] = [];
+    const seen = new Set<string>();
+    for (const part of input.replies) {
+      const elements = elementsOf(input, part);
+      if (!Array.isArray(elements)) return elements;
+      for (const element of elements) {
+        if (unique) {
+          const id = element.toString('latin1');
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        all.push(element);
+      }
+    }
+    return encodeArrayOfFrames(all);
+  };
+}
+
+const sumPairs: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const first = elementsOf(input, input.replies[0]!);
+  if (!Array.isArray(first)) return first;
+  const totals = new Array<number>(first.length / 2).fill(0);
+  for (const part of input.replies) {
+    const elements = elementsOf(input, part);
+    if (!Array.isArray(elements)) return elements;
+    if (elements.length !== first.length) return unexpected(input, part);
+    for (let i = 0; i < elements.length; i += 2) {
+      if (!elements[i]!.equals(first[i]!) || elements[i + 1]![0] !== 0x3a) return unexpected(input, part);
+      totals[i / 2] += integerOf(elements[i + 1]!);
+    }
+  }
+  return encodeArrayOfFrames(first.map((element, i) => (i % 2 === 0 ? element : encodeInteger(totals[(i - 1) / 2]!))));
+};
+
+const andPerIndex: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  let result: number[] | null = null;
+  for (const part of input.replies) {
+    const elements = elementsOf(input, part);
+    if (!Array.isArray(elements)) return elements;
+    if (result && elements.length !== result.length) return unexpected(input, part);
+    const values = elements.map((e) => (e[0] === 0x3a ? integerOf(e) : NaN));
+    if (values.some((v) => Number.isNaN(v))) return unexpected(input, part);
+    result = result ? result.map((v, i) => (v !== 0 && values[i] !== 0 ? 1 : 0)) : values;
+  }
+  return encodeArrayOfFrames(result!.map((v) => encodeInteger(v)));
+};
+
+const randomNonNull: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const candidates = input.replies.filter((r) => !r.frame.equals(NULL_BULK));
+  if (candidates.length === 0) return NULL_BULK;
+  const random = input.random ?? Math.random;
+  return candidates[Math.floor(random() * candidates.length)]!.frame;
+};
+
+/** `-NOTBUSY No scripts in execution right now.`: the part had nothing to kill, which is not a failure. */
+function isNotBusy(part: PartReply): boolean {
+  return part.isError && part.frame.subarray(1, 8).toString('latin1') === 'NOTBUSY';
+}
+
+const anyOk: Reducer = (input) => {
+  const failed = input.replies.find((r) => r.isError && !isNotBusy(r));
+  if (failed) {
+    const first = input.replies[0]!.frame;
+    if (input.replies.every((r) => r.frame.equals(first))) return first;
+    return errors.fanoutPartFailed(input.command, failed.label, errorText(failed.frame)).frame;
+  }
+  return input.replies.find((r) => !r.isError)?.frame ?? input.replies[0]!.frame;
+};
+
+/** A canonical text of a reply in which the order of array elements does not matter, at any depth. */
+function unorderedForm(frame: Buffer): string {
+  if (frame[0] !== 0x2a) return frame.toString('latin1');
+  const elements = arrayElementFrames(frame);
+  if (elements === null) return '*-1';
+  return `*[${elements.map(unorderedForm).sort().join(',')}]`;
+}
+
+const sameElements: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const first = input.replies[0]!;
+  const form = unorderedForm(first.frame);
+  const differing = input.replies.find((r) => unorderedForm(r.frame) !== form);
+  return differing ? disagreement(input, differing) : first.frame;
+};
+
+/**
+ * FUNCTION DUMP payloads list libraries in each node's hash-table order, which differs between
+ * nodes (the hash seed is random per process), so equal libraries can give different bytes: the
+ * dumps agree when they hold the same set of library records.
+ */
+const sameFunctionDump: Reducer = (input) => {
+  const failure = failureOf(input);
+  if (failure) return failure;
+  const first = input.replies[0]!;
+  const libraries = (part: PartReply): string | null => {
+    const records = functionDumpLibraries(part.frame);
+    return records === null ? null : records.map((r) => r.toString('latin1')).sort().join('\u0000');
+  };
+  const expected = libraries(first);
+  const differing = input.replies.find((r) => !r.frame.equals(first.frame) && (expected === null || libraries(r) !== expected));
+  return differing ? disagreement(input, differing) : first.frame;
+};
+
+export const REDUCERS = {
+  mget,
+  'same-reply': sameReply,
+  sum,
+  concat: concatenate(false),
+  union: concatenate(true),
+  'sum-pairs': sumPairs,
+  'and-per-index': andPerIndex,
+  'random-non-null': randomNonNull,
+  'any-ok': anyOk,
+  'same-elements': sameElements,
+  'same-function-dump': sameFunctionDump,
+} as const satisfies Record<FanoutPolicy, Reducer>;
+
+export function reduce(policy: FanoutPolicy, input: ReduceInput): Buffer {
+  return REDUCERS[policy](input);
+}

@@ -1,0 +1,43 @@
+/**
+ * Splitting a multi-key command whose keys live in several hash slots into one sub-command per
+ * slot (SPEC §3). Pure: args in, parts out; the executor decides which node each part goes to.
+ *
+ * Why per slot and not per node: Redis Cluster refuses a multi-key command whose keys are in
+ * different slots even when one node owns them all (CROSSSLOT), and a per-slot part stays valid
+ * on its own while a slot migrates (it can follow MOVED/ASK alone). Parts for one node still
+ * travel in one write (see executor.ts), so the cost is one small command header per slot.
+ *
+ * Worked example: `MGET a b c` with slot(a) = slot(c) = 15495 and slot(b) = 3300 gives
+ *   15495 → { args: [MGET, a, c], positions: [0, 2] }
+ *   3300  → { args: [MGET, b],    positions: [1] }
+ * and the MGET reducer puts part replies back at those positions.
+ */
+import { keyHashSlot } from '../cluster/hash-slot.js';
+
+export interface SlotPart {
+  readonly slot: number;
+  /** The sub-command: the original command name, then this slot's keys (each with its values). */
+  readonly args: Buffer[];
+  /** For each key of this part, its position among the request's keys (0-based, request order). */
+  readonly positions: number[];
+}
+
+/**
+ * @param keyIndexes indexes of the key arguments in `args`, in request order (from key extraction)
+ * @param valuesPerKey how many arguments after each key belong to it (MSET: 1, MGET/DEL: 0)
+ */
+export function splitBySlot(args: readonly Buffer[], keyIndexes: readonly number[], valuesPerKey: number): Map<number, SlotPart> {
+  const parts = new Map<number, SlotPart>();
+  for (let k = 0; k < keyIndexes.length; k++) {
+    const index = keyIndexes[k]!;
+    const slot = keyHashSlot(args[index]!);
+    let part = parts.get(slot);
+    if (!part) {
+      part = { slot, args: [args[0]!], positions: [] };
+      parts.set(slot, part);
+    }
+    for (let v = 0; v <= valuesPerKey; v++) part.args.push(args[index + v]!);
+    part.positions.push(k);
+  }
+  return parts;
+}

@@ -1,0 +1,37 @@
+/**
+ * MONITOR through the proxy (SPEC §4): every session publishes the commands it runs here, and
+ * the hub copies each line to the sessions that asked for MONITOR. Zero cost when nobody
+ * monitors: sessions test the plain `active` field before doing anything, so the line is neither
+ * formatted nor timestamped.
+ */
+import { monitorLine } from './monitor-line.js';
+
+/** Receives feed lines (encoded simple-string frames). */
+export type MonitorSink = (frame: Buffer) => void;
+
+export class MonitorHub {
+  private readonly sinks = new Set<MonitorSink>();
+  /** True while at least one client monitors; read on every command, so a field, not a getter. */
+  active = false;
+
+  /** Starts feeding `sink`; returns the function that stops it. */
+  attach(sink: MonitorSink): () => void {
+    this.sinks.add(sink);
+    this.active = true;
+    return () => {
+      this.sinks.delete(sink);
+      this.active = this.sinks.size > 0;
+    };
+  }
+
+  get monitorCount(): number {
+    return this.sinks.size;
+  }
+
+  /** One command from the client at `clientAddress`; call only when `active`. */
+  publish(clientAddress: string, args: readonly Buffer[]): void {
+    const epochMicros = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    const frame = monitorLine(epochMicros, clientAddress, args);
+    for (const sink of this.sinks) sink(frame);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * INFO through the proxy (SPEC §3, §4). Pure text work on the backend's INFO replies:
+ *  - masking: nothing in the reply may tell a client where the backend nodes are or what they
+ *    run from (addresses, ports, run and replication ids, executable and config file paths);
+ *  - merging (INFO without a node): one master's sections, with the Keyspace section summed
+ *    over all masters (the client sees one Redis holding every key), and a `# Proxy` section
+ *    with slotgate's own figures.
+ * INFO text: sections `# Name` followed by `field:value` lines, separated by blank lines, CRLF.
+ */
+
+export const MASKED = '***';
+
+/** Fields whose whole value is sensitive. */
+const MASKED_FIELDS = new Set(['run_id', 'master_replid', 'master_replid2', 'executable', 'config_file', 'tcp_port', 'master_host', 'master_port']);
+/** `slave0:ip=127.0.0.1,port=7004,state=online,…`: the address parts of each replica line. */
+const REPLICA_LINE = /^slave\d+$/;
+const REPLICA_ADDRESS_PARTS = new Set(['ip', 'port']);
+
+export interface InfoSection {
+  /** As in the header, e.g. `Server`, `Keyspace`. */
+  readonly name: string;
+  readonly lines: string[];
+}
+
+export function parseInfo(text: string): InfoSection[] {
+  const sections: InfoSection[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('# ')) sections.push({ name: line.slice(2), lines: [] });
+    else if (line !== '' && sections.length > 0) sections[sections.length - 1]!.lines.push(line);
+  }
+  return sections;
+}
+
+export function formatInfo(sections: readonly InfoSection[]): string {
+  return sections.map((s) => `# ${s.name}\r\n${s.lines.map((l) => `${l}\r\n`).join('')}`).join('\r\n');
+}
+
+function maskLine(line: string): string {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return line;
+  const field = line.slice(0, colon);
+  if (MASKED_FIELDS.has(field)) return `${field}:${MASKED}`;
+  if (!REPLICA_LINE.test(field)) return line;
+  const parts = line
+    .slice(colon + 1)
+    .split(',')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return eq > 0 && REPLICA_ADDRESS_PARTS.has(part.slice(0, eq)) ? `${part.slice(0, eq)}=${MASKED}` : part;
+    });
+  return `${field}:${parts.join(',')}`;
+}
+
+/** The INFO text with every sensitive value replaced by `***`; everything else byte for byte. */
+export function maskInfo(text: string): string {
+  return text
+    .split('\r\n')
+    .map((line) => maskLine(line))
+    .join('\r\n');
+}
+
+/**
+ * `db0:keys=3,expires=1,avg_ttl=5000` lines summed over nodes. avg_ttl is averaged weighted by
+ * each node's number of keys with a TTL (Redis's own avg_ttl is an estimate over those keys).
+ */
+export function sumKeyspaces(texts: readonly string[]): string[] {
+  const dbs = new Map<number, { keys: number; expires: number; ttlWeight: number }>();
+  for (const text of texts) {
+    const keyspace = parseInfo(text).find((s) => s.name === 'Keyspace');
+    for (const line of keyspace?.lines ?? []) {
+      const match = /^db(\d+):(.*)$/.exec(line);
+      if (!match) continue;
+      const fields = new Map(match[2]!.split(',').map((kv) => kv.split('=') as [string, string]));
+      const db = dbs.get(Number(match[1])) ?? { keys: 0, expires: 0, ttlWeight: 0 };
+      const expires = Number(fields.get('expires') ?? 0);
+      db.keys += Number(fields.get('keys') ?? 0);
+      db.expires += expires;
+      db.ttlWeight += Number(fields.get('avg_ttl') ?? 0) * expires;
+      dbs.set(Number(match[1]), db);
+    }
+  }
+  return [...dbs.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([n, db]) => `db${n}:keys=${db.keys},expires=${db.expires},avg_ttl=${db.expires > 0 ? Math.round(db.ttlWeight / db.expires) : 0}`);
+}
+
+/** What INFO's Proxy section reports. */
+export interface ProxyFigures {
+  readonly version: string;
+  readonly nodeId: string;
+  readonly announce: string;
+  readonly uptimeSeconds: number;
+  readonly connectedClients: number;
+  readonly monitorClients: number;
+  readonly commandsProcessed: number;
+  readonly shards: number;
+  readonly nodesUp: number;
+  readonly nodesDown: number;
+  readonly topologyEpoch: number;
+}
+
+/** Field names carry a `proxy_` prefix so they never collide with a backend field when a client flattens INFO into one map. */
+export function proxySection(f: ProxyFigures): InfoSection {
+  return {
+    name: 'Proxy',
+    lines: [
+      `proxy_version:${f.version}`,
+      `proxy_node_id:${f.nodeId}`,
+      `proxy_announce_address:${f.announce}`,
+      `proxy_uptime_in_seconds:${f.uptimeSeconds}`,
+      `proxy_connected_clients:${f.connectedClients}`,
+      `proxy_monitor_clients:${f.monitorClients}`,
+      `proxy_total_commands_processed:${f.commandsProcessed}`,
+      `proxy_backend_shards:${f.shards}`,
+      `proxy_backend_nodes_up:${f.nodesUp}`,
+      `proxy_backend_nodes_down:${f.nodesDown}`,
+      `proxy_topology_epoch:${f.topologyEpoch}`,
+    ],
+  };
+}
+
+/** Does an INFO request for `requested` sections (lower case; empty = default) include `section`? */
+export function includesSection(requested: readonly string[], section: string): boolean {
+  if (requested.length === 0) return true;
+  return requested.some((r) => r === section || r === 'default' || r === 'all' || r === 'everything');
+}
+
+/**
+ * INFO without a node: `texts[chosen]` masked, its Keyspace section (if it has one) replaced by
+ * the sum over all `texts`, and the Proxy section appended when the request asks for it.
+ */
+export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures): string {
+  const sections = parseInfo(maskInfo(texts[chosen]!)).map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s));
+  if (includesSection(requested, 'proxy')) sections.push(proxySection(figures));
+  return formatInfo(sections);
+}
