@@ -60,7 +60,7 @@ export const OPTIONS = {
   'max-redirects': {
     type: 'number',
     default: 5,
-    describe: 'How many MOVED/ASK/TRYAGAIN redirections slotgate follows for one command before giving the client an error',
+    describe: 'How many MOVED/ASK redirections slotgate follows for one command before giving the client an error (TRYAGAIN and CLUSTERDOWN are retried until command-timeout)',
     group: 'Backend',
   },
   maxclients: { type: 'number', default: 10000, describe: 'Maximum simultaneous client connections', group: 'Limits' },
