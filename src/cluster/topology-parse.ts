@@ -94,7 +94,9 @@ function toPort(value: RespValue | undefined): number {
 
 function toHealth(value: RespValue | undefined): NodeHealth {
   const text = toText(value);
-  return text === 'failed' || text === 'loading' ? text : 'online';
+  // The CLUSTER SHARDS docs say "failed", but Redis 7.0 replies "fail": take both.
+  if (text === 'fail' || text === 'failed') return 'failed';
+  return text === 'loading' ? 'loading' : 'online';
 }
 
 /** Redis reports '' or '?' when a node does not know its own address: use the one we dialled. */
