@@ -65,14 +65,10 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
   for (const [name, def] of Object.entries(OPTIONS) as [OptionName, OptionDef][]) {
     // Boolean options get no yargs type: yargs would read `--replica-read=yes` as false without
     // a word; untyped, `--flag` is true, `--no-flag` false, and the value is checked when resolving.
-    const isBoolean = def.type === 'boolean';
-    cli = cli.option(name, {
-      type: def.type === 'number' ? 'number' : isBoolean ? undefined : 'string',
-      default: isBoolean ? undefined : def.default,
-      defaultDescription: isBoolean && def.default !== undefined ? (def.default ? 'yes' : 'no') : undefined,
-      describe: def.describe,
-      group: `${def.group}:`,
-    });
+    // (Even `default: undefined` makes yargs read a bare `--flag` as undefined: leave the key out.)
+    cli = def.type === 'boolean'
+      ? cli.option(name, { describe: def.describe, group: `${def.group}:`, defaultDescription: def.default ? 'yes' : 'no' })
+      : cli.option(name, { type: def.type === 'number' ? 'number' : 'string', default: def.default, describe: def.describe, group: `${def.group}:` });
   }
   return cli;
 }

@@ -114,8 +114,8 @@ export type OptionName = keyof typeof OPTIONS;
  * accounts). They are taken out of the file before yargs sees it; see reloadable-options.ts.
  */
 export const FILE_ONLY_OPTIONS = {
-  accounts: 'Custom accounts: a list of {name, password, permission: read-only|read-write, read-policy: master|replica}',
-  'node-zones': 'Zones of backend nodes: a map of "host:port" or node id → zone name, for read-local-node-only',
+  accounts: 'Custom accounts: a list of {name, password, permission, read-policy} (example below)',
+  'node-zones': 'Zones of backend nodes, for read-local-node-only: a map "host:port" or node id → zone',
 } as const;
 
 export type FileOnlyOptionName = keyof typeof FILE_ONLY_OPTIONS;
@@ -134,9 +134,8 @@ Example (slotgate.yaml):
   accounts:
     - name: reader
       password: "Reader#Pass1"        # or "#" + sha256 hex: echo -n 'Reader#Pass1' | sha256sum
-      permission: read-only           # writes get -NOPERM
-      read-policy: replica            # reads go to replicas (needs replica-read)
+      permission: read-only           # or read-write; read-only accounts get -NOPERM for writes
+      read-policy: replica            # or master; replica needs replica-read (omitted: replica)
 Clients then sign in with:  AUTH Default#Pass1   (default account)
                             AUTH reader@Reader#Pass1   or   AUTH reader Reader#Pass1
 Account changes apply to new connections; open ones keep their account.`;
-
