@@ -213,6 +213,25 @@ describe('accounts and sign-in', () => {
     expect(metrics).toMatch(/kind="auth"} [1-9]/);
   });
 
+  it('shows AUTH and HELLO in MONITOR with their secrets redacted, successful or not', async () => {
+    const monitor = await RawClient.connect(proxy.port);
+    expect(plain(await monitor.call('AUTH', DEFAULT_PASSWORD))).toBe('OK');
+    expect(plain(await monitor.call('MONITOR'))).toBe('OK');
+    const sentinel = `end-of-monitor-test-${run}`;
+    await converse(proxy.port, [
+      ['AUTH', `writer@${WRITER_PASSWORD}`], ['AUTH', 'reader', `${READER_PASSWORD}x`], ['HELLO', '2', 'AUTH', 'reader', READER_PASSWORD, 'SETNAME', 'mon'],
+      ['AUTH', DEFAULT_PASSWORD], ['ECHO', sentinel],
+    ]);
+    const lines: string[] = [];
+    while (!lines.some((line) => line.includes(sentinel))) lines.push(String(plain(await monitor.next())));
+    monitor.close();
+    const feed = lines.join('\n');
+    for (const secret of [WRITER_PASSWORD, READER_PASSWORD, DEFAULT_PASSWORD, 'writer@', 'pa@ss']) expect(feed).not.toContain(secret);
+    expect(feed).toContain('"AUTH" "(redacted)"');
+    expect(feed).toContain('"AUTH" "(redacted)" "(redacted)"');
+    expect(feed).toContain('"HELLO" "2" "AUTH" "(redacted)" "(redacted)" "SETNAME" "mon"');
+  });
+
   it('limits requests before sign-in like Redis (10 arguments, 16 KB each), and not after', async () => {
     const tooManyArgs = resp('MSET', ...Array.from({ length: 10 }, (_, i) => `${key}:${i}`));
     expect(await repliesUntilClose(proxy.port, tooManyArgs)).toEqual(await repliesUntilClose(oraclePort, tooManyArgs));
