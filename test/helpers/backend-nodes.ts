@@ -51,7 +51,7 @@ export async function backendNodes(seeds: string[]): Promise<BackendNodes> {
     .map((shard) => fields(shard))
     .filter((shard) => (shard.get('slots') as Flat).length > 0)
     .map((shard) => {
-      const nodes = (shard.get('nodes') as Flat[]).map((n) => fields(n)).filter((n) => n.get('health') === 'online');
+      const nodes = (shard.get('nodes') as Flat[]).map((n) => fields(n)).filter((n) => n.get('health') !== 'fail');
       const slots = (shard.get('slots') as number[]).map(Number);
       return { firstSlot: Math.min(...slots), master: node(nodes.find((n) => n.get('role') === 'master')!), replicas: nodes.filter((n) => n.get('role') !== 'master').map(node) };
     })
