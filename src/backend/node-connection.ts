@@ -61,6 +61,16 @@ interface InflightEntry {
 
 type State = 'idle' | 'connecting' | 'ready' | 'closed';
 
+/** Batches up to this size are copied into one buffer and written with one write(). */
+const COPY_BATCH_LIMIT = 256 * 1024;
+
+function concatPayloads(batch: readonly InflightEntry[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const entry of batch) offset += entry.request.payload.copy(out, offset);
+  return out;
+}
+
 export class NodeConnection {
   private socket: net.Socket | null = null;
   private state: State = 'idle';
@@ -168,12 +178,25 @@ export class NodeConnection {
     const batch = this.unwritten;
     this.unwritten = [];
     const now = performance.now();
-    socket.cork();
     for (const entry of batch) {
       entry.sentAt = now;
       entry.written = true;
-      socket.write(entry.request.payload);
     }
+    // One write per batch. Small commands are copied into one buffer (a memcpy is far
+    // cheaper than a writev of many tiny chunks through the stream machinery); a big
+    // payload is not copied, the batch goes out corked instead.
+    if (batch.length === 1) {
+      socket.write(batch[0]!.request.payload);
+      return;
+    }
+    let total = 0;
+    for (const entry of batch) total += entry.request.payload.length;
+    if (total <= COPY_BATCH_LIMIT) {
+      socket.write(concatPayloads(batch, total));
+      return;
+    }
+    socket.cork();
+    for (const entry of batch) socket.write(entry.request.payload);
     socket.uncork();
   }
 

@@ -4,8 +4,9 @@
  *
  * Hot path: decoder callback → lookupCommand → routeCommand → ForwardedCommand.start()
  * on a shared backend connection. The request's raw bytes are forwarded untouched; the
- * reply frame is written back untouched. Replies are flushed once per event-loop tick
- * (process.nextTick), so a pipeline answered in one backend read goes back in one write.
+ * reply frame is written back untouched. Replies are flushed once per event-loop turn
+ * (setImmediate, after every readable socket was read), so a pipeline answered by
+ * several nodes in one turn goes back in one write.
  *
  * Back-pressure: when `client-max-inflight` replies are owed, or the socket's unsent
  * output passes a high-water mark, the session stops reading from the client until
@@ -37,8 +38,17 @@ import { Transaction } from './transaction.js';
 
 /** Unsent output above which we stop reading the client until 'drain'. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
+const COPY_REPLIES_LIMIT = 256 * 1024;
 /** Blocking commands may legitimately wait forever (timeout 0). */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
+function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (let i = 0; i < count; i++) offset += slots[i]!.frame!.copy(out, offset);
+  return out;
+}
 
 export class Session {
   readonly id: number;
@@ -295,9 +305,13 @@ export class Session {
     slot.frame = frame;
     if (!this.flushScheduled && this.replies.headReady) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      // After the poll phase: replies of one pipeline arriving from several nodes in the
+      // same loop iteration leave in one write.
+      setImmediate(this.flushCallback);
     }
   }
+
+  private readonly flushCallback = (): void => this.flush();
 
   private flush(): void {
     this.flushScheduled = false;
@@ -306,17 +320,24 @@ export class Session {
     if (ready.length === 0) return;
     const socket = this.socket;
     let bytes = 0;
+    let count = 0;
     let closeAfter = false;
-    if (ready.length > 1) socket.cork();
     for (const slot of ready) {
       bytes += slot.frame!.length;
-      socket.write(slot.frame!);
+      count++;
       if (slot.closeAfter) {
         closeAfter = true;
         break;
       }
     }
-    if (ready.length > 1) socket.uncork();
+    // One write() per flush: small replies are copied together, big ones go corked.
+    if (count === 1) socket.write(ready[0]!.frame!);
+    else if (bytes <= COPY_REPLIES_LIMIT) socket.write(concatFrames(ready, count, bytes));
+    else {
+      socket.cork();
+      for (let i = 0; i < count; i++) socket.write(ready[i]!.frame!);
+      socket.uncork();
+    }
     this.ctx.metrics.bytesOut.inc(bytes);
     if (closeAfter) {
       socket.end();
