@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ReplyQueue } from '../../../src/session/reply-queue.js';
+import { Fifo } from '../../../src/util/fifo.js';
+
+describe('reply queue', () => {
+  it('releases replies in request order whatever order they arrive in', () => {
+    const queue = new ReplyQueue();
+    const slots = Array.from({ length: 5 }, () => queue.reserve());
+    slots[3]!.frame = Buffer.from('d');
+    slots[1]!.frame = Buffer.from('b');
+    expect(queue.takeReady()).toEqual([]);
+    slots[0]!.frame = Buffer.from('a');
+    expect(queue.takeReady().map((s) => s.frame!.toString())).toEqual(['a', 'b']);
+    slots[2]!.frame = Buffer.from('c');
+    slots[4]!.frame = Buffer.from('e');
+    expect(queue.takeReady().map((s) => s.frame!.toString())).toEqual(['c', 'd', 'e']);
+    expect(queue.length).toBe(0);
+    const next = queue.reserve();
+    next.frame = Buffer.from('f');
+    expect(queue.takeReady().map((s) => s.frame!.toString())).toEqual(['f']);
+  });
+});
+
+describe('fifo', () => {
+  it('keeps order across growth and wrap-around', () => {
+    const fifo = new Fifo<number>(2);
+    const expected: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < round % 7 + 1; i++) {
+        fifo.push(next);
+        expected.push(next++);
+      }
+      for (let i = 0; i < round % 5; i++) expect(fifo.shift()).toBe(expected.shift());
+      expect(fifo.length).toBe(expected.length);
+      expect(fifo.peek()).toBe(expected[0]);
+    }
+    expect(fifo.drain()).toEqual(expected);
+    expect(fifo.shift()).toBeUndefined();
+  });
+});
