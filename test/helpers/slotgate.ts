@@ -1,6 +1,6 @@
 // Starting slotgate in-process against a cluster, and talking to it over raw sockets.
 import net from 'node:net';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type pino from 'pino';
 import { resolveConfig } from '../../src/config/config.js';
 import { startSlotgate, type SlotgateHandle } from '../../src/server.js';
@@ -13,7 +13,7 @@ export interface StartedProxy {
   handle: SlotgateHandle;
   port: number;
   /** A standalone ioredis client connected to slotgate (closed by close()). */
-  client(options?: ConstructorParameters<typeof Redis>[0] & object): Redis;
+  client(options?: RedisOptions): Redis;
   close(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function startProxy(seeds: string[], args: string[] = [], options: 
   return {
     handle,
     port: handle.port,
-    client(options = {}) {
+    client(options: RedisOptions = {}) {
       const c = new Redis({ host: '127.0.0.1', port: handle.port, maxRetriesPerRequest: 1, ...options });
       clients.push(c);
       return c;

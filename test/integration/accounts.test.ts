@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { connectClusterClient, sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
+import { converse, plain, repliesUntilClose, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
-import { RespError } from '../../src/protocol/reply-parser.js';
 
 // The default password reads like `reader@<reader's password>`: AUTH with it must sign in as
 // the DEFAULT account (checked first), not as reader.
@@ -33,44 +33,6 @@ accounts:
     password: "#${sha256hex(HASHED_PASSWORD)}"
     permission: read-only
 `;
-
-type Command = readonly (string | Buffer)[];
-
-/** Sends the commands one by one on a fresh connection; replies with errors as their text. */
-async function converse(port: number, commands: readonly Command[]): Promise<unknown[]> {
-  const c = await RawClient.connect(port);
-  const replies: unknown[] = [];
-  try {
-    for (const command of commands) replies.push(plain(await c.call(...command)));
-  } finally {
-    c.close();
-  }
-  return replies;
-}
-
-function plain(reply: unknown): unknown {
-  if (reply instanceof RespError) return reply.message;
-  if (Buffer.isBuffer(reply)) return reply.toString();
-  if (Array.isArray(reply)) return reply.map(plain);
-  return reply;
-}
-
-/** Every reply (errors as text) until the server closes the connection. */
-async function repliesUntilClose(port: number, input: string | Buffer): Promise<unknown[]> {
-  const c = await RawClient.connect(port);
-  c.write(input);
-  const replies: unknown[] = [];
-  for (;;) {
-    const reply = await c.next(5000).catch((e: Error) => e);
-    if (reply instanceof Error) {
-      if (reply.message.includes('closed')) break;
-      throw reply;
-    }
-    replies.push(plain(reply));
-  }
-  c.close();
-  return replies;
-}
 
 function resp(...args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { connectClusterClient, sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
+import { converse, plain, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { findFreePort } from '../../src/dev/local-cluster.js';
-import { RespError } from '../../src/protocol/reply-parser.js';
 
 const SECRETS = {
   oldDefault: 'Old#Default1',
@@ -50,23 +50,6 @@ accounts:
     password: "#${sha256hex(SECRETS.carol)}"
     permission: read-only
 `;
-
-type Command = readonly string[];
-
-async function converse(port: number, commands: readonly Command[]): Promise<unknown[]> {
-  const c = await RawClient.connect(port);
-  const replies: unknown[] = [];
-  for (const command of commands) replies.push(plain(await c.call(...command)));
-  c.close();
-  return replies;
-}
-
-function plain(reply: unknown): unknown {
-  if (reply instanceof RespError) return reply.message;
-  if (Buffer.isBuffer(reply)) return reply.toString();
-  if (Array.isArray(reply)) return reply.map(plain);
-  return reply;
-}
 
 /** A signed-in connection that stays open across reloads. */
 async function openSession(port: number, ...auth: string[]): Promise<RawClient & { ask(...args: string[]): Promise<unknown> }> {

@@ -49,7 +49,7 @@ describe('read/write splitting', () => {
   async function shardOfKey(k: string): Promise<ShardNodes> {
     const any = nodes.values().next().value!;
     const slot = Number(await any.cluster('KEYSLOT', k));
-    const ranges = (await any.cluster('SLOTS')) as [number, number, ...[string, number, string][]][];
+    const ranges = await any.cluster('SLOTS');
     const range = ranges.find(([start, end]) => slot >= start && slot <= end)!;
     const [, , master, ...replicas] = range;
     return { slot, master: `${master[0]}:${master[1]}`, replicas: replicas.map((r) => `${r[0]}:${r[1]}`), replicaIds: replicas.map((r) => r[2]) };
