@@ -5,13 +5,26 @@
 import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import type { Runtime } from '../config/runtime.js';
-import type { ReadCommand } from '../routing/replica-reads.js';
+import type { Access } from '../routing/router.js';
 import type { ProxyContext } from './context.js';
 import type { Target } from './forwarder.js';
 
-/** `target`, marked as a replica read when the account, the command and replica-read allow it. */
-export function replicaReadTarget(runtime: Runtime, account: Account | null, target: Target, command: ReadCommand): Target {
-  if (target.slot === null || !runtime.replicaReads.mayUseReplica(account, command)) return target;
+/**
+ * `target`, marked as a replica read when the account, the command and replica-read allow it.
+ * (Positional arguments, and nothing allocated while replica-read is off: this runs for every
+ * forwarded command.)
+ */
+export function replicaReadTarget(
+  runtime: Runtime,
+  account: Account | null,
+  target: Target,
+  access: Access,
+  blocking: boolean,
+  transactional: boolean,
+): Target {
+  const replicaReads = runtime.replicaReads;
+  if (target.slot === null || !replicaReads.settings.replicaRead) return target;
+  if (!replicaReads.mayUseReplica(account, { access, blocking, transactional })) return target;
   return { slot: target.slot, replicaRead: true };
 }
 

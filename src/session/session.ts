@@ -233,7 +233,7 @@ export class Session {
       blocking ? this.blockingForward : this.sharedForward,
       commands,
       transaction,
-      replicaReadTarget(this.ctx.runtime, this.signedInAs, target, { access, blocking, transactional: transaction || this.watch !== null }),
+      replicaReadTarget(this.ctx.runtime, this.signedInAs, target, access, blocking, transaction || this.watch !== null),
       blocking ? null : (seconds) => metrics.latencyByClass[access].observe(seconds),
       (frame, isError) => {
         metrics.countCommand(name, isError ? 'error' : 'ok');
