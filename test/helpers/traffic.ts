@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 
 export interface TrafficReport {
   acknowledged: Map<string, string>;
+  /** When each acknowledged write was acknowledged (Date.now()). */
+  acknowledgedAt: Map<string, number>;
   errors: { at: number; message: string }[];
   operations: number;
 }
@@ -18,6 +20,7 @@ export interface Traffic {
 /** `workers` loops, each SETting fresh keys `prefix:<worker>:<n>` one at a time, until stopped. */
 export function startWriteTraffic(client: Redis, prefix: string, workers = 4): Traffic {
   const acknowledged = new Map<string, string>();
+  const acknowledgedAt = new Map<string, number>();
   const errors: { at: number; message: string }[] = [];
   let operations = 0;
   let running = true;
@@ -26,7 +29,10 @@ export function startWriteTraffic(client: Redis, prefix: string, workers = 4): T
       const key = `${prefix}:${worker}:${n}`;
       const value = `${worker}-${n}`;
       try {
-        if ((await client.set(key, value)) === 'OK') acknowledged.set(key, value);
+        if ((await client.set(key, value)) === 'OK') {
+          acknowledged.set(key, value);
+          acknowledgedAt.set(key, Date.now());
+        }
       } catch (err) {
         errors.push({ at: Date.now(), message: (err as Error).message });
         await new Promise((r) => setTimeout(r, 20));
@@ -44,7 +50,7 @@ export function startWriteTraffic(client: Redis, prefix: string, workers = 4): T
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { acknowledged, errors, operations };
+      return { acknowledged, acknowledgedAt, errors, operations };
     },
   };
 }
