@@ -5,6 +5,7 @@
  */
 import { buildCli, ConfigError, resolveConfig } from './config/config.js';
 import { createLogger } from './observability/logger.js';
+import { isWorkerProcess, runPrimary, serveWorker, workerAdminListen } from './process/workers.js';
 import { startSlotgate } from './server.js';
 
 async function main(): Promise<void> {
@@ -24,8 +25,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  const worker = isWorkerProcess();
+  if (config.workers > 1 && !worker) return runPrimary(config, argv, logger);
   // A reload resolves the same flags and env again, so it re-reads the config file.
-  const proxy = await startSlotgate(config, { logger, loadConfig: () => resolveConfig(argv, process.env) });
+  const proxy = await startSlotgate(config, {
+    logger,
+    loadConfig: () => resolveConfig(argv, process.env),
+    ...(worker ? { adminListen: workerAdminListen() } : {}),
+  });
+  if (worker) serveWorker(proxy);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -39,7 +47,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // SIGHUP: reload accounts, disable-command-list and read routing (reload() logs the outcome).
-  process.on('SIGHUP', () => proxy.reload());
+  // A worker is reloaded by its primary instead.
+  if (!worker) process.on('SIGHUP', () => proxy.reload());
 }
 
 main().catch((err: Error) => {

@@ -44,6 +44,11 @@ export interface StartOptions {
    * flags and env it started with, so the file is re-read. Without it, reload is refused.
    */
   loadConfig?: () => SlotgateConfig;
+  /**
+   * Where the admin HTTP server listens instead of admin-bind/admin-port; null = no admin
+   * server. Worker processes use it: the primary owns the public admin port (src/process/workers.ts).
+   */
+  adminListen?: { host: string; port: number } | null;
 }
 
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
@@ -124,7 +129,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   context.identity = proxyIdentity(config, port, context.identity.startedAt);
 
   let admin: http.Server | null = null;
-  if (config.adminPort !== 0) admin = await startAdminServer(config.adminBind, config.adminPort, { metrics, topology, reload });
+  const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
+  if (adminListen) admin = await startAdminServer(adminListen.host, adminListen.port, { metrics, topology, reload });
   logger.info(
     { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
     'slotgate listening',

@@ -21,7 +21,8 @@ export async function startAdminServer(host: string, port: number, deps: AdminSe
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // exclusive: in a worker process, port 0 must mean a port of this worker's own, not one shared via the primary.
+    server.listen({ port, host, exclusive: true }, () => resolve());
   });
   return server;
 }

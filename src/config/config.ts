@@ -37,6 +37,7 @@ export interface SlotgateConfig {
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
   clientMaxInflight: number;
+  workers: number;
   adminPort: number;
   adminBind: string;
   logLevel: string;
@@ -102,6 +103,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
+    workers: toInt('workers', get('workers'), 1, 256),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535),
     adminBind: String(get('admin-bind')),
     logLevel: String(get('log-level')),

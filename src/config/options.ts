@@ -78,6 +78,12 @@ export const OPTIONS = {
     describe: 'Commands of one client in flight at once; past this slotgate stops reading that client until replies drain',
     group: 'Limits',
   },
+  workers: {
+    type: 'number',
+    default: 1,
+    describe: 'Worker processes sharing the client port (one per core is the most that helps); each worker has its own backend connections and maxclients',
+    group: 'Network',
+  },
   'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz and /v1/* (0 = off)', group: 'Admin' },
   'admin-bind': { type: 'string', default: '127.0.0.1', describe: 'Address the admin HTTP server listens on', group: 'Admin' },
   'log-level': { type: 'string', default: 'info', describe: 'Log level: fatal, error, warn, info, debug, trace, silent', group: 'Logging' },

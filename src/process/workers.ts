@@ -1,0 +1,164 @@
+/**
+ * `--workers N`: one slotgate per core, sharing the client port (SPEC §12).
+ *
+ * The primary process runs no proxy. It forks N workers (node:cluster), which all listen
+ * on the client port (the primary hands each new connection to one of them) and share
+ * nothing else: each has its own backend connections and topology, exactly like
+ * separate slotgate hosts behind a load balancer. The primary owns the public admin port:
+ *  - `GET /metrics` adds up every worker's metrics (prom-client's AggregatorRegistry);
+ *  - `POST /v1/reload` (and SIGHUP) reloads every worker;
+ *  - every other endpoint is passed to the lead worker's private admin server
+ *    (loopback, a port of its own), since any worker's view of the cluster will do.
+ * A worker that dies is replaced.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import type { Logger } from 'pino';
+import client from 'prom-client';
+import type { SlotgateConfig } from '../config/config.js';
+import type { ReloadOutcome } from '../config/reload.js';
+import type { SlotgateHandle } from '../server.js';
+
+type WorkerMessage =
+  | { type: 'slotgate:admin-port'; port: number }
+  | { type: 'slotgate:reload-result'; id: number; outcome: ReloadOutcome };
+type PrimaryMessage = { type: 'slotgate:reload'; id: number };
+
+const WORKER_INDEX_ENV = 'SLOTGATE_WORKER_INDEX';
+const RESTART_DELAY_MS = 1000;
+
+export function isWorkerProcess(): boolean {
+  return cluster.isWorker;
+}
+
+/** In a worker: the lead (index 0) gets a private admin server on loopback. */
+export function workerAdminListen(): { host: string; port: number } | null {
+  return process.env[WORKER_INDEX_ENV] === '0' ? { host: '127.0.0.1', port: 0 } : null;
+}
+
+/** In a worker, once its proxy runs: expose metrics and reload to the primary. */
+export function serveWorker(proxy: SlotgateHandle): void {
+  client.AggregatorRegistry.setRegistries([proxy.context.metrics.registry]);
+  // Constructing one is what makes prom-client answer the primary's metric requests in a worker.
+  new client.AggregatorRegistry();
+  if (proxy.adminPort) send({ type: 'slotgate:admin-port', port: proxy.adminPort });
+  process.on('message', (message: PrimaryMessage) => {
+    if (message?.type === 'slotgate:reload') send({ type: 'slotgate:reload-result', id: message.id, outcome: proxy.reload() });
+  });
+}
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+export async function runPrimary(config: SlotgateConfig, argv: string[], logger: Logger): Promise<void> {
+  const aggregator = new client.AggregatorRegistry();
+  let leadAdminPort = 0;
+  let stopping = false;
+  let reloadIds = 0;
+  const pendingReloads = new Map<number, { waiting: Set<number>; outcomes: ReloadOutcome[]; done: (o: ReloadOutcome) => void }>();
+
+  cluster.setupPrimary({ args: argv });
+  const fork = (index: number): Worker => {
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'slotgate:admin-port') leadAdminPort = message.port;
+      if (message.type === 'slotgate:reload-result') settleReload(message.id, worker.id, message.outcome);
+    });
+    worker.on('exit', (code, signal) => {
+      for (const id of [...pendingReloads.keys()]) settleReload(id, worker.id, { ok: false, error: 'a worker exited during the reload' });
+      if (stopping) return;
+      logger.error({ worker: index, code, signal }, 'worker exited; starting a new one');
+      setTimeout(() => fork(index), RESTART_DELAY_MS).unref();
+    });
+    return worker;
+  };
+  for (let i = 0; i < config.workers; i++) fork(i);
+
+  function settleReload(id: number, workerId: number, outcome: ReloadOutcome): void {
+    const pending = pendingReloads.get(id);
+    if (!pending || !pending.waiting.delete(workerId)) return;
+    pending.outcomes.push(outcome);
+    if (pending.waiting.size > 0) return;
+    pendingReloads.delete(id);
+    pending.done(pending.outcomes.find((o) => !o.ok) ?? pending.outcomes[0] ?? { ok: false, error: 'no worker is running' });
+  }
+
+  const reloadAll = (): Promise<ReloadOutcome> =>
+    new Promise((resolve) => {
+      const id = ++reloadIds;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected());
+      if (workers.length === 0) return resolve({ ok: false, error: 'no worker is running' });
+      pendingReloads.set(id, { waiting: new Set(workers.map((w) => w.id)), outcomes: [], done: resolve });
+      for (const worker of workers) worker.send({ type: 'slotgate:reload', id } satisfies PrimaryMessage);
+    });
+
+  let admin: http.Server | null = null;
+  if (config.adminPort !== 0) {
+    admin = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://admin').pathname;
+      if (path === '/metrics' && req.method === 'GET') {
+        aggregator.clusterMetrics().then(
+          (body) => {
+            res.writeHead(200, { 'content-type': aggregator.contentType });
+            res.end(body);
+          },
+          (err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }),
+        );
+      } else if (path === '/v1/reload' && req.method === 'POST') {
+        void reloadAll().then((outcome) =>
+          outcome.ok
+            ? sendJson(res, 200, { status: 'reloaded', restart_needed_for: outcome.restartNeededFor })
+            : sendJson(res, 400, { error_code: 'InvalidConfig', error_msg: outcome.error }),
+        );
+      } else {
+        passToLead(req, res, leadAdminPort);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      admin!.once('error', reject);
+      admin!.listen(config.adminPort, config.adminBind, () => resolve());
+    });
+  }
+  logger.info({ workers: config.workers, port: config.port, adminPort: config.adminPort }, 'slotgate primary started');
+
+  process.on('SIGHUP', () => {
+    void reloadAll().then((outcome) => logger.info({ ok: outcome.ok, error: outcome.ok ? undefined : outcome.error }, 'reload of all workers'));
+  });
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down workers');
+    admin?.close();
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    let left = workers.length;
+    if (left === 0) process.exit(0);
+    for (const worker of workers) {
+      worker.once('exit', () => {
+        if (--left === 0) logger.flush(() => process.exit(0));
+      });
+      worker.process.kill('SIGTERM');
+    }
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function passToLead(req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
+  if (!port) return sendJson(res, 503, { error_code: 'Unavailable', error_msg: 'no worker is ready yet' });
+  const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', (err) => sendJson(res, 502, { error_code: 'BadGateway', error_msg: err.message }));
+  req.pipe(upstream);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

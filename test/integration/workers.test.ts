@@ -1,0 +1,115 @@
+// --workers N: several processes share the client port; the primary aggregates metrics, replaces dead
+// workers and stops them all. Runs the built program (dist/), as users do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
+import { findFreePort } from '../../src/dev/local-cluster.js';
+import { waitUntil } from '../helpers/traffic.js';
+
+const MAIN = path.resolve('dist/src/main.js');
+
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // the command name (field 2) may contain spaces; fields after the closing paren are fixed
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) children.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return children;
+}
+
+function socketCount(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
+
+describe('worker processes', () => {
+  let primary: ChildProcess;
+  let port: number;
+  let adminPort: number;
+  const clients: Redis[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first: this test starts dist/src/main.js');
+    port = await findFreePort();
+    adminPort = await findFreePort();
+    primary = spawn(process.execPath, [MAIN, '--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitUntil(async () => {
+      const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined); // refused until the workers listen
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    }, 30_000, 'slotgate workers to answer');
+    await waitUntil(() => childrenOf(primary.pid!).length === 2, 10_000, 'two workers');
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    if (primary && primary.exitCode === null) primary.kill('SIGKILL');
+  });
+
+  it('spreads client connections over the workers and serves them all', async () => {
+    const workers = childrenOf(primary.pid!);
+    const before = workers.map(socketCount);
+    for (let i = 0; i < 24; i++) clients.push(new Redis({ port, maxRetriesPerRequest: 1 }));
+    for (const [i, c] of clients.entries()) {
+      expect(await c.set(`workers:${i}`, String(i))).toBe('OK');
+      expect(await clients[(i + 1) % clients.length]!.get(`workers:${i}`)).toBe(String(i));
+    }
+    const after = workers.map(socketCount);
+    // every worker took some of the new client connections
+    after.forEach((count, i) => expect(count - before[i]!).toBeGreaterThan(0));
+  });
+
+  it('adds up every worker in /metrics and passes other admin calls to a worker', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const connections = Number(/^slotgate_client_connections (\d+)/m.exec(metrics)?.[1]);
+    expect(connections).toBeGreaterThanOrEqual(clients.length);
+    const topology = (await (await fetch(`http://127.0.0.1:${adminPort}/v1/topology`)).json()) as { shards: unknown[] };
+    expect(topology.shards).toHaveLength(3);
+    const reload = await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST' });
+    expect(reload.status).toBe(200);
+  });
+
+  it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {
+    const [victim] = childrenOf(primary.pid!);
+    process.kill(victim!, 'SIGKILL');
+    await waitUntil(() => {
+      const now = childrenOf(primary.pid!);
+      return now.length === 2 && !now.includes(victim!);
+    }, 15_000, 'a replacement worker');
+    const fresh = new Redis({ port, maxRetriesPerRequest: 1 });
+    clients.push(fresh);
+    expect(await fresh.ping()).toBe('PONG');
+    const workers = childrenOf(primary.pid!);
+    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
+    primary.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await waitUntil(() => workers.every((pid) => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')), 10_000, 'workers to exit');
+  });
+});
