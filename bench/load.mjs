@@ -18,26 +18,14 @@
 // of 0.3 s would understate direct throughput by up to half. A warm-up run per pipeline estimates the
 // throughput, and the request count is chosen so every test lasts about BENCH_SECONDS, which bounds
 // that error to a few percent (still slightly in slotgate's favour, since only the direct side has it).
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { HOST, median, positiveIntFromEnv, repoRoot, startSlotgateProcess } from './slotgate-process.mjs';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const { startLocalCluster, findFreePort } = await import(new URL('../dist/src/dev/local-cluster.js', import.meta.url).href);
+const { startLocalCluster } = await import(new URL('../dist/src/dev/local-cluster.js', import.meta.url).href);
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function positiveIntFromEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return value;
-}
 
 const settings = {
   rounds: positiveIntFromEnv('BENCH_ROUNDS', 3),
@@ -51,72 +39,7 @@ const settings = {
   }),
   cpuProfDir: process.env.BENCH_CPU_PROF === '1' ? resolve(repoRoot, process.env.BENCH_CPU_PROF_DIR ?? '.tmp/cpu-prof') : undefined,
 };
-const HOST = '127.0.0.1';
 const TESTS = ['SET', 'GET'];
-
-/** Resolves when a RESP PING on host:port gets +PONG, rejects on any failure or after timeoutMs. */
-function pingOnce(port, timeoutMs = 1000) {
-  return new Promise((resolvePing, rejectPing) => {
-    const socket = connect({ host: HOST, port });
-    let received = '';
-    const fail = (err) => {
-      socket.destroy();
-      rejectPing(err);
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error('PING timed out')));
-    socket.once('error', fail);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (!received.includes('\r\n')) return;
-      socket.destroy();
-      if (received.startsWith('+PONG')) resolvePing();
-      else rejectPing(new Error(`PING answered ${JSON.stringify(received)}`));
-    });
-  });
-}
-
-async function startSlotgateProcess(seeds) {
-  const port = await findFreePort(HOST);
-  const nodeArgs = [];
-  if (settings.cpuProfDir) {
-    mkdirSync(settings.cpuProfDir, { recursive: true });
-    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`);
-  }
-  const args = [...nodeArgs, resolve(repoRoot, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`slotgate exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    try {
-      await pingOnce(port);
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`slotgate did not answer PING on ${HOST}:${port} within 20 s: ${err.message}`);
-      }
-      await sleep(100);
-    }
-  }
-  return {
-    port,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      // SIGTERM first: a graceful exit is what makes --cpu-prof write its profile.
-      child.kill('SIGTERM');
-      const outcome = await Promise.race([exited, sleep(10_000).then(() => 'timeout')]);
-      if (outcome === 'timeout') {
-        console.error('slotgate did not exit 10 s after SIGTERM; killing it');
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
 
 /** Runs redis-benchmark once and returns { SET: rps, GET: rps }. */
 async function runBenchmark(targetArgs, pipeline, requests) {
@@ -140,12 +63,6 @@ async function runBenchmark(targetArgs, pipeline, requests) {
     if (!(rps[test] > 0)) throw new Error(`redis-benchmark ${args.join(' ')} reported no ${test} result:\n${stdout}`);
   }
   return rps;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function printTable(rows) {
@@ -189,7 +106,7 @@ async function main() {
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const seed = cluster.nodes[0];
     console.log(`cluster up: ${cluster.seeds.join(' ')}`);
-    slotgate = await startSlotgateProcess(cluster.seeds);
+    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir });
     console.log(`slotgate up on ${HOST}:${slotgate.port}`);
 
     const targets = {

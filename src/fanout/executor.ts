@@ -19,19 +19,55 @@
  */
 import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
 import { parseRedirect } from '../backend/redirect.js';
+import type { BackendNode } from '../cluster/topology-snapshot.js';
 import * as errors from '../errors/catalogue.js';
+import { encodeCommand, encodeCommands } from '../protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../session/forwarder.js';
 import type { PartReply } from './reducers.js';
 
 export interface PartTarget {
-  /** The node to send to; null when no node serves the part's slot right now (it then waits, like a single-slot command). */
-  readonly address: string | null;
-  /** The encoded command. */
-  readonly frame: Buffer;
+  /**
+   * The node to send to: a named node, or the master of a key part's slot; null when no node
+   * serves that slot right now (the part then waits for one, like a single-slot command).
+   */
+  readonly node: BackendNode | null;
+  /** An encoded command, or the arguments of one (encoded with the node's other parts into one buffer). */
+  readonly command: Buffer | readonly Buffer[];
   /** The slot of a key part, or null for a part addressed to a node. */
   readonly slot: number | null;
-  /** Names the part in error messages. */
-  readonly label: string;
+}
+
+/** `@1 master 3c1f…`: how error messages name a node (never by its address). */
+export function nodeLabel(node: BackendNode): string {
+  return `@${node.shardIndex} ${node.role}${node.id ? ` ${node.id}` : ''}`;
+}
+
+/** Names a part in error messages; only built when one is needed (a 100-key MGET has 100 parts). */
+function partLabel(target: PartTarget): string {
+  if (target.slot === null) return target.node ? nodeLabel(target.node) : 'a node';
+  return target.node ? `slot ${target.slot} of @${target.node.shardIndex}` : `slot ${target.slot}`;
+}
+
+function addTo<K>(groups: Map<K, number[]>, key: K, index: number): void {
+  const indexes = groups.get(key);
+  if (indexes) indexes.push(index);
+  else groups.set(key, [index]);
+}
+
+class GatheredReply implements PartReply {
+  constructor(
+    readonly frame: Buffer,
+    readonly isError: boolean,
+    private readonly target: PartTarget,
+  ) {}
+
+  get label(): string {
+    return partLabel(this.target);
+  }
+}
+
+function frameOf(command: Buffer | readonly Buffer[]): Buffer {
+  return Buffer.isBuffer(command) ? command : encodeCommand(command);
 }
 
 export type GatherDone = (replies: PartReply[]) => void;
@@ -62,18 +98,25 @@ class Gathering {
 
   start(replicaRead: boolean): void {
     if (this.pending === 0) return this.done([]);
-    const byConnection = new Map<NodeConnection, number[]>();
+    // Grouped by node first: one connection lookup per node, not per part.
+    const byNode = new Map<BackendNode, number[]>();
+    const byReplica = new Map<NodeConnection, number[]>();
     for (let i = 0; i < this.targets.length; i++) {
-      const { address, slot } = this.targets[i]!;
-      if (address === null) {
+      const { node, slot } = this.targets[i]!;
+      if (node === null) {
         this.resend(i);
         continue;
       }
       const replica = replicaRead && slot !== null ? this.ctx.replicaReadConnection?.(slot) : null;
-      const conn = replica ?? this.ctx.connectionFor(address);
-      const indexes = byConnection.get(conn);
-      if (indexes) indexes.push(i);
-      else byConnection.set(conn, [i]);
+      if (replica) addTo(byReplica, replica, i);
+      else addTo(byNode, node, i);
+    }
+    const byConnection = byReplica;
+    for (const [node, indexes] of byNode) {
+      const conn = this.ctx.connectionFor(node.address);
+      const sharing = byConnection.get(conn); // a replica read connection to the same node, or none
+      if (sharing) sharing.push(...indexes);
+      else byConnection.set(conn, indexes);
     }
     for (const [conn, indexes] of byConnection) conn.send(new PartBatch(this, indexes));
   }
@@ -88,7 +131,7 @@ class Gathering {
 
   settle(index: number, frame: Buffer, isError: boolean): void {
     if (this.replies[index]) return;
-    this.replies[index] = { frame, isError, label: this.targets[index]!.label };
+    this.replies[index] = new GatheredReply(frame, isError, this.targets[index]!);
     if (--this.pending === 0) this.done(this.replies as PartReply[]);
   }
 
@@ -99,7 +142,8 @@ class Gathering {
       this.settle(index, errors.SLOT_NOT_SERVED.frame, true);
       return;
     }
-    new ForwardedCommand(this.ctx, [target.frame], false, { slot: target.slot }, null, (frame, isError) => this.settle(index, frame, isError)).start();
+    const frame = frameOf(target.command);
+    new ForwardedCommand(this.ctx, [frame], false, { slot: target.slot }, null, (reply, isError) => this.settle(index, reply, isError)).start();
   }
 }
 
@@ -114,8 +158,9 @@ class PartBatch implements BackendRequest {
     private readonly gathering: Gathering,
     private readonly indexes: readonly number[],
   ) {
-    const frames = indexes.map((i) => gathering.target(i).frame);
-    this.payload = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    const commands = indexes.map((i) => gathering.target(i).command);
+    if (commands.every((c) => !Buffer.isBuffer(c))) this.payload = encodeCommands(commands as readonly (readonly Buffer[])[]);
+    else this.payload = commands.length === 1 ? frameOf(commands[0]!) : Buffer.concat(commands.map(frameOf));
     this.replyCount = indexes.length;
   }
 

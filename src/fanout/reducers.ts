@@ -12,7 +12,7 @@ import * as errors from '../errors/catalogue.js';
 import { NULL_BULK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeInteger } from '../protocol/encoder.js';
 import { functionDumpLibraries } from './function-dump.js';
-import { arrayElementFrames, integerOf } from './resp-elements.js';
+import { arrayBodyStart, arrayElementFrames, integerOf, valueEnd } from './resp-elements.js';
 
 export type FanoutPolicy =
   /** MGET: values back in request order. */
@@ -87,18 +87,42 @@ function disagreement(input: ReduceInput, other: PartReply): Buffer {
   return errors.fanoutDisagreement(input.command, input.replies[0]!.label, other.label).frame;
 }
 
+/**
+ * Values back at their keys' positions. Hot (a 100-key MGET has up to 100 parts), so no view or
+ * array per element: the reply's size is known from the part frames alone (each part's elements
+ * are its frame minus the array header), and values are copied straight into the one reply
+ * buffer. A part's positions ascend, so walking the request positions in order consumes each
+ * part's elements in order too: one read cursor per part is enough.
+ */
 const mget: Reducer = (input) => {
   const failure = failureOf(input);
   if (failure) return failure;
-  const out = new Array<Buffer>(input.keyCount!);
-  for (let p = 0; p < input.replies.length; p++) {
-    const part = input.replies[p]!;
-    const values = elementsOf(input, part);
+  const keyCount = input.keyCount!;
+  const replies = input.replies;
+  const partOf = new Array<number>(keyCount);
+  const cursors = new Array<number>(replies.length);
+  const header = `*${keyCount}\r\n`;
+  let total = header.length;
+  for (let p = 0; p < replies.length; p++) {
+    const part = replies[p]!;
     const positions = input.positions![p]!;
-    if (!Array.isArray(values) || values.length !== positions.length) return Array.isArray(values) ? unexpected(input, part) : values;
-    for (let j = 0; j < positions.length; j++) out[positions[j]!] = values[j]!;
+    const first = arrayBodyStart(part.frame, positions.length);
+    if (first < 0) return unexpected(input, part);
+    cursors[p] = first;
+    total += part.frame.length - first;
+    for (let j = 0; j < positions.length; j++) partOf[positions[j]!] = p;
   }
-  return encodeArrayOfFrames(out);
+  const out = Buffer.allocUnsafe(total);
+  let at = out.write(header, 0, 'latin1');
+  for (let k = 0; k < keyCount; k++) {
+    const p = partOf[k]!;
+    const frame = replies[p]!.frame;
+    const start = cursors[p]!;
+    const end = input.positions![p]!.length === 1 ? frame.length : valueEnd(frame, start);
+    at += frame.copy(out, at, start, end);
+    cursors[p] = end;
+  }
+  return out;
 };
 
 const sameReply: Reducer = (input) => {

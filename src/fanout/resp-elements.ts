@@ -59,6 +59,21 @@ export function arrayElementFrames(frame: Buffer): Buffer[] | null {
   return elements;
 }
 
+/**
+ * Where the first element of an array reply of `count` elements starts (its elements run from
+ * there to the end of the frame); -1 when `frame` is not an array of exactly `count` elements.
+ */
+export function arrayBodyStart(frame: Buffer, count: number): number {
+  if (frame[0] !== ASTERISK) return -1;
+  const [n, cr] = headerNumber(frame, 1);
+  return n === count ? cr + 2 : -1;
+}
+
+/** Index just past the value (any type) that starts at `pos` of `frame`. */
+export function valueEnd(frame: Buffer, pos: number): number {
+  return skipValue(frame, pos);
+}
+
 /** The value of an integer reply `:<n>\r\n`; throws for any other frame. */
 export function integerOf(frame: Buffer): number {
   if (frame[0] !== COLON) throw new Error(`expected an integer reply, got '${String.fromCharCode(frame[0] ?? 0x3f)}'`);

@@ -2,21 +2,14 @@
  * Runs a fan-out plan for a session: turns the plan into part targets on the current topology,
  * gathers the replies (executor.ts), reduces them (reducers.ts) and answers the client.
  */
-import type { BackendNode } from '../cluster/topology-snapshot.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
-import { encodeCommand } from '../protocol/encoder.js';
 import type { Request } from '../protocol/request-decoder.js';
 import type { FanoutPlan } from '../routing/router.js';
 import type { ReplySlot } from '../session/reply-queue.js';
 import type { Session } from '../session/session.js';
 import { gather, type PartTarget } from './executor.js';
 import { reduce, type PartReply } from './reducers.js';
-
-/** `@1 master 3c1f…`: how error messages name a node (never its address). */
-export function nodeLabel(node: BackendNode): string {
-  return `@${node.shardIndex} ${node.role}${node.id ? ` ${node.id}` : ''}`;
-}
 
 /** `SCRIPT LOAD`, `MGET`: the command as a client would write it. */
 export function commandLabel(spec: CommandSpec): string {
@@ -28,20 +21,12 @@ export function runFanout(session: Session, slot: ReplySlot, spec: CommandSpec, 
   let targets: PartTarget[];
   if (plan.targets === 'slots') {
     session.ctx.metrics.keysAccessedPending += plan.keys;
-    targets = plan.parts.map((part) => {
-      const master = topology.masterForSlot(part.slot);
-      return {
-        address: master?.address ?? null,
-        frame: encodeCommand(part.args),
-        slot: part.slot,
-        label: master ? `slot ${part.slot} of @${master.shardIndex}` : `slot ${part.slot}`,
-      };
-    });
+    targets = plan.parts.map((part) => ({ node: topology.masterForSlot(part.slot) ?? null, command: part.args, slot: part.slot }));
   } else {
     const nodes = plan.targets === 'masters' ? topology.masters() : topology.allNodes();
     if (nodes.length === 0) return session.failRequest(slot, errors.SLOT_NOT_SERVED, spec.name);
     // Every node gets the request exactly as the client sent it.
-    targets = nodes.map((node) => ({ address: node.address, frame: req.raw, slot: null, label: nodeLabel(node) }));
+    targets = nodes.map((node) => ({ node, command: req.raw, slot: null }));
   }
   const latency = session.ctx.metrics.latencyByClass[plan.access];
   const replicaRead =

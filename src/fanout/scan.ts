@@ -17,7 +17,7 @@ import type { Session } from '../session/session.js';
 import { gather } from './executor.js';
 import { arrayElementFrames, bulkOf } from './resp-elements.js';
 import { failureOf } from './reducers.js';
-import { answer, nodeLabel } from './run-fanout.js';
+import { answer } from './run-fanout.js';
 import { decodeCursor, nextCursor, parseCursor } from './scan-cursor.js';
 
 /** The MATCH pattern of `SCAN cursor [option value]…` (the last one wins, as in Redis), if any. */
@@ -44,7 +44,7 @@ export function runScan(session: Session, slot: ReplySlot, spec: CommandSpec, re
   const master = shards[shard]!.master;
   const frame = encodeCommand([args[0]!, nodeCursor.toString(), ...args.slice(2)]);
   const latency = session.ctx.metrics.latencyByClass.read;
-  gather(session.sharedForward, [{ address: master.address, frame, slot: null, label: nodeLabel(master) }], (s) => latency.observe(s), (replies) => {
+  gather(session.sharedForward, [{ node: master, command: frame, slot: null }], (s) => latency.observe(s), (replies) => {
     const failure = failureOf({ command: 'SCAN', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
     const [cursorFrame, keysFrame] = arrayElementFrames(replies[0]!.frame) ?? [];

@@ -57,21 +57,40 @@ function writeArg(target: Buffer, offset: number, arg: Buffer | string): number 
   return offset + arg.length;
 }
 
-/** A command as a multibulk of bulk strings (strings are sent as UTF-8). */
-export function encodeCommand(args: ReadonlyArray<Buffer | string>): Buffer {
+function commandLength(args: ReadonlyArray<Buffer | string>): number {
   let total = headerLength(args.length);
   for (const arg of args) {
     const length = byteLengthOf(arg);
     total += headerLength(length) + length + 2;
   }
-  const out = Buffer.allocUnsafe(total);
-  let offset = writeHeader(out, 0, ASTERISK, args.length);
+  return total;
+}
+
+function writeCommand(out: Buffer, offset: number, args: ReadonlyArray<Buffer | string>): number {
+  offset = writeHeader(out, offset, ASTERISK, args.length);
   for (const arg of args) {
     offset = writeHeader(out, offset, DOLLAR, byteLengthOf(arg));
     offset = writeArg(out, offset, arg);
     out[offset++] = CR;
     out[offset++] = LF;
   }
+  return offset;
+}
+
+/** A command as a multibulk of bulk strings (strings are sent as UTF-8). */
+export function encodeCommand(args: ReadonlyArray<Buffer | string>): Buffer {
+  const out = Buffer.allocUnsafe(commandLength(args));
+  writeCommand(out, 0, args);
+  return out;
+}
+
+/** Several commands back to back in ONE buffer (a pipeline), e.g. the parts of a split MGET for one node. */
+export function encodeCommands(commands: ReadonlyArray<ReadonlyArray<Buffer | string>>): Buffer {
+  let total = 0;
+  for (const args of commands) total += commandLength(args);
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const args of commands) offset = writeCommand(out, offset, args);
   return out;
 }
 

@@ -90,7 +90,7 @@ export function routeCommand(spec: CommandSpec, args: readonly Buffer[], nodeTar
   if (slot >= 0) return { kind: 'slot', slot, access, blocking: spec.isBlocking, keys: keyIndexes.length };
   const split = KEY_SPLITS.get(spec.name);
   if (!split) return { kind: 'error', error: errors.CROSSSLOT };
-  const parts = [...splitBySlot(args, keyIndexes, split.valuesPerKey).values()];
+  const parts = splitBySlot(args, keyIndexes, split.valuesPerKey);
   return { kind: 'fanout', targets: 'slots', parts, keys: keyIndexes.length, reduce: split.reduce, access };
 }
 

@@ -8,7 +8,7 @@ import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import { gather } from '../fanout/executor.js';
 import { bulkOf } from '../fanout/resp-elements.js';
-import { answer, nodeLabel } from '../fanout/run-fanout.js';
+import { answer } from '../fanout/run-fanout.js';
 import { encodeBulk } from '../protocol/encoder.js';
 import type { Request } from '../protocol/request-decoder.js';
 import { maskInfo } from '../proxy-view/info.js';
@@ -26,7 +26,7 @@ export function runOnNode(session: Session, slot: ReplySlot, spec: CommandSpec, 
   const node = resolveNode(session.ctx.topology.current, plan.selector);
   if (!node) return session.failRequest(slot, errors.noSuchNode(plan.selectorText), spec.name);
   const latency = session.ctx.metrics.latencyByClass[plan.access];
-  const target = { address: node.address, frame: req.raw, slot: null, label: nodeLabel(node) };
+  const target = { node, command: req.raw, slot: null };
   gather(session.sharedForward, [target], (seconds) => latency.observe(seconds), (replies) => {
     const reply = replies[0]!;
     const text = !reply.isError && spec.name === 'info' ? bulkOf(reply.frame) : null;

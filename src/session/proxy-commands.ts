@@ -10,7 +10,7 @@ import * as errors from '../errors/catalogue.js';
 import { gather } from '../fanout/executor.js';
 import { failureOf } from '../fanout/reducers.js';
 import { bulkOf } from '../fanout/resp-elements.js';
-import { answer, commandLabel, nodeLabel, runFanout } from '../fanout/run-fanout.js';
+import { answer, commandLabel, runFanout } from '../fanout/run-fanout.js';
 import { runScan } from '../fanout/scan.js';
 import { runImonitor, runMonitor } from '../monitor/monitor-commands.js';
 import { OK } from '../protocol/constants.js';
@@ -75,7 +75,7 @@ function runClusterInfo(session: Session, slot: ReplySlot, spec: CommandSpec): v
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];
   if (!master) return session.failRequest(slot, errors.SLOT_NOT_SERVED, spec.name);
-  gather(session.sharedForward, [{ address: master.address, frame: CLUSTER_INFO, slot: null, label: nodeLabel(master) }], null, (replies) => {
+  gather(session.sharedForward, [{ node: master, command: CLUSTER_INFO, slot: null }], null, (replies) => {
     const failure = failureOf({ command: 'CLUSTER INFO', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
     session.reply(slot, clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''), spec.name);
@@ -86,7 +86,7 @@ function runClusterInfo(session: Session, slot: ReplySlot, spec: CommandSpec): v
 function runInfo(session: Session, slot: ReplySlot, spec: CommandSpec, req: Request): void {
   const masters = session.ctx.topology.current.masters();
   if (masters.length === 0) return session.failRequest(slot, errors.SLOT_NOT_SERVED, spec.name);
-  const targets = masters.map((m) => ({ address: m.address, frame: req.raw, slot: null, label: nodeLabel(m) }));
+  const targets = masters.map((node) => ({ node, command: req.raw, slot: null }));
   gather(session.sharedForward, targets, null, (replies) => {
     const failure = failureOf({ command: 'INFO', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
