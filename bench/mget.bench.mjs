@@ -7,7 +7,9 @@
 // Env: BENCH_ROUNDS (default 3), BENCH_SECONDS per side per round (default 3), BENCH_CLIENTS
 // concurrent request loops (default 16), BENCH_KEYS per request (default 100), BENCH_KEYSPACE
 // (default 100000 keys of BENCH_VALUE_SIZE bytes, default 64), BENCH_CPU_PROF=1 to profile slotgate
-// (written into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof, when it exits).
+// (written into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof, when it exits), BENCH_NODE_ARGS: options
+// for slotgate's node process (e.g. "--max-semi-space-size=64"), BENCH_SLOTGATE_ARGS: more slotgate
+// options (e.g. "--workers 2").
 //
 // Both sides use the same lean client (pre-encoded requests, replies only framed, never parsed),
 // so neither is slowed by client-library overhead: the ratio is the proxy's cost. Direct: each
@@ -31,6 +33,8 @@ const settings = {
   keysPerRequest: positiveIntFromEnv('BENCH_KEYS', 100),
   keyspace: positiveIntFromEnv('BENCH_KEYSPACE', 100_000),
   valueSize: positiveIntFromEnv('BENCH_VALUE_SIZE', 64),
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
   cpuProfDir: process.env.BENCH_CPU_PROF === '1' ? resolve(repoRoot, process.env.BENCH_CPU_PROF_DIR ?? '.tmp/cpu-prof') : undefined,
 };
 /** Distinct random requests cycled through (so the proxy sees varied key sets, not one cached shape). */
@@ -147,7 +151,7 @@ async function main() {
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const masterPorts = (await cluster.masterPorts()).sort((a, b) => a - b);
     console.log(`cluster up: masters ${masterPorts.join(', ')}`);
-    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir });
+    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir, nodeArgs: settings.nodeArgs, slotgateArgs: settings.slotgateArgs });
     console.log(`slotgate up on ${HOST}:${slotgate.port}`);
     await populate(slotgate.port);
     const owners = await slotOwners(masterPorts[0], masterPorts);
@@ -173,14 +177,17 @@ async function main() {
     for (const side of Object.keys(sides)) await measure(sides[side], 1);
 
     const samples = { direct: [], slotgate: [] };
-    const cpuPerRequest = []; // slotgate's own CPU time per MGET, in µs
+    const cpuPerRequest = []; // slotgate's own CPU time per MGET, in µs: { user, system }
     for (let round = 1; round <= settings.rounds; round++) {
       const order = round % 2 === 1 ? ['direct', 'slotgate'] : ['slotgate', 'direct'];
       for (const side of order) {
         const cpuBefore = processCpuSeconds(slotgate.pid);
         const rate = await measure(sides[side], settings.seconds);
         const cpuAfter = processCpuSeconds(slotgate.pid);
-        if (side === 'slotgate' && cpuBefore !== null && cpuAfter !== null) cpuPerRequest.push(((cpuAfter - cpuBefore) * 1e6) / (rate * settings.seconds));
+        if (side === 'slotgate' && cpuBefore !== null && cpuAfter !== null) {
+          const perRequest = (seconds) => (seconds * 1e6) / (rate * settings.seconds);
+          cpuPerRequest.push({ user: perRequest(cpuAfter.user - cpuBefore.user), system: perRequest(cpuAfter.system - cpuBefore.system) });
+        }
         samples[side].push(rate);
         console.log(`round ${round}, ${side.padEnd(8)}: ${rate.toFixed(0)} requests/s (${((rate * settings.keysPerRequest) / 1e6).toFixed(2)} M keys/s)`);
       }
@@ -194,7 +201,11 @@ async function main() {
     console.log(`direct, pipelined GETs to the owning masters : ${direct100.toFixed(0)} requests/s of ${settings.keysPerRequest} keys (median)`);
     console.log(`slotgate, one MGET                             : ${proxy100.toFixed(0)} requests/s of ${settings.keysPerRequest} keys (median)`);
     console.log(`ratio slotgate / direct                        : ${(proxy100 / direct100).toFixed(2)} (target ≥ 0.50)`);
-    if (cpuPerRequest.length > 0) console.log(`slotgate CPU per MGET                          : ${median(cpuPerRequest).toFixed(0)} µs (median; user + system)`);
+    if (cpuPerRequest.length > 0) {
+      const user = median(cpuPerRequest.map((c) => c.user));
+      const system = median(cpuPerRequest.map((c) => c.system));
+      console.log(`slotgate CPU per MGET (medians)                : ${user.toFixed(0)} µs user + ${system.toFixed(0)} µs system (kernel: socket reads and writes)`);
+    }
   } finally {
     for (const c of connections) c.close();
     await slotgate?.stop();

@@ -36,16 +36,17 @@ export function pingOnce(port, timeoutMs = 1000) {
 
 /**
  * Starts `node dist/src/main.js --cluster <seeds>` on a free port and waits until it answers PING.
- * `cpuProfDir`: profile it (--cpu-prof), written when it exits after SIGTERM.
+ * `cpuProfDir`: profile it (--cpu-prof), written when it exits after SIGTERM; `nodeArgs`: more
+ * options for node itself (e.g. --trace-gc); `slotgateArgs`: more slotgate options (e.g. --workers 2).
  */
-export async function startSlotgateProcess(seeds, { cpuProfDir } = {}) {
+export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [] } = {}) {
   const port = await findFreePort(HOST);
-  const nodeArgs = [];
+  const nodeArgs = [...extraNodeArgs];
   if (cpuProfDir) {
     mkdirSync(cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   }
-  const args = [...nodeArgs, resolve(repoRoot, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn'];
+  const args = [...nodeArgs, resolve(repoRoot, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const deadline = Date.now() + 20_000;
@@ -81,12 +82,12 @@ export async function startSlotgateProcess(seeds, { cpuProfDir } = {}) {
   };
 }
 
-/** CPU seconds (user + system) process `pid` has used so far, from /proc (Linux); null elsewhere. */
+/** CPU seconds { user, system } process `pid` has used so far, from /proc (Linux); null elsewhere. */
 export function processCpuSeconds(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return null;
   }

@@ -33,11 +33,15 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
 export function keyHashSlot(key: Uint8Array): number {
-  const open = key.indexOf(OPEN_BRACE);
-  if (open !== -1) {
-    const close = key.indexOf(CLOSE_BRACE, open + 1);
+  // A plain loop, not indexOf: keys are short, and a native call costs more than the scan.
+  const length = key.length;
+  let open = 0;
+  while (open < length && key[open] !== OPEN_BRACE) open++;
+  if (open < length) {
+    let close = open + 1;
+    while (close < length && key[close] !== CLOSE_BRACE) close++;
     // `{}` (empty tag) means "no tag": the whole key is hashed.
-    if (close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
+    if (close < length && close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
   }
   return crc16(key) & (SLOT_COUNT - 1);
 }

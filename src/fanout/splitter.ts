@@ -40,13 +40,14 @@ export function splitBySlot(args: readonly Buffer[], keyIndexes: readonly number
   for (let k = 0; k < keyIndexes.length; k++) {
     const index = keyIndexes[k]!;
     const slot = keyHashSlot(args[index]!);
-    let part: SlotPart;
     const existing = partOfSlot[slot]!;
     if (existing === -1) {
       partOfSlot[slot] = parts.length;
-      part = { slot, args: [name], positions: [] };
-      parts.push(part);
-    } else part = parts[existing]!;
+      // Most parts get one key: literals of the final size, so no array grows.
+      parts.push({ slot, args: valuesPerKey === 0 ? [name, args[index]!] : [name, ...args.slice(index, index + 1 + valuesPerKey)], positions: [k] });
+      continue;
+    }
+    const part = parts[existing]!;
     for (let v = 0; v <= valuesPerKey; v++) part.args.push(args[index + v]!);
     part.positions.push(k);
   }

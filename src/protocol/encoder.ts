@@ -51,10 +51,16 @@ function byteLengthOf(arg: Buffer | string): number {
   return typeof arg === 'string' ? Buffer.byteLength(arg) : arg.length;
 }
 
+/** Below this many bytes a plain loop copies faster than Buffer#copy, whose fixed cost dominates (keys are short). */
+const SMALL_COPY = 64;
+
 function writeArg(target: Buffer, offset: number, arg: Buffer | string): number {
   if (typeof arg === 'string') return offset + target.write(arg, offset);
-  arg.copy(target, offset);
-  return offset + arg.length;
+  const length = arg.length;
+  if (length < SMALL_COPY) {
+    for (let i = 0; i < length; i++) target[offset + i] = arg[i]!;
+  } else arg.copy(target, offset);
+  return offset + length;
 }
 
 function commandLength(args: ReadonlyArray<Buffer | string>): number {
