@@ -1,11 +1,10 @@
 // Node-targeted commands (SPEC §4), MONITOR and IMONITOR, on the shared cluster. The node a
 // suffix names is found from the cluster's own CLUSTER SHARDS (shards by first slot), and its
 // answers, asked directly, are the expected values.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
-import { backendNodes, type BackendNodes } from '../helpers/backend-nodes.js';
-import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
+import { RawClient } from '../helpers/slotgate.js';
+import { useProxyFixture } from '../helpers/proxy-fixture.js';
 import { waitUntil } from '../helpers/traffic.js';
 import { MASKED } from '../../src/proxy-view/info.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
@@ -23,69 +22,57 @@ function fieldsOf(info: string): Map<string, string> {
 }
 
 describe('node-targeted commands', () => {
-  let proxy: StartedProxy;
-  let client: Redis;
-  let backend: BackendNodes;
+  const fx = useProxyFixture(sharedClusterSeeds);
   const run = `nt-${Date.now().toString(36)}`;
 
-  beforeAll(async () => {
-    proxy = await startProxy(sharedClusterSeeds());
-    client = proxy.client();
-    backend = await backendNodes(sharedClusterSeeds());
-  });
-  afterAll(async () => {
-    backend?.close();
-    await proxy?.close();
-  });
-
   it('@N is the N-th shard by first slot: KEYS pattern @N equals that master\'s KEYS', async () => {
-    for (let i = 0; i < 60; i++) await client.set(`${run}:k:${i}`, '1');
-    for (const shard of backend.shards) {
-      const viaProxy = (await client.call('KEYS', `${run}:k:*`, `@${shard.index}`)) as string[];
+    for (let i = 0; i < 60; i++) await fx.client.set(`${run}:k:${i}`, '1');
+    for (const shard of fx.backend.shards) {
+      const viaProxy = (await fx.client.call('KEYS', `${run}:k:*`, `@${shard.index}`)) as string[];
       expect(viaProxy.sort()).toEqual((await shard.master.client.keys(`${run}:k:*`)).sort());
       expect(viaProxy.length).toBeGreaterThan(0);
     }
   });
 
   it('a node ID names that node, master or replica; the suffix never reaches it', async () => {
-    for (const node of backend.all) {
-      expect(await client.call('ROLE', node.id)).toEqual(await node.client.call('ROLE'));
-      expect(await client.call('CONFIG', 'GET', 'port', node.id)).toEqual(await node.client.call('CONFIG', 'GET', 'port'));
-      expect(await client.call('PING', `hello-${node.id.slice(0, 4)}`, node.id)).toBe(`hello-${node.id.slice(0, 4)}`);
+    for (const node of fx.backend.all) {
+      expect(await fx.client.call('ROLE', node.id)).toEqual(await node.client.call('ROLE'));
+      expect(await fx.client.call('CONFIG', 'GET', 'port', node.id)).toEqual(await node.client.call('CONFIG', 'GET', 'port'));
+      expect(await fx.client.call('PING', `hello-${node.id.slice(0, 4)}`, node.id)).toBe(`hello-${node.id.slice(0, 4)}`);
     }
   });
 
   it('SCAN cursor @N is that node\'s own SCAN, cursor and all', async () => {
-    const shard = backend.shards[1]!;
-    expect(await client.call('SCAN', '0', 'MATCH', `${run}:k:*`, 'COUNT', '10000', '@1')).toEqual(
+    const shard = fx.backend.shards[1]!;
+    expect(await fx.client.call('SCAN', '0', 'MATCH', `${run}:k:*`, 'COUNT', '10000', '@1')).toEqual(
       await shard.master.client.scan('0', 'MATCH', `${run}:k:*`, 'COUNT', '10000'),
     );
   });
 
   it('DBSIZE, RANDOMKEY, TIME, LASTSAVE, MEMORY, CLUSTER INFO reach the named node', async () => {
-    const shard = backend.shards[2]!;
+    const shard = fx.backend.shards[2]!;
     // DBSIZE moves with the other test files' writes: bracket it with the node's own answers.
     const before = await shard.master.client.dbsize();
-    const viaProxy = (await client.call('DBSIZE', '@2')) as number;
+    const viaProxy = (await fx.client.call('DBSIZE', '@2')) as number;
     const after = await shard.master.client.dbsize();
     expect(viaProxy).toBeGreaterThanOrEqual(Math.min(before, after));
     expect(viaProxy).toBeLessThanOrEqual(Math.max(before, after));
-    const random = (await client.call('RANDOMKEY', '@2')) as string;
+    const random = (await fx.client.call('RANDOMKEY', '@2')) as string;
     expect(await shard.master.client.exists(random)).toBe(1);
-    expect(await client.call('LASTSAVE', '@2')).toBe(await shard.master.client.lastsave());
-    const [seconds] = (await client.call('TIME', '@2')) as string[];
+    expect(await fx.client.call('LASTSAVE', '@2')).toBe(await shard.master.client.lastsave());
+    const [seconds] = (await fx.client.call('TIME', '@2')) as string[];
     expect(Math.abs(Number(seconds) - Date.now() / 1000)).toBeLessThan(5);
-    expect(String(await client.call('MEMORY', 'DOCTOR', '@2'))).toBe(String(await shard.master.client.call('MEMORY', 'DOCTOR')));
-    const info = fieldsOf((await client.call('CLUSTER', 'INFO', '@2')) as string);
+    expect(String(await fx.client.call('MEMORY', 'DOCTOR', '@2'))).toBe(String(await shard.master.client.call('MEMORY', 'DOCTOR')));
+    const info = fieldsOf((await fx.client.call('CLUSTER', 'INFO', '@2')) as string);
     const own = fieldsOf((await shard.master.client.call('CLUSTER', 'INFO')) as string);
     for (const field of ['cluster_state', 'cluster_known_nodes', 'cluster_size', 'cluster_my_epoch']) expect(info.get(field)).toBe(own.get(field));
-    const stats = (await client.call('MEMORY', 'STATS', '@2')) as unknown[];
+    const stats = (await fx.client.call('MEMORY', 'STATS', '@2')) as unknown[];
     expect(stats.filter((_, i) => i % 2 === 0)).toEqual(((await shard.master.client.call('MEMORY', 'STATS')) as unknown[]).filter((_, i) => i % 2 === 0));
   });
 
   it('INFO <section> <node> is that node\'s INFO, masked', async () => {
-    for (const node of [backend.shards[0]!.master, backend.shards[0]!.replicas[0]!]) {
-      const viaProxy = (await client.call('INFO', 'everything', node.id)) as string;
+    for (const node of [fx.backend.shards[0]!.master, fx.backend.shards[0]!.replicas[0]!]) {
+      const viaProxy = (await fx.client.call('INFO', 'everything', node.id)) as string;
       const own = (await node.client.info('everything')) as string;
       const proxied = fieldsOf(viaProxy);
       const direct = fieldsOf(own);
@@ -102,29 +89,29 @@ describe('node-targeted commands', () => {
   });
 
   it('SLOWLOG needs a node; with one it is that node\'s log', async () => {
-    await expect(client.call('SLOWLOG', 'GET')).rejects.toThrow(/^ERR SLOWLOG needs a node/);
-    await expect(client.call('SLOWLOG', 'LEN')).rejects.toThrow(/^ERR SLOWLOG needs a node/);
-    expect(await client.call('SLOWLOG', 'RESET', '@0')).toBe('OK');
-    expect(await client.call('SLOWLOG', 'LEN', '@0')).toBe(await backend.shards[0]!.master.client.call('SLOWLOG', 'LEN'));
-    expect(await client.call('SLOWLOG', 'GET', '5', '@1')).toEqual(await backend.shards[1]!.master.client.call('SLOWLOG', 'GET', '5'));
+    await expect(fx.client.call('SLOWLOG', 'GET')).rejects.toThrow(/^ERR SLOWLOG needs a node/);
+    await expect(fx.client.call('SLOWLOG', 'LEN')).rejects.toThrow(/^ERR SLOWLOG needs a node/);
+    expect(await fx.client.call('SLOWLOG', 'RESET', '@0')).toBe('OK');
+    expect(await fx.client.call('SLOWLOG', 'LEN', '@0')).toBe(await fx.backend.shards[0]!.master.client.call('SLOWLOG', 'LEN'));
+    expect(await fx.client.call('SLOWLOG', 'GET', '5', '@1')).toEqual(await fx.backend.shards[1]!.master.client.call('SLOWLOG', 'GET', '5'));
   });
 
   it('an unknown node is refused', async () => {
-    await expect(client.call('DBSIZE', `@${backend.shards.length}`)).rejects.toThrow(/^ERR no such node '@3'/);
-    await expect(client.call('INFO', '0123456789abcdef0123456789abcdef01234567')).rejects.toThrow(/^ERR no such node/);
+    await expect(fx.client.call('DBSIZE', `@${fx.backend.shards.length}`)).rejects.toThrow(/^ERR no such node '@3'/);
+    await expect(fx.client.call('INFO', '0123456789abcdef0123456789abcdef01234567')).rejects.toThrow(/^ERR no such node/);
   });
 
   it('without a suffix: PING is answered by slotgate, the others by a random master', async () => {
-    expect(await client.ping()).toBe('PONG');
-    const times = (await client.call('TIME')) as string[];
+    expect(await fx.client.ping()).toBe('PONG');
+    const times = (await fx.client.call('TIME')) as string[];
     expect(times).toHaveLength(2);
-    expect(await client.call('CONFIG', 'GET', 'cluster-enabled')).toEqual(['cluster-enabled', 'yes']);
+    expect(await fx.client.call('CONFIG', 'GET', 'cluster-enabled')).toEqual(['cluster-enabled', 'yes']);
   });
 
   it('MONITOR streams what slotgate runs, for every client, with AUTH secrets redacted', async () => {
-    const monitor = await RawClient.connect(proxy.port);
+    const monitor = await RawClient.connect(fx.proxy.port);
     expect(await monitor.call('MONITOR')).toBe('OK');
-    const other = proxy.client();
+    const other = fx.proxy.client();
     await other.set(`${run}:mon`, 'v\n1');
     await other.call('AUTH', 'default', 'top-secret').catch(() => undefined);
     await other.call('HELLO', '2', 'AUTH', 'default', 'other-secret').catch(() => undefined);
@@ -143,29 +130,29 @@ describe('node-targeted commands', () => {
     // Streaming mode: commands from the monitoring client are not run.
     monitor.command('SET', `${run}:ignored`, '1');
     await other.ping();
-    expect(await backend.masterOf(`${run}:ignored`).then((m) => m.client.exists(`${run}:ignored`))).toBe(0);
+    expect(await fx.backend.masterOf(`${run}:ignored`).then((m) => m.client.exists(`${run}:ignored`))).toBe(0);
     monitor.close();
-    await waitUntil(() => proxy.handle.context.monitors.active === false, 5000, 'the monitor to detach');
+    await waitUntil(() => fx.proxy.handle.context.monitors.active === false, 5000, 'the monitor to detach');
   });
 
   it('IMONITOR <node> streams that backend node\'s own MONITOR feed', async () => {
-    const shard = backend.shards[1]!;
+    const shard = fx.backend.shards[1]!;
     const key = await keyOn(shard.master.id, `${run}:imon`);
-    const monitor = await RawClient.connect(proxy.port);
+    const monitor = await RawClient.connect(fx.proxy.port);
     expect(await monitor.call('IMONITOR', '@1')).toBe('OK');
-    await client.set(key, 'x');
+    await fx.client.set(key, 'x');
     const lines: string[] = [];
     await waitUntil(async () => {
       lines.push((await monitor.nextFrame()).toString('latin1'));
       return lines.some((l) => l.toLowerCase().includes(`"set" "${key}" "x"`));
     }, 10_000, 'the SET in the node\'s feed');
     monitor.close();
-    const unknown = await RawClient.connect(proxy.port);
+    const unknown = await RawClient.connect(fx.proxy.port);
     expect(await unknown.call('IMONITOR', '@99')).toEqual(new RespError("ERR no such node '@99' (a backend node ID as GET /v1/topology on the admin port lists them, or @<shard index>)"));
     unknown.close();
   });
 
   async function keyOn(masterId: string, base: string): Promise<string> {
-    for (let i = 0; ; i++) if ((await backend.masterOf(`${base}:${i}`)).id === masterId) return `${base}:${i}`;
+    for (let i = 0; ; i++) if ((await fx.backend.masterOf(`${base}:${i}`)).id === masterId) return `${base}:${i}`;
   }
 });
