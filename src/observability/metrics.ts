@@ -6,6 +6,7 @@
  * command is a Map lookup and an increment, not a label resolution.
  */
 import client from 'prom-client';
+import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 
 export type CommandOutcome = 'ok' | 'error';
 export type ProxyErrorKind = 'unknown_command' | 'wrong_arity' | 'disabled' | 'crossslot' | 'auth' | 'backend' | 'protocol' | 'noperm';
@@ -14,7 +15,10 @@ export type LatencyClass = 'read' | 'write' | 'other';
 export class Metrics {
   readonly registry = new client.Registry();
 
-  private readonly commands = new client.Counter({
+  /** Per command: [ok, error] counts, added to on the hot path as plain numbers, folded in at scrape time. */
+  private readonly commandCounts = new Map<string, [number, number]>();
+  private readonly commands: client.Counter<'command' | 'outcome'> = new client.Counter({
+    collect: () => this.foldCommandCounts(),
     name: 'slotgate_commands_total',
     help: 'Commands processed, by command and outcome',
     labelNames: ['command', 'outcome'] as const,
@@ -56,13 +60,14 @@ export class Metrics {
     help: 'Bytes sent to clients',
     registers: [this.registry],
   });
-  private readonly backendLatency = new client.Histogram({
-    name: 'slotgate_backend_command_duration_seconds',
-    help: 'Round trip of commands to backend nodes, by read/write/other',
-    labelNames: ['class'] as const,
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  private readonly backendLatency = new FastHistogram<LatencyClass>(
+    'slotgate_backend_command_duration_seconds',
+    'Round trip of commands to backend nodes, by read/write/other',
+    'class',
+    ['read', 'write', 'other'],
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    this.registry,
+  );
   readonly redirections = new client.Counter({
     name: 'slotgate_backend_redirections_total',
     help: 'MOVED/ASK/TRYAGAIN replies followed inside slotgate',
@@ -114,26 +119,25 @@ export class Metrics {
   /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
   commandsProcessed = 0;
 
-  private readonly commandChildren = new Map<string, { ok: client.Counter.Internal; error: client.Counter.Internal }>();
-  readonly latencyByClass: Record<LatencyClass, client.Histogram.Internal<'class'>>;
+  readonly latencyByClass: Record<LatencyClass, HistogramChild>;
 
   constructor(collectDefaults = true) {
     if (collectDefaults) client.collectDefaultMetrics({ register: this.registry, prefix: 'slotgate_' });
     this.latencyByClass = {
-      read: this.backendLatency.labels('read'),
-      write: this.backendLatency.labels('write'),
-      other: this.backendLatency.labels('other'),
+      read: this.backendLatency.child('read'),
+      write: this.backendLatency.child('write'),
+      other: this.backendLatency.child('other'),
     };
   }
 
   /** `command` must come from the command table (bounded); anything else is counted as `other`. */
   countCommand(command: string, outcome: CommandOutcome): void {
-    let children = this.commandChildren.get(command);
-    if (!children) {
-      children = { ok: this.commands.labels(command, 'ok'), error: this.commands.labels(command, 'error') };
-      this.commandChildren.set(command, children);
+    let counts = this.commandCounts.get(command);
+    if (!counts) {
+      counts = [0, 0];
+      this.commandCounts.set(command, counts);
     }
-    children[outcome].inc();
+    counts[outcome === 'ok' ? 0 : 1]++;
     this.commandsProcessed++;
     if (command === 'mget') this.mget.inc();
   }
@@ -146,10 +150,20 @@ export class Metrics {
   resetStats(): void {
     this.commandsProcessed = 0;
     this.keysAccessedPending = 0;
+    for (const counts of this.commandCounts.values()) counts[0] = counts[1] = 0;
+    this.backendLatency.reset();
     for (const metric of this.registry.getMetricsAsArray()) {
       const name = (metric as { name?: string }).name ?? '';
       if (name.startsWith('slotgate_process_') || name.startsWith('slotgate_nodejs_')) continue;
       if (metric instanceof client.Counter || metric instanceof client.Histogram || metric instanceof client.Summary) metric.reset();
+    }
+  }
+
+  private foldCommandCounts(): void {
+    for (const [command, counts] of this.commandCounts) {
+      if (counts[0] > 0) this.commands.labels(command, 'ok').inc(counts[0]);
+      if (counts[1] > 0) this.commands.labels(command, 'error').inc(counts[1]);
+      counts[0] = counts[1] = 0;
     }
   }
 
