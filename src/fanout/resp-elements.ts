@@ -23,8 +23,8 @@ function headerNumber(frame: Buffer, start: number): [number, number] {
   return [negative ? -n : n, cr];
 }
 
-/** Index just past the value that starts at `pos`. */
-function skipValue(frame: Buffer, pos: number): number {
+/** Index just past the value (any type) that starts at `pos` of `frame`. */
+export function valueEnd(frame: Buffer, pos: number): number {
   const type = frame[pos];
   if (type === DOLLAR) {
     const [length, cr] = headerNumber(frame, pos + 1);
@@ -33,7 +33,7 @@ function skipValue(frame: Buffer, pos: number): number {
   if (type === ASTERISK) {
     const [count, cr] = headerNumber(frame, pos + 1);
     let next = cr + 2;
-    for (let i = 0; i < count; i++) next = skipValue(frame, next);
+    for (let i = 0; i < count; i++) next = valueEnd(frame, next);
     return next;
   }
   const cr = frame.indexOf(CR, pos);
@@ -52,7 +52,7 @@ export function arrayElementFrames(frame: Buffer): Buffer[] | null {
   const elements = new Array<Buffer>(count);
   let pos = cr + 2;
   for (let i = 0; i < count; i++) {
-    const end = skipValue(frame, pos);
+    const end = valueEnd(frame, pos);
     elements[i] = frame.subarray(pos, end);
     pos = end;
   }
@@ -67,11 +67,6 @@ export function arrayBodyStart(frame: Buffer, count: number): number {
   if (frame[0] !== ASTERISK) return -1;
   const [n, cr] = headerNumber(frame, 1);
   return n === count ? cr + 2 : -1;
-}
-
-/** Index just past the value (any type) that starts at `pos` of `frame`. */
-export function valueEnd(frame: Buffer, pos: number): number {
-  return skipValue(frame, pos);
 }
 
 /** The value of an integer reply `:<n>\r\n`; throws for any other frame. */
