@@ -85,6 +85,8 @@ export function gather(
 class Gathering {
   private readonly replies: (PartReply | undefined)[];
   private pending: number;
+  /** One latency observation per fan-out, first send to last reply (a histogram observe is not free). */
+  private readonly startedAt = performance.now();
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -125,14 +127,12 @@ class Gathering {
     return this.targets[index]!;
   }
 
-  latency(seconds: number): void {
-    this.onLatency?.(seconds);
-  }
-
   settle(index: number, frame: Buffer, isError: boolean): void {
     if (this.replies[index]) return;
     this.replies[index] = new GatheredReply(frame, isError, this.targets[index]!);
-    if (--this.pending === 0) this.done(this.replies as PartReply[]);
+    if (--this.pending > 0) return;
+    this.onLatency?.((performance.now() - this.startedAt) / 1000);
+    this.done(this.replies as PartReply[]);
   }
 
   /** Sends one key part on its own, following redirections and waiting out failovers. */
@@ -152,7 +152,6 @@ class PartBatch implements BackendRequest {
   readonly payload: Buffer;
   readonly replyCount: number;
   private answered = 0;
-  private readonly sentAt = performance.now();
 
   constructor(
     private readonly gathering: Gathering,
@@ -166,7 +165,6 @@ class PartBatch implements BackendRequest {
 
   onReply(frame: Buffer, isError: boolean, index: number): void {
     this.answered = index + 1;
-    if (this.answered === this.replyCount) this.gathering.latency((performance.now() - this.sentAt) / 1000);
     const part = this.indexes[index]!;
     if (isError && this.gathering.target(part).slot !== null && parseRedirect(frame)) this.gathering.resend(part);
     else this.gathering.settle(part, frame, isError);
