@@ -74,6 +74,15 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
     return worker;
   };
   for (let i = 0; i < config.workers; i++) fork(i);
+  // The primary hands connections only to workers that listen: say when all of them do.
+  const listening = new Set<number>();
+  cluster.on('listening', (worker, address) => {
+    if (address.port !== config.port && config.port !== 0) return;
+    listening.add(worker.id);
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    if (alive.every((w) => listening.has(w.id))) logger.info({ workers: alive.length }, 'all workers listening');
+  });
+  cluster.on('exit', (worker) => listening.delete(worker.id));
 
   function settleReload(id: number, workerId: number, outcome: ReloadOutcome): void {
     const pending = pendingReloads.get(id);

@@ -51,9 +51,16 @@ describe('worker processes', () => {
     if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first: this test starts dist/src/main.js');
     port = await findFreePort();
     adminPort = await findFreePort();
-    primary = spawn(process.execPath, [MAIN, '--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+    primary = spawn(process.execPath, [MAIN, '--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'info'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    let allListening = false;
+    let log = '';
+    primary.stdout!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('"msg":"all workers listening"')) allListening = true;
+    });
+    await waitUntil(() => allListening, 30_000, 'every worker to listen');
     await waitUntil(async () => {
       const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined); // refused until the workers listen
