@@ -25,8 +25,8 @@ export async function converse(port: number, commands: readonly Command[]): Prom
 }
 
 /** Writes `input` on a fresh connection; every plain reply until the server closes it. */
-export async function repliesUntilClose(port: number, input: string | Buffer): Promise<unknown[]> {
-  const c = await RawClient.connect(port);
+export async function repliesUntilClose(port: number, input: string | Buffer, host = '127.0.0.1'): Promise<unknown[]> {
+  const c = await RawClient.connect(port, host);
   c.write(input);
   const replies: unknown[] = [];
   for (;;) {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { connectClusterClient, parseSeed, sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
+import { repliesUntilClose } from '../helpers/conversation.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 import { keyHashSlot } from '../../src/cluster/hash-slot.js';
 
@@ -67,7 +68,7 @@ describe('wire behaviour', () => {
     expect((await c.next() as Buffer).toString()).toBe('aA\n');
     c.close();
     const bad = `PING\r\nECHO 'it''s'\r\nPING\r\n`;
-    expect(await repliesUntilClose(proxy.port, '127.0.0.1', bad)).toEqual(await repliesUntilClose(node.options.port!, node.options.host!, bad));
+    expect(await repliesUntilClose(proxy.port, bad)).toEqual(await repliesUntilClose(node.options.port!, bad, node.options.host));
   });
 
   it('stores binary keys and values byte-exact, and agrees with CLUSTER KEYSLOT for non-ASCII keys', async () => {
@@ -142,13 +143,13 @@ describe('wire behaviour', () => {
       'x'.repeat(70 * 1024), // inline too big, no newline
     ];
     for (const input of cases) {
-      const viaProxy = await repliesUntilClose(proxy.port, "127.0.0.1", input).catch((e: Error) => { throw new Error(`proxy ${JSON.stringify(input.slice(0, 30))}: ${e.message}`); });
-      const viaNode = await repliesUntilClose(node.options.port!, node.options.host!, input).catch((e: Error) => { throw new Error(`node ${JSON.stringify(input.slice(0, 30))}: ${e.message}`); });
+      const viaProxy = await repliesUntilClose(proxy.port, input).catch((e: Error) => { throw new Error(`proxy ${JSON.stringify(input.slice(0, 30))}: ${e.message}`); });
+      const viaNode = await repliesUntilClose(node.options.port!, input, node.options.host).catch((e: Error) => { throw new Error(`node ${JSON.stringify(input.slice(0, 30))}: ${e.message}`); });
       expect(viaProxy, JSON.stringify(input.slice(0, 40))).toEqual(viaNode);
       expect(String(viaProxy[viaProxy.length - 1])).toMatch(/^ERR Protocol error/);
     }
     // Redis itself allows up to INT_MAX elements once authenticated; the SPEC caps it at 1024*1024.
-    expect(await repliesUntilClose(proxy.port, '127.0.0.1', `*${1024 * 1024 + 1}\r\n`)).toEqual(['ERR Protocol error: invalid multibulk length']);
+    expect(await repliesUntilClose(proxy.port, `*${1024 * 1024 + 1}\r\n`)).toEqual(['ERR Protocol error: invalid multibulk length']);
     expect(await bystander.ping()).toBe('PONG');
   });
 
@@ -194,23 +195,6 @@ async function rawVia(port: number, input: string): Promise<unknown> {
   const reply = await c.next();
   c.close();
   return reply instanceof RespError ? reply.message : reply;
-}
-
-/** Every reply (errors as their text) until the server closes the connection; fails if it never closes. */
-async function repliesUntilClose(port: number, host: string, input: string): Promise<unknown[]> {
-  const c = await RawClient.connect(port, host);
-  c.write(input);
-  const replies: unknown[] = [];
-  for (;;) {
-    const reply = await c.next(5000).catch((e: Error) => e);
-    if (reply instanceof Error) {
-      if (reply.message.includes('closed')) break;
-      throw reply;
-    }
-    replies.push(reply instanceof RespError ? reply.message : Buffer.isBuffer(reply) ? reply.toString() : reply);
-  }
-  c.close();
-  return replies;
 }
 
 /** The same against a backend node: error text of the last reply before close, or the first reply. */
