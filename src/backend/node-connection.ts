@@ -42,8 +42,6 @@ export interface NodeConnectionOptions {
   commandTimeoutMs: number;
   /** Called when the connection breaks or cannot be made (the pool asks for a topology refresh). */
   onBroken?: (address: string, failure: BackendFailure) => void;
-  /** Called with the round-trip time of every reply, in seconds. */
-  onLatency?: (seconds: number) => void;
   /**
    * An encoded command written first on every new socket, before any request (READONLY for
    * replica reads: Redis keeps it per connection, so a reconnect must send it again). Its
@@ -208,10 +206,7 @@ export class NodeConnection {
       return;
     }
     const index = entry.repliesSeen++;
-    if (entry.repliesSeen >= entry.request.replyCount) {
-      this.inflight.shift();
-      this.options.onLatency?.((performance.now() - entry.sentAt) / 1000);
-    }
+    if (entry.repliesSeen >= entry.request.replyCount) this.inflight.shift();
     entry.request.onReply(frame, isError, index);
   }
 

@@ -56,6 +56,8 @@ export class ForwardedCommand implements BackendRequest {
   private redirects = 0;
   private readonly deadline: number;
   private address = '';
+  private startedAt = 0;
+  private attempt = 0;
 
   /**
    * @param commands raw frames; one for a plain command, several for a transaction,
@@ -108,8 +110,6 @@ export class ForwardedCommand implements BackendRequest {
     this.startedAt = this.onLatency ? performance.now() : 0;
     conn.send(this);
   }
-
-  private startedAt = 0;
 
   private buildPayload(asking: boolean): void {
     if (!this.transaction) {
@@ -196,8 +196,6 @@ export class ForwardedCommand implements BackendRequest {
     setTimeout(() => this.start(), pause);
     return true;
   }
-
-  private attempt = 0;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -90,8 +90,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   reset(session, slot, spec) {
     session.transaction = null;
-    session.watch?.conn.close();
-    session.watch = null;
+    session.dropWatch();
     session.name = null;
     // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
     session.signIn(session.ctx.runtime.accounts.initialAccount);
@@ -127,7 +126,7 @@ const HANDLERS: Record<string, Handler> = {
   discard(session, slot, spec) {
     if (!session.transaction) return session.failRequest(slot, errors.DISCARD_WITHOUT_MULTI, spec.name);
     session.transaction = null;
-    dropWatch(session);
+    session.dropWatch();
     session.reply(slot, OK, spec.name);
   },
   watch(session, slot, spec, req) {
@@ -145,19 +144,13 @@ const HANDLERS: Record<string, Handler> = {
     session.forwardOn(session.watch.conn, slot, spec, [req.raw], false, plan.slot, false);
   },
   unwatch(session, slot, spec) {
-    dropWatch(session);
+    session.dropWatch();
     session.reply(slot, OK, spec.name);
   },
 };
 
 function replyOk(session: Session, slot: ReplySlot, spec: CommandSpec): void {
   session.reply(slot, OK, spec.name);
-}
-
-/** Closing the WATCH connection is what UNWATCH does, and frees it too. */
-function dropWatch(session: Session): void {
-  session.watch?.conn.close();
-  session.watch = null;
 }
 
 function validClientName(name: string): boolean {

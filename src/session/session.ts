@@ -91,17 +91,16 @@ export class Session {
       topology: ctx.topology,
       metrics: ctx.metrics,
       maxRedirects: ctx.config.maxRedirects,
+      commandTimeoutMs: ctx.config.commandTimeoutMs,
       recentlyFailed: (address: string) => ctx.pool.recentlyFailed(address),
     };
     this.sharedForward = {
       ...base,
-      commandTimeoutMs: ctx.config.commandTimeoutMs,
       connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id)),
       replicaReadConnection: (slot) => replicaReadConnection(ctx, slot, this.id),
     };
     this.blockingForward = {
       ...base,
-      commandTimeoutMs: ctx.config.commandTimeoutMs,
       connectionFor: (address) => this.blockingConnection(address),
     };
     socket.setNoDelay(true);
@@ -228,17 +227,13 @@ export class Session {
     access: 'read' | 'write' | 'other',
   ): void {
     const metrics = this.ctx.metrics;
-    const name = spec.name;
     const command = new ForwardedCommand(
       blocking ? this.blockingForward : this.sharedForward,
       commands,
       transaction,
       replicaReadTarget(this.ctx.runtime, this.signedInAs, target, access, blocking, transaction || this.watch !== null),
       blocking ? null : (seconds) => metrics.latencyByClass[access].observe(seconds),
-      (frame, isError) => {
-        metrics.countCommand(name, isError ? 'error' : 'ok');
-        this.fill(slot, frame);
-      },
+      (frame, isError) => this.reply(slot, frame, spec.name, isError ? 'error' : 'ok'),
     );
     command.start();
   }
@@ -256,12 +251,10 @@ export class Session {
     targetSlot: number | null,
     closeWhenDone: boolean,
   ): void {
-    const metrics = this.ctx.metrics;
     const context: ForwardContext = { ...this.sharedForward, maxRedirects: 0, connectionFor: () => conn };
     new ForwardedCommand(context, commands, transaction, { slot: targetSlot }, null, (frame, isError) => {
-      metrics.countCommand(spec.name, isError ? 'error' : 'ok');
       if (closeWhenDone) conn.close();
-      this.fill(slot, frame);
+      this.reply(slot, frame, spec.name, isError ? 'error' : 'ok');
     }).start();
   }
 
@@ -381,11 +374,16 @@ export class Session {
     return this.ctx.pool.dedicated(address);
   }
 
+  /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
+  dropWatch(): void {
+    this.watch?.conn.close();
+    this.watch = null;
+  }
+
   private releaseConnections(): void {
     for (const conn of this.blockingConnections.values()) conn.close();
     this.blockingConnections.clear();
-    this.watch?.conn.close();
-    this.watch = null;
+    this.dropWatch();
   }
 
   /** Drops the connection now (client gone, limit exceeded, killed). */
