@@ -73,6 +73,12 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       logger.warn({ node: address, reason: failure.message }, 'backend connection failed');
       topology?.requestRefresh('backend connection failure');
     },
+    onRequestFault: (address, err) => {
+      // The last line of defence: handlers guard their own callbacks (Session.guard).
+      metrics.internalErrors.labels('other').inc();
+      metrics.countProxyError('internal');
+      logger.error({ err, node: address }, 'internal error while handling a backend reply; that command failed');
+    },
   });
   topology = new TopologyManager(pool, {
     seeds: config.cluster,

@@ -34,7 +34,8 @@ export interface BackendFailure {
   readonly message: string;
   /** True when the request's bytes were never written: a retry cannot duplicate it. */
   readonly neverSent: boolean;
-  readonly kind: 'connect' | 'timeout' | 'closed';
+  /** `internal`: slotgate's own code failed while handling this request's reply; the connection is fine. */
+  readonly kind: 'connect' | 'timeout' | 'closed' | 'internal';
 }
 
 export interface NodeConnectionOptions {
@@ -48,6 +49,12 @@ export interface NodeConnectionOptions {
    * reply is read and dropped; an error reply is harmless (the node then answers with MOVED).
    */
   handshake?: Buffer;
+  /**
+   * Called when a request's reply handler threw (a bug in slotgate). The request is failed with
+   * an `internal` failure and its remaining replies are skipped; the connection and every other
+   * request on it carry on, because the reply stream itself was read correctly.
+   */
+  onRequestFault?: (address: string, err: unknown) => void;
 }
 
 interface InflightEntry {
@@ -55,6 +62,8 @@ interface InflightEntry {
   sentAt: number;
   repliesSeen: number;
   written: boolean;
+  /** Its reply handler threw: later replies of this request are read and dropped. */
+  faulted: boolean;
 }
 
 type State = 'idle' | 'connecting' | 'ready' | 'closed';
@@ -112,7 +121,7 @@ export class NodeConnection {
   }
 
   private enqueue(request: BackendRequest): void {
-    const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false };
+    const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
     this.inflight.push(entry);
     this.unwritten.push(entry);
   }
@@ -207,7 +216,23 @@ export class NodeConnection {
     }
     const index = entry.repliesSeen++;
     if (entry.repliesSeen >= entry.request.replyCount) this.inflight.shift();
-    entry.request.onReply(frame, isError, index);
+    if (entry.faulted) return;
+    try {
+      entry.request.onReply(frame, isError, index);
+    } catch (err) {
+      this.requestFaulted(entry, err);
+    }
+  }
+
+  /** A reply handler threw: fail that request alone (see NodeConnectionOptions.onRequestFault). */
+  private requestFaulted(entry: InflightEntry, err: unknown): void {
+    entry.faulted = true;
+    this.options.onRequestFault?.(this.address, err);
+    try {
+      entry.request.onFailure({ message: 'slotgate internal error', neverSent: false, kind: 'internal' });
+    } catch (again) {
+      this.options.onRequestFault?.(this.address, again);
+    }
   }
 
   private startTimeoutChecks(): void {

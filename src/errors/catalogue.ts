@@ -22,6 +22,9 @@ export const NOPROTO = error('unknown_command', 'NOPROTO unsupported protocol ve
 export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
 export const MAX_CLIENTS = error('backend', 'ERR max number of clients reached');
 
+/** A fault in slotgate's own code failed this one command (see Session.internalError). */
+export const INTERNAL_ERROR = error('internal', 'ERR slotgate internal error: the command failed inside the proxy (logged)');
+
 export function fromLookup(message: string): ErrorReply {
   return error(/wrong number of arguments/.test(message) ? 'wrong_arity' : 'unknown_command', message);
 }
@@ -30,8 +33,10 @@ export function notSupported(command: string): ErrorReply {
   return error('unknown_command', `ERR command '${command}' is not supported by slotgate`);
 }
 
-export function backendFailure(message: string): ErrorReply {
-  return error('backend', `ERR slotgate backend error: ${message}`);
+/** A backend request that failed (connection lost, timeout), or whose reply slotgate failed to handle. */
+export function backendFailure(failure: { readonly message: string; readonly kind: string }): ErrorReply {
+  if (failure.kind === 'internal') return INTERNAL_ERROR;
+  return error('backend', `ERR slotgate backend error: ${failure.message}`);
 }
 
 export function backendUnreachable(message: string): ErrorReply {

@@ -174,7 +174,7 @@ class PartBatch implements BackendRequest {
     for (let k = this.answered; k < this.indexes.length; k++) {
       const part = this.indexes[k]!;
       if (failure.neverSent && this.gathering.target(part).slot !== null) this.gathering.resend(part);
-      else this.gathering.settle(part, errors.backendFailure(failure.message).frame, true);
+      else this.gathering.settle(part, errors.backendFailure(failure).frame, true);
     }
   }
 }

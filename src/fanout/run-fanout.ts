@@ -2,11 +2,13 @@
  * Runs a fan-out plan for a session: turns the plan into part targets on the current topology,
  * gathers the replies (executor.ts), reduces them (reducers.ts) and answers the client.
  */
+import type { NodeConnection } from '../backend/node-connection.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import type { Request } from '../protocol/request-decoder.js';
 import type { FanoutPlan } from '../routing/router.js';
 import type { ReplySlot } from '../session/reply-queue.js';
+import type { ForwardContext } from '../session/forwarder.js';
 import type { Session } from '../session/session.js';
 import { gather, type PartTarget } from './executor.js';
 import { reduce, type PartReply } from './reducers.js';
@@ -32,12 +34,19 @@ export function runFanout(session: Session, slot: ReplySlot, spec: CommandSpec, 
   const replicaRead =
     plan.targets === 'slots' &&
     session.ctx.runtime.replicaReads.mayUseReplica(session.account, { access: plan.access, blocking: false, transactional: session.watch !== null });
-  const onReplies = (replies: PartReply[]) => {
+  // Out-of-band parts travel on connections of their own, closed once every part answered.
+  const opened: NodeConnection[] = [];
+  const forward: ForwardContext =
+    plan.targets !== 'slots' && plan.outOfBand
+      ? { ...session.sharedForward, maxRedirects: 0, connectionFor: (address) => opened[opened.push(session.ctx.pool.dedicated(address)) - 1]! }
+      : session.sharedForward;
+  const onReplies = session.guard(slot, spec.name, (replies: PartReply[]) => {
+    for (const conn of opened) conn.close();
     const positions = plan.targets === 'slots' ? plan.parts.map((p) => p.positions) : undefined;
     const keyCount = plan.targets === 'slots' ? plan.keys : undefined;
     answer(session, slot, spec, replies, reduce(plan.reduce, { command: commandLabel(spec), replies, positions, keyCount }));
-  };
-  gather(session.sharedForward, targets, (seconds) => latency.observe(seconds), onReplies, replicaRead);
+  });
+  gather(forward, targets, (seconds) => latency.observe(seconds), onReplies, replicaRead);
 }
 
 /**

@@ -44,12 +44,12 @@ export function runScan(session: Session, slot: ReplySlot, spec: CommandSpec, re
   const master = shards[shard]!.master;
   const frame = encodeCommand([args[0]!, nodeCursor.toString(), ...args.slice(2)]);
   const latency = session.ctx.metrics.latencyByClass.read;
-  gather(session.sharedForward, [{ node: master, command: frame, slot: null }], (s) => latency.observe(s), (replies) => {
+  gather(session.sharedForward, [{ node: master, command: frame, slot: null }], (s) => latency.observe(s), session.guard(slot, spec.name, (replies) => {
     const failure = failureOf({ command: 'SCAN', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
     const [cursorFrame, keysFrame] = arrayElementFrames(replies[0]!.frame) ?? [];
     const next = nextCursor(shard, shards.length, BigInt(bulkOf(cursorFrame!)!.toString('latin1')));
     if (next === null) return session.failRequest(slot, errors.NODE_CURSOR_TOO_LARGE, spec.name);
     session.reply(slot, encodeArrayOfFrames([encodeBulk(next.toString()), keysFrame!]), spec.name);
-  });
+  }));
 }

@@ -52,7 +52,7 @@ export function runImonitor(session: Session, slot: ReplySlot, spec: CommandSpec
     onFailure(failure: BackendFailure) {
       if (finished) return;
       finished = true;
-      if (!streaming) return session.failRequest(slot, errors.backendFailure(failure.message), spec.name);
+      if (!streaming) return session.failRequest(slot, errors.backendFailure(failure), spec.name);
       // The feed is gone: say so and hang up, as Redis does when a monitored server goes away.
       session.ctx.metrics.countProxyError('backend');
       session.streamFrame(errors.IMONITOR_LOST.frame, true);

@@ -9,7 +9,7 @@ import client from 'prom-client';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 
 export type CommandOutcome = 'ok' | 'error';
-export type ProxyErrorKind = 'unknown_command' | 'wrong_arity' | 'disabled' | 'crossslot' | 'auth' | 'backend' | 'protocol' | 'noperm';
+export type ProxyErrorKind = 'unknown_command' | 'wrong_arity' | 'disabled' | 'crossslot' | 'auth' | 'backend' | 'protocol' | 'noperm' | 'internal';
 export type LatencyClass = 'read' | 'write' | 'other';
 
 export class Metrics {
@@ -100,6 +100,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Faults in slotgate's own code that failed one command (`-ERR slotgate internal error`),
+   * by command (from the command table); anything here is a bug worth a report.
+   */
+  readonly internalErrors = new client.Counter({
+    name: 'slotgate_internal_errors_total',
+    help: 'Commands failed by a fault inside slotgate (a bug), by command',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
+
   readonly mget = new client.Counter({
     name: 'slotgate_mget_total',
     help: 'MGET commands, single-slot and split across slots alike',
@@ -165,6 +176,12 @@ export class Metrics {
       if (counts[1] > 0) this.commands.labels(command, 'error').inc(counts[1]);
       counts[0] = counts[1] = 0;
     }
+  }
+
+  /** `command`: a name from the command table, or `unknown` when the fault came before the lookup. */
+  countInternalError(command: string): void {
+    this.internalErrors.labels(command).inc();
+    this.countCommand(command, 'error');
   }
 
   countProxyError(kind: ProxyErrorKind): void {

@@ -127,6 +127,13 @@ export class RequestDecoder {
   private waitBytes = 0;
   private waitByte = NO_BYTE;
   private waiting = false;
+  /**
+   * Set by `stop()` (from onRequest, when the session owes too many replies): parsing halts
+   * after the current request, at a frame boundary, and everything after it stays in `pending`
+   * until `resume()`. This is what makes `client-max-inflight` exact: a 130 kB chunk of 2,500
+   * pipelined GETs is not forwarded as one burst but request by request up to the limit.
+   */
+  private stopped = false;
 
   /**
    * After write() threw (a protocol error, or an exception from onRequest) the stream cannot be
@@ -155,11 +162,39 @@ export class RequestDecoder {
     return this.pendingBytes + this.framePartsBytes;
   }
 
+  /** True while decoding is halted by `stop()`. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   /** Decodes what it can; may call onRequest several times. Throws ProtocolError on bad input. */
   write(chunk: Buffer): void {
+    this.guarded(() => this.feed(chunk));
+  }
+
+  /**
+   * Halts decoding after the request being delivered now (call it from onRequest); bytes already
+   * received, and chunks written meanwhile, wait until `resume()`.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Decodes what was held back by `stop()`. May call onRequest, and throw, like write(). */
+  resume(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    if (this.pendingBytes === 0 || this.waiting) return;
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.guarded(() => this.parse(buf));
+  }
+
+  private guarded(decode: () => void): void {
     if (this.failed) throw this.failure;
     try {
-      this.feed(chunk);
+      decode();
     } catch (err) {
       this.failed = true;
       this.failure = err;
@@ -169,6 +204,12 @@ export class RequestDecoder {
 
   private feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (this.stopped && !this.waiting) {
+      // Halted between frames: keep the bytes for resume(), parse nothing.
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return;
+    }
     let buf = chunk;
     if (this.waiting) {
       this.pending.push(chunk);
@@ -220,6 +261,7 @@ export class RequestDecoder {
         this.mode = IDLE;
         // Empty lines are skipped, like Redis. The backend only speaks RESP, so raw is re-encoded.
         if (args.length > 0) this.onRequest({ args, raw: encodeCommand(args) });
+        if (this.stopped) return this.holdRest(buf, pos);
         continue;
       }
 
@@ -287,7 +329,15 @@ export class RequestDecoder {
       this.args = [];
       this.mode = IDLE;
       this.onRequest({ args, raw });
+      if (this.stopped) return this.holdRest(buf, pos);
     }
+  }
+
+  /** Keeps `buf[pos..]` (starting at a frame boundary) unparsed until resume(). */
+  private holdRest(buf: Buffer, pos: number): void {
+    this.pending = pos < buf.length ? [buf.subarray(pos)] : [];
+    this.pendingBytes = buf.length - pos;
+    this.waiting = false;
   }
 
   /**

@@ -27,6 +27,8 @@ export type KeylessPolicy =
       readonly reduce: FanoutPolicy;
       /** Index of a glob-pattern argument that, when it pins one slot, narrows the fan-out to that slot's master. */
       readonly patternArg?: number;
+      /** Sent on fresh connections of its own: see OUT_OF_BAND below. */
+      readonly outOfBand?: boolean;
     }
   | { readonly kind: 'proxy'; readonly handler: ProxyHandler };
 
@@ -47,6 +49,13 @@ const masters = (reduce: FanoutPolicy, patternArg?: number): KeylessPolicy =>
 const everyNode = (reduce: FanoutPolicy): KeylessPolicy => ({ kind: 'fanout', targets: 'nodes', reduce });
 const proxy = (handler: ProxyHandler): KeylessPolicy => ({ kind: 'proxy', handler });
 const NEEDS_NODE: KeylessPolicy = { kind: 'needs-node' };
+/**
+ * SCRIPT KILL / FUNCTION KILL exist to reach a node that is busy running a script. On a shared
+ * connection they would queue behind that very script (Redis answers a connection in order), wait
+ * until the connection times out and never kill it. So they go to every master on a connection
+ * opened for them, with nothing queued ahead, and closed after the reply.
+ */
+const OUT_OF_BAND: KeylessPolicy = { kind: 'fanout', targets: 'masters', reduce: 'any-ok', outOfBand: true };
 
 const POLICY = new Map<string, KeylessPolicy>([
   ...UNSUPPORTED.map((name) => [name, UNSUPPORTED_POLICY] as const),
@@ -69,12 +78,12 @@ const POLICY = new Map<string, KeylessPolicy>([
   ['script|load', masters('same-reply')],
   ['script|exists', masters('and-per-index')],
   ['script|flush', masters('same-reply')],
-  ['script|kill', masters('any-ok')],
+  ['script|kill', OUT_OF_BAND],
   ['function|load', masters('same-reply')],
   ['function|delete', masters('same-reply')],
   ['function|flush', masters('same-reply')],
   ['function|restore', masters('same-reply')],
-  ['function|kill', masters('any-ok')],
+  ['function|kill', OUT_OF_BAND],
   ['function|list', masters('same-elements')],
   ['function|dump', masters('same-function-dump')],
   ['pubsub|channels', everyNode('union')],

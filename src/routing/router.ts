@@ -14,6 +14,7 @@
  */
 import type { CommandSpec } from '../commands/command-table.js';
 import { getKeyIndexes } from '../commands/key-extraction.js';
+import { wrongArityError } from '../commands/lookup-errors.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
 import { patternSlot } from '../cluster/pattern-slot.js';
 import * as errors from '../errors/catalogue.js';
@@ -50,6 +51,8 @@ export type FanoutPlan =
       readonly targets: 'masters' | 'nodes';
       readonly reduce: FanoutPolicy;
       readonly access: Access;
+      /** On connections opened for this command alone, not the shared ones (SCRIPT KILL). */
+      readonly outOfBand?: boolean;
     };
 
 /** A command for one named backend node (SPEC §4); the request no longer has the suffix. */
@@ -86,9 +89,12 @@ export function routeCommand(spec: CommandSpec, args: readonly Buffer[], nodeTar
   const keyIndexes = getKeyIndexes(spec, args);
   if (!Array.isArray(keyIndexes)) return { kind: 'error', error: errors.fromLookup(keyIndexes.error) };
   if (keyIndexes.length === 0) return routeKeyless(spec, args, access);
+  const split = KEY_SPLITS.get(spec.name);
+  // Validate before splitting: `MSET a 1 b` must fail whole, as in Redis, not write `a` and then
+  // fail the part with `b`. Redis's MSET checks for pairs itself, so its own text applies.
+  if (split && (args.length - 1) % (split.valuesPerKey + 1) !== 0) return { kind: 'error', error: errors.fromLookup(wrongArityError(spec.name)) };
   const slot = slotOfKeys(args, keyIndexes);
   if (slot >= 0) return { kind: 'slot', slot, access, blocking: spec.isBlocking, keys: keyIndexes.length };
-  const split = KEY_SPLITS.get(spec.name);
   if (!split) return { kind: 'error', error: errors.CROSSSLOT };
   const parts = splitBySlot(args, keyIndexes, split.valuesPerKey);
   return { kind: 'fanout', targets: 'slots', parts, keys: keyIndexes.length, reduce: split.reduce, access };
@@ -110,7 +116,7 @@ function routeKeyless(spec: CommandSpec, args: readonly Buffer[], access: Access
       const pattern = policy.patternArg === undefined ? undefined : args[policy.patternArg];
       const slot = pattern === undefined ? null : patternSlot(pattern);
       if (slot !== null) return { kind: 'slot', slot, access, blocking: false, keys: 0 };
-      return { kind: 'fanout', targets: policy.targets, reduce: policy.reduce, access };
+      return { kind: 'fanout', targets: policy.targets, reduce: policy.reduce, access, outOfBand: policy.outOfBand === true };
     }
   }
 }

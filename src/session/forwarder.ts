@@ -148,7 +148,7 @@ export class ForwardedCommand implements BackendRequest {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;
     }
-    this.complete(errors.backendFailure(failure.message).frame, true);
+    this.complete(errors.backendFailure(failure).frame, true);
   }
 
   /** Returns true when the command was re-sent. */

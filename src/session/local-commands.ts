@@ -5,6 +5,7 @@
  * commands MULTI/EXEC/DISCARD/WATCH/UNWATCH.
  */
 import type { CommandSpec } from '../commands/command-table.js';
+import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
 import { NULL_BULK, OK, PONG } from '../protocol/constants.js';
@@ -20,6 +21,8 @@ const RESET = encodeSimple('RESET');
 
 const HANDLERS: Record<string, Handler> = {
   ping(session, slot, spec, { args }) {
+    // The table's arity (-1) lets any count through; pingCommand itself takes at most one message.
+    if (args.length > 2) return session.failRequest(slot, errors.fromLookup(wrongArityError(spec.name)), spec.name);
     session.reply(slot, args.length > 1 ? encodeBulk(args[1]!) : PONG, spec.name);
   },
   echo(session, slot, spec, { args }) {

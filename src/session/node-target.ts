@@ -27,9 +27,9 @@ export function runOnNode(session: Session, slot: ReplySlot, spec: CommandSpec, 
   if (!node) return session.failRequest(slot, errors.noSuchNode(plan.selectorText), spec.name);
   const latency = session.ctx.metrics.latencyByClass[plan.access];
   const target = { node, command: req.raw, slot: null };
-  gather(session.sharedForward, [target], (seconds) => latency.observe(seconds), (replies) => {
+  gather(session.sharedForward, [target], (seconds) => latency.observe(seconds), session.guard(slot, spec.name, (replies) => {
     const reply = replies[0]!;
     const text = !reply.isError && spec.name === 'info' ? bulkOf(reply.frame) : null;
     answer(session, slot, spec, replies, text === null ? reply.frame : encodeBulk(maskInfo(text.toString('utf8'))));
-  });
+  }));
 }

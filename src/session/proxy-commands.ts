@@ -75,11 +75,11 @@ function runClusterInfo(session: Session, slot: ReplySlot, spec: CommandSpec): v
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];
   if (!master) return session.failRequest(slot, errors.SLOT_NOT_SERVED, spec.name);
-  gather(session.sharedForward, [{ node: master, command: CLUSTER_INFO, slot: null }], null, (replies) => {
+  gather(session.sharedForward, [{ node: master, command: CLUSTER_INFO, slot: null }], null, session.guard(slot, spec.name, (replies) => {
     const failure = failureOf({ command: 'CLUSTER INFO', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
     session.reply(slot, clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''), spec.name);
-  });
+  }));
 }
 
 /** INFO without a node: every master asked, one master's sections shown, keyspace summed, plus the Proxy section. */
@@ -87,14 +87,14 @@ function runInfo(session: Session, slot: ReplySlot, spec: CommandSpec, req: Requ
   const masters = session.ctx.topology.current.masters();
   if (masters.length === 0) return session.failRequest(slot, errors.SLOT_NOT_SERVED, spec.name);
   const targets = masters.map((node) => ({ node, command: req.raw, slot: null }));
-  gather(session.sharedForward, targets, null, (replies) => {
+  gather(session.sharedForward, targets, null, session.guard(slot, spec.name, (replies) => {
     const failure = failureOf({ command: 'INFO', replies });
     if (failure) return answer(session, slot, spec, replies, failure);
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = req.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
     session.reply(slot, encodeBulk(mergedInfo(texts, chosen, requested, proxyFigures(session.ctx))), spec.name);
-  });
+  }));
 }
 
 export function proxyFigures(ctx: ProxyContext): ProxyFigures {

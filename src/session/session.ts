@@ -40,6 +40,24 @@ import { Transaction } from './transaction.js';
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 /** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
 const COPY_REPLIES_LIMIT = 256 * 1024;
+/**
+ * Bytes of replies one client may have in flight, by estimate (see inflightWindow): bounds what
+ * one client's pipeline of big values can queue on a shared backend connection ahead of others.
+ */
+const INFLIGHT_REPLY_BYTES = OUTPUT_HIGH_WATER;
+/** A new client's first guess of its reply size: a window of 64 requests until replies say more. */
+const INITIAL_REPLY_ESTIMATE = INFLIGHT_REPLY_BYTES / 64;
+
+/**
+ * How many replies a client may owe: `client-max-inflight`, or fewer when its replies are big,
+ * so that about INFLIGHT_REPLY_BYTES are in flight at most (always at least one request).
+ * 2,500 pipelined GETs of 1 MB values then run a few at a time instead of queueing 2.5 GB on
+ * the master and stalling every client that shares its connection.
+ */
+export function inflightWindow(replyBytesEstimate: number, maxInflight: number): number {
+  return Math.max(1, Math.min(maxInflight, Math.floor(INFLIGHT_REPLY_BYTES / Math.max(1, replyBytesEstimate))));
+}
+
 /** Blocking commands may legitimately wait forever (timeout 0). */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -66,6 +84,9 @@ export class Session {
   private readonly replies = new ReplyQueue();
   private flushScheduled = false;
   private paused = false;
+  /** Average size of this client's replies (see fill), and the window of replies it may owe. */
+  private replyBytesEstimate = INITIAL_REPLY_ESTIMATE;
+  private inflightLimit: number;
   private closing = false;
   private closed = false;
   /** Connections of this session's own, for blocking commands (one per node). */
@@ -82,6 +103,7 @@ export class Session {
     readonly ctx: ProxyContext,
   ) {
     this.id = ctx.nextClientId();
+    this.inflightLimit = inflightWindow(this.replyBytesEstimate, ctx.config.clientMaxInflight);
     this.logger = ctx.logger.child({ client: this.id, addr: `${socket.remoteAddress}:${socket.remotePort}` });
     this.decoder = new RequestDecoder((req) => this.onRequest(req), {
       maxBulkLength: ctx.config.protoMaxBulkLen,
@@ -141,8 +163,14 @@ export class Session {
     if (this.closing) return;
     this.lastInteraction = Date.now();
     this.ctx.metrics.bytesIn.inc(chunk.length);
+    this.decode(chunk);
+  }
+
+  /** Feeds the decoder `chunk`, or (null) lets it go on with what it held back. */
+  private decode(chunk: Buffer | null): void {
     try {
-      this.decoder.write(chunk);
+      if (chunk) this.decoder.write(chunk);
+      else this.decoder.resume();
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       // Like Redis: answer the commands before the bad one, then the error, then close.
@@ -154,12 +182,26 @@ export class Session {
       this.closing = true;
       this.socket.pause();
     }
-    if (this.replies.length >= this.ctx.config.clientMaxInflight) this.pause();
   }
 
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
     const slot = this.replies.reserve();
+    try {
+      this.dispatch(slot, req);
+    } catch (err) {
+      this.internalError(slot, this.lastCommand === 'NULL' ? 'unknown' : this.lastCommand, err);
+    }
+    // Checked per request, not per chunk: the decoder halts right here and keeps the rest of
+    // the chunk, so a client never has more than its window of replies owed.
+    if (this.replies.length >= this.inflightLimit) {
+      this.decoder.stop();
+      this.pause();
+    }
+  }
+
+  private dispatch(slot: ReplySlot, req: Request): void {
+    this.lastCommand = 'NULL'; // as Redis shows an unknown command in CLIENT LIST
     // `DBSIZE @0` (SPEC §4): the node suffix comes off first, so lookup, arity and permission
     // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
     const nodeTarget = this.transaction ? null : splitNodeSuffix(req.args);
@@ -189,6 +231,33 @@ export class Session {
       return;
     }
     this.execute(slot, spec, req, routeCommand(spec, req.args, nodeTarget));
+  }
+
+  /**
+   * A fault in slotgate's own code while running one command (an exception from a handler, or
+   * from a callback handling its backend reply): that command fails, nothing else does. The
+   * connection, the shared backend connections and every other client carry on.
+   */
+  internalError(slot: ReplySlot, commandName: string, err: unknown): void {
+    this.ctx.metrics.countInternalError(commandName);
+    this.ctx.metrics.countProxyError('internal');
+    this.logger.error({ err, command: commandName }, 'internal error while running a command; the command failed');
+    if (slot.frame === null) this.fill(slot, errors.INTERNAL_ERROR.frame);
+  }
+
+  /**
+   * Wraps a callback that completes `slot` later (a backend reply handler): an exception in it
+   * fails that one command through internalError() instead of unwinding into the backend
+   * connection that delivered the reply.
+   */
+  guard<A extends unknown[]>(slot: ReplySlot, commandName: string, callback: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        callback(...args);
+      } catch (err) {
+        this.internalError(slot, commandName, err);
+      }
+    };
   }
 
   /** Runs a routed command and fills `slot` with its reply. */
@@ -296,6 +365,10 @@ export class Session {
 
   private fill(slot: ReplySlot, frame: Buffer): void {
     slot.frame = frame;
+    // The window of replies owed follows their size (an average that forgets old replies
+    // in about 8): small replies allow `client-max-inflight`, 1 MB ones a handful.
+    this.replyBytesEstimate += (frame.length - this.replyBytesEstimate) / 8;
+    this.inflightLimit = inflightWindow(this.replyBytesEstimate, this.ctx.config.clientMaxInflight);
     if (!this.flushScheduled && this.replies.headReady) {
       this.flushScheduled = true;
       // After the poll phase: replies of one pipeline arriving from several nodes in the
@@ -354,10 +427,12 @@ export class Session {
 
   private maybeResume(): void {
     if (!this.paused || this.closing) return;
-    if (this.replies.length > this.ctx.config.clientMaxInflight / 2) return;
+    if (this.replies.length > this.inflightLimit / 2) return;
     if (this.socket.writableLength > OUTPUT_HIGH_WATER) return;
     this.paused = false;
-    this.socket.resume();
+    // Requests held back in the decoder first: they may fill the window again.
+    this.decode(null);
+    if (!this.paused && !this.closing) this.socket.resume();
   }
 
   private blockingConnection(address: string): NodeConnection {
