@@ -4,8 +4,8 @@
  * defaults), start one proxy instance, reload on SIGHUP, stop cleanly on SIGINT/SIGTERM.
  */
 import { buildCli, ConfigError, resolveConfig } from './config/config.js';
-import { createLogger } from './observability/logger.js';
-import { isWorkerProcess, runPrimary, serveWorker, workerAdminListen } from './process/workers.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { isWorkerProcess, prepareWorkerMetrics, runPrimary, serveWorker, workerAdminListen } from './process/workers.js';
 import { startSlotgate } from './server.js';
 
 async function main(): Promise<void> {
@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  exitOnUncaughtFault(logger);
   const worker = isWorkerProcess();
+  if (worker) prepareWorkerMetrics();
   if (config.workers > 1 && !worker) return runPrimary(config, argv, logger);
   // A reload resolves the same flags and env again, so it re-reads the config file.
   const proxy = await startSlotgate(config, {
@@ -49,6 +51,23 @@ async function main(): Promise<void> {
   // SIGHUP: reload accounts, disable-command-list and read routing (reload() logs the outcome).
   // A worker is reloaded by its primary instead.
   if (!worker) process.on('SIGHUP', () => proxy.reload());
+}
+
+/**
+ * The last line of defence. Every command runs inside a guard that fails that command alone, so
+ * an exception reaching this point is a bug outside any command (a timer, a socket event): the
+ * process state can no longer be trusted. Log it with everything known, then exit with 70
+ * (EX_SOFTWARE) so the supervisor starts a fresh one: the primary with `--workers`, or the
+ * container's restart policy (compose `restart: unless-stopped`) / systemd `Restart=on-failure`.
+ */
+function exitOnUncaughtFault(logger: Logger): void {
+  const fatal = (err: unknown, origin: string) => {
+    logger.fatal({ err, origin }, 'uncaught exception: slotgate is exiting so that its supervisor restarts it');
+    logger.flush(() => process.exit(70));
+    setTimeout(() => process.exit(70), 1000).unref();
+  };
+  process.on('uncaughtException', (err, origin) => fatal(err, origin));
+  process.on('unhandledRejection', (reason) => fatal(reason, 'unhandledRejection'));
 }
 
 main().catch((err: Error) => {

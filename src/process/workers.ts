@@ -16,6 +16,7 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import type { SlotgateConfig } from '../config/config.js';
+import { PrimaryMetrics } from '../observability/metrics.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { SlotgateHandle } from '../server.js';
 
@@ -36,11 +37,21 @@ export function workerAdminListen(): { host: string; port: number } | null {
   return process.env[WORKER_INDEX_ENV] === '0' ? { host: '127.0.0.1', port: 0 } : null;
 }
 
+/**
+ * In a worker, first thing: answer the primary's metric requests (with nothing until the proxy
+ * runs), so that a worker still connecting to the cluster does not hold the primary's /metrics
+ * until prom-client's 5 s timeout. A request sent before the worker has loaded at all still
+ * waits that long: /metrics fails for one scrape right after a worker is replaced.
+ */
+export function prepareWorkerMetrics(): void {
+  client.AggregatorRegistry.setRegistries([new client.Registry()]);
+  // Constructing one is what makes prom-client answer the primary's metric requests in a worker.
+  new client.AggregatorRegistry();
+}
+
 /** In a worker, once its proxy runs: expose metrics and reload to the primary. */
 export function serveWorker(proxy: SlotgateHandle): void {
   client.AggregatorRegistry.setRegistries([proxy.context.metrics.registry]);
-  // Constructing one is what makes prom-client answer the primary's metric requests in a worker.
-  new client.AggregatorRegistry();
   if (proxy.adminPort) send({ type: 'slotgate:admin-port', port: proxy.adminPort });
   process.on('message', (message: PrimaryMessage) => {
     if (message?.type === 'slotgate:reload') send({ type: 'slotgate:reload-result', id: message.id, outcome: proxy.reload() });
@@ -53,6 +64,7 @@ function send(message: WorkerMessage): void {
 
 export async function runPrimary(config: SlotgateConfig, argv: string[], logger: Logger): Promise<void> {
   const aggregator = new client.AggregatorRegistry();
+  const primaryMetrics = new PrimaryMetrics();
   let leadAdminPort = 0;
   let stopping = false;
   let reloadIds = 0;
@@ -68,8 +80,10 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
     worker.on('exit', (code, signal) => {
       for (const id of [...pendingReloads.keys()]) settleReload(id, worker.id, { ok: false, error: 'a worker exited during the reload' });
       if (stopping) return;
+      primaryMetrics.workerRestarts.inc();
       logger.error({ worker: index, code, signal }, 'worker exited; starting a new one');
-      setTimeout(() => fork(index), RESTART_DELAY_MS).unref();
+      // Not unref'd: with no worker alive and no admin port, this timer is what keeps the primary up.
+      setTimeout(() => fork(index), RESTART_DELAY_MS);
     });
     return worker;
   };
@@ -107,10 +121,10 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
     admin = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://admin').pathname;
       if (path === '/metrics' && req.method === 'GET') {
-        aggregator.clusterMetrics().then(
-          (body) => {
+        Promise.all([aggregator.clusterMetrics(), primaryMetrics.registry.metrics()]).then(
+          ([workers, own]) => {
             res.writeHead(200, { 'content-type': aggregator.contentType });
-            res.end(body);
+            res.end(`${workers}\n${own}`);
           },
           (err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }),
         );

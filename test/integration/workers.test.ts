@@ -113,6 +113,14 @@ describe('worker processes', () => {
     const fresh = new Redis({ port, maxRetriesPerRequest: 1 });
     clients.push(fresh);
     expect(await fresh.ping()).toBe('PONG');
+    // The primary counts the replacement (its /metrics times out while the new worker still loads).
+    let restarts: string | undefined;
+    await waitUntil(async () => {
+      const response = await fetch(`http://127.0.0.1:${adminPort}/metrics`);
+      restarts = /^slotgate_worker_restarts_total (\d+)/m.exec(await response.text())?.[1];
+      return response.status === 200;
+    }, 20_000, 'the primary to serve /metrics again');
+    expect(restarts).toBe('1');
     const workers = childrenOf(primary.pid!);
     const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
     primary.kill('SIGTERM');
