@@ -57,7 +57,7 @@ const HANDLERS: Record<string, Handler> = {
         clientName = args[++i]!.toString('utf8');
         if (!validClientName(clientName)) return session.failRequest(slot, errors.BAD_CLIENT_NAME, spec.name);
       } else {
-        return session.failRequest(slot, errors.generic('unknown_command', `ERR Syntax error in HELLO option '${args[i]!.toString('utf8')}'`), spec.name);
+        return session.failRequest(slot, errors.helloOptionSyntax(args[i]!), spec.name);
       }
     }
     if (credentials) {
