@@ -62,7 +62,7 @@ const HANDLERS: Record<string, Handler> = {
     }
     if (credentials) {
       const account = session.ctx.runtime.accounts.authenticateUser(...credentials);
-      if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+      if (!account) return refuseCredentials(session, slot, spec);
       session.signIn(account);
     }
     if (!session.account) return session.failRequest(slot, errors.HELLO_NOAUTH, spec.name);
@@ -84,7 +84,7 @@ const HANDLERS: Record<string, Handler> = {
     const accounts = session.ctx.runtime.accounts;
     const account = args.length === 2 ? accounts.authenticateSecret(args[1]!) : accounts.authenticateUser(args[1]!, args[2]!);
     // A failed AUTH leaves the connection signed in as it was, like Redis.
-    if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+    if (!account) return refuseCredentials(session, slot, spec);
     session.signIn(account);
     session.reply(slot, OK, spec.name);
   },
@@ -148,6 +148,16 @@ const HANDLERS: Record<string, Handler> = {
     session.reply(slot, OK, spec.name);
   },
 };
+
+/**
+ * A failed AUTH or HELLO AUTH: counted and logged (rate-limited) with the client's address, so
+ * password guessing shows; never with the user name or password given (either may be a secret).
+ */
+function refuseCredentials(session: Session, slot: ReplySlot, spec: CommandSpec): void {
+  session.ctx.metrics.authFailures.inc();
+  session.ctx.logLimiter.log('auth_failure', 'warn', { addr: session.address, command: spec.name }, 'authentication failed: wrong password or unknown user');
+  session.failRequest(slot, errors.WRONGPASS, spec.name);
+}
 
 function replyOk(session: Session, slot: ReplySlot, spec: CommandSpec): void {
   session.reply(slot, OK, spec.name);
