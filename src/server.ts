@@ -16,6 +16,8 @@ import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
 import { buildRuntime } from './config/runtime.js';
 import * as errors from './errors/catalogue.js';
 import { MonitorHub } from './monitor/monitor-hub.js';
+import { isDescriptorExhaustion, watchDescriptors } from './observability/descriptor-watch.js';
+import { DEFAULT_LOG_LIMITS, LogLimiter } from './observability/log-limiter.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
@@ -63,6 +65,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(options.processMetrics ?? true);
+  const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   const pool = new NodePool({
     connectionsPerNode: config.backendConnections,
@@ -70,14 +73,21 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     commandTimeoutMs: config.commandTimeoutMs,
     onBroken: (address, failure) => {
       metrics.backendFailures.labels(failure.kind).inc();
-      logger.warn({ node: address, reason: failure.message }, 'backend connection failed');
+      if (failure.kind === 'descriptors') {
+        // The node is fine; a topology refresh would not help and could not connect either.
+        metrics.descriptorExhaustion.labels('backend').inc();
+        logLimiter.log('backend_descriptors', 'error', { node: address, reason: failure.message }, 'out of file descriptors: cannot open a backend connection (raise the open files limit, ulimit -n)');
+        return;
+      }
+      // Clients can cause these (commands that time out), so they are rate-limited too.
+      logLimiter.log('backend_failure', 'warn', { node: address, reason: failure.message }, 'backend connection failed');
       topology?.requestRefresh('backend connection failure');
     },
     onRequestFault: (address, err) => {
       // The last line of defence: handlers guard their own callbacks (Session.guard).
       metrics.internalErrors.labels('other').inc();
       metrics.countProxyError('internal');
-      logger.error({ err, node: address }, 'internal error while handling a backend reply; that command failed');
+      logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
   topology = new TopologyManager(pool, {
@@ -104,6 +114,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     pool,
     metrics,
     logger,
+    logLimiter,
     redisVersion: await backendRedisVersion(pool, topology.current),
     nextClientId: () => ++clientIds,
     identity: proxyIdentity(config, config.port),
@@ -120,8 +131,11 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
       metrics.countProxyError('backend');
-      socket.end(errors.MAX_CLIENTS.frame);
+      logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
+      // Like Redis: the error, then close. end() alone would wait for the client's FIN and hold
+      // the descriptor for as long as the client keeps its side open.
+      socket.end(errors.MAX_CLIENTS.frame, () => socket.destroy());
       return;
     }
     const session = new Session(socket, context);
@@ -137,7 +151,22 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.bind, () => resolve());
+    server.listen(config.port, config.bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Out of descriptors, accept() fails and libuv closes the waiting connections, mostly without a
+  // word to Node: the watch notices, and an 'error' the server does get (a failed accept; it
+  // keeps listening) is logged rather than left to crash the process.
+  const acceptDropping = (code: string | undefined): void => {
+    metrics.descriptorExhaustion.labels('accept').inc();
+    logLimiter.log('accept_descriptors', 'error', { code, clients: sessions.size }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
+  };
+  const stopDescriptorWatch = watchDescriptors(acceptDropping);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (isDescriptorExhaustion(err)) acceptDropping(err.code);
+    else logLimiter.log('accept_error', 'error', { code: err.code, err: err.message }, 'accepting a client connection failed');
   });
   const port = (server.address() as AddressInfo).port;
   // With --port 0 the port is known only now; the start time stays the first one.
@@ -162,6 +191,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     async close() {
       if (closed) return;
       closed = true;
+      stopDescriptorWatch();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of [...sessions]) session.destroy();
       topology!.stop();
@@ -171,6 +201,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         await new Promise<void>((resolve) => admin!.close(() => resolve()));
       }
       await serverClosed;
+      logLimiter.close();
       logger.info('slotgate stopped');
     },
   };

@@ -18,6 +18,7 @@
  *    to get replies flowing again.
  */
 import net from 'node:net';
+import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo } from '../util/fifo.js';
 
@@ -34,8 +35,12 @@ export interface BackendFailure {
   readonly message: string;
   /** True when the request's bytes were never written: a retry cannot duplicate it. */
   readonly neverSent: boolean;
-  /** `internal`: slotgate's own code failed while handling this request's reply; the connection is fine. */
-  readonly kind: 'connect' | 'timeout' | 'closed' | 'internal';
+  /**
+   * `descriptors`: this process is out of file descriptors (EMFILE/ENFILE), so no socket could be
+   * made; the node is not at fault and should not be treated as failing.
+   * `internal`: slotgate's own code failed while handling this request's reply; the connection is fine.
+   */
+  readonly kind: 'connect' | 'timeout' | 'closed' | 'descriptors' | 'internal';
 }
 
 export interface NodeConnectionOptions {
@@ -162,7 +167,11 @@ export class NodeConnection {
       if (this.socket !== socket) return;
       const connecting = this.state === 'connecting';
       this.fail(
-        { message: connecting ? `connect failed (${err.code ?? err.message})` : `connection lost (${err.code ?? err.message})`, neverSent: connecting, kind: connecting ? 'connect' : 'closed' },
+        {
+          message: connecting ? `connect failed (${err.code ?? err.message})` : `connection lost (${err.code ?? err.message})`,
+          neverSent: connecting,
+          kind: isDescriptorExhaustion(err) ? 'descriptors' : connecting ? 'connect' : 'closed',
+        },
         true,
       );
     });

@@ -36,7 +36,8 @@ export class NodePool {
     this.options = {
       ...options,
       onBroken: (address, failure) => {
-        this.lastFailure.set(address, Date.now());
+        // Out of file descriptors is this process's trouble, not the node's: keep routing to it.
+        if (failure.kind !== 'descriptors') this.lastFailure.set(address, Date.now());
         options.onBroken?.(address, failure);
       },
     };

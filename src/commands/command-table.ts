@@ -39,8 +39,8 @@ export interface CommandSpec {
   readonly parent?: CommandSpec;
 }
 
-/** `error` is the full error reply text (without the leading '-' and CRLF). */
-export type Lookup = { ok: true; spec: CommandSpec } | { ok: false; error: string };
+/** `error` is the full error reply text (without the leading '-' and CRLF), as bytes: it quotes the client's. */
+export type Lookup = { ok: true; spec: CommandSpec } | { ok: false; error: Buffer };
 
 interface TableEntry {
   readonly spec: CommandSpec;

@@ -4,8 +4,8 @@
 //
 // Redis formats arguments with printf's "%.*s" on C strings, so it counts bytes, stops an argument
 // at its first NUL byte, and caps the text; then it turns CR and LF into spaces so the error stays
-// one protocol line. The texts here are returned as strings (UTF-8 decoded): an argument cut in
-// the middle of a multi-byte character ends in U+FFFD where Redis would send the raw half.
+// one protocol line. The texts are returned as bytes, so the client's bytes come back exactly as
+// Redis sends them (not UTF-8, or cut in the middle of a multi-byte character, alike).
 
 const ARGS_TEXT_LIMIT = 128;
 const NAME_LIMIT = 128;
@@ -21,11 +21,12 @@ function cString(arg: Buffer, limit: number): Buffer {
   return arg.subarray(0, end);
 }
 
-function toSingleLine(bytes: Buffer): string {
+/** `bytes` must be a fresh buffer (it is changed in place). */
+function toSingleLine(bytes: Buffer): Buffer {
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] === CR || bytes[i] === LF) bytes[i] = SPACE;
   }
-  return bytes.toString('utf8');
+  return bytes;
 }
 
 /**
@@ -33,7 +34,7 @@ function toSingleLine(bytes: Buffer): string {
  * followed by a space, arguments added while the text is under 128 bytes, the last one cut so
  * the text stops at 128.
  */
-export function unknownCommandError(args: readonly Buffer[]): string {
+export function unknownCommandError(args: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [Buffer.from("ERR unknown command '"), cString(args[0] ?? Buffer.alloc(0), NAME_LIMIT)];
   parts.push(Buffer.from("', with args beginning with: "));
   let argsLength = 0;
@@ -47,7 +48,7 @@ export function unknownCommandError(args: readonly Buffer[]): string {
 }
 
 /** `ERR unknown subcommand 'foo'. Try OBJECT HELP.` (the container name upper-cased). */
-export function unknownSubcommandError(containerName: string, subcommand: Buffer): string {
+export function unknownSubcommandError(containerName: string, subcommand: Buffer): Buffer {
   const text = Buffer.concat([
     Buffer.from("ERR unknown subcommand '"),
     cString(subcommand, NAME_LIMIT),
@@ -57,6 +58,6 @@ export function unknownSubcommandError(containerName: string, subcommand: Buffer
 }
 
 /** `ERR wrong number of arguments for 'object|encoding' command` (the full lower-case name). */
-export function wrongArityError(fullName: string): string {
-  return `ERR wrong number of arguments for '${fullName}' command`;
+export function wrongArityError(fullName: string): Buffer {
+  return Buffer.from(`ERR wrong number of arguments for '${fullName}' command`);
 }

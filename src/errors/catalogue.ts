@@ -11,8 +11,15 @@ export interface ErrorReply {
   readonly kind: ProxyErrorKind;
 }
 
-function error(kind: ProxyErrorKind, message: string): ErrorReply {
+/** `message` as bytes when it quotes client input: the client's bytes come back unchanged. */
+function error(kind: ProxyErrorKind, message: string | Buffer): ErrorReply {
   return { frame: encodeError(message), kind };
+}
+
+/** The argument as C's `%s` prints it: up to its first NUL byte. */
+function cString(arg: Buffer): Buffer {
+  const nul = arg.indexOf(0);
+  return nul === -1 ? arg : arg.subarray(0, nul);
 }
 
 export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't hash to the same slot");
@@ -25,8 +32,13 @@ export const MAX_CLIENTS = error('backend', 'ERR max number of clients reached')
 /** A fault in slotgate's own code failed this one command (see Session.internalError). */
 export const INTERNAL_ERROR = error('internal', 'ERR slotgate internal error: the command failed inside the proxy (logged)');
 
-export function fromLookup(message: string): ErrorReply {
-  return error(/wrong number of arguments/.test(message) ? 'wrong_arity' : 'unknown_command', message);
+export function fromLookup(message: string | Buffer): ErrorReply {
+  return error(message.includes('wrong number of arguments') ? 'wrong_arity' : 'unknown_command', message);
+}
+
+/** `ERR Syntax error in HELLO option '<option>'`, the option's bytes as Redis prints them (%s). */
+export function helloOptionSyntax(option: Buffer): ErrorReply {
+  return error('unknown_command', Buffer.concat([Buffer.from("ERR Syntax error in HELLO option '"), cString(option), Buffer.from("'")]));
 }
 
 export function notSupported(command: string): ErrorReply {
@@ -43,8 +55,9 @@ export function backendUnreachable(message: string): ErrorReply {
   return error('backend', `CLUSTERDOWN the node serving this slot is unreachable (${message})`);
 }
 
+/** A ProtocolError's message is one character per byte (see protocol-error.ts): sent back as those bytes. */
 export function protocolError(message: string): ErrorReply {
-  return error('protocol', `ERR ${message}`);
+  return error('protocol', Buffer.from(`ERR ${message}`, 'latin1'));
 }
 
 export function generic(kind: ProxyErrorKind, message: string): ErrorReply {
@@ -85,9 +98,12 @@ export function notAllowedInTransaction(command: string): ErrorReply {
 }
 
 // Fan-out, node targeting and the proxy's own cluster view (SPEC §3-5, §11).
-/** A fanned-out command whose part `part` (e.g. `@1 master 3c1f…`) failed: the whole command fails. */
-export function fanoutPartFailed(command: string, part: string, message: string): ErrorReply {
-  return error('backend', `ERR slotgate: ${command} failed on ${part}: ${message}`);
+/**
+ * A fanned-out command whose part `part` (e.g. `@1 master 3c1f…`) failed: the whole command fails.
+ * `message` as bytes when it is the node's error text, which may quote the client's bytes.
+ */
+export function fanoutPartFailed(command: string, part: string, message: string | Buffer): ErrorReply {
+  return error('backend', Buffer.concat([Buffer.from(`ERR slotgate: ${command} failed on ${part}: `), Buffer.from(message)]));
 }
 
 /** Parts that must agree (SCRIPT LOAD's sha, CONFIG SET's +OK) answered differently. */
@@ -95,9 +111,16 @@ export function fanoutDisagreement(command: string, part: string, otherPart: str
   return error('backend', `ERR slotgate: ${command} got different replies from ${part} and ${otherPart}`);
 }
 
-/** `selector` as the client wrote it: a node ID or `@N`. */
-export function noSuchNode(selector: string): ErrorReply {
-  return error('unknown_command', `ERR no such node '${selector}' (a backend node ID as GET /v1/topology on the admin port lists them, or @<shard index>)`);
+/** `selector` as the client wrote it (bytes, quoted back unchanged): a node ID or `@N`. */
+export function noSuchNode(selector: string | Buffer): ErrorReply {
+  return error(
+    'unknown_command',
+    Buffer.concat([
+      Buffer.from("ERR no such node '"),
+      Buffer.from(selector),
+      Buffer.from("' (a backend node ID as GET /v1/topology on the admin port lists them, or @<shard index>)"),
+    ]),
+  );
 }
 
 export const SLOWLOG_NEEDS_NODE = error(

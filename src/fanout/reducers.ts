@@ -69,8 +69,9 @@ export function failureOf({ command, replies }: ReduceInput): Buffer | null {
   return errors.fanoutPartFailed(command, failed.label, errorText(failed.frame)).frame;
 }
 
-function errorText(frame: Buffer): string {
-  return frame.toString('utf8', 1, frame.length - 2);
+/** The node's error text as bytes: it may quote the client's, which must come back unchanged. */
+function errorText(frame: Buffer): Buffer {
+  return frame.subarray(1, frame.length - 2);
 }
 
 /** Element frames of an array part reply; a non-array reply is reported as that part's failure. */
@@ -80,7 +81,8 @@ function elementsOf(input: ReduceInput, part: PartReply): Buffer[] | Buffer {
 }
 
 function unexpected(input: ReduceInput, part: PartReply): Buffer {
-  return errors.fanoutPartFailed(input.command, part.label, `unexpected reply '${part.frame.toString('utf8', 0, Math.min(part.frame.length, 40)).trim()}'`).frame;
+  const shown = part.frame.subarray(0, Math.min(part.frame.length, 40)).toString('latin1').replace(/^[ \r\n]+|[ \r\n]+$/g, '');
+  return errors.fanoutPartFailed(input.command, part.label, Buffer.from(`unexpected reply '${shown}'`, 'latin1')).frame;
 }
 
 function disagreement(input: ReduceInput, other: PartReply): Buffer {

@@ -29,7 +29,7 @@ export function runMonitor(session: Session, slot: ReplySlot, spec: CommandSpec)
 export function runImonitor(session: Session, slot: ReplySlot, spec: CommandSpec, req: Request): void {
   const selector = parseNodeSelector(req.args[1]!);
   const node = selector && resolveNode(session.ctx.topology.current, selector);
-  if (!node) return session.failRequest(slot, errors.noSuchNode(req.args[1]!.toString('latin1')), spec.name);
+  if (!node) return session.failRequest(slot, errors.noSuchNode(req.args[1]!), spec.name);
   const conn = session.ctx.pool.dedicated(node.address, { commandTimeoutMs: NO_TIMEOUT_MS });
   let streaming = false;
   let finished = false;

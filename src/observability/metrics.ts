@@ -45,6 +45,23 @@ export class Metrics {
     help: 'Client connections refused because maxclients was reached',
     registers: [this.registry],
   });
+  readonly authFailures = new client.Counter({
+    name: 'slotgate_auth_failures_total',
+    help: 'AUTH and HELLO AUTH attempts refused (wrong password or unknown user)',
+    registers: [this.registry],
+  });
+  readonly descriptorExhaustion = new client.Counter({
+    name: 'slotgate_file_descriptor_exhaustion_total',
+    help: 'Times slotgate found itself out of file descriptors (EMFILE/ENFILE), by where: accept (checked once a second: new clients are being dropped) or backend (a backend connection could not be opened)',
+    labelNames: ['where'] as const,
+    registers: [this.registry],
+  });
+  readonly logLinesSuppressed = new client.Counter({
+    name: 'slotgate_log_lines_suppressed_total',
+    help: 'Log lines not written because their kind passed its rate limit, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly connectionsUsageRatio = new client.Gauge({
     name: 'slotgate_client_connections_usage_ratio',
     help: 'Open client connections divided by maxclients',

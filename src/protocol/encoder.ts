@@ -114,9 +114,23 @@ export function encodeSimple(s: string): Buffer {
   return line('+', s);
 }
 
-/** `-<message>\r\n`; the message carries its own code, e.g. `ERR foo` or `MOVED 3999 …`. */
-export function encodeError(message: string): Buffer {
-  return line('-', message);
+/**
+ * `-<message>\r\n`; the message carries its own code, e.g. `ERR foo` or `MOVED 3999 …`.
+ * A message that quotes client input is given as bytes, so what the client sent comes back
+ * byte for byte (a string would turn bytes that are not UTF-8 into U+FFFD); CR and LF in it
+ * become spaces, as Redis does (addReplyErrorFormat).
+ */
+export function encodeError(message: string | Buffer): Buffer {
+  if (typeof message === 'string') return line('-', message);
+  const out = Buffer.allocUnsafe(message.length + 3);
+  out[0] = 0x2d; // '-'
+  for (let i = 0; i < message.length; i++) {
+    const c = message[i]!;
+    out[i + 1] = c === CR || c === LF ? 0x20 : c;
+  }
+  out[message.length + 1] = CR;
+  out[message.length + 2] = LF;
+  return out;
 }
 
 /** `:<n>\r\n`; n must be an integer. */

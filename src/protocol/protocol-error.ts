@@ -4,7 +4,8 @@
  * exactly like Redis does.
  *
  * `message` is the Redis error text without the `ERR ` prefix, e.g.
- * `Protocol error: invalid bulk length`.
+ * `Protocol error: invalid bulk length`, one character per byte (latin1): where Redis quotes a
+ * byte of the request (`expected '$', got '%c'`) the reply must carry that byte, not its UTF-8.
  */
 export class ProtocolError extends Error {
   constructor(message: string) {

@@ -8,6 +8,7 @@ import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { SlotgateConfig } from '../config/config.js';
 import type { Runtime } from '../config/runtime.js';
 import type { MonitorHub } from '../monitor/monitor-hub.js';
+import type { LogLimiter } from '../observability/log-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProxyIdentity } from '../proxy-view/identity.js';
 
@@ -22,6 +23,8 @@ export interface ProxyContext {
   readonly pool: NodePool;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Every log line a client can cause goes through it (rate-limited per kind). */
+  readonly logLimiter: LogLimiter;
   /** Redis version reported by HELLO (the backend's, learned at start). */
   readonly redisVersion: string;
   nextClientId(): number;

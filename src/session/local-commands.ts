@@ -60,12 +60,12 @@ const HANDLERS: Record<string, Handler> = {
         clientName = args[++i]!.toString('utf8');
         if (!validClientName(clientName)) return session.failRequest(slot, errors.BAD_CLIENT_NAME, spec.name);
       } else {
-        return session.failRequest(slot, errors.generic('unknown_command', `ERR Syntax error in HELLO option '${args[i]!.toString('utf8')}'`), spec.name);
+        return session.failRequest(slot, errors.helloOptionSyntax(args[i]!), spec.name);
       }
     }
     if (credentials) {
       const account = session.ctx.runtime.accounts.authenticateUser(...credentials);
-      if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+      if (!account) return refuseCredentials(session, slot, spec);
       session.signIn(account);
     }
     if (!session.account) return session.failRequest(slot, errors.HELLO_NOAUTH, spec.name);
@@ -87,7 +87,7 @@ const HANDLERS: Record<string, Handler> = {
     const accounts = session.ctx.runtime.accounts;
     const account = args.length === 2 ? accounts.authenticateSecret(args[1]!) : accounts.authenticateUser(args[1]!, args[2]!);
     // A failed AUTH leaves the connection signed in as it was, like Redis.
-    if (!account) return session.failRequest(slot, errors.WRONGPASS, spec.name);
+    if (!account) return refuseCredentials(session, slot, spec);
     session.signIn(account);
     session.reply(slot, OK, spec.name);
   },
@@ -151,6 +151,16 @@ const HANDLERS: Record<string, Handler> = {
     session.reply(slot, OK, spec.name);
   },
 };
+
+/**
+ * A failed AUTH or HELLO AUTH: counted and logged (rate-limited) with the client's address, so
+ * password guessing shows; never with the user name or password given (either may be a secret).
+ */
+function refuseCredentials(session: Session, slot: ReplySlot, spec: CommandSpec): void {
+  session.ctx.metrics.authFailures.inc();
+  session.ctx.logLimiter.log('auth_failure', 'warn', { addr: session.address, command: spec.name }, 'authentication failed: wrong password or unknown user');
+  session.failRequest(slot, errors.WRONGPASS, spec.name);
+}
 
 function replyOk(session: Session, slot: ReplySlot, spec: CommandSpec): void {
   session.reply(slot, OK, spec.name);

@@ -175,7 +175,7 @@ export class Session {
       if (!(err instanceof ProtocolError)) throw err;
       // Like Redis: answer the commands before the bad one, then the error, then close.
       this.ctx.metrics.countProxyError('protocol');
-      this.logger.info({ err: err.message }, 'protocol error from client; closing the connection');
+      this.ctx.logLimiter.log('protocol_error', 'info', { err: err.message }, 'protocol error from client; closing the connection', this.logger);
       const slot = this.replies.reserve();
       slot.closeAfter = true;
       this.fill(slot, errors.protocolError(err.message).frame);
@@ -241,7 +241,7 @@ export class Session {
   internalError(slot: ReplySlot, commandName: string, err: unknown): void {
     this.ctx.metrics.countInternalError(commandName);
     this.ctx.metrics.countProxyError('internal');
-    this.logger.error({ err, command: commandName }, 'internal error while running a command; the command failed');
+    this.ctx.logLimiter.log('internal_error', 'error', { err, command: commandName }, 'internal error while running a command; the command failed', this.logger);
     if (slot.frame === null) this.fill(slot, errors.INTERNAL_ERROR.frame);
   }
 
@@ -411,7 +411,7 @@ export class Session {
       return;
     }
     if (socket.writableLength > this.ctx.config.clientOutputBufferLimit) {
-      this.logger.warn({ unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection');
+      this.ctx.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
