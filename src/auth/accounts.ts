@@ -1,7 +1,7 @@
 /**
  * Accounts (SPEC §7, after Tencent's 管理账号): the default account, which has only a
  * password (`requirepass`; none = passwordless mode), and custom accounts with a name, a
- * password, a permission and a read routing policy.
+ * password, a permission (read-only, read-write or admin) and a read routing policy.
  *
  * How a client's credentials are matched:
  *  - `AUTH <secret>`: first against the default password (which may itself contain `@`);
@@ -20,14 +20,19 @@
  */
 import { NO_SUCH_ACCOUNT_DIGEST, secretMatches, type PasswordDigest } from './password.js';
 
-export type Permission = 'read-only' | 'read-write';
+/**
+ * What an account may run, each level including the one before it: `read-only` < `read-write` <
+ * `admin`. Which commands need which level is decided in one place, auth/command-gate.ts.
+ */
+export type Permission = 'read-only' | 'read-write' | 'admin';
 /**
  * Where an account's reads go: `master`, or `replica` — the slot's replicas, as long as
  * `replica-read` is on (with it off, every read goes to the master whatever the policy).
  */
 export type ReadPolicy = 'master' | 'replica';
 
-export const PERMISSIONS: readonly Permission[] = ['read-only', 'read-write'];
+/** In increasing order of power. */
+export const PERMISSIONS: readonly Permission[] = ['read-only', 'read-write', 'admin'];
 export const READ_POLICIES: readonly ReadPolicy[] = ['master', 'replica'];
 export const DEFAULT_ACCOUNT_NAME = 'default';
 /** Tencent's rule for account names: letters, digits, `_` and `-`, at most 32. */
@@ -48,11 +53,17 @@ export interface Account {
   readonly readPolicy: ReadPolicy;
 }
 
+/** True when `granted` includes `required` (read-only < read-write < admin). */
+export function permits(granted: Permission, required: Permission): boolean {
+  return PERMISSIONS.indexOf(granted) >= PERMISSIONS.indexOf(required);
+}
+
 /**
- * The default account is always read-write (SPEC §7). Its reads follow `replica-read`: with
- * read/write splitting on, the instance's reads go to replicas, as Tencent's 副本只读 does.
+ * The default account can do everything, operator commands included (SPEC §7). Its reads follow
+ * `replica-read`: with read/write splitting on, the instance's reads go to replicas, as
+ * Tencent's 副本只读 does.
  */
-const DEFAULT_ACCOUNT: Account = Object.freeze({ name: DEFAULT_ACCOUNT_NAME, permission: 'read-write', readPolicy: 'replica' });
+const DEFAULT_ACCOUNT: Account = Object.freeze({ name: DEFAULT_ACCOUNT_NAME, permission: 'admin', readPolicy: 'replica' });
 
 const AT = 0x40;
 

@@ -9,20 +9,43 @@
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
-import type { Account } from './accounts.js';
+import { permits, type Account, type Permission } from './accounts.js';
 
 /** SPEC §7: until signed in, only these (RESET too would be Redis's choice; the SPEC says no). */
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'ping', 'quit']);
 
 /**
- * Commands a read-only account may not run although the command table does not flag them
- * `write`: scripts and functions may write whatever they like (their `_ro` variants are
- * flagged readonly and stay allowed), and CONFIG SET changes the servers themselves.
+ * Which permission a command needs (SPEC §7), decided from the command table so that every
+ * command, sub-commands included, has exactly one answer:
+ *
+ *  - `admin` — operator commands:
+ *      · every command Redis flags `admin` (its @admin ACL category): CONFIG SET/GET/RESETSTAT/
+ *        REWRITE, SLOWLOG, CLIENT KILL/LIST/PAUSE/UNPAUSE/NO-EVICT/UNBLOCK, MONITOR, DEBUG, ACL
+ *        SETUSER/…, LATENCY, SHUTDOWN, FAILOVER, REPLICAOF, SAVE/BGSAVE, MODULE, CLUSTER
+ *        administration; and slotgate's IMONITOR, which carries the flag too. They change or
+ *        stop the servers, or show what other accounts run (MONITOR, SLOWLOG GET, CLIENT LIST)
+ *        and how the nodes are set up (CONFIG GET);
+ *      · and what Redis flags only `write` or @dangerous although it acts on everything every
+ *        account shares, not on the keys a command names: FLUSHALL, FLUSHDB, SWAPDB, and the
+ *        script/function cache and runs — SCRIPT FLUSH/KILL, FUNCTION FLUSH/DELETE/KILL/RESTORE.
+ *  - `read-write` — the rest of the commands flagged `write`, and EVAL/EVALSHA/FCALL, which may
+ *    write whatever their script does (their `_RO` forms are flagged readonly).
+ *  - `read-only` — everything else (reads, INFO, CLUSTER SLOTS/NODES, CLIENT SETNAME, PING …).
+ *
+ * The check is on the command itself: the session splits a node suffix off before looking the
+ * command up, so `FLUSHALL @0` needs what FLUSHALL needs.
  */
-const WRITES_WITHOUT_WRITE_FLAG = new Set(['eval', 'evalsha', 'fcall', 'config|set']);
+const ADMIN_WITHOUT_ADMIN_FLAG: ReadonlySet<string> = new Set([
+  'flushall', 'flushdb', 'swapdb',
+  'script|flush', 'script|kill',
+  'function|flush', 'function|delete', 'function|kill', 'function|restore',
+]);
+const WRITES_WITHOUT_WRITE_FLAG: ReadonlySet<string> = new Set(['eval', 'evalsha', 'fcall']);
 
-export function writesData(spec: CommandSpec): boolean {
-  return spec.isWrite || WRITES_WITHOUT_WRITE_FLAG.has(spec.name);
+export function requiredPermission(spec: CommandSpec): Permission {
+  if (spec.isAdmin || ADMIN_WITHOUT_ADMIN_FLAG.has(spec.name)) return 'admin';
+  if (spec.isWrite || WRITES_WITHOUT_WRITE_FLAG.has(spec.name)) return 'read-write';
+  return 'read-only';
 }
 
 /**
@@ -37,6 +60,6 @@ export function commandRefusal(account: Account | null, disabledCommands: Readon
     const disabledAs = disabledCommands.get(top.name) ?? (spec.parent ? disabledCommands.get(spec.name) : undefined);
     if (disabledAs !== undefined) return errors.commandDisabled(disabledAs);
   }
-  if (account !== null && account.permission === 'read-only' && writesData(spec)) return errors.noPermission(spec.name);
+  if (account !== null && !permits(account.permission, requiredPermission(spec))) return errors.noPermission(spec.name);
   return null;
 }

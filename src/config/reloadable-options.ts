@@ -112,7 +112,7 @@ function parseAccounts(value: unknown, replicaRead: boolean): AccountSettings[] 
     const passwordDigest = digestOfConfiguredPassword(fields.password);
     if (!passwordDigest) throw new ConfigError(`${where}: password starts with "#" but is not "#" followed by 64 hex digits (a SHA-256)`);
     const permission = oneOf<Permission>(`${where}: permission`, fields.permission, PERMISSIONS);
-    if (permission === undefined) throw new ConfigError(`${where}: permission is required (${PERMISSIONS.join(' or ')})`);
+    if (permission === undefined) throw new ConfigError(`${where}: permission is required (${PERMISSIONS.join(', ')})`);
     // Omitted, the read policy follows replica-read, like the default account's.
     const readPolicy = oneOf<ReadPolicy>(`${where}: read-policy`, fields['read-policy'], READ_POLICIES);
     if (readPolicy === 'replica' && !replicaRead) throw new ConfigError(`${where}: read-policy replica needs replica-read on`);

@@ -130,4 +130,8 @@ export const SLOWLOG_NEEDS_NODE = error(
 export const INVALID_CURSOR = error('unknown_command', 'ERR invalid cursor');
 export const NODE_CURSOR_TOO_LARGE = error('backend', 'ERR slotgate: a backend node returned a SCAN cursor too large to combine with a shard index');
 export const CONFIG_SET_DENIED = error('disabled', 'ERR CONFIG SET is not allowed through this proxy (config-set: deny)');
+/** A parameter slotgate never forwards (commands/config-parameters.ts), `name` lower case as the client wrote it. */
+export function configSetProtected(name: string): ErrorReply {
+  return error('disabled', `ERR CONFIG SET of '${name}' is not allowed through this proxy (protected parameter)`);
+}
 export const IMONITOR_LOST = error('backend', 'ERR slotgate: the IMONITOR connection to the backend node was lost');

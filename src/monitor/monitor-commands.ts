@@ -2,7 +2,7 @@
  * MONITOR and IMONITOR (SPEC §4). Both switch the session into streaming mode: after the +OK,
  * the client only receives feed lines until it disconnects.
  *  - MONITOR: what this proxy executes, for all its clients (the session path publishes to the
- *    MonitorHub), with AUTH/HELLO secrets redacted.
+ *    MonitorHub), secrets redacted and admin commands left out, as Redis 7 does.
  *  - IMONITOR <node>: the MONITOR feed of one backend node, over a connection of the session's
  *    own; the node's lines are passed through untouched.
  */

@@ -4,6 +4,7 @@
  * monitors: sessions test the plain `active` field before doing anything, so the line is neither
  * formatted nor timestamped.
  */
+import { lookupCommand } from '../commands/command-table.js';
 import { monitorLine } from './monitor-line.js';
 
 /** Receives feed lines (encoded simple-string frames). */
@@ -30,8 +31,20 @@ export class MonitorHub {
 
   /** One command from the client at `clientAddress`; call only when `active`. */
   publish(clientAddress: string, args: readonly Buffer[]): void {
+    if (!shownInMonitor(args)) return;
     const epochMicros = Math.round((performance.timeOrigin + performance.now()) * 1000);
     const frame = monitorLine(epochMicros, clientAddress, args);
     for (const sink of this.sinks) sink(frame);
   }
+}
+
+/**
+ * Redis 7 never shows administrative commands (flagged `admin`: CONFIG, ACL, MONITOR, CLIENT
+ * KILL, SLOWLOG, DEBUG, …) in MONITOR, "too dangerous to be shown" — their arguments are where
+ * the node passwords and ACL rules are. The feed leaves them out the same way, slotgate's
+ * IMONITOR included; auth/redact.ts still hides their secrets wherever they are shown.
+ */
+function shownInMonitor(args: readonly Buffer[]): boolean {
+  const lookup = lookupCommand(args);
+  return !lookup.ok || !lookup.spec.isAdmin;
 }

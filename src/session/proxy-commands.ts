@@ -6,6 +6,7 @@
 import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import { parseRedisInteger } from '../commands/argument-bytes.js';
+import { firstProtectedConfigParameter } from '../commands/config-parameters.js';
 import * as errors from '../errors/catalogue.js';
 import { gather } from '../fanout/executor.js';
 import { failureOf } from '../fanout/reducers.js';
@@ -116,8 +117,14 @@ export function proxyFigures(ctx: ProxyContext): ProxyFigures {
   };
 }
 
-/** CONFIG SET: to every node, masters and replicas, unless the operator said otherwise (config-set). */
+/**
+ * CONFIG SET: to every node, masters and replicas, unless the operator said otherwise (config-set).
+ * A protected parameter anywhere in it refuses the whole command first, in every mode: nothing is
+ * sent, and no "+OK" pretends it was (commands/config-parameters.ts).
+ */
 function runConfigSet(session: Session, slot: ReplySlot, spec: CommandSpec, req: Request): void {
+  const protectedName = firstProtectedConfigParameter(req.args);
+  if (protectedName !== null) return session.failRequest(slot, errors.configSetProtected(protectedName), spec.name);
   switch (session.ctx.config.configSet) {
     case 'ignore':
       // A managed service's answer (Tencent's): accepted, no effect.

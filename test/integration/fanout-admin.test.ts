@@ -98,6 +98,38 @@ describe('whole-cluster commands', () => {
     }
   });
 
+  it('never forwards CONFIG SET of authentication, replication, path or identity parameters, whatever config-set says', async () => {
+    const ignoring = await startProxy(cluster().seeds, ['--config-set', 'ignore']);
+    const denying = await startProxy(cluster().seeds, ['--config-set', 'deny']);
+    const watched = ['requirepass', 'masterauth', 'masteruser', 'slowlog-max-len', 'dir', 'cluster-node-timeout', 'replica-announce-ip'];
+    const nodeConfig = () => Promise.all(fx.backend.all.map((node) => node.client.call('CONFIG', 'GET', ...watched) as Promise<string[]>));
+    const before = await nodeConfig();
+    const refused = (name: string) => `ERR CONFIG SET of '${name}' is not allowed through this proxy (protected parameter)`;
+    try {
+      for (const proxy of [fx.proxy, ignoring, denying]) {
+        const client = proxy.client();
+        await expect(client.config('SET', 'requirepass', 'x')).rejects.toThrow(refused('requirepass'));
+        // One protected pair refuses the whole command, before anything is sent.
+        await expect(client.call('CONFIG', 'SET', 'slowlog-max-len', '555', 'MasterAuth', 'y')).rejects.toThrow(refused('masterauth'));
+        await expect(client.call('CONFIG', 'SET', 'slaveof', '127.0.0.1 1')).rejects.toThrow(refused('slaveof'));
+        await expect(client.call('CONFIG', 'SET', 'slowlog-max-len', '556', 'SLAVE-ANNOUNCE-IP', '10.9.9.9')).rejects.toThrow(refused('slave-announce-ip'));
+        await expect(client.call('CONFIG', 'SET', 'cluster-node-timeout', '1', 'dir', '/tmp')).rejects.toThrow(refused('cluster-node-timeout'));
+        // The refusal is the same in a pipeline.
+        const replies = await client.pipeline().config('SET', 'masteruser', 'u').config('SET', 'tls-key-file-pass', 'p').exec();
+        expect(replies!.map(([error]) => error?.message)).toEqual([refused('masteruser'), refused('tls-key-file-pass')]);
+      }
+      expect(await nodeConfig()).toEqual(before);
+      // slotgate's own connections still work, and so does a new one.
+      const fresh = fx.proxy.client();
+      expect(await fresh.set('after-protected-config-set', 'v')).toBe('OK');
+    } finally {
+      // Had a protected value got through, undo it on the nodes (their connections stay signed in) so the file goes on.
+      await Promise.all(fx.backend.all.map((node, i) => node.client.call('CONFIG', 'SET', 'requirepass', '', 'masterauth', '', 'masteruser', '', 'slowlog-max-len', String(before[i]![before[i]!.indexOf('slowlog-max-len') + 1]))));
+      await ignoring.close();
+      await denying.close();
+    }
+  });
+
   it('CONFIG RESETSTAT resets every node and slotgate\'s own counters', async () => {
     await fx.client.get('resetstat-key');
     await fx.client.mget('a', 'b', 'c');

@@ -125,10 +125,10 @@ describe('configuration reload', () => {
 
   it('rejects a config with any error as a whole and keeps the running one (POST and the SIGHUP function)', async () => {
     // A valid new account next to an invalid one: nothing of it may apply.
-    config.write(`${SECOND_CONFIG}  - name: dave\n    password: "${SECRETS.dave}"\n    permission: read-write\n  - name: eve\n    password: "${SECRETS.dave}"\n    permission: admin\n`);
+    config.write(`${SECOND_CONFIG}  - name: dave\n    password: "${SECRETS.dave}"\n    permission: read-write\n  - name: eve\n    password: "${SECRETS.dave}"\n    permission: root\n`);
     const posted = await postReload();
     expect(posted.status).toBe(400);
-    expect(posted.body).toEqual({ error_code: 'InvalidConfig', error_msg: "option accounts[3] (eve): permission: 'admin' is not one of read-only, read-write" });
+    expect(posted.body).toEqual({ error_code: 'InvalidConfig', error_msg: "option accounts[3] (eve): permission: 'root' is not one of read-only, read-write, admin" });
     const broken = [
       `requirepass: "${SECRETS.inBrokenYaml}\nreplica-read: no\n`, // unterminated quote: a YAML error at the password's line
       `requirepass: "${SECRETS.badHash}"\n`, // "#" but not a SHA-256

@@ -65,10 +65,10 @@ describe('AccountDirectory with a default password', () => {
     expect(accounts.authenticateUser(b('default'), b(''))).toBeNull();
   });
 
-  it('starts connections signed out; the default account is read-write', () => {
+  it('starts connections signed out; the default account is admin (can do everything)', () => {
     expect(accounts.passwordless).toBe(false);
     expect(accounts.initialAccount).toBeNull();
-    expect(accounts.defaultAccount.permission).toBe('read-write');
+    expect(accounts.defaultAccount.permission).toBe('admin');
   });
 });
 

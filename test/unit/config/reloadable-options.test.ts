@@ -56,11 +56,15 @@ accounts:
   - name: hashed
     password: "#${sha256('Hashed#1').toString('hex')}"
     permission: read-write
+  - name: ops
+    password: "Ops#Pass1"
+    permission: admin
 `);
     expect(settings.requirepass).toEqual(sha256('Default#Pass1'));
     expect(settings.accounts).toEqual([
       { name: 'reader', passwordDigest: sha256('Reader#Pass1'), permission: 'read-only', readPolicy: 'replica' },
       { name: 'hashed', passwordDigest: sha256('Hashed#1'), permission: 'read-write', readPolicy: 'replica' },
+      { name: 'ops', passwordDigest: sha256('Ops#Pass1'), permission: 'admin', readPolicy: 'replica' },
     ]);
     expect(settings.disabledCommands).toEqual(['keys', 'flushall']);
     expect(settings.readRouting).toEqual({
@@ -89,8 +93,8 @@ accounts:
   it('rejects accounts it cannot use, naming the account but never the password', () => {
     const accountYaml = (fields: string) => `replica-read: no\naccounts:\n  - ${fields.trim().split('\n').join('\n    ')}\n`;
     const cases: [string, string][] = [
-      ['name: reader\npassword: "Secret#1"', 'option accounts[0] (reader): permission is required (read-only or read-write)'],
-      ['name: reader\npassword: "Secret#1"\npermission: admin', "option accounts[0] (reader): permission: 'admin' is not one of read-only, read-write"],
+      ['name: reader\npassword: "Secret#1"', 'option accounts[0] (reader): permission is required (read-only, read-write, admin)'],
+      ['name: reader\npassword: "Secret#1"\npermission: superuser', "option accounts[0] (reader): permission: 'superuser' is not one of read-only, read-write, admin"],
       ['name: reader\npassword: "Secret#1"\npermission: read-only\nread-policy: replica', 'option accounts[0] (reader): read-policy replica needs replica-read on'],
       ['name: reader\npermission: read-only', 'option accounts[0] (reader): password is required and must be a non-empty string (quote it in YAML)'],
       ['name: reader\npassword: 12345678\npermission: read-only', 'option accounts[0] (reader): password is required and must be a non-empty string (quote it in YAML)'],
