@@ -7,6 +7,7 @@ import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { firstProtectedConfigParameter } from '../commands/config-parameters.js';
+import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import { gather } from '../fanout/executor.js';
 import { failureOf } from '../fanout/reducers.js';
@@ -123,6 +124,8 @@ export function proxyFigures(ctx: ProxyContext): ProxyFigures {
  * sent, and no "+OK" pretends it was (commands/config-parameters.ts).
  */
 function runConfigSet(session: Session, slot: ReplySlot, spec: CommandSpec, req: Request): void {
+  // configSetCommand's own check (the table's arity, -4, lets `CONFIG SET a b c` through): pairs only.
+  if (req.args.length % 2 !== 0) return session.failRequest(slot, errors.fromLookup(wrongArityError(spec.name)), spec.name);
   const protectedName = firstProtectedConfigParameter(req.args);
   if (protectedName !== null) return session.failRequest(slot, errors.configSetProtected(protectedName), spec.name);
   switch (session.ctx.config.configSet) {

@@ -37,6 +37,13 @@ export class ReplyQueue {
     return this.head !== null && this.head.frame !== null;
   }
 
+  /** The oldest slot still waiting for its reply, or null when every reply is in. */
+  firstUnanswered(): ReplySlot | null {
+    let slot = this.head;
+    while (slot !== null && slot.frame !== null) slot = slot.next;
+    return slot;
+  }
+
   /** Removes and returns the filled slots at the head, in order. */
   takeReady(): ReplySlot[] {
     const ready: ReplySlot[] = [];

@@ -86,6 +86,9 @@ export class Session {
   private paused = false;
   /** Average size of this client's replies (see fill), and the window of replies it may owe. */
   private replyBytesEstimate = INITIAL_REPLY_ESTIMATE;
+  /** The blocking command this session waits on (see runBlocking), and its send when still held. */
+  private blockedOn: ReplySlot | null = null;
+  private heldBlocking: (() => void) | null = null;
   private inflightLimit: number;
   private closing = false;
   private closed = false;
@@ -230,7 +233,24 @@ export class Session {
       runLocalCommand(this, slot, spec, req);
       return;
     }
-    this.execute(slot, spec, req, routeCommand(spec, req.args, nodeTarget));
+    const plan = routeCommand(spec, req.args, nodeTarget);
+    if ((plan.kind === 'slot' || plan.kind === 'any-master') && plan.blocking) return this.runBlocking(slot, spec, req, plan);
+    this.execute(slot, spec, req, plan);
+  }
+
+  /**
+   * A blocking command travels a connection of its own, so on its own it could overtake the
+   * commands pipelined before it (still queued on a shared connection) and be overtaken by
+   * those after it: `SET k v | BLPOP k 1 | DEL k` must see `k` set and delete it afterwards.
+   * Like Redis, which runs nothing else of a client's while it is blocked, the session waits
+   * for every earlier reply before sending it and reads nothing more until it is answered.
+   */
+  private runBlocking(slot: ReplySlot, spec: CommandSpec, req: Request, plan: RoutePlan): void {
+    this.blockedOn = slot;
+    this.decoder.stop();
+    this.pause();
+    if (this.replies.firstUnanswered() === slot) this.execute(slot, spec, req, plan);
+    else this.heldBlocking = () => this.execute(slot, spec, req, plan);
   }
 
   /**
@@ -365,6 +385,7 @@ export class Session {
 
   private fill(slot: ReplySlot, frame: Buffer): void {
     slot.frame = frame;
+    if (this.blockedOn !== null) this.advanceBlocking(slot);
     // The window of replies owed follows their size (an average that forgets old replies
     // in about 8): small replies allow `client-max-inflight`, 1 MB ones a handful.
     this.replyBytesEstimate += (frame.length - this.replyBytesEstimate) / 8;
@@ -374,6 +395,20 @@ export class Session {
       // After the poll phase: replies of one pipeline arriving from several nodes in the
       // same loop iteration leave in one write.
       setImmediate(this.flushCallback);
+    }
+  }
+
+  /** After a reply: send the held blocking command once it is next, or resume reading once it is answered. */
+  private advanceBlocking(filled: ReplySlot): void {
+    if (filled === this.blockedOn) {
+      this.blockedOn = null;
+      this.heldBlocking = null;
+      return; // the flush that follows resumes reading (maybeResume)
+    }
+    const held = this.heldBlocking;
+    if (held && this.replies.firstUnanswered() === this.blockedOn) {
+      this.heldBlocking = null;
+      held();
     }
   }
 
@@ -426,7 +461,7 @@ export class Session {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closing) return;
+    if (!this.paused || this.closing || this.blockedOn !== null) return;
     if (this.replies.length > this.inflightLimit / 2) return;
     if (this.socket.writableLength > OUTPUT_HIGH_WATER) return;
     this.paused = false;

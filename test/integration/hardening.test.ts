@@ -51,6 +51,21 @@ describe('commands slotgate splits are validated whole before any part is sent',
     }
   });
 
+  it('CONFIG SET with a parameter missing its value gets the arity error in every config-set mode', async () => {
+    for (const mode of ['ignore', 'deny', 'forward']) {
+      const configured = await startProxy(sharedClusterSeeds(), ['--config-set', mode]);
+      const raw = await RawClient.connect(configured.port);
+      try {
+        expect(errorText(await raw.call('CONFIG', 'SET', 'maxmemory-samples', '5', 'lazyfree-lazy-eviction'))).toBe(
+          "ERR wrong number of arguments for 'config|set' command",
+        );
+      } finally {
+        raw.close();
+        await configured.close();
+      }
+    }
+  });
+
   it('MSET a 1 b (a value missing) writes nothing, as Redis', async () => {
     const client = proxy.client();
     const [k1, k2] = ['hardening:partial:a', 'hardening:partial:b'];
@@ -231,4 +246,49 @@ describe('busy masters and big values', () => {
       greedy.close();
     }
   });
+});
+
+describe('blocking commands inside a pipeline', () => {
+  let proxy: StartedProxy;
+  beforeAll(async () => {
+    proxy = await startProxy(sharedClusterSeeds());
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  // Each pipeline in one write; Redis runs a client's commands in order, blocking ones included.
+  const cases: { name: string; pipeline: string[][]; expected: unknown[] }[] = [
+    {
+      name: 'a blocking pop sees the writes before it and not those after it',
+      pipeline: [['DEL', 'hb:k'], ['BLPOP', 'hb:k', '0.01'], ['SET', 'hb:k', 'v']],
+      expected: [expect.any(Number), null, 'OK'],
+    },
+    {
+      name: 'a write before the blocking command is visible to it; a delete after it does not overtake it',
+      pipeline: [['SET', 'hb:k', 'v'], ['BLPOP', 'hb:k', '0.01'], ['DEL', 'hb:k']],
+      expected: ['OK', 'WRONGTYPE', 1],
+    },
+    {
+      name: 'a list pushed before is popped by the blocking command, then the next command sees it gone',
+      pipeline: [['RPUSH', 'hb:l', 'a'], ['BLPOP', 'hb:l', '1'], ['EXISTS', 'hb:l']],
+      expected: [1, ['hb:l', 'a'], 0],
+    },
+  ];
+  for (const { name, pipeline, expected } of cases) {
+    it(name, async () => {
+      const raw = await RawClient.connect(proxy.port);
+      try {
+        raw.write(Buffer.concat(pipeline.map((c) => encodeCommand(c))));
+        const replies: unknown[] = [];
+        for (let i = 0; i < pipeline.length; i++) {
+          const reply = await raw.next();
+          replies.push(reply instanceof RespError ? reply.message.split(' ')[0] : Buffer.isBuffer(reply) ? String(reply) : Array.isArray(reply) ? reply.map(String) : reply);
+        }
+        expect(replies).toEqual(expected);
+      } finally {
+        raw.close();
+      }
+    });
+  }
 });
