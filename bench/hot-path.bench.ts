@@ -18,7 +18,7 @@ const replies = Buffer.from('+OK\r\n$18\r\nvalue-value-value-\r\n'.repeat(PIPELI
 let sink = 0;
 function handle(req: Request): void {
   const lookup = lookupCommand(req.args);
-  if (!lookup.ok) throw new Error(lookup.error);
+  if (!lookup.ok) throw new Error(lookup.error.toString());
   const plan = routeCommand(lookup.spec, req.args);
   if (plan.kind === 'slot') sink += plan.slot;
 }

@@ -23,7 +23,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { HOST, median, positiveIntFromEnv, repoRoot, startSlotgateProcess } from './slotgate-process.mjs';
 
-const { startLocalCluster } = await import(new URL('../dist/src/dev/local-cluster.js', import.meta.url).href);
+const { startLocalCluster } = await import('../scripts/dev/local-cluster.ts');
 
 const execFileAsync = promisify(execFile);
 

@@ -21,7 +21,7 @@ import { resolve } from 'node:path';
 import { HOST, median, positiveIntFromEnv, processCpuSeconds, repoRoot, startSlotgateProcess } from './slotgate-process.mjs';
 
 const dist = (path) => import(new URL(`../dist/src/${path}`, import.meta.url).href);
-const { startLocalCluster } = await dist('dev/local-cluster.js');
+const { startLocalCluster } = await import('../scripts/dev/local-cluster.ts');
 const { keyHashSlot } = await dist('cluster/hash-slot.js');
 const { encodeCommand } = await dist('protocol/encoder.js');
 const { ReplyFramer } = await dist('protocol/reply-framer.js');

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const HOST = '127.0.0.1';
-const { findFreePort } = await import(new URL('../dist/src/dev/local-cluster.js', import.meta.url).href);
+// The dev harness is TypeScript run through tsx: the bench scripts run as `node --import tsx …`.
+const { findFreePort } = await import('../scripts/dev/redis-server.ts');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

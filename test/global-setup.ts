@@ -3,7 +3,7 @@
 // (useDedicatedCluster in test/helpers/cluster-fixture.ts) so they cannot break their neighbours.
 import type { TestProject } from 'vitest/node';
 import type {} from './helpers/cluster-fixture.js'; // for the ProvidedContext augmentation (types only)
-import { startLocalCluster, type LocalCluster } from '../src/dev/local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../scripts/dev/local-cluster.js';
 
 let shared: LocalCluster | undefined;
 

@@ -3,7 +3,7 @@
 // - useDedicatedCluster(): a private cluster for this test file (failover, resharding, restarts).
 import { afterAll, beforeAll, inject } from 'vitest';
 import { Cluster } from 'ioredis';
-import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../src/dev/local-cluster.js';
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../scripts/dev/local-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

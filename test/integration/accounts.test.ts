@@ -10,7 +10,7 @@ import { connectClusterClient, sharedClusterSeeds } from '../helpers/cluster-fix
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { converse, plain, repliesUntilClose, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 
 // The default password reads like `reader@<reader's password>`: AUTH with it must sign in as
 // the DEFAULT account (checked first), not as reader.

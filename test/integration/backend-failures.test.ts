@@ -6,6 +6,13 @@ import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { waitUntil } from '../helpers/traffic.js';
 
+/**
+ * Bounds for waiting on something that must happen; they only end a broken run and assert nothing
+ * about speed (the machine may be busy). That an answer came from the timeout mechanism and not from
+ * a hang is shown by the error text, and a real hang fails the test by its timeout.
+ */
+const PATIENCE_MS = 30_000;
+
 /** A key whose slot lies in the given shard of the proxy's current view. */
 function keyInShard(proxy: StartedProxy, shardIndex: number, prefix: string): string {
   const topology = proxy.handle.context.topology.current;
@@ -36,7 +43,6 @@ describe('backend down or slow', () => {
     const victim = cluster().nodes.find((n) => n.port === proxy.handle.context.topology.current.shards[0]!.master.port)!;
     process.kill(victim.pid, 'SIGSTOP');
     try {
-      const started = Date.now();
       const stalled = client.get(stalledKey).then(
         () => 'answered',
         (err: Error) => err.message,
@@ -45,17 +51,11 @@ describe('backend down or slow', () => {
       for (let i = 0; i < 50; i++) expect(await other.set(healthyKey, String(i))).toBe('OK');
       const outcome = await stalled;
       expect(outcome).toMatch(/timeout/);
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       process.kill(victim.pid, 'SIGCONT');
     }
     // Once the node answers again, so does the proxy.
-    let value: string | null = null;
-    for (let i = 0; i < 50 && value !== 'before'; i++) {
-      value = await client.get(stalledKey).catch(() => null);
-      if (value !== 'before') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(value).toBe('before');
+    await waitUntil(() => client.get(stalledKey).then((value) => value === 'before', () => false), PATIENCE_MS, 'the resumed node to answer');
   });
 
   it('a dead master gives its clients an error, not a hang; other shards keep working', async () => {
@@ -65,9 +65,7 @@ describe('backend down or slow', () => {
     const port = proxy.handle.context.topology.current.shards[2]!.master.port;
     expect(await client.ping()).toBe('PONG'); // connected and ready before the node dies
     await cluster().killNode(port);
-    const started = Date.now();
     await expect(client.set(deadKey, 'x')).rejects.toThrow(/CLUSTERDOWN|backend/);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await client.set(healthyKey, 'y')).toBe('OK');
     expect(await client.get(healthyKey)).toBe('y');
   });
@@ -93,16 +91,16 @@ describe('client limits', () => {
     const sessionsBefore = proxy.handle.sessions.size;
     slow.write(get.repeat(200)); // 200 MB of replies if it were allowed to pile up
     // slotgate drops the session (its side), ...
-    await waitUntil(() => proxy.handle.sessions.size === sessionsBefore - 1, 10_000, 'the slow client to be dropped');
+    await waitUntil(() => proxy.handle.sessions.size === sessionsBefore - 1, PATIENCE_MS, 'the slow client to be dropped');
     // ... and the client, once it reads again, finds far less than 200 MB and then the end.
     let received = 0;
     slow.socket.on('data', (chunk: Buffer) => (received += chunk.length));
     slow.socket.resume();
-    expect(await slow.closedWithin(10_000)).toBe(true);
+    expect(await slow.closedWithin(PATIENCE_MS)).toBe(true);
     expect(received).toBeLessThan(64 * 1024 * 1024);
     expect(await writer.ping()).toBe('PONG');
     writer.disconnect();
-    await waitUntil(() => proxy.handle.sessions.size === 0, 5000, 'sessions to close');
+    await waitUntil(() => proxy.handle.sessions.size === 0, PATIENCE_MS, 'sessions to close');
   });
 
   it('refuses connections past maxclients and closes idle ones after timeout', async () => {
@@ -112,8 +110,8 @@ describe('client limits', () => {
     const extra = await RawClient.connect(proxy.port);
     const reply = await extra.next();
     expect(String((reply as { message?: string }).message)).toBe('ERR max number of clients reached');
-    expect(await extra.closedWithin(2000)).toBe(true);
+    expect(await extra.closedWithin(PATIENCE_MS)).toBe(true);
     // idle timeout is 1 s
-    for (const c of held) expect(await c.closedWithin(5000)).toBe(true);
+    for (const c of held) expect(await c.closedWithin(PATIENCE_MS)).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { connectClusterClient, sharedClusterSeeds } from '../helpers/cluster-fixture.js';
-import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 import { Random } from '../helpers/fuzz/random.js';
 import { CommandGenerator, EXCLUDED, FUZZ_SCRIPTS, fuzzableSpecs, GRAMMARS, keyPool, scriptShas, type FuzzCommand, type KeyPool } from '../helpers/fuzz/command-generator.js';
 import { DifferentialRun, type Discrepancy } from '../helpers/fuzz/differential-run.js';

@@ -12,7 +12,7 @@ import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { plain } from '../helpers/conversation.js';
 import { waitUntil } from '../helpers/traffic.js';
-import { findFreePort } from '../../src/dev/local-cluster.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 
 const MAIN = path.resolve('dist/src/main.js');

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 
 /** A request as a RESP multibulk, every argument given as raw bytes. */
 function multibulk(...args: Buffer[]): Buffer {

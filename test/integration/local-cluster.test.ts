@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { findFreePort } from '../../src/dev/local-cluster.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { connectClusterClient, parseSeed, sharedClusterSeeds, useDedicatedCluster } from '../helpers/cluster-fixture.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -164,8 +164,8 @@ describe('leak protection', () => {
   async function runLeakyScript(ending: 'process.exit' | 'SIGTERM'): Promise<{ pids: number[]; dir: string }> {
     const scratch = await mkdtemp(join(tmpdir(), 'slotgate-leak-test-'));
     try {
-      const script = join(scratch, 'leaky.ts');
-      const launcher = join(repoRoot, 'src/dev/local-cluster.ts');
+      const script = join(scratch, 'leaky.mts'); // .mts: ESM (top-level await) outside any package.json
+      const launcher = join(repoRoot, 'scripts/dev/local-cluster.ts');
       await writeFile(
         script,
         [
@@ -175,7 +175,8 @@ describe('leak protection', () => {
           ending === 'process.exit' ? `process.exit(0);` : `setInterval(() => {}, 1000);`,
         ].join('\n'),
       );
-      const child = spawn(join(repoRoot, 'node_modules/.bin/vite-node'), [script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Run the way `npm run dev` runs the harness: plain node with the tsx loader.
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

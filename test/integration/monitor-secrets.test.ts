@@ -9,7 +9,7 @@ import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { converse, plain, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 
 const DEFAULT_PASSWORD = 'Default#Mon1';
 const READER_PASSWORD = 'Reader#Mon1';

@@ -10,7 +10,7 @@ import { connectClusterClient, useDedicatedCluster } from '../helpers/cluster-fi
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { converse, plain, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { useStandaloneRedis } from '../unit/commands/standalone-redis.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 
 const DEFAULT_PASSWORD = 'Default#Perm1';
 const PASSWORDS = { reader: 'Reader#Perm1', writer: 'Writer#Perm1', operator: 'Operator#Perm1' } as const;

@@ -11,7 +11,7 @@ import { connectClusterClient, sharedClusterSeeds } from '../helpers/cluster-fix
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { converse, plain, type Command } from '../helpers/conversation.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { findFreePort } from '../../src/dev/local-cluster.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 
 const SECRETS = {
   oldDefault: 'Old#Default1',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
-import { findFreePort } from '../../src/dev/local-cluster.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { waitUntil } from '../helpers/traffic.js';
 
 const MAIN = path.resolve('dist/src/main.js');

@@ -7,7 +7,7 @@ import { routeCommand } from '../../../src/routing/router.js';
 function plan(...args: string[]) {
   const buffers = args.map((a) => Buffer.from(a));
   const lookup = lookupCommand(buffers);
-  if (!lookup.ok) throw new Error(lookup.error);
+  if (!lookup.ok) throw new Error(lookup.error.toString());
   return routeCommand(lookup.spec, buffers);
 }
 

@@ -1,9 +1,9 @@
 // "Try it" entry point: starts a throwaway 3-master/3-replica Redis Cluster on loopback, then slotgate
 // in front of it in this same process, and tears both down on Ctrl-C.
-//   node dist/src/dev/run-local.js [slotgate options...]
+//   npm run dev -- [slotgate options...]      (runs: node --import tsx scripts/dev/run-local.ts)
 // Every argument is passed to slotgate's own option parser; `--cluster` is added with the launched seeds.
-import { resolveConfig } from '../config/config.js';
-import { startSlotgate } from '../server.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { startSlotgate } from '../../src/server.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 
 async function runLocal(): Promise<void> {

@@ -1,68 +1,40 @@
-#!/usr/bin/env node
 // Generates src/commands/command-table.generated.ts from a real redis-server's own COMMAND reply,
 // so slotgate's idea of arity, flags and key positions is exactly the server's.
 //
 // Usage: npm run gen:commands   (needs redis-server on PATH or REDIS_SERVER=/path/to/redis-server)
 //
-// It starts a throw-away redis-server (free loopback port, own temp dir, no persistence), reads
-// COMMAND, stops the server (always, also on failure), and writes a sorted, deterministic literal.
+// It starts a throw-away redis-server (scripts/dev/redis-server.ts: free loopback port, own temp dir,
+// no persistence), reads COMMAND, stops the server (always, also on failure or Ctrl-C), and writes a
+// sorted, deterministic literal. Run through tsx (`node --import tsx`), like the other dev scripts.
 //
 // It FAILS (exit 1, naming the commands) when a command has movable keys or an incomplete key spec
 // that the generic key-spec interpreter (src/commands/key-extraction.ts) cannot handle and that is
 // not listed in OVERRIDDEN_COMMANDS in src/commands/overrides.ts — the ioredis approach: nobody
 // silently routes a command whose keys we cannot find.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Redis from 'ioredis';
+import type { BeginSearch, FindKeys, GeneratedCommand, KeySpec } from '../src/commands/key-spec.js';
+import { startStandaloneRedis, withRedis } from './dev/redis-server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outputPath = join(repoRoot, 'src/commands/command-table.generated.ts');
 const overridesPath = join(repoRoot, 'src/commands/overrides.ts');
-const redisServerBinary = process.env.REDIS_SERVER ?? 'redis-server';
 
-/** Asks the kernel for a free loopback port (tiny race window, acceptable for a dev script). */
-function findFreePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function waitUntilReady(port, child) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited early with code ${child.exitCode}`);
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => {}); // connection refused while the server starts: connect() rejects too
-    try {
-      await client.connect();
-      await client.ping();
-      return client;
-    } catch (error) {
-      client.disconnect();
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+/** A COMMAND reply element as ioredis returns it: strings, numbers and nested arrays. */
+type Raw = string | number | null | Raw[];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Redis replies with flat [name, value, name, value…] maps; turn one into an object. */
-function pairsToObject(pairs) {
-  const result = {};
+function pairsToObject(pairs: Raw): Record<string, Raw> {
+  const result: Record<string, Raw> = {};
+  if (!Array.isArray(pairs)) return result;
   for (let i = 0; i + 1 < pairs.length; i += 2) result[String(pairs[i])] = pairs[i + 1];
   return result;
 }
 
-function convertBeginSearch(raw) {
+function convertBeginSearch(raw: Raw): BeginSearch {
   const { type, spec } = pairsToObject(raw);
   const fields = pairsToObject(spec ?? []);
   switch (type) {
@@ -75,7 +47,7 @@ function convertBeginSearch(raw) {
   }
 }
 
-function convertFindKeys(raw) {
+function convertFindKeys(raw: Raw): FindKeys {
   const { type, spec } = pairsToObject(raw);
   const fields = pairsToObject(spec ?? []);
   switch (type) {
@@ -88,11 +60,13 @@ function convertFindKeys(raw) {
   }
 }
 
-function convertKeySpec(raw) {
+const strings = (raw: Raw | undefined): string[] => (Array.isArray(raw) ? raw.map(String) : []);
+
+function convertKeySpec(raw: Raw): KeySpec {
   const fields = pairsToObject(raw);
-  const keySpec = {
+  const keySpec: Mutable<KeySpec> = {
     // Upper case, like Redis's own CMD_KEY_* names: RO RW OW RM ACCESS UPDATE INSERT DELETE NOT_KEY INCOMPLETE VARIABLE_FLAGS
-    flags: (fields.flags ?? []).map((flag) => String(flag).toUpperCase()),
+    flags: strings(fields.flags).map((flag) => flag.toUpperCase()),
     beginSearch: convertBeginSearch(fields.begin_search),
     findKeys: convertFindKeys(fields.find_keys),
   };
@@ -100,26 +74,26 @@ function convertKeySpec(raw) {
   return keySpec;
 }
 
-function convertCommand(raw) {
-  const [name, arity, flags, firstKey, lastKey, keyStep, aclCategories, tips, keySpecs, subcommands] = raw;
-  const command = {
+function convertCommand(raw: Raw): GeneratedCommand {
+  const [name, arity, flags, firstKey, lastKey, keyStep, aclCategories, tips, keySpecs, subcommands] = raw as Raw[];
+  const command: Mutable<GeneratedCommand> = {
     name: String(name).toLowerCase(),
     arity: Number(arity),
-    flags: flags.map(String).sort(),
+    flags: strings(flags).sort(),
     firstKey: Number(firstKey),
     lastKey: Number(lastKey),
     keyStep: Number(keyStep),
-    aclCategories: (aclCategories ?? []).map(String).sort(),
-    tips: (tips ?? []).map(String).sort(),
-    keySpecs: (keySpecs ?? []).map(convertKeySpec),
+    aclCategories: strings(aclCategories).sort(),
+    tips: strings(tips).sort(),
+    keySpecs: Array.isArray(keySpecs) ? keySpecs.map(convertKeySpec) : [],
   };
-  if (subcommands && subcommands.length > 0) {
+  if (Array.isArray(subcommands) && subcommands.length > 0) {
     command.subcommands = subcommands.map(convertCommand).sort((a, b) => compareNames(a.name, b.name));
   }
   return command;
 }
 
-function compareNames(a, b) {
+function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -128,7 +102,7 @@ function compareNames(a, b) {
  * by range or keynum, and no spec admits to being INCOMPLETE. Mirrors isGenericallyInterpretable()
  * in src/commands/key-extraction.ts.
  */
-function isGenericallyInterpretable(command) {
+function isGenericallyInterpretable(command: GeneratedCommand): boolean {
   return command.keySpecs.every(
     (keySpec) =>
       keySpec.beginSearch.type !== 'unknown' &&
@@ -137,22 +111,22 @@ function isGenericallyInterpretable(command) {
   );
 }
 
-function needsKeyHandling(command) {
+function needsKeyHandling(command: GeneratedCommand): boolean {
   return command.flags.includes('movablekeys') || command.keySpecs.some((keySpec) => keySpec.flags.includes('INCOMPLETE'));
 }
 
 /** Reads the plain string-literal array OVERRIDDEN_COMMANDS from overrides.ts (kept simple on purpose). */
-export function readOverriddenCommandNames(source) {
+export function readOverriddenCommandNames(source: string): Set<string> {
   const match = /export const OVERRIDDEN_COMMANDS = \[([^\]]*)\]/.exec(source);
   if (!match) throw new Error(`OVERRIDDEN_COMMANDS = [...] not found in ${overridesPath}`);
-  return new Set([...match[1].matchAll(/'([^']+)'/g)].map((m) => m[1]));
+  return new Set([...match[1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]!));
 }
 
-function flatten(commands) {
+function flatten(commands: readonly GeneratedCommand[]): GeneratedCommand[] {
   return commands.flatMap((command) => [command, ...(command.subcommands ?? [])]);
 }
 
-export function findUnhandledCommands(commands, overriddenNames) {
+export function findUnhandledCommands(commands: readonly GeneratedCommand[], overriddenNames: ReadonlySet<string>): string[] {
   return flatten(commands)
     .filter((command) => needsKeyHandling(command) && !isGenericallyInterpretable(command) && !overriddenNames.has(command.name))
     .map((command) => command.name);
@@ -160,10 +134,10 @@ export function findUnhandledCommands(commands, overriddenNames) {
 
 // ---- rendering: one readable TypeScript literal ------------------------------------------------
 
-const quote = (value) => `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const list = (values) => `[${values.map(quote).join(', ')}]`;
+const quote = (value: string): string => `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const list = (values: readonly string[]): string => `[${values.map(quote).join(', ')}]`;
 
-function renderBeginSearch(beginSearch) {
+function renderBeginSearch(beginSearch: BeginSearch): string {
   switch (beginSearch.type) {
     case 'index':
       return `{ type: 'index', index: ${beginSearch.index} }`;
@@ -174,7 +148,7 @@ function renderBeginSearch(beginSearch) {
   }
 }
 
-function renderFindKeys(findKeys) {
+function renderFindKeys(findKeys: FindKeys): string {
   switch (findKeys.type) {
     case 'range':
       return `{ type: 'range', lastKey: ${findKeys.lastKey}, keyStep: ${findKeys.keyStep}, limit: ${findKeys.limit} }`;
@@ -185,7 +159,7 @@ function renderFindKeys(findKeys) {
   }
 }
 
-function renderKeySpec(keySpec, indent) {
+function renderKeySpec(keySpec: KeySpec, indent: string): string {
   const notes = keySpec.notes ? `,\n${indent}  notes: ${quote(keySpec.notes)}` : '';
   return (
     `{\n${indent}  flags: ${list(keySpec.flags)},\n` +
@@ -194,7 +168,7 @@ function renderKeySpec(keySpec, indent) {
   );
 }
 
-function renderCommand(command, indent) {
+function renderCommand(command: GeneratedCommand, indent: string): string {
   const inner = `${indent}  `;
   const lines = [
     `${inner}name: ${quote(command.name)}, arity: ${command.arity},`,
@@ -215,9 +189,9 @@ function renderCommand(command, indent) {
   return `${indent}{\n${lines.join('\n')}\n${indent}},`;
 }
 
-function renderFile(commands, redisVersion) {
+function renderFile(commands: readonly GeneratedCommand[], redisVersion: string): string {
   return `// GENERATED FILE, DO NOT EDIT. Regenerate with \`npm run gen:commands\`.
-// Generated by scripts/generate-command-table.mjs from the COMMAND reply of redis-server ${redisVersion}.
+// Generated by scripts/generate-command-table.ts from the COMMAND reply of redis-server ${redisVersion}.
 // Commands and sub-commands are sorted by name; flags, ACL categories and tips are sorted too, so a
 // regeneration against the same server version is byte-for-byte identical.
 
@@ -233,31 +207,13 @@ ${commands.map((command) => renderCommand(command, '  ')).join('\n')}
 
 // ---- main --------------------------------------------------------------------------------------
 
-async function main() {
-  const port = await findFreePort();
-  const workDir = mkdtempSync(join(tmpdir(), 'slotgate-gen-'));
-  const child = spawn(
-    redisServerBinary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const stopServer = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(workDir, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => { stopServer(); process.exit(130); });
-  process.once('SIGTERM', () => { stopServer(); process.exit(143); });
-
-  let client;
+async function main(): Promise<void> {
+  const server = await startStandaloneRedis();
   try {
-    await new Promise((resolveSpawn, reject) => {
-      child.once('spawn', resolveSpawn);
-      child.once('error', reject);
+    const { redisVersion, reply } = await withRedis(server.host, server.port, async (client) => {
+      const info = String(await client.info('server'));
+      return { redisVersion: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown', reply: (await client.call('COMMAND')) as Raw[] };
     });
-    client = await waitUntilReady(port, child);
-    const info = String(await client.info('server'));
-    const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-    const reply = await client.call('COMMAND');
     const commands = reply.map(convertCommand).sort((a, b) => compareNames(a.name, b.name));
 
     const overridden = readOverriddenCommandNames(readFileSync(overridesPath, 'utf8'));
@@ -279,8 +235,7 @@ async function main() {
     writeFileSync(outputPath, renderFile(commands, redisVersion));
     console.log(`generate-command-table: wrote ${flatten(commands).length} commands from redis ${redisVersion} to ${outputPath}`);
   } finally {
-    client?.disconnect();
-    stopServer();
+    await server.stop();
   }
 }
 

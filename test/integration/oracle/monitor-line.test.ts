@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorLine } from '../../../src/monitor/monitor-line.js';
 import { RawClient } from '../../helpers/slotgate.js';
-import { useStandaloneRedis } from '../commands/standalone-redis.js';
+import { useStandaloneRedis } from '../../helpers/standalone-redis.js';
 
 const redis = useStandaloneRedis();
 
