@@ -22,7 +22,7 @@ import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
-import type { ProxyContext } from './session/context.js';
+import type { ProxyContext } from './handlers/proxy-context.js';
 import { Session } from './session/session.js';
 
 export interface SlotgateHandle {

@@ -9,6 +9,8 @@
  * keeps "@2" as the pattern because options come in pairs. Pure and cheap: a request whose last
  * argument is neither 40 bytes long nor starts with `@` is rejected with two byte checks.
  */
+import type { BackendNode, TopologySnapshot } from '../cluster/topology-snapshot.js';
+
 export type NodeSelector = { readonly kind: 'id'; readonly id: string } | { readonly kind: 'shard'; readonly index: number };
 
 export interface NodeTargeted {
@@ -76,3 +78,7 @@ export function splitNodeSuffix(args: readonly Buffer[]): NodeTargeted | null {
   return { args: args.slice(0, n), selector, text: last.toString('latin1') };
 }
 
+/** `@N` → the master of the N-th shard; a node ID → that node, master or replica. */
+export function resolveNode(topology: TopologySnapshot, selector: NodeSelector): BackendNode | undefined {
+  return selector.kind === 'shard' ? topology.shards[selector.index]?.master : topology.nodeById(selector.id);
+}

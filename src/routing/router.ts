@@ -1,66 +1,39 @@
 /**
- * The routing decision, in one place and free of I/O: (request, command spec, slot
- * map) → RoutePlan. The session executes plans; tests check plans without sockets.
+ * The routing decision for a command's keys, in one place and free of I/O: (command spec,
+ * arguments) → RoutePlan. Handlers execute plans; tests check plans without sockets.
  *
- * Rules (SPEC §2-4):
- *  - a node suffix (`DBSIZE @0`, see node-suffix.ts) → that node, whatever else holds;
+ * Rules (SPEC §2-3):
  *  - keys all in one slot → that slot's master (the request's raw bytes pass through,
  *    keeping multi-key atomicity);
- *  - keys in several slots → split per slot for MGET, MSET, DEL, UNLINK, EXISTS, TOUCH
- *    (fanout over slots), CROSSSLOT as Redis Cluster says it for everything else;
- *  - no keys → the proxy policy (refused / any master / every master or node with a
- *    reducer / answered by slotgate itself).
- * Commands the session answers itself (PING, MULTI, …) never get here.
+ *  - keys in several slots → split per slot for MGET, MSET, DEL, UNLINK, EXISTS, TOUCH,
+ *    CROSSSLOT as Redis Cluster says it for everything else;
+ *  - no keys → `keyless`: where it goes is the command's handler's business (handlers/registry.ts:
+ *    any master by default, every master for DBSIZE, slotgate itself for INFO, …).
+ * Node-targeted requests (`DBSIZE @0`) never get here: the suffix names their node.
  */
 import type { CommandSpec } from '../commands/command-table.js';
 import { getKeyIndexes } from '../commands/key-extraction.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
-import { patternSlot } from '../cluster/pattern-slot.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
-import type { FanoutPolicy } from '../fanout/reducers.js';
-import { splitBySlot, type SlotPart } from '../fanout/splitter.js';
-import type { NodeTargeted, NodeSelector } from './node-suffix.js';
-import { keylessPolicy, type ProxyHandler } from './proxy-policy.js';
+import type { FanoutPolicy } from './fanout-policy.js';
+import { splitBySlot, type SlotPart } from './splitter.js';
 
 export type Access = 'read' | 'write' | 'other';
 
 export type RoutePlan =
   | { readonly kind: 'error'; readonly error: ErrorReply }
   | { readonly kind: 'slot'; readonly slot: number; readonly access: Access; readonly blocking: boolean; readonly keys: number }
-  | { readonly kind: 'any-master'; readonly access: Access; readonly blocking: boolean }
-  | FanoutPlan
-  | NodePlan
-  | { readonly kind: 'proxy'; readonly handler: ProxyHandler; readonly access: Access };
+  | SplitPlan
+  | { readonly kind: 'keyless'; readonly access: Access; readonly blocking: boolean };
 
-/** A command sent to several backends whose replies one reducer combines (SPEC §3). */
-export type FanoutPlan =
-  | {
-      readonly kind: 'fanout';
-      /** Keys split per slot; part i answers the keys at request positions `parts[i].positions`. */
-      readonly targets: 'slots';
-      readonly parts: readonly SlotPart[];
-      readonly keys: number;
-      readonly reduce: FanoutPolicy;
-      readonly access: Access;
-    }
-  | {
-      readonly kind: 'fanout';
-      /** The request as it is, to every master or to every node (masters and replicas). */
-      readonly targets: 'masters' | 'nodes';
-      readonly reduce: FanoutPolicy;
-      readonly access: Access;
-      /** On connections opened for this command alone, not the shared ones (SCRIPT KILL). */
-      readonly outOfBand?: boolean;
-    };
-
-/** A command for one named backend node (SPEC §4); the request no longer has the suffix. */
-export interface NodePlan {
-  readonly kind: 'node';
-  readonly selector: NodeSelector;
-  /** The suffix as the client wrote it, for `-ERR no such node`. */
-  readonly selectorText: string;
+/** A multi-key command split per slot; part i answers the keys at request positions `parts[i].positions` (SPEC §3). */
+export interface SplitPlan {
+  readonly kind: 'split';
+  readonly parts: readonly SlotPart[];
+  readonly keys: number;
+  readonly reduce: FanoutPolicy;
   readonly access: Access;
 }
 
@@ -79,16 +52,11 @@ export function accessOf(spec: CommandSpec): Access {
   return spec.isWrite ? 'write' : spec.isReadonly ? 'read' : 'other';
 }
 
-/**
- * @param nodeTarget the node suffix split off the request before lookup (see node-suffix.ts);
- *                   `args` are then the request without it.
- */
-export function routeCommand(spec: CommandSpec, args: readonly Buffer[], nodeTarget?: NodeTargeted | null): RoutePlan {
+export function routeCommand(spec: CommandSpec, args: readonly Buffer[]): RoutePlan {
   const access = accessOf(spec);
-  if (nodeTarget) return { kind: 'node', selector: nodeTarget.selector, selectorText: nodeTarget.text, access };
   const keyIndexes = getKeyIndexes(spec, args);
   if (!Array.isArray(keyIndexes)) return { kind: 'error', error: errors.fromLookup(keyIndexes.error) };
-  if (keyIndexes.length === 0) return routeKeyless(spec, args, access);
+  if (keyIndexes.length === 0) return { kind: 'keyless', access, blocking: spec.isBlocking };
   const split = KEY_SPLITS.get(spec.name);
   // Validate before splitting: `MSET a 1 b` must fail whole, as in Redis, not write `a` and then
   // fail the part with `b`. Redis's MSET checks for pairs itself, so its own text applies.
@@ -97,28 +65,7 @@ export function routeCommand(spec: CommandSpec, args: readonly Buffer[], nodeTar
   if (slot >= 0) return { kind: 'slot', slot, access, blocking: spec.isBlocking, keys: keyIndexes.length };
   if (!split) return { kind: 'error', error: errors.CROSSSLOT };
   const parts = splitBySlot(args, keyIndexes, split.valuesPerKey);
-  return { kind: 'fanout', targets: 'slots', parts, keys: keyIndexes.length, reduce: split.reduce, access };
-}
-
-function routeKeyless(spec: CommandSpec, args: readonly Buffer[], access: Access): RoutePlan {
-  const policy = keylessPolicy(spec);
-  switch (policy.kind) {
-    case 'unsupported':
-      return { kind: 'error', error: errors.notSupported((spec.parent ?? spec).name) };
-    case 'any-master':
-      return { kind: 'any-master', access, blocking: spec.isBlocking };
-    case 'needs-node':
-      return { kind: 'error', error: errors.SLOWLOG_NEEDS_NODE };
-    case 'proxy':
-      return { kind: 'proxy', handler: policy.handler, access };
-    case 'fanout': {
-      // `KEYS {user1}*` can only match keys of one slot: ask that slot's master alone.
-      const pattern = policy.patternArg === undefined ? undefined : args[policy.patternArg];
-      const slot = pattern === undefined ? null : patternSlot(pattern);
-      if (slot !== null) return { kind: 'slot', slot, access, blocking: false, keys: 0 };
-      return { kind: 'fanout', targets: policy.targets, reduce: policy.reduce, access, outOfBand: policy.outOfBand === true };
-    }
-  }
+  return { kind: 'split', parts, keys: keyIndexes.length, reduce: split.reduce, access };
 }
 
 /** The common slot of the keys at `indexes`, or -1 when they differ. */

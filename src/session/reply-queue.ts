@@ -24,7 +24,11 @@ export class ReplyQueue {
   }
 
   reserve(): ReplySlot {
-    const slot = new ReplySlot();
+    return this.append(new ReplySlot());
+  }
+
+  /** Puts `slot` (a request's call, see call.ts) at the tail. */
+  append<S extends ReplySlot>(slot: S): S {
     if (this.tail) this.tail.next = slot;
     else this.head = slot;
     this.tail = slot;

@@ -1,9 +1,11 @@
 /**
- * One client connection: decode requests, route them, keep replies in request order,
- * and protect the proxy from this client (limits, slow readers, bad input).
+ * One client connection: its socket, its decoder, its replies in request order, and the
+ * limits that protect the proxy from it (slow readers, bad input, back-pressure). What each
+ * command does is the handlers' business (handlers/dispatch.ts and registry.ts); they see this
+ * connection only through a Call (call.ts) and the ConnectionState it implements.
  *
- * Hot path: decoder callback → lookupCommand → routeCommand → ForwardedCommand.start()
- * on a shared backend connection. The request's raw bytes are forwarded untouched; the
+ * Hot path: decoder callback → Call → dispatch (lookup, gate, registry) → route handler →
+ * ForwardedCommand.start() on a shared backend connection. The request's raw bytes are forwarded untouched; the
  * reply frame is written back untouched. Replies are flushed once per event-loop turn
  * (setImmediate, after every readable socket was read), so a pipeline answered by
  * several nodes in one turn goes back in one write.
@@ -15,26 +17,18 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
-import { commandRefusal } from '../auth/command-gate.js';
 import type { NodeConnection } from '../backend/node-connection.js';
-import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
-import { runFanout } from '../fanout/run-fanout.js';
 import * as errors from '../errors/catalogue.js';
-import type { ErrorReply } from '../errors/catalogue.js';
-import type { CommandOutcome } from '../observability/metrics.js';
-import { encodeCommand } from '../protocol/encoder.js';
+import type { ConnectionState, WatchState } from '../handlers/command-call.js';
+import { dispatch } from '../handlers/dispatch.js';
+import type { ProxyContext } from '../handlers/proxy-context.js';
+import type { Transaction } from '../handlers/transaction.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
-import { splitNodeSuffix } from '../routing/node-suffix.js';
-import { routeCommand, type RoutePlan } from '../routing/router.js';
-import type { ProxyContext } from './context.js';
-import { ForwardedCommand, type ForwardContext, type Target } from './forwarder.js';
-import { isLocalCommand, runLocalCommand } from './local-commands.js';
-import { runOnNode } from './node-target.js';
-import { runProxyCommand } from './proxy-commands.js';
-import { replicaReadConnection, replicaReadTarget } from './replica-read-target.js';
+import type { ForwardContext } from '../upstream/forwarder.js';
+import { replicaReadConnection } from '../upstream/replica-read-target.js';
+import { Call, type CallHost } from './call.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
-import { Transaction } from './transaction.js';
 
 /** Unsent output above which we stop reading the client until 'drain'. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
@@ -68,7 +62,7 @@ function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number)
   return out;
 }
 
-export class Session {
+export class Session implements ConnectionState, CallHost {
   readonly id: number;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
@@ -76,7 +70,7 @@ export class Session {
   lastCommand = 'NULL';
   transaction: Transaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
-  watch: { slot: number; conn: NodeConnection } | null = null;
+  watch: WatchState | null = null;
 
   private readonly decoder: RequestDecoder;
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
@@ -87,7 +81,7 @@ export class Session {
   /** Average size of this client's replies (see fill), and the window of replies it may owe. */
   private replyBytesEstimate = INITIAL_REPLY_ESTIMATE;
   /** The blocking command this session waits on (see runBlocking), and its send when still held. */
-  private blockedOn: ReplySlot | null = null;
+  private blockedOn: Call | null = null;
   private heldBlocking: (() => void) | null = null;
   private inflightLimit: number;
   private closing = false;
@@ -99,12 +93,13 @@ export class Session {
   readonly sharedForward: ForwardContext;
   /** Set while the session streams a MONITOR/IMONITOR feed (no more requests are run); stops the feed. */
   private streamStop: (() => void) | null = null;
-  private readonly blockingForward: ForwardContext;
+  readonly blockingForward: ForwardContext;
 
   constructor(
     readonly socket: net.Socket,
-    readonly ctx: ProxyContext,
+    readonly proxy: ProxyContext,
   ) {
+    const ctx = proxy;
     this.id = ctx.nextClientId();
     this.inflightLimit = inflightWindow(this.replyBytesEstimate, ctx.config.clientMaxInflight);
     this.logger = ctx.logger.child({ client: this.id, addr: `${socket.remoteAddress}:${socket.remotePort}` });
@@ -122,7 +117,7 @@ export class Session {
     this.sharedForward = {
       ...base,
       connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id)),
-      replicaReadConnection: (slot) => replicaReadConnection(ctx, slot, this.id),
+      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id),
     };
     this.blockingForward = {
       ...base,
@@ -140,6 +135,11 @@ export class Session {
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
+  }
+
+  /** Handlers see this connection's state through this interface (CallHost). */
+  get connection(): ConnectionState {
+    return this;
   }
 
   /** The account this connection is signed in as; null until AUTH/HELLO succeeds. */
@@ -165,7 +165,7 @@ export class Session {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastInteraction = Date.now();
-    this.ctx.metrics.bytesIn.inc(chunk.length);
+    this.proxy.metrics.bytesIn.inc(chunk.length);
     this.decode(chunk);
   }
 
@@ -177,8 +177,8 @@ export class Session {
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       // Like Redis: answer the commands before the bad one, then the error, then close.
-      this.ctx.metrics.countProxyError('protocol');
-      this.ctx.logLimiter.log('protocol_error', 'info', { err: err.message }, 'protocol error from client; closing the connection', this.logger);
+      this.proxy.metrics.countProxyError('protocol');
+      this.proxy.logLimiter.log('protocol_error', 'info', { err: err.message }, 'protocol error from client; closing the connection', this.logger);
       const slot = this.replies.reserve();
       slot.closeAfter = true;
       this.fill(slot, errors.protocolError(err.message).frame);
@@ -189,12 +189,13 @@ export class Session {
 
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
-    const slot = this.replies.reserve();
+    const call = this.replies.append(new Call(this));
     try {
-      this.dispatch(slot, req);
+      dispatch(call, req);
     } catch (err) {
-      this.internalError(slot, this.lastCommand === 'NULL' ? 'unknown' : this.lastCommand, err);
+      this.internalError(call, err);
     }
+    this.lastCommand = call.spec ? call.spec.name : 'NULL'; // Redis shows an unknown command as NULL
     // Checked per request, not per chunk: the decoder halts right here and keeps the rest of
     // the chunk, so a client never has more than its window of replies owed.
     if (this.replies.length >= this.inflightLimit) {
@@ -203,39 +204,29 @@ export class Session {
     }
   }
 
-  private dispatch(slot: ReplySlot, req: Request): void {
-    this.lastCommand = 'NULL'; // as Redis shows an unknown command in CLIENT LIST
-    // `DBSIZE @0` (SPEC §4): the node suffix comes off first, so lookup, arity and permission
-    // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
-    const nodeTarget = this.transaction ? null : splitNodeSuffix(req.args);
-    if (nodeTarget) req = { args: nodeTarget.args, raw: encodeCommand(nodeTarget.args) };
-    const lookup = lookupCommand(req.args);
-    if (!lookup.ok) {
-      this.failRequest(slot, errors.fromLookup(lookup.error));
-      this.transaction?.abort();
-      return;
-    }
-    const spec = lookup.spec;
-    const commandName = (spec.parent ?? spec).name;
-    this.lastCommand = spec.name;
-    const refusal = commandRefusal(this.signedInAs, this.ctx.runtime.disabledCommands, spec);
-    if (refusal) {
-      this.failRequest(slot, refusal, spec.name);
-      this.transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
-      return;
-    }
-    if (this.ctx.monitors.active) this.ctx.monitors.publish(this.address, req.args);
-    if (this.transaction && !Transaction.isControlCommand(commandName)) {
-      this.transaction.queue(this, slot, spec, req);
-      return;
-    }
-    if (isLocalCommand(commandName) && !nodeTarget) {
-      runLocalCommand(this, slot, spec, req);
-      return;
-    }
-    const plan = routeCommand(spec, req.args, nodeTarget);
-    if ((plan.kind === 'slot' || plan.kind === 'any-master') && plan.blocking) return this.runBlocking(slot, spec, req, plan);
-    this.execute(slot, spec, req, plan);
+  /**
+   * A fault in slotgate's own code while running one command (an exception from a handler, or
+   * from a callback handling its backend reply): that command fails, nothing else does. The
+   * connection, the shared backend connections and every other client carry on.
+   */
+  internalError(call: Call, err: unknown): void {
+    const metrics = this.proxy.metrics;
+    metrics.countInternalError(call.commandName);
+    metrics.countProxyError('internal');
+    this.proxy.logLimiter.log('internal_error', 'error', { err, command: call.commandName }, 'internal error while running a command; the command failed', this.logger);
+    if (call.frame === null) this.fill(call, errors.INTERNAL_ERROR.frame);
+  }
+
+  /** CallHost: a reply for `slot`, in order with the others. */
+  answer(slot: ReplySlot, frame: Buffer): void {
+    this.fill(slot, frame);
+  }
+
+  /** CallHost: a reply, then the connection closes once it (and everything before it) is written. */
+  answerAndClose(slot: ReplySlot, frame: Buffer): void {
+    slot.closeAfter = true;
+    this.closing = true;
+    this.fill(slot, frame);
   }
 
   /**
@@ -245,126 +236,12 @@ export class Session {
    * Like Redis, which runs nothing else of a client's while it is blocked, the session waits
    * for every earlier reply before sending it and reads nothing more until it is answered.
    */
-  private runBlocking(slot: ReplySlot, spec: CommandSpec, req: Request, plan: RoutePlan): void {
-    this.blockedOn = slot;
+  runBlocking(call: Call, send: () => void): void {
+    this.blockedOn = call;
     this.decoder.stop();
     this.pause();
-    if (this.replies.firstUnanswered() === slot) this.execute(slot, spec, req, plan);
-    else this.heldBlocking = () => this.execute(slot, spec, req, plan);
-  }
-
-  /**
-   * A fault in slotgate's own code while running one command (an exception from a handler, or
-   * from a callback handling its backend reply): that command fails, nothing else does. The
-   * connection, the shared backend connections and every other client carry on.
-   */
-  internalError(slot: ReplySlot, commandName: string, err: unknown): void {
-    this.ctx.metrics.countInternalError(commandName);
-    this.ctx.metrics.countProxyError('internal');
-    this.ctx.logLimiter.log('internal_error', 'error', { err, command: commandName }, 'internal error while running a command; the command failed', this.logger);
-    if (slot.frame === null) this.fill(slot, errors.INTERNAL_ERROR.frame);
-  }
-
-  /**
-   * Wraps a callback that completes `slot` later (a backend reply handler): an exception in it
-   * fails that one command through internalError() instead of unwinding into the backend
-   * connection that delivered the reply.
-   */
-  guard<A extends unknown[]>(slot: ReplySlot, commandName: string, callback: (...args: A) => void): (...args: A) => void {
-    return (...args: A) => {
-      try {
-        callback(...args);
-      } catch (err) {
-        this.internalError(slot, commandName, err);
-      }
-    };
-  }
-
-  /** Runs a routed command and fills `slot` with its reply. */
-  execute(slot: ReplySlot, spec: CommandSpec, req: Request, plan: RoutePlan): void {
-    switch (plan.kind) {
-      case 'error':
-        this.failRequest(slot, plan.error, spec.name);
-        return;
-      case 'slot':
-        this.ctx.metrics.keysAccessedPending += plan.keys;
-        this.forward(slot, spec, [req.raw], false, { slot: plan.slot }, plan.blocking, plan.access);
-        return;
-      case 'any-master':
-        this.forward(slot, spec, [req.raw], false, { slot: null }, plan.blocking, plan.access);
-        return;
-      case 'fanout':
-        runFanout(this, slot, spec, req, plan);
-        return;
-      case 'node':
-        runOnNode(this, slot, spec, req, plan);
-        return;
-      case 'proxy':
-        runProxyCommand(this, slot, spec, req, plan.handler);
-        return;
-    }
-  }
-
-  /** Sends raw command frames to the backend; `transaction` wraps them in MULTI/EXEC. */
-  forward(
-    slot: ReplySlot,
-    spec: CommandSpec,
-    commands: readonly Buffer[],
-    transaction: boolean,
-    target: Target,
-    blocking: boolean,
-    access: 'read' | 'write' | 'other',
-  ): void {
-    const metrics = this.ctx.metrics;
-    const command = new ForwardedCommand(
-      blocking ? this.blockingForward : this.sharedForward,
-      commands,
-      transaction,
-      replicaReadTarget(this.ctx.runtime, this.signedInAs, target, access, blocking, transaction || this.watch !== null),
-      blocking ? null : (seconds) => metrics.latencyByClass[access].observe(seconds),
-      (frame, isError) => this.reply(slot, frame, spec.name, isError ? 'error' : 'ok'),
-    );
-    command.start();
-  }
-
-  /**
-   * Sends commands over one given connection (the WATCH connection), no redirections:
-   * WATCH state cannot follow a command to another node.
-   */
-  forwardOn(
-    conn: NodeConnection,
-    slot: ReplySlot,
-    spec: CommandSpec,
-    commands: readonly Buffer[],
-    transaction: boolean,
-    targetSlot: number | null,
-    closeWhenDone: boolean,
-  ): void {
-    const context: ForwardContext = { ...this.sharedForward, maxRedirects: 0, connectionFor: () => conn };
-    new ForwardedCommand(context, commands, transaction, { slot: targetSlot }, null, (frame, isError) => {
-      if (closeWhenDone) conn.close();
-      this.reply(slot, frame, spec.name, isError ? 'error' : 'ok');
-    }).start();
-  }
-
-  /** Answers `slot` with a proxy-made error, counting it. */
-  failRequest(slot: ReplySlot, error: ErrorReply, commandName?: string): void {
-    this.ctx.metrics.countProxyError(error.kind);
-    if (commandName) this.ctx.metrics.countCommand(commandName, 'error');
-    this.fill(slot, error.frame);
-  }
-
-  /** Answers `slot` with a locally made (or merged) reply; `outcome` 'error' for an error the backend gave. */
-  reply(slot: ReplySlot, frame: Buffer, commandName: string, outcome: CommandOutcome = 'ok'): void {
-    this.ctx.metrics.countCommand(commandName, outcome);
-    this.fill(slot, frame);
-  }
-
-  /** Sets a reply and closes the connection once it (and everything before it) is written. */
-  replyAndClose(slot: ReplySlot, frame: Buffer): void {
-    slot.closeAfter = true;
-    this.closing = true;
-    this.fill(slot, frame);
+    if (this.replies.firstUnanswered() === call) send();
+    else this.heldBlocking = send;
   }
 
   /**
@@ -379,7 +256,7 @@ export class Session {
   /** One frame of the feed, after every reply owed so far; `closeAfter` ends the connection after it. */
   streamFrame(frame: Buffer, closeAfter = false): void {
     if (this.closing) return;
-    if (closeAfter) this.replyAndClose(this.replies.reserve(), frame);
+    if (closeAfter) this.answerAndClose(this.replies.reserve(), frame);
     else this.fill(this.replies.reserve(), frame);
   }
 
@@ -389,7 +266,7 @@ export class Session {
     // The window of replies owed follows their size (an average that forgets old replies
     // in about 8): small replies allow `client-max-inflight`, 1 MB ones a handful.
     this.replyBytesEstimate += (frame.length - this.replyBytesEstimate) / 8;
-    this.inflightLimit = inflightWindow(this.replyBytesEstimate, this.ctx.config.clientMaxInflight);
+    this.inflightLimit = inflightWindow(this.replyBytesEstimate, this.proxy.config.clientMaxInflight);
     if (!this.flushScheduled && this.replies.headReady) {
       this.flushScheduled = true;
       // After the poll phase: replies of one pipeline arriving from several nodes in the
@@ -439,14 +316,14 @@ export class Session {
       for (let i = 0; i < count; i++) socket.write(ready[i]!.frame!);
       socket.uncork();
     }
-    this.ctx.metrics.bytesOut.inc(bytes);
+    this.proxy.metrics.bytesOut.inc(bytes);
     if (closeAfter) {
       socket.end();
       this.releaseConnections();
       return;
     }
-    if (socket.writableLength > this.ctx.config.clientOutputBufferLimit) {
-      this.ctx.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
+    if (socket.writableLength > this.proxy.config.clientOutputBufferLimit) {
+      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
@@ -473,7 +350,7 @@ export class Session {
   private blockingConnection(address: string): NodeConnection {
     let conn = this.blockingConnections.get(address);
     if (!conn || conn.isClosed) {
-      conn = this.ctx.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS });
+      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS });
       this.blockingConnections.set(address, conn);
     }
     return conn;
@@ -481,7 +358,7 @@ export class Session {
 
   /** A connection of this session's own to `address` (WATCH state lives on it). */
   dedicatedConnection(address: string): NodeConnection {
-    return this.ctx.pool.dedicated(address);
+    return this.proxy.pool.dedicated(address);
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */

@@ -1,7 +1,7 @@
 // functionDumpLibraries on FUNCTION DUMP payloads made by a real redis-server: short and long
 // libraries (long code is LZF-compressed in the payload), counted against FUNCTION LIST.
 import { describe, expect, it } from 'vitest';
-import { functionDumpLibraries } from '../../../src/fanout/function-dump.js';
+import { functionDumpLibraries } from '../../../src/upstream/function-dump.js';
 import { encodeBulk } from '../../../src/protocol/encoder.js';
 import { useStandaloneRedis } from '../../helpers/standalone-redis.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedirect } from '../../../src/backend/redirect.js';
+import { parseRedirect } from '../../../src/cluster/redirect.js';
 import { lookupCommand } from '../../../src/commands/command-table.js';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
 import { routeCommand } from '../../../src/routing/router.js';
@@ -26,12 +26,10 @@ describe('router', () => {
     if (cross.kind === 'error') expect(cross.error.frame.toString()).toBe("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
   });
 
-  it('sends keyless commands to any master and refuses node administration', () => {
-    expect(plan('EVAL', 'return 1', '0')).toMatchObject({ kind: 'any-master' });
-    expect(plan('TIME')).toMatchObject({ kind: 'any-master' });
-    const refused = plan('SHUTDOWN');
-    expect(refused.kind).toBe('error');
-    if (refused.kind === 'error') expect(refused.error.frame.toString()).toMatch(/not supported by slotgate/);
+  it('leaves keyless commands to their handlers', () => {
+    expect(plan('EVAL', 'return 1', '0')).toMatchObject({ kind: 'keyless', access: 'other' });
+    expect(plan('TIME')).toMatchObject({ kind: 'keyless' });
+    expect(plan('SHUTDOWN')).toMatchObject({ kind: 'keyless' });
   });
 });
 

@@ -1,12 +1,13 @@
 /**
- * The session's side of read/write splitting: turns a command's target into a replica read
+ * The forwarding side of read/write splitting: turns a command's target into a replica read
  * when routing/replica-reads.ts allows it, and finds the READONLY connection for it.
  */
 import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
+import type { NodePool } from '../backend/node-pool.js';
+import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { Runtime } from '../config/runtime.js';
 import type { Access } from '../routing/router.js';
-import type { ProxyContext } from './context.js';
 import type { Target } from './forwarder.js';
 
 /**
@@ -33,9 +34,9 @@ export function replicaReadTarget(
  * master. `affinity` (the session id) keeps a session's reads of one replica on one
  * connection, in order.
  */
-export function replicaReadConnection(ctx: ProxyContext, slot: number, affinity: number): NodeConnection | null {
-  const shard = ctx.topology.current.shardForSlot(slot);
+export function replicaReadConnection(topology: TopologyManager, runtime: Runtime, pool: NodePool, slot: number, affinity: number): NodeConnection | null {
+  const shard = topology.current.shardForSlot(slot);
   if (!shard) return null;
-  const replica = ctx.runtime.replicaReads.chooseReplica(shard, (node) => !ctx.pool.recentlyFailed(node.address));
-  return replica ? ctx.pool.replicaReadConnectionFor(replica.address, affinity) : null;
+  const replica = runtime.replicaReads.chooseReplica(shard, (node) => !pool.recentlyFailed(node.address));
+  return replica ? pool.replicaReadConnectionFor(replica.address, affinity) : null;
 }

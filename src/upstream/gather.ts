@@ -18,11 +18,11 @@
  *    to a replica of their slot when the session's forwarding context offers one.
  */
 import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
-import { parseRedirect } from '../backend/redirect.js';
+import { parseRedirect } from '../cluster/redirect.js';
 import type { BackendNode } from '../cluster/topology-snapshot.js';
 import * as errors from '../errors/catalogue.js';
 import { encodeCommand, encodeCommands } from '../protocol/encoder.js';
-import { ForwardedCommand, type ForwardContext } from '../session/forwarder.js';
+import { ForwardedCommand, type ForwardContext, type LatencySink } from './forwarder.js';
 import type { PartReply } from './reducers.js';
 
 export interface PartTarget {
@@ -75,7 +75,7 @@ export type GatherDone = (replies: PartReply[]) => void;
 export function gather(
   ctx: ForwardContext,
   targets: readonly PartTarget[],
-  onLatency: ((seconds: number) => void) | null,
+  onLatency: LatencySink | null,
   done: GatherDone,
   replicaRead = false,
 ): void {
@@ -91,7 +91,7 @@ class Gathering {
   constructor(
     private readonly ctx: ForwardContext,
     private readonly targets: readonly PartTarget[],
-    private readonly onLatency: ((seconds: number) => void) | null,
+    private readonly onLatency: LatencySink | null,
     private readonly done: GatherDone,
   ) {
     this.replies = new Array<PartReply | undefined>(targets.length);
@@ -131,7 +131,7 @@ class Gathering {
     if (this.replies[index]) return;
     this.replies[index] = new GatheredReply(frame, isError, this.targets[index]!);
     if (--this.pending > 0) return;
-    this.onLatency?.((performance.now() - this.startedAt) / 1000);
+    this.onLatency?.observe((performance.now() - this.startedAt) / 1000);
     this.done(this.replies as PartReply[]);
   }
 
@@ -143,7 +143,7 @@ class Gathering {
       return;
     }
     const frame = frameOf(target.command);
-    new ForwardedCommand(this.ctx, [frame], false, { slot: target.slot }, null, (reply, isError) => this.settle(index, reply, isError)).start();
+    new ForwardedCommand(this.ctx, [frame], false, { slot: target.slot }, null, { complete: (reply, isError) => this.settle(index, reply, isError) }).start();
   }
 }
 

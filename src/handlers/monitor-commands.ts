@@ -7,30 +7,26 @@
  *    own; the node's lines are passed through untouched.
  */
 import type { BackendFailure } from '../backend/node-connection.js';
-import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import { OK } from '../protocol/constants.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import type { Request } from '../protocol/request-decoder.js';
-import { parseNodeSelector } from '../routing/node-suffix.js';
-import { resolveNode } from '../session/node-target.js';
-import type { ReplySlot } from '../session/reply-queue.js';
-import type { Session } from '../session/session.js';
+import { parseNodeSelector, resolveNode } from '../routing/node-suffix.js';
+import type { CommandCall } from './command-call.js';
 
 const MONITOR = encodeCommand(['MONITOR']);
 /** A monitor feed may be silent for as long as the node is idle: never time it out. */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
-export function runMonitor(session: Session, slot: ReplySlot, spec: CommandSpec): void {
-  session.reply(slot, OK, spec.name);
-  session.startStreaming(session.ctx.monitors.attach((frame) => session.streamFrame(frame)));
+export function runMonitor(call: CommandCall): void {
+  call.reply(OK);
+  call.startStreaming(call.proxy.monitors.attach((frame) => call.streamFrame(frame)));
 }
 
-export function runImonitor(session: Session, slot: ReplySlot, spec: CommandSpec, req: Request): void {
-  const selector = parseNodeSelector(req.args[1]!);
-  const node = selector && resolveNode(session.ctx.topology.current, selector);
-  if (!node) return session.failRequest(slot, errors.noSuchNode(req.args[1]!), spec.name);
-  const conn = session.ctx.pool.dedicated(node.address, { commandTimeoutMs: NO_TIMEOUT_MS });
+export function runImonitor(call: CommandCall): void {
+  const selector = parseNodeSelector(call.args[1]!);
+  const node = selector && resolveNode(call.proxy.topology.current, selector);
+  if (!node) return call.fail(errors.noSuchNode(call.args[1]!));
+  const conn = call.proxy.pool.dedicated(node.address, { commandTimeoutMs: NO_TIMEOUT_MS });
   let streaming = false;
   let finished = false;
   conn.send({
@@ -39,23 +35,23 @@ export function runImonitor(session: Session, slot: ReplySlot, spec: CommandSpec
     replyCount: Infinity,
     onReply(frame, isError, index) {
       if (finished) return;
-      if (index > 0) return session.streamFrame(frame);
+      if (index > 0) return call.streamFrame(frame);
       if (isError) {
         finished = true;
         conn.close();
-        return session.reply(slot, frame, spec.name, 'error');
+        return call.reply(frame, 'error');
       }
       streaming = true;
-      session.reply(slot, frame, spec.name);
-      session.startStreaming(() => conn.close());
+      call.reply(frame);
+      call.startStreaming(() => conn.close());
     },
     onFailure(failure: BackendFailure) {
       if (finished) return;
       finished = true;
-      if (!streaming) return session.failRequest(slot, errors.backendFailure(failure), spec.name);
+      if (!streaming) return call.fail(errors.backendFailure(failure));
       // The feed is gone: say so and hang up, as Redis does when a monitored server goes away.
-      session.ctx.metrics.countProxyError('backend');
-      session.streamFrame(errors.IMONITOR_LOST.frame, true);
+      call.proxy.metrics.countProxyError('backend');
+      call.streamFrame(errors.IMONITOR_LOST.frame, true);
     },
   });
 }

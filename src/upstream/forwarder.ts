@@ -15,7 +15,7 @@
  */
 import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
-import { parseRedirect } from '../backend/redirect.js';
+import { parseRedirect } from '../cluster/redirect.js';
 import * as errors from '../errors/catalogue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -46,7 +46,15 @@ export interface ForwardContext {
  */
 export type Target = { readonly slot: number; readonly replicaRead?: boolean } | { readonly slot: null };
 
-export type Completion = (frame: Buffer, isError: boolean) => void;
+/** Who gets the final answer (an object, not a closure: nothing allocated per command for it). */
+export interface Completion {
+  complete(frame: Buffer, isError: boolean): void;
+}
+
+/** Where round-trip times go (a histogram child), when anywhere. */
+export interface LatencySink {
+  observe(seconds: number): void;
+}
 
 export class ForwardedCommand implements BackendRequest {
   payload: Buffer = EMPTY;
@@ -68,8 +76,8 @@ export class ForwardedCommand implements BackendRequest {
     private readonly commands: readonly Buffer[],
     private readonly transaction: boolean,
     private readonly target: Target,
-    private readonly onLatency: ((seconds: number) => void) | null,
-    private readonly complete: Completion,
+    private readonly onLatency: LatencySink | null,
+    private readonly done: Completion,
   ) {
     this.deadline = Date.now() + ctx.commandTimeoutMs;
   }
@@ -137,10 +145,10 @@ export class ForwardedCommand implements BackendRequest {
       if (isError && this.redirectFrame === null && parseRedirect(frame)) this.redirectFrame = frame;
       return;
     }
-    if (this.onLatency) this.onLatency((performance.now() - this.startedAt) / 1000);
+    if (this.onLatency) this.onLatency.observe((performance.now() - this.startedAt) / 1000);
     const redirectSource = this.redirectFrame ?? (isError ? frame : null);
     if (redirectSource && this.followRedirect(redirectSource)) return;
-    this.complete(frame, isError);
+    this.done.complete(frame, isError);
   }
 
   onFailure(failure: BackendFailure): void {
@@ -148,7 +156,7 @@ export class ForwardedCommand implements BackendRequest {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;
     }
-    this.complete(errors.backendFailure(failure).frame, true);
+    this.done.complete(errors.backendFailure(failure).frame, true);
   }
 
   /** Returns true when the command was re-sent. */
@@ -161,7 +169,7 @@ export class ForwardedCommand implements BackendRequest {
       case 'moved':
       case 'ask': {
         if (++this.redirects > this.ctx.maxRedirects) {
-          this.complete(errors.TOO_MANY_REDIRECTS.frame, true);
+          this.done.complete(errors.TOO_MANY_REDIRECTS.frame, true);
           return true;
         }
         // Redis sends ":port" when it does not know its own announced host: same host as the sender.
@@ -188,7 +196,7 @@ export class ForwardedCommand implements BackendRequest {
   private retryLater(finalError: () => Buffer): boolean {
     const now = Date.now();
     if (now >= this.deadline) {
-      this.complete(finalError(), true);
+      this.done.complete(finalError(), true);
       return true;
     }
     this.attempt++;

@@ -1,7 +1,7 @@
 // The combined SCAN cursor: a round trip for every shard index and node cursor at the edges of
 // their bit fields, and the walk from shard to shard.
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, nextCursor, NODE_CURSOR_LIMIT, parseCursor } from '../../../src/fanout/scan-cursor.js';
+import { decodeCursor, encodeCursor, nextCursor, NODE_CURSOR_LIMIT, parseCursor } from '../../../src/upstream/scan-cursor.js';
 
 const U64_MAX = 2n ** 64n - 1n;
 

@@ -2,8 +2,8 @@
 // of the given integers, the values put back where the keys were…), never from running a reducer.
 import { describe, expect, it } from 'vitest';
 import { keyHashSlot } from '../../../src/cluster/hash-slot.js';
-import { REDUCERS, failureOf, type PartReply, type ReduceInput } from '../../../src/fanout/reducers.js';
-import { splitBySlot } from '../../../src/fanout/splitter.js';
+import { REDUCERS, failureOf, type PartReply, type ReduceInput } from '../../../src/upstream/reducers.js';
+import { splitBySlot } from '../../../src/routing/splitter.js';
 import { encodeArrayOfFrames, encodeBulk, encodeError, encodeInteger, encodeSimple, encodeValue } from '../../../src/protocol/encoder.js';
 import { parseReply, RespError, type RespValue } from '../../../src/protocol/reply-parser.js';
 

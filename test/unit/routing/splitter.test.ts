@@ -4,7 +4,7 @@
 // against Redis itself); the expected parts are derived from the request, not from the splitter.
 import { describe, expect, it } from 'vitest';
 import { keyHashSlot } from '../../../src/cluster/hash-slot.js';
-import { splitBySlot } from '../../../src/fanout/splitter.js';
+import { splitBySlot } from '../../../src/routing/splitter.js';
 
 const b = (s: string) => Buffer.from(s);
 

@@ -1,7 +1,7 @@
 // functionDumpLibraries on input that is no FUNCTION DUMP payload; on payloads a real redis-server
 // made, see test/integration/oracle/function-dump.test.ts.
 import { describe, expect, it } from 'vitest';
-import { functionDumpLibraries } from '../../../src/fanout/function-dump.js';
+import { functionDumpLibraries } from '../../../src/upstream/function-dump.js';
 import { encodeBulk } from '../../../src/protocol/encoder.js';
 
 describe('FUNCTION DUMP payloads', () => {

@@ -1,0 +1,102 @@
+/**
+ * The narrow interface between a command handler and the client connection it runs for (after
+ * Envoy's SplitCallbacks): a handler gets one CommandCall per request and answers through it,
+ * never through the Session. So handlers can be unit-tested against a fake call, and the session
+ * stays what it should be: one socket, its decoder, its ordered replies and its limits.
+ *
+ * Contract: every call is answered exactly once (reply, fail, replyAndClose, or a forward/gather
+ * that ends in one of those). An exception thrown by a handler, or by a callback it wrapped with
+ * `guard`, fails that call alone with `-ERR slotgate internal error`.
+ */
+import type { Account } from '../auth/accounts.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import type { CommandSpec } from '../commands/command-table.js';
+import type { ErrorReply } from '../errors/catalogue.js';
+import type { CommandOutcome } from '../observability/metrics.js';
+import type { NodeTargeted } from '../routing/node-suffix.js';
+import type { Access } from '../routing/router.js';
+import type { PartTarget } from '../upstream/gather.js';
+import type { PartReply } from '../upstream/reducers.js';
+import type { Target } from '../upstream/forwarder.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { Transaction } from './transaction.js';
+
+/** An active WATCH: the transaction must run on this connection, to this slot's master. */
+export interface WatchState {
+  readonly slot: number;
+  readonly conn: NodeConnection;
+}
+
+/** What a handler may know and change about the client connection (one per client). */
+export interface ConnectionState {
+  readonly id: number;
+  /** `ip:port` of the client. */
+  readonly address: string;
+  /** The account signed in as; null until AUTH/HELLO succeeds. */
+  readonly account: Account | null;
+  signIn(account: Account | null): void;
+  name: string | null;
+  transaction: Transaction | null;
+  watch: WatchState | null;
+  /** Ends a WATCH: closing its connection is what UNWATCH does. */
+  dropWatch(): void;
+  /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
+  dedicatedConnection(address: string): NodeConnection;
+}
+
+export interface ForwardOptions {
+  readonly access: Access;
+  /** A blocking command: its own connection, no timeout, and the client's other commands wait for it. */
+  readonly blocking?: boolean;
+  /** The frames to send; the request's own raw bytes when absent. */
+  readonly commands?: readonly Buffer[];
+  /** Wrap `commands` in MULTI … EXEC (answered with EXEC's reply). */
+  readonly transaction?: boolean;
+  /** Send on this connection only, following no redirection (a WATCH connection). */
+  readonly connection?: NodeConnection;
+  /** Close `connection` once the reply is in (a WATCH is spent by its EXEC). */
+  readonly closeConnectionAfter?: boolean;
+}
+
+export interface GatherOptions {
+  /** Observed in the backend latency histogram of this class; none when absent. */
+  readonly latency?: Access;
+  /** Key parts may be read from replicas, as the account's read policy allows. */
+  readonly replicaRead?: boolean;
+  /** Send on connections opened for this command alone, closed after (SCRIPT KILL). */
+  readonly outOfBand?: boolean;
+}
+
+export interface CommandCall {
+  readonly spec: CommandSpec;
+  readonly args: readonly Buffer[];
+  /** The request's exact bytes (re-encoded when a node suffix was removed). */
+  readonly raw: Buffer;
+  /** The node named by a suffix (`DBSIZE @0`), already removed from `args`; null for none. */
+  readonly nodeTarget: NodeTargeted | null;
+  readonly proxy: ProxyContext;
+  readonly connection: ConnectionState;
+
+  /** Answers with a locally made (or merged) reply; `outcome` 'error' for an error a backend gave. */
+  reply(frame: Buffer, outcome?: CommandOutcome): void;
+  /** Answers with a slotgate-made error, counting it by its kind. */
+  fail(error: ErrorReply): void;
+  /** Answers, then closes the connection once everything before it is written (QUIT). */
+  replyAndClose(frame: Buffer): void;
+  /** Sends the command to the backend and answers with its reply (redirections followed). */
+  forward(target: Target, options: ForwardOptions): void;
+  /** Sends parts to several nodes; `done` gets one reply per part (guarded like `guard`). */
+  gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options?: GatherOptions): void;
+  /** Wraps a callback that answers later: an exception in it fails this call alone. */
+  guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void;
+  /**
+   * MONITOR/IMONITOR: from now on the client only receives `streamFrame`s until it disconnects;
+   * `stop` ends the feed then (at once if the client is already gone).
+   */
+  startStreaming(stop: () => void): void;
+  /** One frame of the feed, after every reply owed so far; `closeAfter` ends the connection after it. */
+  streamFrame(frame: Buffer, closeAfter?: boolean): void;
+}
+
+/** A command handler: answers `call`, now or later. */
+export type CommandHandler = (call: CommandCall) => void;

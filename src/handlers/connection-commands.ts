@@ -1,0 +1,135 @@
+/**
+ * Commands about the client connection itself, answered by slotgate: PING, ECHO, QUIT, SELECT,
+ * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET, CLIENT SETNAME/GETNAME/ID.
+ */
+import { wrongArityError } from '../commands/lookup-errors.js';
+import * as errors from '../errors/catalogue.js';
+import { NULL_BULK, OK, PONG } from '../protocol/constants.js';
+import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
+import type { CommandCall } from './command-call.js';
+
+const RESET = encodeSimple('RESET');
+
+export function ping(call: CommandCall): void {
+  // The table's arity (-1) lets any count through; pingCommand itself takes at most one message.
+  if (call.args.length > 2) return call.fail(errors.fromLookup(wrongArityError(call.spec.name)));
+  call.reply(call.args.length > 1 ? encodeBulk(call.args[1]!) : PONG);
+}
+
+export function echo(call: CommandCall): void {
+  call.reply(encodeBulk(call.args[1]!));
+}
+
+export function quit(call: CommandCall): void {
+  call.replyAndClose(OK);
+}
+
+export function select(call: CommandCall): void {
+  const text = call.args[1]!.toString('latin1');
+  if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
+  // A Redis Cluster has only database 0.
+  if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
+  call.reply(OK);
+}
+
+/** READONLY, READWRITE, ASKING: read/write splitting and redirections are slotgate's business. */
+export function replyOk(call: CommandCall): void {
+  call.reply(OK);
+}
+
+export function hello(call: CommandCall): void {
+  const { args, connection, proxy } = call;
+  if (args.length > 1) {
+    const text = args[1]!.toString('latin1');
+    if (!/^\d+$/.test(text)) return call.fail(errors.PROTOCOL_VERSION);
+    // RESP2 only (SPEC §7): HELLO 3 is refused, before any AUTH in it, so the client stays on RESP2.
+    if (Number(text) !== 2) return call.fail(errors.NOPROTO);
+  }
+  // Redis's order: parse every option, then sign in, then require a signed-in client, then SETNAME.
+  let credentials: [Buffer, Buffer] | null = null;
+  let clientName: string | null = null;
+  for (let i = 2; i < args.length; i++) {
+    const option = args[i]!.toString('latin1').toLowerCase();
+    if (option === 'auth' && i + 2 < args.length) {
+      credentials = [args[i + 1]!, args[i + 2]!];
+      i += 2;
+    } else if (option === 'setname' && i + 1 < args.length) {
+      clientName = args[++i]!.toString('utf8');
+      if (!validClientName(clientName)) return call.fail(errors.BAD_CLIENT_NAME);
+    } else {
+      return call.fail(errors.helloOptionSyntax(args[i]!));
+    }
+  }
+  if (credentials) {
+    const account = proxy.runtime.accounts.authenticateUser(...credentials);
+    if (!account) return refuseCredentials(call);
+    connection.signIn(account);
+  }
+  if (!connection.account) return call.fail(errors.HELLO_NOAUTH);
+  if (clientName !== null) connection.name = clientName || null;
+  const fields: [string, Buffer][] = [
+    ['server', encodeBulk('redis')],
+    ['version', encodeBulk(proxy.redisVersion)],
+    ['proto', encodeInteger(2)],
+    ['id', encodeInteger(connection.id)],
+    ['mode', encodeBulk('cluster')],
+    ['role', encodeBulk('master')],
+    ['modules', encodeArrayOfFrames([])],
+  ];
+  call.reply(encodeArrayOfFrames(fields.flatMap(([k, v]) => [encodeBulk(k), v])));
+}
+
+export function auth(call: CommandCall): void {
+  const { args } = call;
+  if (args.length > 3) return call.fail(errors.SYNTAX);
+  // AUTH <secret> (default password, else name@password) or AUTH <name> <password>: see auth/accounts.ts.
+  const accounts = call.proxy.runtime.accounts;
+  const account = args.length === 2 ? accounts.authenticateSecret(args[1]!) : accounts.authenticateUser(args[1]!, args[2]!);
+  // A failed AUTH leaves the connection signed in as it was, like Redis.
+  if (!account) return refuseCredentials(call);
+  call.connection.signIn(account);
+  call.reply(OK);
+}
+
+export function reset(call: CommandCall): void {
+  const connection = call.connection;
+  connection.transaction = null;
+  connection.dropWatch();
+  connection.name = null;
+  // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
+  connection.signIn(call.proxy.runtime.accounts.initialAccount);
+  call.reply(RESET);
+}
+
+export function client(call: CommandCall): void {
+  const connection = call.connection;
+  switch (call.spec.name) {
+    case 'client|setname': {
+      const name = call.args[2]!.toString('utf8');
+      if (!validClientName(name)) return call.fail(errors.BAD_CLIENT_NAME);
+      connection.name = name || null;
+      return call.reply(OK);
+    }
+    case 'client|getname':
+      return call.reply(connection.name === null ? NULL_BULK : encodeBulk(connection.name));
+    case 'client|id':
+      return call.reply(encodeInteger(connection.id));
+    default:
+      return call.fail(errors.notSupported(call.spec.name.replace('|', ' ')));
+  }
+}
+
+/**
+ * A failed AUTH or HELLO AUTH: counted and logged (rate-limited) with the client's address, so
+ * password guessing shows; never with the user name or password given (either may be a secret).
+ */
+function refuseCredentials(call: CommandCall): void {
+  call.proxy.metrics.authFailures.inc();
+  call.proxy.logLimiter.log('auth_failure', 'warn', { addr: call.connection.address, command: call.spec.name }, 'authentication failed: wrong password or unknown user');
+  call.fail(errors.WRONGPASS);
+}
+
+function validClientName(name: string): boolean {
+  // Redis: printable ASCII without spaces (validateClientName / '!'..'~').
+  return /^[!-~]*$/.test(name);
+}

@@ -1,0 +1,49 @@
+/**
+ * What happens to every request before its handler runs, in Redis's order (processCommand):
+ * node suffix off → lookup and arity → sign-in, disabled list and permission → MONITOR feed →
+ * queued if inside MULTI → the command's handler (handlers/registry.ts).
+ */
+import { commandRefusal } from '../auth/command-gate.js';
+import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
+import * as errors from '../errors/catalogue.js';
+import { encodeCommand } from '../protocol/encoder.js';
+import type { Request } from '../protocol/request-decoder.js';
+import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
+import type { CommandCall } from './command-call.js';
+import { runOnNode } from './node-target.js';
+import { commandEntry } from './registry.js';
+
+/** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
+export interface IncomingCall extends CommandCall {
+  bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void;
+}
+
+export function dispatch(call: IncomingCall, req: Request): void {
+  const connection = call.connection;
+  const transaction = connection.transaction;
+  // `DBSIZE @0` (SPEC §4): the node suffix comes off first, so lookup, arity and permission
+  // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
+  const nodeTarget = transaction ? null : splitNodeSuffix(req.args);
+  const args = nodeTarget ? nodeTarget.args : req.args;
+  const lookup = lookupCommand(args);
+  if (!lookup.ok) {
+    transaction?.abort();
+    return call.fail(errors.fromLookup(lookup.error));
+  }
+  const spec = lookup.spec;
+  call.bind(spec, args, nodeTarget ? encodeCommand(args) : req.raw, nodeTarget);
+  const refusal = commandRefusal(connection.account, call.proxy.runtime.disabledCommands, spec);
+  if (refusal) {
+    transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
+    return call.fail(refusal);
+  }
+  if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);
+  const entry = commandEntry(spec);
+  if (transaction && entry.inTransaction !== 'control') {
+    if (entry.inTransaction === 'queue') return transaction.queue(call);
+    transaction.abort();
+    return call.fail(entry.refusal ?? errors.notAllowedInTransaction((spec.parent ?? spec).name));
+  }
+  if (nodeTarget) return runOnNode(call);
+  entry.run(call);
+}

@@ -1,0 +1,29 @@
+/**
+ * Commands aimed at one backend node by a node suffix (SPEC §4): `DBSIZE @0`, `INFO server <id>`.
+ * The request (already without its suffix) goes to that node as it is, and its reply comes back
+ * as it is, except INFO, which is masked like every INFO slotgate gives out.
+ */
+import * as errors from '../errors/catalogue.js';
+import { encodeBulk } from '../protocol/encoder.js';
+import { maskInfo } from '../proxy-view/info.js';
+import { resolveNode } from '../routing/node-suffix.js';
+import { accessOf } from '../routing/router.js';
+import { bulkOf } from '../upstream/resp-elements.js';
+import type { CommandCall } from './command-call.js';
+import { answer } from './fanout.js';
+
+export function runOnNode(call: CommandCall): void {
+  const nodeTarget = call.nodeTarget!;
+  const node = resolveNode(call.proxy.topology.current, nodeTarget.selector);
+  if (!node) return call.fail(errors.noSuchNode(nodeTarget.text));
+  const isInfo = call.spec.name === 'info';
+  call.gather(
+    [{ node, command: call.raw, slot: null }],
+    (replies) => {
+      const reply = replies[0]!;
+      const text = !reply.isError && isInfo ? bulkOf(reply.frame) : null;
+      answer(call, replies, text === null ? reply.frame : encodeBulk(maskInfo(text.toString('utf8'))));
+    },
+    { latency: accessOf(call.spec) },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Commands slotgate answers with its own logic rather than by forwarding: the one-node cluster
+ * view (SPEC §5), INFO (§3), CONFIG SET and CONFIG RESETSTAT (§11).
+ */
+import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
+import { parseRedisInteger } from '../commands/argument-bytes.js';
+import { firstProtectedConfigParameter } from '../commands/config-parameters.js';
+import { wrongArityError } from '../commands/lookup-errors.js';
+import * as errors from '../errors/catalogue.js';
+import { failureOf } from '../upstream/reducers.js';
+import { bulkOf } from '../upstream/resp-elements.js';
+import { answer, commandLabel, runOnEveryNode } from './fanout.js';
+import { OK } from '../protocol/constants.js';
+import { encodeBulk, encodeCommand, encodeInteger } from '../protocol/encoder.js';
+import { forwardOptions } from './forward-options.js';
+import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsReply } from '../proxy-view/cluster-view.js';
+import { mergedInfo, type ProxyFigures } from '../proxy-view/info.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { CommandCall } from './command-call.js';
+
+const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);
+
+export function runCluster(call: CommandCall): void {
+  const self = call.proxy.identity;
+  switch (call.spec.name) {
+    case 'cluster|slots':
+      return call.reply(clusterSlotsReply(self));
+    case 'cluster|shards':
+      return call.reply(clusterShardsReply(self));
+    case 'cluster|nodes':
+      return call.reply(clusterNodesReply(self));
+    case 'cluster|myid':
+      return call.reply(encodeBulk(self.nodeId));
+    case 'cluster|keyslot':
+      return call.reply(encodeInteger(keyHashSlot(call.args[2]!)));
+    case 'cluster|countkeysinslot':
+    case 'cluster|getkeysinslot': {
+      // The slot's master owns its keys. An invalid slot goes to any master, whose error text is Redis's own.
+      const n = parseRedisInteger(call.args[2]!);
+      const target = n !== null && n >= 0 && n < SLOT_COUNT ? { slot: n } : { slot: null };
+      return call.forward(target, forwardOptions('read', false));
+    }
+    case 'cluster|info':
+      return runClusterInfo(call);
+    default:
+      return call.fail(errors.notSupported(commandLabel(call.spec).toLowerCase()));
+  }
+}
+
+/** CLUSTER INFO: the backend's state, as one master sees it, in the one-node view. */
+function runClusterInfo(call: CommandCall): void {
+  const masters = call.proxy.topology.current.masters();
+  const healthy = masters.filter((m) => !call.proxy.pool.recentlyFailed(m.address));
+  const choices = healthy.length > 0 ? healthy : masters;
+  const master = choices[Math.floor(Math.random() * choices.length)];
+  if (!master) return call.fail(errors.SLOT_NOT_SERVED);
+  call.gather([{ node: master, command: CLUSTER_INFO, slot: null }], (replies) => {
+    const failure = failureOf({ command: 'CLUSTER INFO', replies });
+    if (failure) return answer(call, replies, failure);
+    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''));
+  });
+}
+
+/** INFO without a node: every master asked, one master's sections shown, keyspace summed, plus the Proxy section. */
+export function runInfo(call: CommandCall): void {
+  const masters = call.proxy.topology.current.masters();
+  if (masters.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
+  const targets = masters.map((node) => ({ node, command: call.raw, slot: null }));
+  call.gather(targets, (replies) => {
+    const failure = failureOf({ command: 'INFO', replies });
+    if (failure) return answer(call, replies, failure);
+    const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
+    const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
+    const chosen = Math.floor(Math.random() * texts.length);
+    call.reply(encodeBulk(mergedInfo(texts, chosen, requested, proxyFigures(call.proxy))));
+  });
+}
+
+export function proxyFigures(ctx: ProxyContext): ProxyFigures {
+  const topology = ctx.topology.current;
+  const nodes = topology.allNodes();
+  const up = nodes.filter((n) => n.health === 'online').length;
+  return {
+    version: ctx.identity.version,
+    nodeId: ctx.identity.nodeId,
+    announce: `${ctx.identity.host}:${ctx.identity.port}`,
+    uptimeSeconds: Math.floor((Date.now() - ctx.identity.startedAt) / 1000),
+    connectedClients: ctx.clientCount(),
+    monitorClients: ctx.monitors.monitorCount,
+    commandsProcessed: ctx.metrics.commandsProcessed,
+    shards: topology.shards.length,
+    nodesUp: up,
+    nodesDown: nodes.length - up,
+    topologyEpoch: topology.epoch,
+  };
+}
+
+/**
+ * CONFIG SET: to every node, masters and replicas, unless the operator said otherwise (config-set).
+ * A protected parameter anywhere in it refuses the whole command first, in every mode: nothing is
+ * sent, and no "+OK" pretends it was (commands/config-parameters.ts).
+ */
+export function runConfigSet(call: CommandCall): void {
+  // configSetCommand's own check (the table's arity, -4, lets `CONFIG SET a b c` through): pairs only.
+  if (call.args.length % 2 !== 0) return call.fail(errors.fromLookup(wrongArityError(call.spec.name)));
+  const protectedName = firstProtectedConfigParameter(call.args);
+  if (protectedName !== null) return call.fail(errors.configSetProtected(protectedName));
+  switch (call.proxy.config.configSet) {
+    case 'ignore':
+      // A managed service's answer (Tencent's): accepted, no effect.
+      return call.reply(OK);
+    case 'deny':
+      return call.fail(errors.CONFIG_SET_DENIED);
+    case 'forward':
+      return runOnEveryNode(call, EVERY_NODE_SAME_REPLY);
+  }
+}
+
+/** CONFIG RESETSTAT: every node's statistics, and slotgate's own counters. */
+export function runConfigResetstat(call: CommandCall): void {
+  call.proxy.metrics.resetStats();
+  runOnEveryNode(call, EVERY_NODE_SAME_REPLY);
+}
+
+const EVERY_NODE_SAME_REPLY = { targets: 'nodes', reduce: 'same-reply' } as const;

@@ -1,0 +1,134 @@
+/**
+ * Every command slotgate treats specially, in one table: name (full `script|load`, or the
+ * container `cluster`) → the handler that runs it and how it behaves inside MULTI. A command
+ * that is not here is routed by its keys (handlers/route.ts): to its slot's master, split across
+ * slots for MGET and friends, to any master when it has no key.
+ *
+ * Kinds of entries:
+ *  - answered by slotgate (PING, HELLO, CLUSTER SLOTS, INFO, SCAN, MONITOR, …);
+ *  - sent to every master or every node, replies reduced to one (DBSIZE, KEYS, SCRIPT LOAD, …);
+ *  - refused, with the reason, where a command would break the "one Redis" illusion or the
+ *    cluster (SHUTDOWN, REPLICAOF, …) or only makes sense for one named node (SLOWLOG).
+ *
+ * Inside MULTI (`inTransaction`): `control` commands run at once (MULTI, EXEC, DISCARD, WATCH,
+ * QUIT, RESET); `queue` ones join the batch (PING, ECHO and every key-routed command); the rest
+ * are refused and abort the transaction: they cannot be part of one node's MULTI/EXEC batch
+ * (FLUSHALL would empty one master, CLUSTER SLOTS would leak it).
+ */
+import type { CommandSpec } from '../commands/command-table.js';
+import * as errors from '../errors/catalogue.js';
+import type { ErrorReply } from '../errors/catalogue.js';
+import type { CommandHandler } from './command-call.js';
+import * as connectionCommands from './connection-commands.js';
+import { toEveryNode, type NodeFanout } from './fanout.js';
+import { runImonitor, runMonitor } from './monitor-commands.js';
+import { runCluster, runConfigResetstat, runConfigSet, runInfo } from './proxy-commands.js';
+import { routeByKeys } from './route.js';
+import { runScan } from './scan.js';
+import * as transaction from './transaction.js';
+
+export interface CommandEntry {
+  readonly run: CommandHandler;
+  readonly inTransaction: 'control' | 'queue' | 'refuse';
+  /** For a refused command: the error it gets, inside MULTI too (where it also aborts the transaction). */
+  readonly refusal?: ErrorReply;
+}
+
+const ROUTED: CommandEntry = { run: routeByKeys, inTransaction: 'queue' };
+
+const local = (run: CommandHandler, inTransaction: CommandEntry['inTransaction'] = 'refuse'): CommandEntry => ({ run, inTransaction });
+const refused = (refusal: ErrorReply): CommandEntry => ({ run: (call) => call.fail(refusal), inTransaction: 'refuse', refusal });
+const fanout = (spec: NodeFanout): CommandEntry => ({ run: toEveryNode(spec), inTransaction: 'refuse' });
+const masters = (reduce: NodeFanout['reduce'], patternArg?: number): CommandEntry =>
+  fanout(patternArg === undefined ? { targets: 'masters', reduce } : { targets: 'masters', reduce, patternArg });
+// PUBSUB: subscribers may be connected to any node, replicas included (PUBLISH reaches every node).
+const everyNode = (reduce: NodeFanout['reduce']): CommandEntry => fanout({ targets: 'nodes', reduce });
+/**
+ * SCRIPT KILL / FUNCTION KILL exist to reach a node that is busy running a script. On a shared
+ * connection they would queue behind that very script (Redis answers a connection in order), wait
+ * until the connection times out and never kill it. So they go to every master on a connection
+ * opened for them, with nothing queued ahead, and closed after the reply.
+ */
+const OUT_OF_BAND = fanout({ targets: 'masters', reduce: 'any-ok', outOfBand: true });
+const NEEDS_NODE = refused(errors.SLOWLOG_NEEDS_NODE);
+
+const UNSUPPORTED = [
+  'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
+  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
+  'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
+  'wait', 'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
+  // Sub-commands of otherwise supported containers: interactive, per-node state, or node files.
+  'script|debug', 'function|stats', 'config|rewrite',
+] as const;
+
+
+const ENTRIES = new Map<string, CommandEntry>([
+  // The client connection itself.
+  ['ping', local(connectionCommands.ping, 'queue')],
+  ['echo', local(connectionCommands.echo, 'queue')],
+  ['quit', local(connectionCommands.quit, 'control')],
+  ['reset', local(connectionCommands.reset, 'control')],
+  ['select', local(connectionCommands.select)],
+  ['hello', local(connectionCommands.hello)],
+  ['auth', local(connectionCommands.auth)],
+  ['client', local(connectionCommands.client)],
+  ['readonly', local(connectionCommands.replyOk)],
+  ['readwrite', local(connectionCommands.replyOk)],
+  ['asking', local(connectionCommands.replyOk)],
+  // Transactions.
+  ['multi', local(transaction.multi, 'control')],
+  ['exec', local(transaction.exec, 'control')],
+  ['discard', local(transaction.discard, 'control')],
+  ['watch', local(transaction.watch, 'control')],
+  ['unwatch', local(transaction.unwatch)],
+  // Answered by slotgate with what it knows of itself and the cluster.
+  ['cluster', local(runCluster)],
+  ['info', local(runInfo)],
+  ['scan', local(runScan)],
+  ['monitor', local(runMonitor)],
+  ['imonitor', local(runImonitor)],
+  ['config|set', local(runConfigSet)],
+  ['config|resetstat', local(runConfigResetstat)],
+  // Cluster-wide answers (SPEC §3).
+  ['keys', masters('concat', 1)],
+  ['dbsize', masters('sum')],
+  ['flushdb', masters('same-reply')],
+  ['flushall', masters('same-reply')],
+  ['randomkey', masters('random-non-null')],
+  // Scripts and functions live on every master, so EVALSHA/FCALL work whichever master a key is on.
+  ['script|load', masters('same-reply')],
+  ['script|exists', masters('and-per-index')],
+  ['script|flush', masters('same-reply')],
+  ['script|kill', OUT_OF_BAND],
+  ['function|load', masters('same-reply')],
+  ['function|delete', masters('same-reply')],
+  ['function|flush', masters('same-reply')],
+  ['function|restore', masters('same-reply')],
+  ['function|kill', OUT_OF_BAND],
+  ['function|list', masters('same-elements')],
+  ['function|dump', masters('same-function-dump')],
+  ['pubsub|channels', everyNode('union')],
+  ['pubsub|shardchannels', everyNode('union')],
+  ['pubsub|numsub', everyNode('sum-pairs')],
+  ['pubsub|shardnumsub', everyNode('sum-pairs')],
+  ['pubsub|numpat', everyNode('sum')],
+  // Each node has its own slow log: only with a node suffix (SPEC §4).
+  ['slowlog|get', NEEDS_NODE],
+  ['slowlog|len', NEEDS_NODE],
+  ['slowlog|reset', NEEDS_NODE],
+  // Refused: node administration that must not go through a proxy.
+  ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
+]);
+
+/** Resolved once per command spec: the request path pays one Map lookup. */
+const resolved = new Map<CommandSpec, CommandEntry>();
+
+/** The entry for `spec`: by full name, then by container name, else routed by keys. */
+export function commandEntry(spec: CommandSpec): CommandEntry {
+  let entry = resolved.get(spec);
+  if (entry === undefined) {
+    entry = ENTRIES.get(spec.name) ?? (spec.parent ? ENTRIES.get(spec.parent.name) : undefined) ?? ROUTED;
+    resolved.set(spec, entry);
+  }
+  return entry;
+}

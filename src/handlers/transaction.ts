@@ -1,0 +1,118 @@
+/**
+ * MULTI … EXEC and WATCH through the proxy.
+ *
+ * Commands are queued in the proxy (each gets +QUEUED after the same checks Redis makes:
+ * known command, arity, and — cluster rule — one hash slot for the whole transaction).
+ * EXEC sends MULTI, the queued commands and EXEC to the slot's master in ONE write on
+ * one connection: Redis executes a connection's commands in order, so nothing from
+ * other clients can land inside the batch, and the transaction stays atomic even on a
+ * shared connection. With WATCH, the batch goes over the client's own connection that
+ * holds the WATCH.
+ */
+import * as errors from '../errors/catalogue.js';
+import { EMPTY_ARRAY, OK, QUEUED } from '../protocol/constants.js';
+import { routeCommand } from '../routing/router.js';
+import type { CommandCall } from './command-call.js';
+
+const EXEC_OTHER = { access: 'other' } as const;
+
+export class Transaction {
+  private readonly commands: Buffer[] = [];
+  private slot: number | null = null;
+  private aborted = false;
+  private hasWrite = false;
+
+  /** A command refused while queueing fails the EXEC, as in Redis. */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  /** Queues a command that may run inside the batch (its registry entry says `queue`). */
+  queue(call: CommandCall): void {
+    const plan = routeCommand(call.spec, call.args);
+    if (plan.kind === 'error') {
+      this.aborted = true;
+      return call.fail(plan.error);
+    }
+    // A split command would not be atomic: inside MULTI it stays CROSSSLOT, as in Redis Cluster.
+    if (plan.kind === 'split') {
+      this.aborted = true;
+      return call.fail(errors.CROSSSLOT);
+    }
+    if (plan.kind === 'slot') {
+      if (this.slot !== null && this.slot !== plan.slot) {
+        this.aborted = true;
+        return call.fail(errors.CROSSSLOT);
+      }
+      this.slot = plan.slot;
+    }
+    if (call.spec.isWrite) this.hasWrite = true;
+    this.commands.push(call.raw);
+    call.reply(QUEUED);
+  }
+
+  /** EXEC: runs the batch and answers `call` with EXEC's reply. */
+  exec(call: CommandCall): void {
+    const connection = call.connection;
+    const watch = connection.watch;
+    connection.watch = null; // EXEC ends the WATCH, whatever happens
+    if (this.aborted) {
+      watch?.conn.close();
+      return call.fail(errors.EXECABORT);
+    }
+    if (this.commands.length === 0 && !watch) return call.reply(EMPTY_ARRAY);
+    const slot = this.slot ?? watch?.slot ?? null;
+    if (watch && slot !== watch.slot) {
+      watch.conn.close();
+      return call.fail(errors.CROSSSLOT);
+    }
+    const target = slot === null ? { slot: null } : { slot };
+    if (watch) {
+      // Run on the WATCH connection; close it afterwards (its WATCH is spent).
+      return call.forward(target, { access: 'other', commands: this.commands, transaction: true, connection: watch.conn, closeConnectionAfter: true });
+    }
+    call.forward(target, { access: this.hasWrite ? 'write' : 'read', commands: this.commands, transaction: true });
+  }
+}
+
+export function multi(call: CommandCall): void {
+  if (call.connection.transaction) return call.fail(errors.MULTI_NESTED);
+  call.connection.transaction = new Transaction();
+  call.reply(OK);
+}
+
+export function exec(call: CommandCall): void {
+  const transaction = call.connection.transaction;
+  if (!transaction) return call.fail(errors.EXEC_WITHOUT_MULTI);
+  call.connection.transaction = null;
+  transaction.exec(call);
+}
+
+export function discard(call: CommandCall): void {
+  if (!call.connection.transaction) return call.fail(errors.DISCARD_WITHOUT_MULTI);
+  call.connection.transaction = null;
+  call.connection.dropWatch();
+  call.reply(OK);
+}
+
+export function watch(call: CommandCall): void {
+  const connection = call.connection;
+  if (connection.transaction) return call.fail(errors.WATCH_INSIDE_MULTI);
+  const plan = routeCommand(call.spec, call.args);
+  if (plan.kind === 'error') return call.fail(plan.error);
+  if (plan.kind === 'split') return call.fail(errors.CROSSSLOT);
+  if (plan.kind !== 'slot') return call.fail(errors.SYNTAX);
+  if (connection.watch && connection.watch.slot !== plan.slot) return call.fail(errors.CROSSSLOT);
+  if (!connection.watch) {
+    const master = call.proxy.topology.current.masterForSlot(plan.slot);
+    if (!master) return call.fail(errors.SLOT_NOT_SERVED);
+    // WATCH state lives on a connection: this client gets one of its own until EXEC/DISCARD/UNWATCH.
+    connection.watch = { slot: plan.slot, conn: connection.dedicatedConnection(master.address) };
+  }
+  call.forward({ slot: plan.slot }, { ...EXEC_OTHER, connection: connection.watch.conn });
+}
+
+export function unwatch(call: CommandCall): void {
+  call.connection.dropWatch();
+  call.reply(OK);
+}

@@ -1,0 +1,172 @@
+/**
+ * One request of one client, as its handler sees it (handlers/command-call.ts). It is also that
+ * request's place in the client's ordered reply queue (it extends ReplySlot), so a request costs
+ * one object here, as a bare reply slot did before.
+ *
+ * Hot path (a single-slot GET): the dispatcher binds the spec, the route handler calls
+ * forward(), which sends one ForwardedCommand whose answer comes back through complete() — the
+ * call is its own completion and the latency histogram child is passed as is, so no closure is
+ * made per request.
+ */
+import type { NodeConnection } from '../backend/node-connection.js';
+import type { CommandSpec } from '../commands/command-table.js';
+import type { ErrorReply } from '../errors/catalogue.js';
+import type { ConnectionState, ForwardOptions, GatherOptions } from '../handlers/command-call.js';
+import type { IncomingCall } from '../handlers/dispatch.js';
+import type { ProxyContext } from '../handlers/proxy-context.js';
+import type { CommandOutcome } from '../observability/metrics.js';
+import type { NodeTargeted } from '../routing/node-suffix.js';
+import { ForwardedCommand, type Completion, type ForwardContext, type Target } from '../upstream/forwarder.js';
+import { gather, type PartTarget } from '../upstream/gather.js';
+import type { PartReply } from '../upstream/reducers.js';
+import { replicaReadTarget } from '../upstream/replica-read-target.js';
+import { ReplySlot } from './reply-queue.js';
+
+/** What a call needs of its client connection (the Session). */
+export interface CallHost {
+  readonly proxy: ProxyContext;
+  readonly connection: ConnectionState;
+  /** Shared backend connections (or the WATCH connection), with this client's affinity. */
+  readonly sharedForward: ForwardContext;
+  /** This client's own connections for blocking commands. */
+  readonly blockingForward: ForwardContext;
+  /** Sets the call's reply (in order with the others). */
+  answer(call: ReplySlot, frame: Buffer): void;
+  answerAndClose(call: ReplySlot, frame: Buffer): void;
+  internalError(call: Call, err: unknown): void;
+  /** Runs `send` once every earlier reply is in; nothing later is read until `call` is answered. */
+  runBlocking(call: Call, send: () => void): void;
+  startStreaming(stop: () => void): void;
+  streamFrame(frame: Buffer, closeAfter: boolean): void;
+}
+
+const NO_COMMAND = 'unknown';
+
+export class Call extends ReplySlot implements IncomingCall, Completion {
+  // Set by bind() before any handler sees the call; until then failures count as `unknown`.
+  spec!: CommandSpec;
+  args: readonly Buffer[] = [];
+  raw: Buffer = EMPTY;
+  nodeTarget: NodeTargeted | null = null;
+
+  constructor(private readonly host: CallHost) {
+    super();
+  }
+
+  get proxy(): ProxyContext {
+    return this.host.proxy;
+  }
+
+  get connection(): ConnectionState {
+    return this.host.connection;
+  }
+
+  /** The command name for metrics and logs (`unknown` before the lookup). */
+  get commandName(): string {
+    return this.spec ? this.spec.name : NO_COMMAND;
+  }
+
+  bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void {
+    this.spec = spec;
+    this.args = args;
+    this.raw = raw;
+    this.nodeTarget = nodeTarget;
+  }
+
+  reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
+    this.host.proxy.metrics.countCommand(this.spec.name, outcome);
+    this.host.answer(this, frame);
+  }
+
+  fail(error: ErrorReply): void {
+    const metrics = this.host.proxy.metrics;
+    metrics.countProxyError(error.kind);
+    if (this.spec) metrics.countCommand(this.spec.name, 'error');
+    this.host.answer(this, error.frame);
+  }
+
+  replyAndClose(frame: Buffer): void {
+    this.host.answerAndClose(this, frame);
+  }
+
+  /** A forwarded command's answer (Completion). */
+  complete(frame: Buffer, isError: boolean): void {
+    this.reply(frame, isError ? 'error' : 'ok');
+  }
+
+  forward(target: Target, options: ForwardOptions): void {
+    if (options.blocking) {
+      this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward));
+      return;
+    }
+    if (options.connection) {
+      this.sendOn(options.connection, target, options);
+      return;
+    }
+    this.send(target, options, this.host.sharedForward);
+  }
+
+  private send(target: Target, options: ForwardOptions, context: ForwardContext): void {
+    const { proxy, connection } = this.host;
+    const blocking = options.blocking === true;
+    const transaction = options.transaction === true;
+    new ForwardedCommand(
+      context,
+      options.commands ?? [this.raw],
+      transaction,
+      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null),
+      blocking ? null : proxy.metrics.latencyByClass[options.access],
+      this,
+    ).start();
+  }
+
+  /** On one given connection (a WATCH connection), no redirections: WATCH state cannot follow a command elsewhere. */
+  private sendOn(conn: NodeConnection, target: Target, options: ForwardOptions): void {
+    const context: ForwardContext = { ...this.host.sharedForward, maxRedirects: 0, connectionFor: () => conn };
+    const done: Completion = options.closeConnectionAfter
+      ? {
+          complete: (frame, isError) => {
+            conn.close();
+            this.complete(frame, isError);
+          },
+        }
+      : this;
+    new ForwardedCommand(context, options.commands ?? [this.raw], options.transaction === true, target, null, done).start();
+  }
+
+  gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options: GatherOptions = {}): void {
+    const metrics = this.host.proxy.metrics;
+    let context = this.host.sharedForward;
+    const opened: NodeConnection[] = [];
+    if (options.outOfBand) {
+      // Connections of this command's own, closed once every part answered.
+      const pool = this.host.proxy.pool;
+      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address)) - 1]! };
+    }
+    const finish = this.guard((replies: PartReply[]) => {
+      for (const conn of opened) conn.close();
+      done(replies);
+    });
+    gather(context, targets, options.latency ? metrics.latencyByClass[options.latency] : null, finish, options.replicaRead === true);
+  }
+
+  guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        callback(...args);
+      } catch (err) {
+        this.host.internalError(this, err);
+      }
+    };
+  }
+
+  startStreaming(stop: () => void): void {
+    this.host.startStreaming(stop);
+  }
+
+  streamFrame(frame: Buffer, closeAfter = false): void {
+    this.host.streamFrame(frame, closeAfter);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
