@@ -19,12 +19,21 @@ import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { ProxyContext } from './proxy-context.js';
-import type { Transaction } from './transaction.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
 export interface WatchState {
   readonly slot: number;
   readonly conn: NodeConnection;
+}
+
+/** A MULTI in progress (handlers/transaction.ts). */
+export interface OpenTransaction {
+  /** A command refused while queueing fails the EXEC, as in Redis. */
+  abort(): void;
+  /** Queues a command that may run inside the batch (+QUEUED), or refuses it. */
+  queue(call: CommandCall): void;
+  /** Runs the batch and answers `call` with EXEC's reply. */
+  exec(call: CommandCall): void;
 }
 
 /** What a handler may know and change about the client connection (one per client). */
@@ -36,7 +45,7 @@ export interface ConnectionState {
   readonly account: Account | null;
   signIn(account: Account | null): void;
   name: string | null;
-  transaction: Transaction | null;
+  transaction: OpenTransaction | null;
   watch: WatchState | null;
   /** Ends a WATCH: closing its connection is what UNWATCH does. */
   dropWatch(): void;

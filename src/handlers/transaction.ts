@@ -12,11 +12,11 @@
 import * as errors from '../errors/catalogue.js';
 import { EMPTY_ARRAY, OK, QUEUED } from '../protocol/constants.js';
 import { routeCommand } from '../routing/router.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, OpenTransaction } from './command-call.js';
 
 const EXEC_OTHER = { access: 'other' } as const;
 
-export class Transaction {
+export class Transaction implements OpenTransaction {
   private readonly commands: Buffer[] = [];
   private slot: number | null = null;
   private aborted = false;

@@ -19,10 +19,9 @@ import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
-import type { ConnectionState, WatchState } from '../handlers/command-call.js';
+import type { ConnectionState, OpenTransaction, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
-import type { Transaction } from '../handlers/transaction.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
@@ -68,7 +67,7 @@ export class Session implements ConnectionState, CallHost {
   lastInteraction = Date.now();
   name: string | null = null;
   lastCommand = 'NULL';
-  transaction: Transaction | null = null;
+  transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
   watch: WatchState | null = null;
 

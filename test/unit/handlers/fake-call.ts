@@ -1,0 +1,176 @@
+// A fake CommandCall for unit tests of handlers: it records what the handler answered, forwarded
+// or gathered, and lets the test play the backend's part. Built on the real pure pieces (config,
+// accounts, topology snapshot, metrics, MONITOR hub), with no socket and no backend.
+import { lookupCommand, type CommandSpec } from '../../../src/commands/command-table.js';
+import { TopologySnapshot, type ShardInput } from '../../../src/cluster/topology-snapshot.js';
+import { resolveConfig } from '../../../src/config/config.js';
+import { buildRuntime } from '../../../src/config/runtime.js';
+import type { ErrorReply } from '../../../src/errors/catalogue.js';
+import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, WatchState } from '../../../src/handlers/command-call.js';
+import type { IncomingCall } from '../../../src/handlers/dispatch.js';
+import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
+import { MonitorHub } from '../../../src/monitor/monitor-hub.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { LogLimiter } from '../../../src/observability/log-limiter.js';
+import { Metrics } from '../../../src/observability/metrics.js';
+import { encodeCommand } from '../../../src/protocol/encoder.js';
+import type { NodeTargeted } from '../../../src/routing/node-suffix.js';
+import type { Target } from '../../../src/upstream/forwarder.js';
+import type { PartTarget } from '../../../src/upstream/gather.js';
+import type { PartReply } from '../../../src/upstream/reducers.js';
+
+/** Three shards on made-up addresses, slots split as redis-cli --cluster create does. */
+export const THREE_SHARDS: ShardInput[] = [
+  { master: { id: 'a'.repeat(40), host: '10.0.0.1', port: 7000, health: 'online' }, replicas: [], ranges: [[0, 5460]] },
+  { master: { id: 'b'.repeat(40), host: '10.0.0.2', port: 7001, health: 'online' }, replicas: [], ranges: [[5461, 10922]] },
+  { master: { id: 'c'.repeat(40), host: '10.0.0.3', port: 7002, health: 'online' }, replicas: [], ranges: [[10923, 16383]] },
+];
+
+export function fakeProxy(flags: string[] = []): ProxyContext {
+  const config = resolveConfig(['--cluster', '10.0.0.1:7000', ...flags], {});
+  const logger = createLogger('silent');
+  const snapshot = new TopologySnapshot(THREE_SHARDS, 1);
+  return {
+    config,
+    runtime: buildRuntime(config.reloadable),
+    // Handlers read only `current`; the refresher is not part of what they do.
+    topology: { current: snapshot } as unknown as ProxyContext['topology'],
+    pool: { recentlyFailed: () => false } as unknown as ProxyContext['pool'],
+    metrics: new Metrics(false),
+    logger,
+    logLimiter: new LogLimiter(logger),
+    redisVersion: '7.0.15',
+    nextClientId: () => 1,
+    identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
+    monitors: new MonitorHub(),
+    clientCount: () => 1,
+  };
+}
+
+export class FakeConnection implements ConnectionState {
+  readonly id = 7;
+  readonly address = '127.0.0.1:50000';
+  account: ConnectionState['account'];
+  name: string | null = null;
+  transaction: OpenTransaction | null = null;
+  watch: WatchState | null = null;
+  readonly dedicated: { address: string; closed: boolean }[] = [];
+
+  constructor(proxy: ProxyContext) {
+    this.account = proxy.runtime.accounts.initialAccount;
+  }
+
+  signIn(account: ConnectionState['account']): void {
+    this.account = account;
+  }
+
+  dropWatch(): void {
+    this.watch?.conn.close();
+    this.watch = null;
+  }
+
+  dedicatedConnection(address: string): WatchState['conn'] {
+    const record = { address, closed: false };
+    this.dedicated.push(record);
+    return { address, close: () => (record.closed = true) } as unknown as WatchState['conn'];
+  }
+}
+
+export interface Forwarded {
+  target: Target;
+  options: ForwardOptions;
+}
+
+export interface Gathered {
+  targets: readonly PartTarget[];
+  options: GatherOptions | undefined;
+  /** Plays the backend: hands the parts' replies (RESP frames) to the handler. */
+  answer(...frames: string[]): void;
+}
+
+export class FakeCall implements IncomingCall {
+  spec!: CommandSpec;
+  args: readonly Buffer[] = [];
+  raw: Buffer = Buffer.alloc(0);
+  nodeTarget: NodeTargeted | null = null;
+  readonly replies: string[] = [];
+  readonly forwards: Forwarded[] = [];
+  readonly gathers: Gathered[] = [];
+  readonly internalErrors: unknown[] = [];
+  streamStop: (() => void) | null = null;
+  readonly streamed: string[] = [];
+  closeAfterReply = false;
+
+  constructor(
+    readonly proxy: ProxyContext,
+    readonly connection: FakeConnection,
+  ) {}
+
+  /** A call for `words` as a client would send them (looked up like the dispatcher does). */
+  static of(proxy: ProxyContext, connection: FakeConnection, ...words: string[]): FakeCall {
+    const call = new FakeCall(proxy, connection);
+    const args = words.map((w) => Buffer.from(w));
+    const lookup = lookupCommand(args);
+    if (!lookup.ok) throw new Error(`unknown command in test: ${words.join(' ')}`);
+    call.bind(lookup.spec, args, encodeCommand(args), null);
+    return call;
+  }
+
+  bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void {
+    this.spec = spec;
+    this.args = args;
+    this.raw = raw;
+    this.nodeTarget = nodeTarget;
+  }
+
+  /** The one answer, as text; throws when there is not exactly one. */
+  get answer(): string {
+    if (this.replies.length !== 1) throw new Error(`expected one reply, got ${this.replies.length}: ${this.replies.join(' | ')}`);
+    return this.replies[0]!;
+  }
+
+  reply(frame: Buffer): void {
+    this.replies.push(frame.toString('latin1'));
+  }
+
+  fail(error: ErrorReply): void {
+    this.replies.push(error.frame.toString('latin1'));
+  }
+
+  replyAndClose(frame: Buffer): void {
+    this.closeAfterReply = true;
+    this.reply(frame);
+  }
+
+  forward(target: Target, options: ForwardOptions): void {
+    this.forwards.push({ target, options });
+  }
+
+  gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options?: GatherOptions): void {
+    const finish = this.guard(done);
+    this.gathers.push({
+      targets,
+      options,
+      answer: (...frames) =>
+        finish(frames.map((text) => ({ frame: Buffer.from(text, 'latin1'), isError: text.startsWith('-'), label: 'a part' }))),
+    });
+  }
+
+  guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        callback(...args);
+      } catch (err) {
+        this.internalErrors.push(err);
+      }
+    };
+  }
+
+  startStreaming(stop: () => void): void {
+    this.streamStop = stop;
+  }
+
+  streamFrame(frame: Buffer): void {
+    this.streamed.push(frame.toString('latin1'));
+  }
+}
