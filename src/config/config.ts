@@ -62,7 +62,8 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
     .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
     .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => takeFileOnlyOptions(loadConfigFile(path), fileOnly))
     .strictOptions()
-    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false })
+    // parse-numbers off: values stay as typed ('0x10' is not read as 16), and toInt checks them.
+    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false, 'parse-numbers': false })
     .help()
     .version(false)
     .wrap(110)
@@ -72,11 +73,13 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
     // Boolean options get no yargs type: yargs would read `--replica-read=yes` as false without
     // a word; untyped, `--flag` is true, `--no-flag` false, and the value is checked when resolving.
     // (Even `default: undefined` makes yargs read a bare `--flag` as undefined: leave the key out.)
-    // Numbers are read as strings too: yargs turns `--port abc` into NaN, and the error message
-    // should quote what the user typed.
+    // Numbers get none either: yargs turns `--port abc` into NaN, and the error message should
+    // quote what the user typed (toInt checks them).
     cli = def.type === 'boolean'
       ? cli.option(name, { describe: def.describe, group: `${def.group}:`, defaultDescription: def.default ? 'yes' : 'no' })
-      : cli.option(name, { type: 'string', default: def.default, describe: def.describe, group: `${def.group}:` });
+      : def.type === 'number'
+        ? cli.option(name, { default: def.default, describe: def.describe, group: `${def.group}:` })
+        : cli.option(name, { type: 'string', default: def.default, describe: def.describe, group: `${def.group}:` });
   }
   return cli;
 }
