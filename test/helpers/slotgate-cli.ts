@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findFreePort } from '../../src/dev/local-cluster.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { waitUntil } from './traffic.js';
 
 export const MAIN = path.resolve('dist/src/main.js');
