@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 /**
  * The slotgate command: parse options (flags > SLOTGATE_* env > config file >
- * defaults), start one proxy instance, reload on SIGHUP, stop cleanly on SIGINT/SIGTERM.
+ * defaults), start one proxy instance, reload on SIGHUP, drain and stop on SIGINT/SIGTERM.
  */
 import { buildCli, ConfigError, resolveConfig } from './config/config.js';
+import { describeUnknownVariable, unknownEnvironmentVariables } from './config/environment-check.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { isWorkerProcess, prepareWorkerMetrics, runPrimary, serveWorker, workerAdminListen } from './process/workers.js';
+import { SLOTGATE_VERSION } from './proxy-view/identity.js';
 import { startSlotgate } from './server.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(await buildCli([], process.env).getHelp());
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    console.log(`slotgate ${SLOTGATE_VERSION}`);
     return;
   }
   let config;
@@ -24,9 +30,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   exitOnUncaughtFault(logger);
   const worker = isWorkerProcess();
+  // Workers inherit the environment: the primary (or the single process) warns once.
+  if (!worker) for (const unknown of unknownEnvironmentVariables(process.env)) logger.warn({ variable: unknown.variable, closest: unknown.closest ?? undefined }, describeUnknownVariable(unknown));
   if (worker) prepareWorkerMetrics();
   if (config.workers > 1 && !worker) return runPrimary(config, argv, logger);
   // A reload resolves the same flags and env again, so it re-reads the config file.
@@ -41,10 +49,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    proxy.close().then(
-      () => logger.flush(() => process.exit(0)),
-      () => process.exit(1),
-    );
+    // Drain first (answers owed, then connections closed, up to shutdown-timeout), then stop.
+    proxy
+      .drain(config.shutdownTimeoutMs)
+      .then(() => proxy.close())
+      .then(
+        () => logger.flush(() => process.exit(0)),
+        (err: Error) => {
+          logger.error({ err }, 'shutdown failed');
+          logger.flush(() => process.exit(1));
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

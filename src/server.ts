@@ -7,7 +7,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { adminPort, startAdminServer } from './admin/admin-server.js';
+import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { NodePool } from './backend/node-pool.js';
 import { TopologyManager } from './cluster/topology-manager.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
@@ -34,7 +34,20 @@ export interface SlotgateHandle {
   readonly sessions: ReadonlySet<Session>;
   /** Re-reads the configuration and applies its reloadable part (what SIGHUP and POST /v1/reload do). */
   reload(): ReloadOutcome;
+  /**
+   * Graceful shutdown, first half (SIGTERM/SIGINT): /healthz and /readyz turn 503 "draining", the
+   * client listener stops accepting, each session closes once its client owes nothing
+   * (Session.drain), and whatever is still open after `timeoutMs` is cut. Call close() after it.
+   */
+  drain(timeoutMs: number): Promise<DrainOutcome>;
   close(): Promise<void>;
+}
+
+export interface DrainOutcome {
+  /** Sessions that closed before the deadline: every command they sent was answered. */
+  readonly drained: number;
+  /** Sessions still open at the deadline (blocked, MONITOR, inside MULTI, busy), closed then. */
+  readonly cut: number;
 }
 
 export interface StartOptions {
@@ -98,11 +111,27 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
+
+  // The admin server comes up first, so that an orchestrator sees "starting" (/readyz 503) while
+  // slotgate connects to the cluster, rather than a refused connection it cannot tell from a crash.
+  let lifecycle: Lifecycle = 'starting';
+  let reload: (() => ReloadOutcome) | null = null;
+  let admin: http.Server | null = null;
+  const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
   try {
+    if (adminListen) {
+      admin = await startAdminServer(adminListen.host, adminListen.port, {
+        metrics,
+        topology,
+        lifecycle: () => lifecycle,
+        reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
+      });
+    }
     await topology.start();
   } catch (err) {
     topology.stop();
     pool.close();
+    await closeAdmin(admin);
     throw err;
   }
   publishNodeHealth(metrics, topology.current);
@@ -123,8 +152,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
-  const reload = (): ReloadOutcome =>
+  const reloadNow = (): ReloadOutcome =>
     loadConfig ? reloadConfiguration(context, loadConfig) : { ok: false, error: 'this slotgate was started without a configuration source to reload' };
+  reload = reloadNow;
 
   const sessions = new Set<Session>();
   const server = net.createServer((socket) => {
@@ -147,15 +177,25 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       sessions.delete(session);
       metrics.connectionsCurrent.set(sessions.size);
       metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
+      if (sessions.size === 0) allSessionsClosed?.();
     };
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.bind, () => {
-      server.off('error', reject);
-      resolve();
+  /** Set while a drain waits for the last session. */
+  let allSessionsClosed: (() => void) | null = null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.bind, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    topology.stop();
+    pool.close();
+    await closeAdmin(admin);
+    throw err;
+  }
   // Out of descriptors, accept() fails and libuv closes the waiting connections, mostly without a
   // word to Node: the watch notices, and an 'error' the server does get (a failed accept; it
   // keeps listening) is logged rather than left to crash the process.
@@ -172,22 +212,43 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   // With --port 0 the port is known only now; the start time stays the first one.
   context.identity = proxyIdentity(config, port, context.identity.startedAt);
 
-  let admin: http.Server | null = null;
-  const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
-  if (adminListen) admin = await startAdminServer(adminListen.host, adminListen.port, { metrics, topology, reload });
+  lifecycle = 'ready';
   logger.info(
     { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
     'slotgate listening',
   );
 
   let closed = false;
+  let drained: Promise<DrainOutcome> | null = null;
+  const drain = async (timeoutMs: number): Promise<DrainOutcome> => {
+    lifecycle = 'draining';
+    server.close(); // no new clients; the open connections stay
+    const total = sessions.size;
+    logger.info({ sessions: total, shutdownTimeoutMs: timeoutMs }, 'draining: no new connections; open ones close once their commands are answered');
+    if (total > 0) {
+      const allClosed = new Promise<void>((resolve) => (allSessionsClosed = resolve));
+      for (const session of [...sessions]) session.drain();
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([allClosed, new Promise<void>((resolve) => (deadline = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(deadline);
+    }
+    const cut = sessions.size;
+    for (const session of [...sessions]) session.destroy();
+    const outcome = { drained: total - cut, cut };
+    logger.info(outcome, cut > 0 ? 'drain finished: sessions still busy at shutdown-timeout were cut' : 'drain finished: every session closed cleanly');
+    return outcome;
+  };
   return {
     host: config.bind,
     port,
     adminPort: admin ? adminPort(admin) : 0,
     context,
     sessions,
-    reload,
+    reload: reloadNow,
+    drain(timeoutMs) {
+      drained ??= drain(timeoutMs);
+      return drained;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -196,15 +257,18 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       for (const session of [...sessions]) session.destroy();
       topology!.stop();
       pool.close();
-      if (admin) {
-        admin.closeAllConnections();
-        await new Promise<void>((resolve) => admin!.close(() => resolve()));
-      }
+      await closeAdmin(admin);
       await serverClosed;
       logLimiter.close();
       logger.info('slotgate stopped');
     },
   };
+}
+
+async function closeAdmin(admin: http.Server | null): Promise<void> {
+  if (!admin) return;
+  admin.closeAllConnections();
+  await new Promise<void>((resolve) => admin.close(() => resolve()));
 }
 
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {

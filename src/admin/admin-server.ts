@@ -1,6 +1,11 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
- * `GET /healthz`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`.
+ * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`.
+ *
+ * The three probes answer different questions:
+ *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
+ *  - /readyz: send clients here: 503 while starting (connecting to the cluster) and draining.
+ *  - /healthz: the cluster behind is whole (every slot covered); 503 "draining" during a drain.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,9 +13,14 @@ import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
 
+/** Where the instance is in its life: admin probes answer from it. */
+export type Lifecycle = 'starting' | 'ready' | 'draining';
+
 export interface AdminServerDeps {
   metrics: Metrics;
   topology: TopologyManager;
+  /** Absent: always 'ready' (the instance was started before the admin server). */
+  lifecycle?: () => Lifecycle;
   /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
   reload?: () => ReloadOutcome;
 }
@@ -36,7 +46,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
   if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
   switch (url.pathname) {
+    case '/livez':
+      return sendJson(res, 200, { status: 'alive' });
+    case '/readyz': {
+      const state = deps.lifecycle?.() ?? 'ready';
+      return sendJson(res, state === 'ready' ? 200 : 503, { status: state });
+    }
     case '/healthz': {
+      const state = deps.lifecycle?.() ?? 'ready';
+      if (state !== 'ready') return sendJson(res, 503, { status: state });
       const snapshot = deps.topology.current;
       const covered = snapshot.coveredSlotCount();
       const healthy = covered === 16384;

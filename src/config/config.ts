@@ -16,6 +16,8 @@ export { ConfigError };
 
 export type ConfigSetMode = 'forward' | 'ignore' | 'deny';
 const CONFIG_SET_MODES: readonly ConfigSetMode[] = ['forward', 'ignore', 'deny'];
+export type LogFormat = 'json' | 'pretty';
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
 export interface SlotgateConfig {
   configFile: string | undefined;
@@ -38,9 +40,12 @@ export interface SlotgateConfig {
   clientOutputBufferLimit: number;
   clientMaxInflight: number;
   workers: number;
+  /** How long a graceful drain (SIGTERM/SIGINT) waits for sessions before cutting them. */
+  shutdownTimeoutMs: number;
   adminPort: number;
   adminBind: string;
   logLevel: string;
+  logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
   reloadable: ReloadableSettings;
 }
@@ -54,10 +59,11 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: FileOnlyValues = {}) {
   let cli = yargs([...envAsFlags(env), ...argv])
     .scriptName('slotgate')
-    .usage('$0 --cluster host:port[,host:port…] [options]\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
+    .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
     .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => takeFileOnlyOptions(loadConfigFile(path), fileOnly))
     .strictOptions()
-    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false })
+    // parse-numbers off: values stay as typed ('0x10' is not read as 16), and toInt checks them.
+    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false, 'parse-numbers': false })
     .help()
     .version(false)
     .wrap(110)
@@ -67,9 +73,13 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
     // Boolean options get no yargs type: yargs would read `--replica-read=yes` as false without
     // a word; untyped, `--flag` is true, `--no-flag` false, and the value is checked when resolving.
     // (Even `default: undefined` makes yargs read a bare `--flag` as undefined: leave the key out.)
+    // Numbers get none either: yargs turns `--port abc` into NaN, and the error message should
+    // quote what the user typed (toInt checks them).
     cli = def.type === 'boolean'
       ? cli.option(name, { describe: def.describe, group: `${def.group}:`, defaultDescription: def.default ? 'yes' : 'no' })
-      : cli.option(name, { type: def.type === 'number' ? 'number' : 'string', default: def.default, describe: def.describe, group: `${def.group}:` });
+      : def.type === 'number'
+        ? cli.option(name, { default: def.default, describe: def.describe, group: `${def.group}:` })
+        : cli.option(name, { type: 'string', default: def.default, describe: def.describe, group: `${def.group}:` });
   }
   return cli;
 }
@@ -88,25 +98,27 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   const config: SlotgateConfig = {
     configFile: typeof parsed.config === 'string' ? parsed.config : undefined,
     cluster: toList(get('cluster')),
-    port: toInt('port', get('port'), 0, 65535),
+    port: toInt('port', get('port'), 0, 65535, PORT),
     bind: String(get('bind')),
     announceHost: String(get('announce-host') ?? ''),
-    announcePort: toInt('announce-port', get('announce-port'), 0, 65535),
+    announcePort: toInt('announce-port', get('announce-port'), 0, 65535, PORT),
     configSet: toConfigSetMode(get('config-set')),
     backendConnections: toInt('backend-connections', get('backend-connections'), 1, 64),
-    connectTimeoutMs: toInt('connect-timeout', get('connect-timeout'), 1, 3_600_000),
-    commandTimeoutMs: toInt('command-timeout', get('command-timeout'), 1, 3_600_000),
-    topologyRefreshIntervalMs: toInt('topology-refresh-interval', get('topology-refresh-interval'), 100, 3_600_000),
+    connectTimeoutMs: toInt('connect-timeout', get('connect-timeout'), 1, 3_600_000, MILLISECONDS),
+    commandTimeoutMs: toInt('command-timeout', get('command-timeout'), 1, 3_600_000, MILLISECONDS),
+    topologyRefreshIntervalMs: toInt('topology-refresh-interval', get('topology-refresh-interval'), 100, 3_600_000, MILLISECONDS),
     maxRedirects: toInt('max-redirects', get('max-redirects'), 0, 100),
     maxClients: toInt('maxclients', get('maxclients'), 1, 10_000_000),
-    idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000),
+    idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
-    adminPort: toInt('admin-port', get('admin-port'), 0, 65535),
+    shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
+    adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
     logLevel: String(get('log-level')),
+    logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),
   };
   if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
@@ -115,6 +127,12 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   }
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`option log-level: '${config.logLevel}' is not one of ${[...LOG_LEVELS].join(', ')}`);
   return config;
+}
+
+function toLogFormat(value: unknown): LogFormat {
+  const format = String(value) as LogFormat;
+  if (!LOG_FORMATS.includes(format)) throw new ConfigError(`option log-format: '${String(value)}' is not one of ${LOG_FORMATS.join(', ')}`);
+  return format;
 }
 
 function toConfigSetMode(value: unknown): ConfigSetMode {
@@ -162,9 +180,20 @@ function envAsFlags(env: NodeJS.ProcessEnv): string[] {
   return flags;
 }
 
-function toInt(name: string, value: unknown, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not an integer from ${min} to ${max}`);
+/** What an integer option holds, for error messages that show the expected form. */
+const PORT = 'a port number';
+const MILLISECONDS = 'a number of milliseconds';
+const SECONDS = 'a number of seconds';
+const COUNT = 'a whole number';
+
+/**
+ * An integer option, given as a number (config file, defaults) or as text (flags, env): only
+ * plain decimal digits count, so '5s', '1e3', '0x10' and '' are refused rather than read as
+ * something the user did not write.
+ */
+function toInt(name: string, value: unknown, min: number, max: number, form: string = COUNT): number {
+  const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not ${form} from ${min} to ${max}`);
   return n;
 }
 

@@ -84,9 +84,21 @@ export const OPTIONS = {
     describe: 'Worker processes sharing the client port (one per core is the most that helps); each worker has its own backend connections and maxclients',
     group: 'Network',
   },
-  'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz and /v1/* (0 = off)', group: 'Admin' },
+  'shutdown-timeout': {
+    type: 'number',
+    default: 10000,
+    describe: 'Graceful drain on SIGTERM/SIGINT: milliseconds that commands in flight, transactions, blocked commands and MONITOR get before their connections are cut',
+    group: 'Network',
+  },
+  'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz, /readyz, /livez and /v1/* (0 = off)', group: 'Admin' },
   'admin-bind': { type: 'string', default: '127.0.0.1', describe: 'Address the admin HTTP server listens on', group: 'Admin' },
   'log-level': { type: 'string', default: 'info', describe: 'Log level: fatal, error, warn, info, debug, trace, silent', group: 'Logging' },
+  'log-format': {
+    type: 'string',
+    default: 'json',
+    describe: 'json (one JSON object per line, for log collectors) or pretty (one readable line per event, for a terminal)',
+    group: 'Logging',
+  },
   // Reloadable at run time (SIGHUP, POST /v1/reload): see src/config/reloadable-options.ts.
   requirepass: {
     type: 'string',

@@ -1,11 +1,12 @@
 /**
- * The one pino root logger. JSON lines to stdout, one line per event (start-up,
- * topology changes, backend failures, protocol errors) — never one per command, and
- * never a key, a value or a secret.
+ * The one pino root logger. JSON lines to stdout (or, with `--log-format pretty`, readable
+ * lines: pretty-log.ts), one line per event (start-up, topology changes, backend failures,
+ * protocol errors) — never one per command, and never a key, a value or a secret.
  */
 import pino, { type Logger } from 'pino';
+import { prettyDestination } from './pretty-log.js';
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string, destination?: pino.DestinationStream, format: 'json' | 'pretty' = 'json'): Logger {
   return pino(
     {
       level,
@@ -13,7 +14,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ sync: false }),
+    destination ?? (format === 'pretty' ? prettyDestination() : pino.destination({ sync: false })),
   );
 }
 

@@ -27,6 +27,8 @@ type PrimaryMessage = { type: 'slotgate:reload'; id: number };
 
 const WORKER_INDEX_ENV = 'SLOTGATE_WORKER_INDEX';
 const RESTART_DELAY_MS = 1000;
+/** How long after shutdown-timeout a worker may take to exit before the primary kills it. */
+const WORKER_EXIT_GRACE_MS = 5000;
 
 export function isWorkerProcess(): boolean {
   return cluster.isWorker;
@@ -120,7 +122,12 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
   if (config.adminPort !== 0) {
     admin = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://admin').pathname;
-      if (path === '/metrics' && req.method === 'GET') {
+      if (path === '/livez' && req.method === 'GET') {
+        sendJson(res, 200, { status: 'alive' });
+      } else if ((path === '/readyz' || path === '/healthz') && req.method === 'GET' && stopping) {
+        // The workers drain; the primary answers for them, even once the lead worker is gone.
+        sendJson(res, 503, { status: 'draining' });
+      } else if (path === '/metrics' && req.method === 'GET') {
         Promise.all([aggregator.clusterMetrics(), primaryMetrics.registry.metrics()]).then(
           ([workers, own]) => {
             res.writeHead(200, { 'content-type': aggregator.contentType });
@@ -148,20 +155,30 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
   process.on('SIGHUP', () => {
     void reloadAll().then((outcome) => logger.info({ ok: outcome.ok, error: outcome.ok ? undefined : outcome.error }, 'reload of all workers'));
   });
+  // Each worker drains its own clients (up to shutdown-timeout) and exits; the primary keeps its
+  // admin port answering "draining" until the last one has, then exits. A worker that has not
+  // exited well after the deadline is killed, so a stuck one cannot hold the shutdown forever.
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down workers');
-    admin?.close();
+    logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutting down workers: each drains its clients');
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
     let left = workers.length;
-    if (left === 0) process.exit(0);
+    const exit = (): void => {
+      admin?.closeAllConnections();
+      admin?.close();
+      logger.flush(() => process.exit(0));
+    };
+    if (left === 0) return exit();
     for (const worker of workers) {
       worker.once('exit', () => {
-        if (--left === 0) logger.flush(() => process.exit(0));
+        if (--left === 0) exit();
       });
       worker.process.kill('SIGTERM');
     }
+    setTimeout(() => {
+      for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    }, config.shutdownTimeoutMs + WORKER_EXIT_GRACE_MS).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

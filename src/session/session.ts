@@ -85,6 +85,8 @@ export class Session implements ConnectionState, CallHost {
   private inflightLimit: number;
   private closing = false;
   private closed = false;
+  /** Set by drain(): close the connection as soon as the client owes nothing. */
+  private draining = false;
   /** Connections of this session's own, for blocking commands (one per node). */
   private readonly blockingConnections = new Map<string, NodeConnection>();
   private readonly logger: Logger;
@@ -328,6 +330,7 @@ export class Session implements ConnectionState, CallHost {
     }
     if (socket.writableLength > OUTPUT_HIGH_WATER) this.pause();
     else this.maybeResume();
+    if (this.draining) this.closeIfIdle();
   }
 
   private pause(): void {
@@ -370,6 +373,28 @@ export class Session implements ConnectionState, CallHost {
     for (const conn of this.blockingConnections.values()) conn.close();
     this.blockingConnections.clear();
     this.dropWatch();
+  }
+
+  /**
+   * Graceful shutdown (SlotgateHandle.drain): the connection is closed as soon as the client owes
+   * nothing — at once if it is idle, else right after the reply that leaves it with no command in
+   * flight. Until then it is served as usual, new commands too, so no command the client sent is
+   * left unanswered by a close of ours before the deadline. A client inside MULTI or holding a
+   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands and MONITOR never become idle
+   * and are cut by the server at the drain deadline (destroy()).
+   */
+  drain(): void {
+    this.draining = true;
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    // A request half received is in flight too: its reply is owed once the rest arrives.
+    if (this.closing || this.streamStop || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
+    this.closing = true;
+    this.releaseConnections();
+    // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
+    this.socket.end(() => this.destroy());
   }
 
   /** Drops the connection now (client gone, limit exceeded, killed). */
