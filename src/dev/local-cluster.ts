@@ -40,7 +40,26 @@ export interface LocalClusterOptions {
   extraConfig?: string[];
   /** cluster-node-timeout; default 2000 so failover tests are quick. */
   nodeTimeoutMs?: number;
+  /**
+   * Password-protected nodes: requirepass + masterauth, or with `user` an ACL user (all
+   * permissions, also used for replication: masteruser) while the default user is switched off.
+   * The launcher itself and `redis-cli --cluster create` sign in with it.
+   */
+  auth?: LocalClusterAuth;
+  /** TLS-only nodes (port 0, tls-port, tls-cluster and tls-replication yes) with these PEM files. */
+  tls?: LocalClusterTls;
   log?: (line: string) => void;
+}
+
+export interface LocalClusterAuth {
+  user?: string;
+  password: string;
+}
+
+export interface LocalClusterTls {
+  caCertFile: string;
+  certFile: string;
+  keyFile: string;
 }
 
 export interface LocalCluster {
@@ -61,6 +80,8 @@ export interface LocalCluster {
   waitForClusterOk(timeoutMs?: number): Promise<void>;
   /** Kills every process it started and removes the temp dir; idempotent. */
   stop(): Promise<void>;
+  /** The password the launcher signs in with from now on (after a test changed it on the nodes). */
+  useAuth(auth: LocalClusterAuth | undefined): void;
 }
 
 const HASH_SLOTS = 16384;
@@ -170,10 +191,22 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Admin talk (short-lived ioredis connections; these are test-support paths, not hot paths)
 
+/** How the launcher reaches its nodes: credentials and TLS, when the cluster has them. */
+interface NodeAccess {
+  auth?: LocalClusterAuth;
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer };
+}
+
+/** Access settings by node port, so the helpers below keep their (host, port) signatures. */
+const accessByPort = new Map<number, NodeAccess>();
+
 async function withNode<T>(host: string, port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
+  const access = accessByPort.get(port);
   const redis = new Redis({
     host,
     port,
+    ...(access?.auth ? { username: access.auth.user, password: access.auth.password } : {}),
+    ...(access?.tls ? { tls: { ...access.tls } } : {}),
     lazyConnect: true,
     connectTimeout: 1000,
     commandTimeout: 3000,
@@ -253,9 +286,37 @@ function tailOfLog(dir: string): string {
   return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
 }
 
-function redisServerArgs(port: number, host: string, dir: string, nodeTimeoutMs: number, extra: string[]): string[] {
+function authArgs(auth: LocalClusterAuth | undefined): string[] {
+  if (!auth) return [];
+  if (!auth.user) return ['--requirepass', auth.password, '--masterauth', auth.password];
   return [
-    '--port', String(port),
+    '--user', auth.user, 'on', `>${auth.password}`, '~*', '&*', '+@all',
+    '--user', 'default', 'off',
+    '--masteruser', auth.user, '--masterauth', auth.password,
+  ];
+}
+
+function tlsArgs(port: number, tls: LocalClusterTls | undefined): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    '--port', '0', '--tls-port', String(port),
+    '--tls-cluster', 'yes', '--tls-replication', 'yes',
+    '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caCertFile,
+  ];
+}
+
+/** redis-cli's own flags for signing in and TLS. */
+function redisCliArgs(auth: LocalClusterAuth | undefined, tls: LocalClusterTls | undefined): string[] {
+  return [
+    ...(auth ? ['--no-auth-warning', '-a', auth.password, ...(auth.user ? ['--user', auth.user] : [])] : []),
+    ...(tls ? ['--tls', '--cacert', tls.caCertFile, '--cert', tls.certFile, '--key', tls.keyFile] : []),
+  ];
+}
+
+function redisServerArgs(port: number, host: string, dir: string, nodeTimeoutMs: number, extra: string[], auth?: LocalClusterAuth, tls?: LocalClusterTls): string[] {
+  return [
+    ...tlsArgs(port, tls),
+    ...authArgs(auth),
     '--bind', host,
     '--cluster-enabled', 'yes',
     '--cluster-config-file', 'nodes.conf',
@@ -323,6 +384,9 @@ async function startNode(
   nodeTimeoutMs: number,
   extra: string[],
   log: (line: string) => void,
+  access: NodeAccess,
+  auth?: LocalClusterAuth,
+  tls?: LocalClusterTls,
 ): Promise<ManagedNode> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= NODE_START_ATTEMPTS; attempt++) {
@@ -331,10 +395,11 @@ async function startNode(
     await mkdir(dir, { recursive: true });
     const node: ManagedNode = {
       info: { host, port, pid: 0, dir },
-      args: redisServerArgs(port, host, dir, nodeTimeoutMs, extra),
+      args: redisServerArgs(port, host, dir, nodeTimeoutMs, extra, auth, tls),
       child: undefined,
       exited: Promise.resolve(),
     };
+    accessByPort.set(port, access);
     try {
       await launch(node, redisServer);
       log(`node ${host}:${port} started (pid ${node.info.pid})`);
@@ -343,6 +408,7 @@ async function startNode(
       if (err instanceof SpawnError) throw err;
       // Most likely another process took P or P+10000 between our probe and redis's bind: retry.
       lastError = err;
+      accessByPort.delete(port);
       node.child?.kill('SIGKILL');
       await node.exited;
       await rm(dir, { recursive: true, force: true });
@@ -369,6 +435,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const nodeTimeoutMs = opts.nodeTimeoutMs ?? 2000;
   const extra = opts.extraConfig ?? [];
   const log = opts.log ?? (() => {});
+  // One object shared by every node of this cluster, so useAuth() reaches all of them.
+  const access: NodeAccess = {
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.tls ? { tls: { ca: readFileSync(opts.tls.caCertFile), cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } } : {}),
+  };
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`startLocalCluster: masters must be an integer >= 3 (redis-cli --cluster create needs 3), got ${masters}`);
   }
@@ -467,6 +538,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       await Promise.all(running.map((n) => n.exited));
       await rm(rootDir, { recursive: true, force: true });
       liveClusterDirs.delete(rootDir);
+      for (const node of managed) accessByPort.delete(node.info.port);
       if (liveChildren.size === 0 && liveClusterDirs.size === 0) uninstallExitHooks();
       log(`cluster in ${rootDir} stopped`);
     })();
@@ -476,13 +548,13 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   try {
     const total = masters * (1 + replicasPerMaster);
     for (let i = 0; i < total; i++) {
-      managed.push(await startNode(rootDir, host, redisServer, nodeTimeoutMs, extra, log));
+      managed.push(await startNode(rootDir, host, redisServer, nodeTimeoutMs, extra, log, access, opts.auth, opts.tls));
     }
     const addresses = managed.map((n) => `${host}:${n.info.port}`);
     log(`creating cluster: ${addresses.join(' ')} with ${replicasPerMaster} replica(s) per master`);
     await execFileAsync(
       redisCli,
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
+      [...redisCliArgs(opts.auth, opts.tls), '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
       { timeout: 60_000 },
     );
     await waitForClusterOk();
@@ -502,5 +574,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     restartNode,
     waitForClusterOk,
     stop,
+    useAuth(auth) {
+      if (auth) access.auth = auth;
+      else delete access.auth;
+    },
   };
 }

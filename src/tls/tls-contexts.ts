@@ -1,0 +1,54 @@
+/**
+ * Certificates and keys read from their files into TLS contexts: the client listener's (a
+ * tls.Server) and the one slotgate uses towards backend nodes. Called at start and on every
+ * reload, so replaced files take effect for new connections. A file that cannot be read or a key
+ * that does not match its certificate throws an Error naming the option and path (never the
+ * file's content), and a reload that meets one is rejected as a whole.
+ */
+import fs from 'node:fs';
+import tls from 'node:tls';
+import type { BackendTlsSettings, ClientTlsSettings } from '../config/tls-options.js';
+
+function readPem(option: string, path: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (err) {
+    throw new Error(`option ${option}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** createSecureContext, with OpenSSL's complaint (which quotes no key material) put in context. */
+function secureContext(what: string, options: tls.SecureContextOptions): tls.SecureContext {
+  try {
+    return tls.createSecureContext(options);
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+}
+
+/** The listener's context: its certificate and key, and the CA that client certificates must chain to. */
+export function clientListenerContext(settings: ClientTlsSettings): tls.SecureContext {
+  return secureContext('TLS listener (tls-cert-file, tls-key-file, tls-ca-cert-file)', {
+    cert: readPem('tls-cert-file', settings.certFile),
+    key: readPem('tls-key-file', settings.keyFile),
+    ...(settings.caCertFile ? { ca: readPem('tls-ca-cert-file', settings.caCertFile) } : {}),
+  });
+}
+
+/** Options for tls.createServer that only a restart changes (who must show a certificate). */
+export function clientListenerOptions(settings: ClientTlsSettings, context: tls.SecureContext): tls.TlsOptions {
+  return {
+    secureContext: context,
+    requestCert: settings.authClients !== 'no',
+    rejectUnauthorized: settings.authClients === 'yes',
+  };
+}
+
+/** The context for backend sockets: the CA to verify nodes with, and slotgate's own certificate if any. */
+export function backendContext(settings: BackendTlsSettings): tls.SecureContext {
+  return secureContext('backend TLS (backend-tls-ca-cert-file, backend-tls-cert-file, backend-tls-key-file)', {
+    ...(settings.caCertFile ? { ca: readPem('backend-tls-ca-cert-file', settings.caCertFile) } : {}),
+    ...(settings.certFile ? { cert: readPem('backend-tls-cert-file', settings.certFile) } : {}),
+    ...(settings.keyFile ? { key: readPem('backend-tls-key-file', settings.keyFile) } : {}),
+  });
+}
