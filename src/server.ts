@@ -26,7 +26,7 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './session/context.js';
 import { Session } from './session/session.js';
-import { clientListenerContext, clientListenerOptions } from './tls/tls-contexts.js';
+import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
   readonly host: string;
@@ -167,11 +167,22 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   // With a TLS listener, port 0 turns the plain one off (as in Redis); without one, port 0 is
   // "any free port" (tests, run-local). The plain listener is the same code either way.
   const plainServer = config.tls && config.port === 0 ? null : net.createServer(acceptClient);
-  const tlsServer = config.tls ? tls.createServer(clientListenerOptions(config.tls, clientListenerContext(config.tls)), acceptClient) : null;
-  tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+  const tlsHandshakeFailed = (socket: net.Socket, reason: string | undefined): void => {
     metrics.tlsHandshakeFailures.inc();
-    logLimiter.log('tls_handshake', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.code ?? err.message }, 'client TLS handshake failed');
-  });
+    logLimiter.log('tls_handshake', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'client TLS handshake failed');
+  };
+  const acceptTlsClient = (socket: tls.TLSSocket): void => {
+    // tls-auth-clients optional, as in Redis: no certificate is fine, but one that is sent must be
+    // valid (Node would let an untrusted one through with rejectUnauthorized off).
+    if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+      tlsHandshakeFailed(socket, String(socket.authorizationError));
+      socket.destroy();
+      return;
+    }
+    acceptClient(socket);
+  };
+  const tlsServer = config.tls ? tls.createServer(clientListenerOptions(config.tls, clientListenerCredentials(config.tls)), acceptTlsClient) : null;
+  tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => tlsHandshakeFailed(socket, err.code ?? err.message));
   const servers = [plainServer, tlsServer].filter((s): s is net.Server => s !== null);
   try {
     if (plainServer) await listen(plainServer, config.port, config.bind);
@@ -190,10 +201,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       backendAuth: next.backendAuth,
       backendTls: config.backendTls && next.backendTls,
     });
-    const listenerContext = tlsServer && next.tls ? clientListenerContext(next.tls) : null;
+    const listenerCredentials = tlsServer && next.tls ? clientListenerCredentials(next.tls) : null;
     return () => {
       applyBackend();
-      if (listenerContext) tlsServer!.setSecureContext(clientListenerOptions(next.tls!, listenerContext));
+      if (listenerCredentials) tlsServer!.setSecureContext(clientListenerOptions(config.tls!, listenerCredentials));
     };
   };
   const reload = (): ReloadOutcome =>

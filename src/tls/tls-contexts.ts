@@ -26,19 +26,25 @@ function secureContext(what: string, options: tls.SecureContextOptions): tls.Sec
   }
 }
 
-/** The listener's context: its certificate and key, and the CA that client certificates must chain to. */
-export function clientListenerContext(settings: ClientTlsSettings): tls.SecureContext {
-  return secureContext('TLS listener (tls-cert-file, tls-key-file, tls-ca-cert-file)', {
+/**
+ * The listener's certificate, key and the CA that client certificates must chain to, checked by
+ * building a context from them (tls.Server takes the PEM itself, not a ready SecureContext: it
+ * builds its own from these options, at creation and in setSecureContext).
+ */
+export function clientListenerCredentials(settings: ClientTlsSettings): tls.SecureContextOptions {
+  const credentials: tls.SecureContextOptions = {
     cert: readPem('tls-cert-file', settings.certFile),
     key: readPem('tls-key-file', settings.keyFile),
     ...(settings.caCertFile ? { ca: readPem('tls-ca-cert-file', settings.caCertFile) } : {}),
-  });
+  };
+  secureContext('TLS listener (tls-cert-file, tls-key-file, tls-ca-cert-file)', credentials);
+  return credentials;
 }
 
-/** Options for tls.createServer that only a restart changes (who must show a certificate). */
-export function clientListenerOptions(settings: ClientTlsSettings, context: tls.SecureContext): tls.TlsOptions {
+/** Options for tls.createServer and setSecureContext; who must show a certificate changes only on restart. */
+export function clientListenerOptions(settings: ClientTlsSettings, credentials: tls.SecureContextOptions): tls.TlsOptions {
   return {
-    secureContext: context,
+    ...credentials,
     requestCert: settings.authClients !== 'no',
     rejectUnauthorized: settings.authClients === 'yes',
   };
