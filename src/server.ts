@@ -199,7 +199,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const prepareConnections = (next: SlotgateConfig): (() => void) => {
     const applyBackend = backendSecurity.prepareUpdate({
       backendAuth: next.backendAuth,
-      backendTls: config.backendTls && next.backendTls,
+      // Backend TLS stays on or off as started (the topology's port choice depends on it).
+      backendTls: config.backendTls ? (next.backendTls ?? config.backendTls) : null,
     });
     const listenerCredentials = tlsServer && next.tls ? clientListenerCredentials(next.tls) : null;
     return () => {
