@@ -6,8 +6,10 @@
 import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
+import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
 import { TopologyManager } from './cluster/topology-manager.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
@@ -24,10 +26,14 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
 import { Session } from './session/session.js';
+import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
   readonly host: string;
+  /** The plain client port; 0 when it is off (tls-port set and port 0). */
   readonly port: number;
+  /** The TLS client port; 0 when there is no TLS listener. */
+  readonly tlsPort: number;
   /** 0 when the admin server is off. */
   readonly adminPort: number;
   readonly context: ProxyContext;
@@ -80,12 +86,23 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const metrics = new Metrics(options.processMetrics ?? true);
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
+  // Credentials and TLS of every backend socket; reload replaces them (new connections).
+  const backendSecurity = new BackendSecurityState(config);
+  let lastAuthFailure: string | null = null;
   const pool = new NodePool({
     connectionsPerNode: config.backendConnections,
     connectTimeoutMs: config.connectTimeoutMs,
     commandTimeoutMs: config.commandTimeoutMs,
+    security: backendSecurity,
     onBroken: (address, failure) => {
       metrics.backendFailures.labels(failure.kind).inc();
+      if (failure.kind === 'auth') {
+        // A topology refresh cannot help: the operator has to fix the credentials (and reload).
+        lastAuthFailure = failure.message;
+        metrics.backendAuthFailures.inc();
+        logLimiter.log('backend_auth', 'error', { node: address, reason: failure.message }, 'a backend node refused slotgate\'s credentials: check backend-user/backend-password (then reload)');
+        return;
+      }
       if (failure.kind === 'descriptors') {
         // The node is fine; a topology refresh would not help and could not connect either.
         metrics.descriptorExhaustion.labels('backend').inc();
@@ -109,6 +126,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     minRefreshGapMs: 100,
     logger,
     onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
+    tlsPorts: config.backendTls !== null,
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
 
@@ -132,7 +150,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     topology.stop();
     pool.close();
     await closeAdmin(admin);
-    throw err;
+    throw startFailure(err as Error, lastAuthFailure, config.backendAuth !== null);
   }
   publishNodeHealth(metrics, topology.current);
 
@@ -152,12 +170,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
-  const reloadNow = (): ReloadOutcome =>
-    loadConfig ? reloadConfiguration(context, loadConfig) : { ok: false, error: 'this slotgate was started without a configuration source to reload' };
-  reload = reloadNow;
-
   const sessions = new Set<Session>();
-  const server = net.createServer((socket) => {
+  /** Set while a drain waits for the last session. */
+  let allSessionsClosed: (() => void) | null = null;
+  const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
       metrics.countProxyError('backend');
@@ -179,23 +195,55 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
       if (sessions.size === 0) allSessionsClosed?.();
     };
-  });
-  /** Set while a drain waits for the last session. */
-  let allSessionsClosed: (() => void) | null = null;
+  };
+  // With a TLS listener, port 0 turns the plain one off (as in Redis); without one, port 0 is
+  // "any free port" (tests, run-local). The plain listener is the same code either way.
+  const plainServer = config.tls && config.port === 0 ? null : net.createServer(acceptClient);
+  const tlsHandshakeFailed = (socket: net.Socket, reason: string | undefined): void => {
+    metrics.tlsHandshakeFailures.inc();
+    logLimiter.log('tls_handshake', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'client TLS handshake failed');
+  };
+  const acceptTlsClient = (socket: tls.TLSSocket): void => {
+    // tls-auth-clients optional, as in Redis: no certificate is fine, but one that is sent must be
+    // valid (Node would let an untrusted one through with rejectUnauthorized off).
+    if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+      tlsHandshakeFailed(socket, String(socket.authorizationError));
+      socket.destroy();
+      return;
+    }
+    acceptClient(socket);
+  };
+  const tlsServer = config.tls ? tls.createServer(clientListenerOptions(config.tls, clientListenerCredentials(config.tls)), acceptTlsClient) : null;
+  tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => tlsHandshakeFailed(socket, err.code ?? err.message));
+  const servers = [plainServer, tlsServer].filter((s): s is net.Server => s !== null);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.bind, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    if (plainServer) await listen(plainServer, config.port, config.bind);
+    if (tlsServer) await listen(tlsServer, config.tls!.port, config.bind);
   } catch (err) {
+    for (const s of servers) s.close();
     topology.stop();
     pool.close();
     await closeAdmin(admin);
     throw err;
   }
+
+  // Certificate files and the backend secret are read before anything is applied, so a reload
+  // that cannot read a file is rejected whole. Turning TLS on or off needs a restart (reload.ts).
+  const prepareConnections = (next: SlotgateConfig): (() => void) => {
+    const applyBackend = backendSecurity.prepareUpdate({
+      backendAuth: next.backendAuth,
+      // Backend TLS stays on or off as started (the topology's port choice depends on it).
+      backendTls: config.backendTls ? (next.backendTls ?? config.backendTls) : null,
+    });
+    const listenerCredentials = tlsServer && next.tls ? clientListenerCredentials(next.tls) : null;
+    return () => {
+      applyBackend();
+      if (listenerCredentials) tlsServer!.setSecureContext(clientListenerOptions(config.tls!, listenerCredentials));
+    };
+  };
+  const reloadNow = (): ReloadOutcome =>
+    loadConfig ? reloadConfiguration(context, loadConfig, prepareConnections) : { ok: false, error: 'this slotgate was started without a configuration source to reload' };
+  reload = reloadNow;
   // Out of descriptors, accept() fails and libuv closes the waiting connections, mostly without a
   // word to Node: the watch notices, and an 'error' the server does get (a failed accept; it
   // keeps listening) is logged rather than left to crash the process.
@@ -204,17 +252,21 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logLimiter.log('accept_descriptors', 'error', { code, clients: sessions.size }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
   };
   const stopDescriptorWatch = watchDescriptors(acceptDropping);
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    if (isDescriptorExhaustion(err)) acceptDropping(err.code);
-    else logLimiter.log('accept_error', 'error', { code: err.code, err: err.message }, 'accepting a client connection failed');
-  });
-  const port = (server.address() as AddressInfo).port;
-  // With --port 0 the port is known only now; the start time stays the first one.
-  context.identity = proxyIdentity(config, port, context.identity.startedAt);
+  for (const server of servers) {
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (isDescriptorExhaustion(err)) acceptDropping(err.code);
+      else logLimiter.log('accept_error', 'error', { code: err.code, err: err.message }, 'accepting a client connection failed');
+    });
+  }
+  const port = plainServer ? (plainServer.address() as AddressInfo).port : 0;
+  const tlsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : 0;
+  // With --port 0 the port is known only now; the start time stays the first one. Cluster-aware
+  // clients are told the plain port, or the TLS port when that is the only one.
+  context.identity = proxyIdentity(config, port || tlsPort, context.identity.startedAt);
 
   lifecycle = 'ready';
   logger.info(
-    { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
+    { port, tlsPort, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
     'slotgate listening',
   );
 
@@ -222,7 +274,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   let drained: Promise<DrainOutcome> | null = null;
   const drain = async (timeoutMs: number): Promise<DrainOutcome> => {
     lifecycle = 'draining';
-    server.close(); // no new clients; the open connections stay
+    for (const server of servers) server.close(); // no new clients; the open connections stay
     const total = sessions.size;
     logger.info({ sessions: total, shutdownTimeoutMs: timeoutMs }, 'draining: no new connections; open ones close once their commands are answered');
     if (total > 0) {
@@ -241,6 +293,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   return {
     host: config.bind,
     port,
+    tlsPort,
     adminPort: admin ? adminPort(admin) : 0,
     context,
     sessions,
@@ -253,7 +306,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       if (closed) return;
       closed = true;
       stopDescriptorWatch();
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
       topology!.stop();
       pool.close();
@@ -269,6 +322,28 @@ async function closeAdmin(admin: http.Server | null): Promise<void> {
   if (!admin) return;
   admin.closeAllConnections();
   await new Promise<void>((resolve) => admin.close(() => resolve()));
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A start-up failure in words the operator can act on. Refused credentials and a missing password
+ * are named as such (the node's own message, which never contains the password, is kept).
+ */
+function startFailure(err: Error, authFailure: string | null, haveCredentials: boolean): Error {
+  if (authFailure) return new Error(`${authFailure}: check backend-user and backend-password`);
+  if (!haveCredentials && /NOAUTH/.test(err.message)) {
+    return new Error(`the backend nodes require a password (NOAUTH): set backend-password (config file or SLOTGATE_BACKEND_PASSWORD), and backend-user for an ACL user`);
+  }
+  return err;
 }
 
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {

@@ -15,9 +15,13 @@
  *    callers may retry it elsewhere without risking a duplicate write;
  *  - the head request older than `commandTimeoutMs` fails the whole connection: every
  *    later request is queued behind it anyway, and a fresh connection is the only way
- *    to get replies flowing again.
+ *    to get replies flowing again;
+ *  - with backend credentials, AUTH is written alone on every new socket and nothing else
+ *    is written until its +OK: requests queued meanwhile wait, and if the node refuses the
+ *    credentials they fail unsent (kind `auth`) instead of drawing -NOAUTH one by one.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo } from '../util/fifo.js';
@@ -39,8 +43,29 @@ export interface BackendFailure {
    * `descriptors`: this process is out of file descriptors (EMFILE/ENFILE), so no socket could be
    * made; the node is not at fault and should not be treated as failing.
    * `internal`: slotgate's own code failed while handling this request's reply; the connection is fine.
+   * `auth`: the node refused slotgate's credentials (backend-user/backend-password).
    */
-  readonly kind: 'connect' | 'timeout' | 'closed' | 'descriptors' | 'internal';
+  readonly kind: 'connect' | 'timeout' | 'closed' | 'descriptors' | 'internal' | 'auth';
+}
+
+/**
+ * True when the request may be tried again (after a pause, or on another node): its bytes were
+ * never written. Not after refused credentials: every retry would be refused the same way until
+ * the operator fixes the password, so the client gets the clear error at once.
+ */
+export function mayRetry(failure: BackendFailure): boolean {
+  return failure.neverSent && failure.kind !== 'auth';
+}
+
+/**
+ * How slotgate opens a backend socket: read at every connect (reconnects included), so a reload
+ * that changes the password or certificates applies to every connection opened after it.
+ */
+export interface BackendSecurity {
+  /** The encoded AUTH command written first on a new socket; null = no credentials. */
+  authCommand(): Buffer | null;
+  /** Options for tls.connect (secure context, SNI); null = plain TCP. */
+  tlsOptions(host: string): tls.ConnectionOptions | null;
 }
 
 export interface NodeConnectionOptions {
@@ -60,6 +85,8 @@ export interface NodeConnectionOptions {
    * request on it carry on, because the reply stream itself was read correctly.
    */
   onRequestFault?: (address: string, err: unknown) => void;
+  /** Credentials and TLS for new sockets; absent = plain TCP, no AUTH. */
+  security?: BackendSecurity;
 }
 
 interface InflightEntry {
@@ -71,7 +98,8 @@ interface InflightEntry {
   faulted: boolean;
 }
 
-type State = 'idle' | 'connecting' | 'ready' | 'closed';
+/** `authenticating`: connected, AUTH written, its reply awaited; nothing else is written yet. */
+type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
 
 /** Batches up to this size are copied into one buffer and written with one write(). */
 const COPY_BATCH_LIMIT = 256 * 1024;
@@ -98,7 +126,7 @@ export class NodeConnection {
     readonly port: number,
     private readonly options: NodeConnectionOptions,
   ) {
-    this.framer = new ReplyFramer((frame, isError) => this.onFrame(frame, isError));
+    this.framer = new ReplyFramer((frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)));
   }
 
   get address(): string {
@@ -140,20 +168,30 @@ export class NodeConnection {
 
   private connect(): void {
     this.state = 'connecting';
-    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    const tlsOptions = this.options.security?.tlsOptions(this.host) ?? null;
+    const socket = tlsOptions
+      ? tls.connect({ ...tlsOptions, host: this.host, port: this.port }).setNoDelay(true)
+      : net.connect({ host: this.host, port: this.port, noDelay: true });
     this.socket = socket;
+    // Until the node has accepted the credentials the connection is still being made: a node
+    // that never answers AUTH fails it after connectTimeoutMs like one that never accepts.
     socket.setTimeout(this.options.connectTimeoutMs);
     socket.on('timeout', () => {
-      if (this.socket !== socket || this.state !== 'connecting') return;
+      if (this.socket !== socket || (this.state !== 'connecting' && this.state !== 'authenticating')) return;
       this.fail({ message: 'connect timeout', neverSent: true, kind: 'connect' }, true);
     });
-    socket.on('connect', () => {
+    // A TLS socket is usable once the handshake is done ('secureConnect'), not at 'connect'.
+    socket.on(tlsOptions ? 'secureConnect' : 'connect', () => {
       if (this.socket !== socket) return;
-      socket.setTimeout(0);
       socket.setKeepAlive(true, 10_000);
-      this.state = 'ready';
-      this.startTimeoutChecks();
-      this.scheduleFlush();
+      const auth = this.options.security?.authCommand() ?? null;
+      if (auth) {
+        this.state = 'authenticating';
+        socket.write(auth);
+        return;
+      }
+      socket.setTimeout(0);
+      this.becomeReady();
     });
     socket.on('data', (chunk: Buffer) => {
       if (this.socket !== socket) return;
@@ -165,7 +203,7 @@ export class NodeConnection {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
-      const connecting = this.state === 'connecting';
+      const connecting = this.state === 'connecting' || this.state === 'authenticating';
       this.fail(
         {
           message: connecting ? `connect failed (${err.code ?? err.message})` : `connection lost (${err.code ?? err.message})`,
@@ -177,8 +215,28 @@ export class NodeConnection {
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;
-      this.fail({ message: 'connection lost', neverSent: this.state === 'connecting', kind: 'closed' }, true);
+      this.fail({ message: 'connection lost', neverSent: this.state === 'connecting' || this.state === 'authenticating', kind: 'closed' }, true);
     });
+  }
+
+  private becomeReady(): void {
+    this.state = 'ready';
+    this.startTimeoutChecks();
+    this.scheduleFlush();
+  }
+
+  /**
+   * The reply to AUTH. Refused, every queued request fails unsent with a message that quotes the
+   * node's error (WRONGPASS…/NOAUTH…: Redis never echoes the password) and never the secret.
+   */
+  private onAuthReply(frame: Buffer, isError: boolean): void {
+    if (isError) {
+      const reason = frame.toString('utf8', 1, Math.min(frame.length, 200)).replace(/\r\n$/, '');
+      this.fail({ message: `the backend rejected slotgate's credentials (${reason})`, neverSent: true, kind: 'auth' }, true);
+      return;
+    }
+    this.socket?.setTimeout(0);
+    this.becomeReady();
   }
 
   private scheduleFlush(): void {

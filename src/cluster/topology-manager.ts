@@ -20,6 +20,8 @@ export interface TopologyManagerOptions {
   minRefreshGapMs: number;
   logger: Logger;
   onRefresh?: (outcome: 'changed' | 'unchanged' | 'failed') => void;
+  /** The nodes are reached over TLS: use the ports they announce as `tls-port`. */
+  tlsPorts?: boolean;
 }
 
 export interface TopologyEvents {
@@ -35,6 +37,8 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   private periodicTimer: NodeJS.Timeout | null = null;
   private useClusterSlots = false;
   private stopped = false;
+  /** Why the last refresh failed, for start()'s error. */
+  private lastFailure = '';
 
   constructor(
     private readonly pool: NodePool,
@@ -51,7 +55,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   async start(): Promise<void> {
     await this.refreshNow();
     if (this.snapshot.shards.length === 0) {
-      throw new Error(`no usable cluster topology from seeds ${this.options.seeds.join(',')}`);
+      throw new Error(`no usable cluster topology from seeds ${this.options.seeds.join(',')}${this.lastFailure ? ` (${this.lastFailure})` : ''}`);
     }
     this.periodicTimer = setInterval(() => this.requestRefresh('periodic'), this.options.refreshIntervalMs);
     this.periodicTimer.unref();
@@ -93,6 +97,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     this.inflight = this.discover()
       .then((shards) => this.install(shards))
       .catch((err: Error) => {
+        this.lastFailure = err.message;
         this.options.onRefresh?.('failed');
         this.options.logger.warn({ err: err.message }, 'topology refresh failed; keeping the previous view');
       })
@@ -159,7 +164,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     const [host] = splitAddress(address);
     if (!this.useClusterSlots) {
       const reply = await this.pool.execute(address, ['CLUSTER', 'SHARDS']);
-      if (!(reply instanceof RespError)) return parseClusterShards(reply, host);
+      if (!(reply instanceof RespError)) return parseClusterShards(reply, host, this.options.tlsPorts);
       if (!/unknown subcommand|unknown command/i.test(reply.message)) throw new Error(reply.message);
       this.useClusterSlots = true; // Redis 6.2: no CLUSTER SHARDS
     }

@@ -9,7 +9,12 @@ import type { NodeHealth, ShardInput } from './topology-snapshot.js';
 
 type NodeInput = ShardInput['master'];
 
-export function parseClusterShards(reply: RespValue, queriedHost: string): ShardInput[] {
+/**
+ * `tlsPorts`: slotgate talks TLS to the nodes (backend-tls). A node with TLS announces its TLS
+ * port as `tls-port` and its plain port (if any) as `port`; dialling the plain port with TLS, or
+ * the TLS port without it, fails, so the field matching the transport is used.
+ */
+export function parseClusterShards(reply: RespValue, queriedHost: string, tlsPorts = false): ShardInput[] {
   if (reply instanceof RespError) throw new Error(reply.message);
   if (!Array.isArray(reply)) throw new Error('CLUSTER SHARDS: not an array');
   return reply.map((shardValue) => {
@@ -27,7 +32,7 @@ export function parseClusterShards(reply: RespValue, queriedHost: string): Shard
       const input: NodeInput = {
         id: toText(node.get('id')),
         host: pickHost(node.get('endpoint'), node.get('ip'), queriedHost),
-        port: toPort(node.get('port') ?? node.get('tls-port')),
+        port: toPort(tlsPorts ? node.get('tls-port') ?? node.get('port') : node.get('port') ?? node.get('tls-port')),
         health: toHealth(node.get('health')),
       };
       if (toText(node.get('role')) === 'master') master = input;

@@ -11,6 +11,7 @@ import { ConfigError } from './config-error.js';
 import { toList } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
+import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
 
 export { ConfigError };
 
@@ -19,7 +20,7 @@ const CONFIG_SET_MODES: readonly ConfigSetMode[] = ['forward', 'ignore', 'deny']
 export type LogFormat = 'json' | 'pretty';
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
-export interface SlotgateConfig {
+export interface SlotgateConfig extends ConnectionSecuritySettings {
   configFile: string | undefined;
   cluster: string[];
   port: number;
@@ -120,6 +121,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),
+    ...resolveConnectionSecurity(get, argv),
   };
   if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
   for (const seed of config.cluster) {

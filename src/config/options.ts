@@ -9,7 +9,7 @@ export interface OptionDef {
   type: OptionType;
   default?: string | number | boolean;
   describe: string;
-  group: 'Network' | 'Backend' | 'Limits' | 'Admin' | 'Logging' | 'Accounts and commands' | 'Read/write splitting';
+  group: 'Network' | 'Backend' | 'Limits' | 'Admin' | 'Logging' | 'Accounts and commands' | 'Read/write splitting' | 'TLS' | 'Backend authentication and TLS';
 }
 
 export const OPTIONS = {
@@ -63,6 +63,46 @@ export const OPTIONS = {
     describe: 'How many MOVED/ASK redirections slotgate follows for one command before giving the client an error (TRYAGAIN and CLUSTERDOWN are retried until command-timeout)',
     group: 'Backend',
   },
+  // Client TLS and backend credentials/TLS: resolved in src/config/tls-options.ts. The secret and
+  // the certificate files are applied again on reload (to new connections).
+  'tls-port': {
+    type: 'number',
+    default: 0,
+    describe: 'TCP port to accept TLS clients on (0 = no TLS listener). With tls-port set, port 0 turns the plain listener off, as in Redis',
+    group: 'TLS',
+  },
+  'tls-cert-file': { type: 'string', describe: 'Server certificate (PEM) of the TLS listener; re-read on reload', group: 'TLS' },
+  'tls-key-file': { type: 'string', describe: 'Private key (PEM) of tls-cert-file; re-read on reload', group: 'TLS' },
+  'tls-ca-cert-file': { type: 'string', describe: 'CA certificate(s) (PEM) that client certificates must chain to; needed unless tls-auth-clients is no', group: 'TLS' },
+  'tls-auth-clients': {
+    type: 'string',
+    default: 'yes',
+    describe: 'Client certificates on the TLS listener: yes (required), optional (checked when sent) or no (not asked for)',
+    group: 'TLS',
+  },
+  'backend-user': {
+    type: 'string',
+    describe: 'ACL user slotgate signs in to every backend node as (AUTH user password); absent: the default user (AUTH password)',
+    group: 'Backend authentication and TLS',
+  },
+  'backend-password': {
+    type: 'string',
+    describe: 'Password slotgate sends on every backend connection (requirepass, or backend-user\'s). Config file or SLOTGATE_BACKEND_PASSWORD only: refused as a command-line flag, where ps would show it. Reloadable (new connections)',
+    group: 'Backend authentication and TLS',
+  },
+  'backend-tls': { type: 'boolean', default: false, describe: 'Connect to the backend nodes over TLS (yes/no); node ports are then their tls-port', group: 'Backend authentication and TLS' },
+  'backend-tls-ca-cert-file': {
+    type: 'string',
+    describe: 'CA certificate(s) (PEM) the backend nodes\' certificates must chain to (default: the system CAs)',
+    group: 'Backend authentication and TLS',
+  },
+  'backend-tls-server-name': {
+    type: 'string',
+    describe: 'Name (SNI, and checked against the certificate) slotgate expects on every backend node; default: the node\'s host',
+    group: 'Backend authentication and TLS',
+  },
+  'backend-tls-cert-file': { type: 'string', describe: 'Client certificate (PEM) slotgate shows the backend nodes (for tls-auth-clients yes on them)', group: 'Backend authentication and TLS' },
+  'backend-tls-key-file': { type: 'string', describe: 'Private key (PEM) of backend-tls-cert-file', group: 'Backend authentication and TLS' },
   maxclients: { type: 'number', default: 10000, describe: 'Maximum simultaneous client connections', group: 'Limits' },
   timeout: { type: 'number', default: 0, describe: 'Close client connections idle this many seconds (0 = never)', group: 'Limits' },
   'proto-max-bulk-len': { type: 'size', default: '512mb', describe: 'Largest bulk string a client may send', group: 'Limits' },
@@ -143,7 +183,8 @@ export const ACCOUNTS_HELP = `Config-file-only options:
   accounts     ${FILE_ONLY_OPTIONS.accounts}
   node-zones   ${FILE_ONLY_OPTIONS['node-zones']}
 Reloaded from the config file without a restart (SIGHUP, or POST /v1/reload on the admin port):
-  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones.
+  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones;
+  backend-password and backend-user (new backend connections), the tls-* and backend-tls-* certificate files.
 
 Example (slotgate.yaml):
   requirepass: "Default#Pass1"

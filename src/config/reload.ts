@@ -24,10 +24,18 @@ export interface ReloadTarget {
   readonly metrics: Metrics;
 }
 
-export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateConfig): ReloadOutcome {
+/**
+ * Reads what the new configuration needs from outside (certificate files) and returns the function
+ * that puts it in force; throws when something is wrong, which rejects the reload as a whole.
+ */
+export type PrepareReload = (next: SlotgateConfig) => () => void;
+
+export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateConfig, prepare?: PrepareReload): ReloadOutcome {
   let next: SlotgateConfig;
+  let applyPrepared: () => void = () => undefined;
   try {
     next = load();
+    if (prepare) applyPrepared = prepare(next);
   } catch (err) {
     // ConfigError messages name options, never values of secrets (see config-error.ts).
     const error = (err as Error).message;
@@ -36,6 +44,7 @@ export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateCo
     return { ok: false, error };
   }
   target.runtime = buildRuntime(next.reloadable);
+  applyPrepared();
   const restartNeededFor = changedStartupOptions(target.config, next);
   target.metrics.configReloads.labels('applied').inc();
   const settings = next.reloadable;
@@ -47,6 +56,7 @@ export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateCo
       replicaRead: settings.readRouting.replicaRead,
       readLocalNodeOnly: settings.readRouting.readLocalNodeOnly,
       zone: settings.readRouting.zone,
+      backendUser: next.backendAuth ? next.backendAuth.user ?? 'default' : null,
       restartNeededFor,
     },
     'configuration reloaded; account changes apply to new connections',
@@ -58,8 +68,16 @@ export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateCo
 function changedStartupOptions(running: SlotgateConfig, next: SlotgateConfig): string[] {
   const changed: string[] = [];
   for (const key of Object.keys(running) as (keyof SlotgateConfig)[]) {
-    if (key === 'reloadable') continue;
+    if (key === 'reloadable' || RELOADED_CONNECTION_OPTIONS.has(key)) continue;
     if (JSON.stringify(running[key]) !== JSON.stringify(next[key])) changed.push(key);
   }
+  // The TLS listener's certificate files are re-read; its port and client-certificate policy are
+  // not. Backend TLS files are re-read too, but turning backend TLS on or off needs a restart.
+  const listener = (config: SlotgateConfig) => JSON.stringify(config.tls ? [config.tls.port, config.tls.authClients] : null);
+  if (listener(running) !== listener(next)) changed.push('tls');
+  if ((running.backendTls === null) !== (next.backendTls === null)) changed.push('backendTls');
   return changed;
 }
+
+/** Applied by the reload itself (new backend connections, new TLS handshakes): see server.ts. */
+const RELOADED_CONNECTION_OPTIONS = new Set<keyof SlotgateConfig>(['backendAuth', 'backendTls', 'tls']);

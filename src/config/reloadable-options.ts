@@ -37,8 +37,10 @@ export function takeFileOnlyOptions(doc: Record<string, unknown>, sink: FileOnly
     if (Object.hasOwn(FILE_ONLY_OPTIONS, key)) sink[key as FileOnlyOptionName] = value;
     else rest[key] = value;
   }
-  if (rest.requirepass !== undefined && rest.requirepass !== null && typeof rest.requirepass !== 'string') {
-    throw new ConfigError('option requirepass: must be a string (quote it in YAML)');
+  for (const secret of ['requirepass', 'backend-password']) {
+    if (rest[secret] !== undefined && rest[secret] !== null && typeof rest[secret] !== 'string') {
+      throw new ConfigError(`option ${secret}: must be a string (quote it in YAML)`);
+    }
   }
   return rest;
 }

@@ -110,6 +110,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly backendAuthFailures = new client.Counter({
+    name: 'slotgate_backend_auth_failures_total',
+    help: 'Backend connections whose AUTH the node refused (backend-user/backend-password wrong, or rotated on the nodes)',
+    registers: [this.registry],
+  });
+  readonly tlsHandshakeFailures = new client.Counter({
+    name: 'slotgate_client_tls_handshake_failures_total',
+    help: 'Client connections to tls-port whose TLS handshake failed (no or untrusted client certificate, not TLS, …)',
+    registers: [this.registry],
+  });
   readonly configReloads = new client.Counter({
     name: 'slotgate_config_reloads_total',
     help: 'Configuration reloads (SIGHUP, POST /v1/reload), by outcome: applied or rejected',

@@ -13,7 +13,7 @@
  *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
  *    the command may have run, and a retry could apply a write twice.
  */
-import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
+import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import { parseRedirect } from '../cluster/redirect.js';
 import * as errors from '../errors/catalogue.js';
@@ -152,7 +152,7 @@ export class ForwardedCommand implements BackendRequest {
   }
 
   onFailure(failure: BackendFailure): void {
-    if (failure.neverSent) {
+    if (mayRetry(failure)) {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;
     }

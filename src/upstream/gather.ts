@@ -17,7 +17,7 @@
  *  - with `replicaRead` (a read of an account whose reads go to replicas, SPEC §6), key parts go
  *    to a replica of their slot when the session's forwarding context offers one.
  */
-import type { BackendFailure, BackendRequest, NodeConnection } from '../backend/node-connection.js';
+import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import { parseRedirect } from '../cluster/redirect.js';
 import type { BackendNode } from '../cluster/topology-snapshot.js';
 import * as errors from '../errors/catalogue.js';
@@ -173,7 +173,7 @@ class PartBatch implements BackendRequest {
   onFailure(failure: BackendFailure): void {
     for (let k = this.answered; k < this.indexes.length; k++) {
       const part = this.indexes[k]!;
-      if (failure.neverSent && this.gathering.target(part).slot !== null) this.gathering.resend(part);
+      if (mayRetry(failure) && this.gathering.target(part).slot !== null) this.gathering.resend(part);
       else this.gathering.settle(part, errors.backendFailure(failure).frame, true);
     }
   }

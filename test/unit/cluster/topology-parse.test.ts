@@ -22,3 +22,31 @@ describe('parseClusterShards', () => {
     expect(shard!.replicas.map((r) => [r.port, r.health])).toEqual([[38399, 'failed'], [36223, 'failed'], [46811, 'loading']]);
   });
 });
+
+// A node with both a plain and a TLS port (port 47123, tls-port 47124, tls-cluster yes), as
+// redis-server 7.0.15 answered CLUSTER SHARDS (captured; it did not know its own address yet).
+const SHARDS_WITH_TLS_PORT = [
+  [
+    'slots', [0, 16383],
+    'nodes', [['id', 'ed925516a4c14a7fc193eabe91b41a848344384b', 'port', 47123, 'tls-port', 47124, 'ip', '', 'endpoint', '', 'role', 'master', 'replication-offset', 0, 'health', 'online']],
+  ],
+];
+// The same node TLS-only (port 0): Redis leaves `port` out.
+const SHARDS_TLS_ONLY = [
+  [
+    'slots', [0, 16383],
+    'nodes', [['id', 'ed925516a4c14a7fc193eabe91b41a848344384b', 'tls-port', 47124, 'ip', '127.0.0.1', 'endpoint', '127.0.0.1', 'role', 'master', 'replication-offset', 0, 'health', 'online']],
+  ],
+];
+
+describe('parseClusterShards and TLS ports', () => {
+  it('dials the tls-port over TLS and the plain port otherwise', () => {
+    expect(parseClusterShards(SHARDS_WITH_TLS_PORT, '127.0.0.1', true)[0]!.master.port).toBe(47124);
+    expect(parseClusterShards(SHARDS_WITH_TLS_PORT, '127.0.0.1', false)[0]!.master.port).toBe(47123);
+    expect(parseClusterShards(SHARDS_WITH_TLS_PORT, '127.0.0.1')[0]!.master.port).toBe(47123);
+  });
+
+  it('takes the one port a TLS-only node announces', () => {
+    expect(parseClusterShards(SHARDS_TLS_ONLY, '127.0.0.1', true)[0]!.master.port).toBe(47124);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Client TLS, backend credentials and backend TLS: resolved and checked here, at start and on
+ * every reload alike. Only file PATHS are kept; the files are read where they are used
+ * (src/tls/tls-contexts.ts), so a reload re-reads them.
+ *
+ * The backend password is refused as a command-line flag: every user of the machine can read a
+ * process's arguments (ps, /proc/<pid>/cmdline). It comes from the config file or from
+ * SLOTGATE_BACKEND_PASSWORD. Error messages name options, never the secret.
+ */
+import { ConfigError } from './config-error.js';
+import type { OptionName } from './options.js';
+import { toBoolean } from './reloadable-options.js';
+
+export type TlsAuthClients = 'yes' | 'no' | 'optional';
+const TLS_AUTH_CLIENTS: readonly TlsAuthClients[] = ['yes', 'no', 'optional'];
+
+export interface BackendAuthSettings {
+  /** ACL user; null = the default user (AUTH <password>). */
+  readonly user: string | null;
+  readonly password: string;
+}
+
+export interface ClientTlsSettings {
+  readonly port: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caCertFile: string | null;
+  readonly authClients: TlsAuthClients;
+}
+
+export interface BackendTlsSettings {
+  readonly caCertFile: string | null;
+  /** SNI and the name checked against the node's certificate; null = the node's host. */
+  readonly serverName: string | null;
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+}
+
+export interface ConnectionSecuritySettings {
+  backendAuth: BackendAuthSettings | null;
+  /** null = no TLS listener. */
+  tls: ClientTlsSettings | null;
+  /** null = plain TCP to the backend nodes. */
+  backendTls: BackendTlsSettings | null;
+}
+
+/** True when `argv` carries --backend-password (any spelling yargs accepts). */
+function passwordOnCommandLine(argv: readonly string[]): boolean {
+  return argv.some((arg) => /^--backend-password(=|$)/.test(arg));
+}
+
+export function resolveConnectionSecurity(get: (name: OptionName) => unknown, argv: readonly string[]): ConnectionSecuritySettings {
+  if (passwordOnCommandLine(argv)) {
+    throw new ConfigError('option backend-password: not accepted on the command line (ps shows every process\'s arguments); put it in the config file or in SLOTGATE_BACKEND_PASSWORD');
+  }
+  return {
+    backendAuth: backendAuth(get),
+    tls: clientTls(get),
+    backendTls: backendTls(get),
+  };
+}
+
+function backendAuth(get: (name: OptionName) => unknown): BackendAuthSettings | null {
+  const user = optionalText(get('backend-user'));
+  const password = get('backend-password');
+  if (password === undefined || password === null || password === '') {
+    if (user !== null) throw new ConfigError('option backend-user: needs backend-password (config file or SLOTGATE_BACKEND_PASSWORD)');
+    return null;
+  }
+  if (typeof password !== 'string') throw new ConfigError('option backend-password: must be a string (quote it in YAML)');
+  if (user !== null && !/^\S+$/.test(user)) throw new ConfigError('option backend-user: must be one word');
+  return { user, password };
+}
+
+function clientTls(get: (name: OptionName) => unknown): ClientTlsSettings | null {
+  const port = Number(get('tls-port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`option tls-port: '${String(get('tls-port'))}' is not an integer from 0 to 65535`);
+  const authClients = String(get('tls-auth-clients') ?? 'yes').trim().toLowerCase() as TlsAuthClients;
+  if (!TLS_AUTH_CLIENTS.includes(authClients)) throw new ConfigError(`option tls-auth-clients: '${String(get('tls-auth-clients'))}' is not one of ${TLS_AUTH_CLIENTS.join(', ')}`);
+  const certFile = optionalText(get('tls-cert-file'));
+  const keyFile = optionalText(get('tls-key-file'));
+  const caCertFile = optionalText(get('tls-ca-cert-file'));
+  if (port === 0) return null;
+  if (certFile === null || keyFile === null) throw new ConfigError('option tls-port: needs tls-cert-file and tls-key-file');
+  if (authClients !== 'no' && caCertFile === null) {
+    throw new ConfigError(`option tls-auth-clients: '${authClients}' needs tls-ca-cert-file (the CA client certificates must chain to), or set tls-auth-clients no`);
+  }
+  return { port, certFile, keyFile, caCertFile, authClients };
+}
+
+function backendTls(get: (name: OptionName) => unknown): BackendTlsSettings | null {
+  const certFile = optionalText(get('backend-tls-cert-file'));
+  const keyFile = optionalText(get('backend-tls-key-file'));
+  if ((certFile === null) !== (keyFile === null)) throw new ConfigError('option backend-tls-cert-file: needs backend-tls-key-file, and the other way round');
+  const settings: BackendTlsSettings = {
+    caCertFile: optionalText(get('backend-tls-ca-cert-file')),
+    serverName: optionalText(get('backend-tls-server-name')),
+    certFile,
+    keyFile,
+  };
+  if (!toBoolean('backend-tls', get('backend-tls'), false)) {
+    const given = Object.values(settings).some((value) => value !== null);
+    if (given) throw new ConfigError('option backend-tls: the backend-tls-* options are set but backend-tls is no');
+    return null;
+  }
+  return settings;
+}
+
+function optionalText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const text = String(value).trim();
+  return text === '' ? null : text;
+}
