@@ -7,6 +7,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { warnIfAdminExposed } from './admin/admin-auth.js';
 import { adminPort, startAdminServer } from './admin/admin-server.js';
 import { NodePool } from './backend/node-pool.js';
 import { TopologyManager } from './cluster/topology-manager.js';
@@ -64,7 +65,7 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true);
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   const pool = new NodePool({
@@ -130,7 +131,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const server = net.createServer((socket) => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
-      metrics.countProxyError('backend');
+      metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
       // Like Redis: the error, then close. end() alone would wait for the client's FIN and hold
@@ -174,7 +175,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 
   let admin: http.Server | null = null;
   const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
-  if (adminListen) admin = await startAdminServer(adminListen.host, adminListen.port, { metrics, topology, reload });
+  if (adminListen) admin = await startAdminServer(adminListen.host, adminListen.port, { metrics, topology, reload, adminToken: config.adminToken });
+  if (adminListen) warnIfAdminExposed(logger, adminListen.host, config.adminToken);
   logger.info(
     { port, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
     'slotgate listening',
@@ -210,7 +212,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
   metrics.backendNodeUp.reset();
   for (const node of snapshot.allNodes()) {
-    metrics.backendNodeUp.labels(node.id || node.address, node.role).set(node.health === 'online' ? 1 : 0);
+    metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
 

@@ -40,6 +40,10 @@ export interface SlotgateConfig {
   workers: number;
   adminPort: number;
   adminBind: string;
+  /** '' = the admin API needs no token. A secret: never logged. */
+  adminToken: string;
+  /** Hot-key tracker samples about one request in this many (0 = off). */
+  hotKeySampling: number;
   logLevel: string;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
   reloadable: ReloadableSettings;
@@ -106,6 +110,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     workers: toInt('workers', get('workers'), 1, 256),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535),
     adminBind: String(get('admin-bind')),
+    adminToken: String(get('admin-token') ?? ''),
+    hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     logLevel: String(get('log-level')),
     reloadable: resolveReloadableSettings(get, fileOnly),
   };

@@ -190,6 +190,7 @@ export class Session {
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
     const slot = this.replies.reserve();
+    this.ctx.metrics.requestDecoded(slot, req); // stats hook: start time, big request, hot-key sample
     try {
       this.dispatch(slot, req);
     } catch (err) {
@@ -350,13 +351,13 @@ export class Session {
   /** Answers `slot` with a proxy-made error, counting it. */
   failRequest(slot: ReplySlot, error: ErrorReply, commandName?: string): void {
     this.ctx.metrics.countProxyError(error.kind);
-    if (commandName) this.ctx.metrics.countCommand(commandName, 'error');
+    if (commandName) this.ctx.metrics.commandDone(commandName, 'error', slot, error.frame.length); // stats hook
     this.fill(slot, error.frame);
   }
 
   /** Answers `slot` with a locally made (or merged) reply; `outcome` 'error' for an error the backend gave. */
   reply(slot: ReplySlot, frame: Buffer, commandName: string, outcome: CommandOutcome = 'ok'): void {
-    this.ctx.metrics.countCommand(commandName, outcome);
+    this.ctx.metrics.commandDone(commandName, outcome, slot, frame.length); // stats hook
     this.fill(slot, frame);
   }
 
