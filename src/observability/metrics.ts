@@ -10,7 +10,7 @@ import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
-import { SLOTGATE_VERSION } from '../proxy-view/identity.js';
+import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
 
