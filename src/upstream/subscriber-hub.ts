@@ -244,12 +244,30 @@ export class SubscriberHub {
     this.retrySoon();
   }
 
-  /** A node gone from the topology (failed over, removed) cannot be trusted to hear PUBLISH. */
+  /**
+   * Checks the links against the new layout, for what the connections themselves may not say: a
+   * node cut off by the network (no FIN: the socket looks alive for minutes) that the cluster has
+   * marked failed, or a shard channel's slot that moved while its old owner could not tell us.
+   */
   private onTopologyChange(snapshot: TopologySnapshot): void {
-    const link = this.classicLink;
-    if (link && !snapshot.allNodes().some((node) => node.address === link.address && node.health === 'online')) {
-      this.onBroken(link, { message: 'node left the topology', neverSent: false, kind: 'closed' });
+    const gone = { message: 'node failed or left the topology', neverSent: false, kind: 'closed' } as const;
+    const classic = this.classicLink;
+    if (classic && !snapshot.allNodes().some((node) => node.address === classic.address && node.health === 'online')) {
+      this.onBroken(classic, gone);
+      classic.close();
+    }
+    for (const link of [...this.shardLinks.values()]) {
+      if (snapshot.masters().some((node) => node.address === link.address && node.health === 'online')) continue;
+      this.onBroken(link, gone);
       link.close();
+    }
+    for (const entry of this.entries.shard.values()) {
+      if (!entry.link) continue;
+      const owner = snapshot.masterForSlot(keyHashSlot(Buffer.from(entry.name, 'latin1')));
+      if (owner && owner.address !== entry.link.address) {
+        this.hooks.resubscribed('slot_moved');
+        this.place(entry);
+      }
     }
   }
 
