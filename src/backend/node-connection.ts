@@ -87,6 +87,13 @@ export interface NodeConnectionOptions {
   onRequestFault?: (address: string, err: unknown) => void;
   /** Credentials and TLS for new sockets; absent = plain TCP, no AUTH. */
   security?: BackendSecurity;
+  /**
+   * A subscriber connection (upstream/subscriber-link.ts): once signed in, every frame the node
+   * sends goes here instead of to a waiting request, because in subscribed mode Redis sends
+   * messages nobody asked for between the replies. Requests on it are sent with `replyCount` 0:
+   * written, never awaited, never timed out.
+   */
+  onPush?: (frame: Buffer, isError: boolean) => void;
 }
 
 interface InflightEntry {
@@ -155,7 +162,7 @@ export class NodeConnection {
 
   private enqueue(request: BackendRequest): void {
     const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
-    this.inflight.push(entry);
+    if (request.replyCount > 0) this.inflight.push(entry);
     this.unwritten.push(entry);
   }
 
@@ -275,6 +282,15 @@ export class NodeConnection {
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
+    const onPush = this.options.onPush;
+    if (onPush) {
+      try {
+        onPush(frame, isError);
+      } catch (err) {
+        this.options.onRequestFault?.(this.address, err);
+      }
+      return;
+    }
     const entry = this.inflight.peek();
     if (!entry) {
       // A reply nobody asked for means we lost track of the stream: start over.

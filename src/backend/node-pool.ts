@@ -85,6 +85,25 @@ export class NodePool {
   }
 
   /**
+   * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
+   * as every backend socket, no handshake command (READONLY would be pointless), every frame to
+   * `onPush`. `onBroken` hears of its failure after the pool has noted it (topology refresh).
+   * The caller must `close()` it.
+   */
+  subscriber(address: string, onPush: (frame: Buffer, isError: boolean) => void, onBroken: (failure: BackendFailure) => void): NodeConnection {
+    const [host, port] = splitAddress(address);
+    return new NodeConnection(host, port, {
+      ...this.options,
+      handshake: undefined,
+      onPush,
+      onBroken: (brokenAddress, failure) => {
+        this.options.onBroken?.(brokenAddress, failure);
+        onBroken(failure);
+      },
+    });
+  }
+
+  /**
    * Sends one command and resolves with its parsed reply (a RespError for `-ERR …`).
    * For control-plane work (topology, admin), not the hot path.
    */

@@ -104,6 +104,11 @@ export function commandDisabled(name: string): ErrorReply {
   return error('disabled', `ERR command '${name}' is disabled`);
 }
 
+/** A RESP2 client in subscribed mode ran another command; `command` is the full name (`client|id`). */
+export function notAllowedWhileSubscribed(command: string): ErrorReply {
+  return error('unknown_command', `ERR Can't execute '${command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+}
+
 export function notAllowedInTransaction(command: string): ErrorReply {
   return error('transaction', `ERR Command '${command}' is not allowed inside a transaction`);
 }

@@ -18,6 +18,7 @@ import type { Access } from '../routing/router.js';
 import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
+import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ProxyContext } from './proxy-context.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
@@ -51,6 +52,8 @@ export interface ConnectionState {
   dropWatch(): void;
   /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
+  /** Channels, patterns and shard channels this client is subscribed to (handlers/pubsub-commands.ts). */
+  readonly subscriptions: ClientSubscriptions;
 }
 
 export interface ForwardOptions {

@@ -7,12 +7,14 @@ import * as errors from '../errors/catalogue.js';
 import { NULL_BULK, OK, PONG } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
 import type { CommandCall } from './command-call.js';
+import { subscribedPing, unsubscribeAll } from './pubsub-commands.js';
 
 const RESET = encodeSimple('RESET');
 
 export function ping(call: CommandCall): void {
   // The table's arity (-1) lets any count through; pingCommand itself takes at most one message.
   if (call.args.length > 2) return call.fail(errors.fromLookup(wrongArityError(call.spec.name)));
+  if (call.connection.subscriptions.restricted) return call.reply(subscribedPing(call.args[1]));
   call.reply(call.args.length > 1 ? encodeBulk(call.args[1]!) : PONG);
 }
 
@@ -95,6 +97,7 @@ export function reset(call: CommandCall): void {
   const connection = call.connection;
   connection.transaction = null;
   connection.dropWatch();
+  unsubscribeAll(call);
   connection.name = null;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
   connection.signIn(call.proxy.runtime.accounts.initialAccount);

@@ -171,6 +171,34 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  // Pub/sub (upstream/subscriber-hub.ts).
+  readonly pubsubUpstreamSubscriptions = new client.Gauge({
+    name: 'slotgate_pubsub_upstream_subscriptions',
+    help: 'Channels, patterns and shard channels slotgate holds upstream (one per name, however many clients subscribed), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSubscriberConnections = new client.Gauge({
+    name: 'slotgate_pubsub_subscriber_connections',
+    help: 'Backend connections in subscribed mode (one for classic channels and patterns, one per master with shard channels)',
+    registers: [this.registry],
+  });
+  readonly pubsubMessagesDelivered = new client.Counter({
+    name: 'slotgate_pubsub_messages_delivered_total',
+    help: 'Messages written to subscribed clients (one per client a message reached)',
+    registers: [this.registry],
+  });
+  readonly pubsubResubscriptions = new client.Counter({
+    name: 'slotgate_pubsub_resubscriptions_total',
+    help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSlowSubscribersDisconnected = new client.Counter({
+    name: 'slotgate_pubsub_slow_subscribers_disconnected_total',
+    help: 'Subscribed clients disconnected at client-output-buffer-limit-pubsub (they did not read their messages)',
+    registers: [this.registry],
+  });
   readonly connectionsUsageRatio = new client.Gauge({
     name: 'slotgate_client_connections_usage_ratio',
     help: 'Open client connections divided by maxclients',

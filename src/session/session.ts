@@ -21,10 +21,12 @@ import type { NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
 import type { ConnectionState, OpenTransaction, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
+import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
+import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import { replicaReadConnection } from '../upstream/replica-read-target.js';
 import { Call, type CallHost } from './call.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
@@ -70,6 +72,11 @@ export class Session implements ConnectionState, CallHost {
   transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
   watch: WatchState | null = null;
+  /**
+   * Pub/sub: messages are written like MONITOR lines, in order with the replies owed. RESP3
+   * (push frames, every command allowed while subscribed) is for when HELLO 3 is supported.
+   */
+  readonly subscriptions = new ClientSubscriptions((frame) => this.streamFrame(frame), () => false);
 
   private readonly decoder: RequestDecoder;
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
@@ -133,6 +140,7 @@ export class Session implements ConnectionState, CallHost {
       socket.setTimeout(ctx.config.idleTimeoutSeconds * 1000, () => {
         // Redis does not time out clients blocked in a command; neither do we.
         if (this.streamStop) return; // nor monitors (Redis exempts them too)
+        if (this.subscriptions.active) return; // nor subscribers, which may hear nothing for hours
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
@@ -324,8 +332,12 @@ export class Session implements ConnectionState, CallHost {
       this.releaseConnections();
       return;
     }
-    if (socket.writableLength > this.proxy.config.clientOutputBufferLimit) {
-      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
+    // A subscriber has a limit of its own (Redis's pubsub class): messages come whether it reads or not.
+    const subscribed = this.subscriptions.active;
+    const limit = subscribed ? this.proxy.config.clientOutputBufferLimitPubsub : this.proxy.config.clientOutputBufferLimit;
+    if (socket.writableLength > limit) {
+      if (subscribed) this.proxy.metrics.pubsubSlowSubscribersDisconnected.inc();
+      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength, subscribed }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
@@ -381,7 +393,8 @@ export class Session implements ConnectionState, CallHost {
    * nothing — at once if it is idle, else right after the reply that leaves it with no command in
    * flight. Until then it is served as usual, new commands too, so no command the client sent is
    * left unanswered by a close of ours before the deadline. A client inside MULTI or holding a
-   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands and MONITOR never become idle
+   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands, MONITOR and a subscribed client
+   * (it is waiting for messages) never become idle
    * and are cut by the server at the drain deadline (destroy()).
    */
   drain(): void {
@@ -391,7 +404,7 @@ export class Session implements ConnectionState, CallHost {
 
   private closeIfIdle(): void {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    if (this.closing || this.streamStop || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
+    if (this.closing || this.streamStop || this.subscriptions.active || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
     this.closing = true;
     this.releaseConnections();
     // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
@@ -406,6 +419,7 @@ export class Session implements ConnectionState, CallHost {
     this.replies.clear();
     this.releaseConnections();
     this.streamStop?.();
+    unsubscribeAll(this);
     this.socket.destroy();
     this.onClose?.();
   }
