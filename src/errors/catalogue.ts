@@ -26,6 +26,10 @@ export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't has
 export const SLOT_NOT_SERVED = error('backend', 'CLUSTERDOWN Hash slot not served');
 export const SELECT_NOT_ALLOWED = error('unknown_command', 'ERR SELECT is not allowed in cluster mode');
 export const NOPROTO = error('unknown_command', 'NOPROTO unsupported protocol version');
+export const CLIENT_TRACKING_UNSUPPORTED = error(
+  'unknown_command',
+  'ERR CLIENT TRACKING (client-side caching) is not supported through slotgate: invalidation messages from the backend nodes cannot be routed to your connection',
+);
 export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
 export const MAX_CLIENTS = error('backend', 'ERR max number of clients reached');
 
