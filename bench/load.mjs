@@ -12,7 +12,8 @@
 //
 // Env: BENCH_ROUNDS (default 3); BENCH_SECONDS, the target length of one test in one run (default 4);
 // BENCH_REQUESTS, a fixed request count per run instead of sizing by BENCH_SECONDS; BENCH_CLIENTS
-// (default 50); BENCH_PIPELINES (default "1,16"); BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
+// (default 50); BENCH_PIPELINES (default "1,16"); BENCH_RESP3=1 to have redis-benchmark speak RESP3 (-3,
+// HELLO 3) on both sides; BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
 // profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof); BENCH_PREDIXY,
 // a predixy binary to measure beside slotgate (PREDIXY_THREADS, default 1); BENCH_SLOTGATE_ARGS, more
 // slotgate options (e.g. "--workers 2").
@@ -47,6 +48,7 @@ const settings = {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_PIPELINES: '${p}' is not a positive integer`);
     return n;
   }),
+  resp3: process.env.BENCH_RESP3 === '1',
   cpuProfDir: process.env.BENCH_CPU_PROF === '1' ? resolve(repoRoot, process.env.BENCH_CPU_PROF_DIR ?? '.tmp/cpu-prof') : undefined,
   predixy: process.env.BENCH_PREDIXY ? resolve(process.env.BENCH_PREDIXY) : undefined,
   predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
@@ -65,6 +67,7 @@ async function runBenchmark(targetArgs, pipeline, requests) {
     '-P', String(pipeline),
     '-r', '100000',
     '-q', '--csv',
+    ...(settings.resp3 ? ['-3'] : []),
   ];
   const { stdout } = await execFileAsync('redis-benchmark', args, { maxBuffer: 16 * 1024 * 1024 });
   // CSV rows look like "SET","132978.73","0.307",...; --cluster mode prints a node list before them.

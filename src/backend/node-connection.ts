@@ -74,11 +74,18 @@ export interface NodeConnectionOptions {
   /** Called when the connection breaks or cannot be made (the pool asks for a topology refresh). */
   onBroken?: (address: string, failure: BackendFailure) => void;
   /**
-   * An encoded command written first on every new socket, before any request (READONLY for
-   * replica reads: Redis keeps it per connection, so a reconnect must send it again). Its
-   * reply is read and dropped; an error reply is harmless (the node then answers with MOVED).
+   * Encoded commands written first on every new socket, before any request (HELLO 3 for a RESP3
+   * client's connections, READONLY for replica reads: Redis keeps both per connection, so a
+   * reconnect must send them again). Their replies are read and dropped; an error reply is
+   * harmless (READONLY refused: the node answers with MOVED; HELLO 3 refused: RESP2 replies).
    */
-  handshake?: Buffer;
+  handshake?: readonly Buffer[];
+  /**
+   * RESP3 push frames (`>`) the node sends on this connection: they answer no request, so they
+   * never touch the request FIFO. Dropped when absent (slotgate does not subscribe on shared
+   * connections, and refuses CLIENT TRACKING).
+   */
+  onPush?: (frame: Buffer) => void;
   /**
    * Called when a request's reply handler threw (a bug in slotgate). The request is failed with
    * an `internal` failure and its remaining replies are skipped; the connection and every other
@@ -93,7 +100,7 @@ export interface NodeConnectionOptions {
    * messages nobody asked for between the replies. Requests on it are sent with `replyCount` 0:
    * written, never awaited, never timed out.
    */
-  onPush?: (frame: Buffer, isError: boolean) => void;
+  onSubscribedFrame?: (frame: Buffer, isError: boolean) => void;
 }
 
 interface InflightEntry {
@@ -133,7 +140,10 @@ export class NodeConnection {
     readonly port: number,
     private readonly options: NodeConnectionOptions,
   ) {
-    this.framer = new ReplyFramer((frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)));
+    this.framer = new ReplyFramer(
+      (frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)),
+      options.onPush ?? null,
+    );
   }
 
   get address(): string {
@@ -154,7 +164,7 @@ export class NodeConnection {
       return;
     }
     const connecting = this.state === 'idle';
-    if (connecting && this.options.handshake) this.enqueue(handshakeRequest(this.options.handshake));
+    if (connecting && this.options.handshake) for (const command of this.options.handshake) this.enqueue(handshakeRequest(command));
     this.enqueue(request);
     if (connecting) this.connect();
     else if (this.state === 'ready') this.scheduleFlush();
@@ -282,10 +292,10 @@ export class NodeConnection {
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
-    const onPush = this.options.onPush;
-    if (onPush) {
+    const onSubscribedFrame = this.options.onSubscribedFrame;
+    if (onSubscribedFrame) {
       try {
-        onPush(frame, isError);
+        onSubscribedFrame(frame, isError);
       } catch (err) {
         this.options.onRequestFault?.(this.address, err);
       }

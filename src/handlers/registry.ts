@@ -76,6 +76,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['hello', local(connectionCommands.hello)],
   ['auth', local(connectionCommands.auth)],
   ['client', local(connectionCommands.client)],
+  // Client-side caching: the backends' invalidation pushes have no way to this client.
+  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
   ['readonly', local(connectionCommands.replyOk)],
   ['readwrite', local(connectionCommands.replyOk)],
   ['asking', local(connectionCommands.replyOk)],

@@ -6,7 +6,7 @@
  * (P|S)(UN)SUBSCRIBE commands, error replies to them (`-MOVED` for a shard channel whose slot is
  * elsewhere), and frames nobody asked for: messages, and `sunsubscribe` when the node loses the
  * slot of a shard channel. So the connection does not pair frames with requests
- * (NodeConnection's onPush); this link does, from what it sent: every command names one channel
+ * (NodeConnection's onSubscribedFrame); this link does, from what it sent: every command names one channel
  * and draws exactly one frame (a confirmation of that channel, or an error), in order. A
  * confirmation that does not match the oldest command sent is one the node sent on its own.
  */

@@ -101,7 +101,7 @@ describe('NodeConnection with backend credentials', () => {
   });
 
   it('authenticates again on every reconnect, before the handshake and the requests', async () => {
-    const conn = connection(port, auth(PASSWORD), { handshake: encodeCommand(['CLIENT', 'SETNAME', 'slotgate-auth-unit']) });
+    const conn = connection(port, auth(PASSWORD), { handshake: [encodeCommand(['CLIENT', 'SETNAME', 'slotgate-auth-unit'])] });
     expect(await request(conn, 'CLIENT', 'GETNAME')).toEqual({ reply: '$18\r\nslotgate-auth-unit' });
     await admin.client('KILL', 'SKIPME', 'yes');
     // The killed socket fails whatever is queued on it; the next request reconnects.

@@ -83,6 +83,7 @@ export class FakeConnection implements ConnectionState {
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
+  protocol: 2 | 3 = 2;
   /** Messages delivered to this connection; `resp3` plays a client that said HELLO 3. */
   readonly delivered: Buffer[] = [];
   resp3 = false;
@@ -94,6 +95,10 @@ export class FakeConnection implements ConnectionState {
 
   signIn(account: ConnectionState['account']): void {
     this.account = account;
+  }
+
+  setProtocol(version: 2 | 3): void {
+    this.protocol = version;
   }
 
   dropWatch(): void {
@@ -159,6 +164,11 @@ export class FakeCall implements IncomingCall {
   get answer(): string {
     if (this.replies.length !== 1) throw new Error(`expected one reply, got ${this.replies.length}: ${this.replies.join(' | ')}`);
     return this.replies[0]!;
+  }
+
+  /** Every earlier reply is in at once here: the barrier runs straight away. */
+  afterEarlierReplies(run: () => void): void {
+    run();
   }
 
   reply(frame: Buffer): void {
