@@ -12,11 +12,15 @@ import {
   defaultRedisServer,
   launchRedisServer,
   makeTempDir,
+  redisCliAccessArgs,
   removeTempDir,
   startRedisServer,
   THROWAWAY_SERVER_ARGS,
   withRedis,
+  type RedisAccess,
+  type RedisAuth,
   type RedisServerProcess,
+  type RedisTlsFiles,
 } from './redis-server.js';
 
 export { findFreePort } from './redis-server.js';
@@ -44,8 +48,19 @@ export interface LocalClusterOptions {
   extraConfig?: string[];
   /** cluster-node-timeout; default 2000 so failover tests are quick. */
   nodeTimeoutMs?: number;
+  /**
+   * Password-protected nodes: requirepass + masterauth, or with `user` an ACL user (all
+   * permissions, also used for replication: masteruser) while the default user is switched off.
+   * The launcher itself and `redis-cli --cluster create` sign in with it.
+   */
+  auth?: LocalClusterAuth;
+  /** TLS-only nodes (port 0, tls-port, tls-cluster and tls-replication yes) with these PEM files. */
+  tls?: LocalClusterTls;
   log?: (line: string) => void;
 }
+
+export type LocalClusterAuth = RedisAuth;
+export type LocalClusterTls = RedisTlsFiles;
 
 export interface LocalCluster {
   nodes: ClusterNodeProcess[];
@@ -65,6 +80,11 @@ export interface LocalCluster {
   waitForClusterOk(timeoutMs?: number): Promise<void>;
   /** Kills every process it started and removes the temp dir; idempotent. */
   stop(): Promise<void>;
+  /**
+   * The credentials the launcher signs in with from now on, after a test changed them on the nodes
+   * (CONFIG SET requirepass/masterauth). restartNode starts nodes with them too.
+   */
+  useAuth(auth: LocalClusterAuth | undefined): void;
 }
 
 const HASH_SLOTS = 16384;
@@ -74,8 +94,8 @@ const POLL_INTERVAL_MS = 100;
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function askString(host: string, port: number, ...args: string[]): Promise<string> {
-  return withRedis(host, port, async (redis) => String(await redis.call(args[0]!, ...args.slice(1))));
+async function askString(host: string, port: number, access: RedisAccess, ...args: string[]): Promise<string> {
+  return withRedis(host, port, async (redis) => String(await redis.call(args[0]!, ...args.slice(1))), access);
 }
 
 /** One line of CLUSTER NODES, reduced to what the launcher needs. */
@@ -119,9 +139,11 @@ function describeSlotOwners(reply: unknown): { text: string; owners: Set<string>
 // ---------------------------------------------------------------------------------------------
 // Nodes
 
-function clusterNodeArgs(nodeTimeoutMs: number, extra: string[]): string[] {
+function clusterNodeArgs(nodeTimeoutMs: number, extra: string[], tls: boolean): string[] {
   return [
     ...THROWAWAY_SERVER_ARGS,
+    // TLS-only nodes have no plain port, so the cluster bus and replication must use TLS as well.
+    ...(tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
     '--cluster-enabled', 'yes',
     '--cluster-config-file', 'nodes.conf',
     '--cluster-node-timeout', String(nodeTimeoutMs),
@@ -144,6 +166,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const nodeTimeoutMs = opts.nodeTimeoutMs ?? 2000;
   const extra = opts.extraConfig ?? [];
   const log = opts.log ?? (() => {});
+  // One object shared by every node of this cluster (their specs hold it), so useAuth() reaches all.
+  const access: RedisAccess = {
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  };
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`startLocalCluster: masters must be an integer >= 3 (redis-cli --cluster create needs 3), got ${masters}`);
   }
@@ -168,7 +195,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const portsWithRole = async (role: 'master' | 'slave'): Promise<number[]> => {
     const ports: number[] = [];
     for (const node of liveNodes()) {
-      const lines = parseClusterNodes(await askString(host, node.info.port, 'CLUSTER', 'NODES'));
+      const lines = parseClusterNodes(await askString(host, node.info.port, access, 'CLUSTER', 'NODES'));
       const self = lines.find((l) => l.flags.includes('myself'));
       if (self?.flags.includes(role)) ports.push(node.info.port);
     }
@@ -183,15 +210,15 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     let agreed: string | undefined;
     for (const node of live) {
       const port = node.info.port;
-      const info = await askString(host, port, 'CLUSTER', 'INFO');
+      const info = await askString(host, port, access, 'CLUSTER', 'INFO');
       if (!/^cluster_state:ok\r?$/m.test(info)) return `node ${port}: cluster_state is not ok`;
-      const slots = describeSlotOwners(await withRedis(host, port, (r) => r.call('CLUSTER', 'SLOTS')));
+      const slots = describeSlotOwners(await withRedis(host, port, (r) => r.call('CLUSTER', 'SLOTS'), access));
       if (slots.covered !== HASH_SLOTS) return `node ${port}: CLUSTER SLOTS covers ${slots.covered} slots`;
       // A node that has not noticed a killed master yet still says "ok"; insist on live owners.
       for (const owner of slots.owners) if (!livePorts.has(owner)) return `node ${port}: slots owned by dead node ${owner}`;
       if (agreed === undefined) agreed = slots.text;
       else if (agreed !== slots.text) return `node ${port}: disagrees on slot owners`;
-      const replication = await askString(host, port, 'INFO', 'replication');
+      const replication = await askString(host, port, access, 'INFO', 'replication');
       if (/^role:slave\r?$/m.test(replication) && !/^master_link_status:up\r?$/m.test(replication)) {
         return `replica ${port}: replication link is not up`;
       }
@@ -241,9 +268,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   try {
     const total = masters * (1 + replicasPerMaster);
-    const args = clusterNodeArgs(nodeTimeoutMs, extra);
+    const args = clusterNodeArgs(nodeTimeoutMs, extra, access.tls !== undefined);
     for (let i = 0; i < total; i++) {
-      const server = await startRedisServer({ host, redisServer, parentDir: rootDir, args, log });
+      const server = await startRedisServer({ host, redisServer, parentDir: rootDir, args, access, log });
       const { port, dir } = server.spec;
       managed.push({ info: { host, port, pid: server.pid, dir }, server });
       log(`node ${host}:${port} started (pid ${server.pid})`);
@@ -252,7 +279,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     log(`creating cluster: ${addresses.join(' ')} with ${replicasPerMaster} replica(s) per master`);
     await execFileAsync(
       redisCli,
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
+      [...redisCliAccessArgs(access), '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
       { timeout: 60_000 },
     );
     await waitForClusterOk();
@@ -272,5 +299,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     restartNode,
     waitForClusterOk,
     stop,
+    useAuth(auth) {
+      if (auth) access.auth = auth;
+      else delete access.auth;
+    },
   };
 }
