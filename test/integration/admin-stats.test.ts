@@ -53,7 +53,7 @@ describe('admin stats and token', () => {
     const fail = (...args: string[]) => c.call(args[0]!, ...args.slice(1)).then(() => 'no error', (e: Error) => e.message);
     expect(await fail('NOSUCHCOMMAND')).toMatch(/^ERR unknown command/);
     expect(await fail('GET')).toMatch(/^ERR wrong number of arguments/);
-    expect(await fail('HELLO', '3')).toMatch(/^NOPROTO/);
+    expect(await fail('HELLO', '4')).toMatch(/^NOPROTO/);
     expect(await fail('HELLO', 'x')).toMatch(/^ERR Protocol version/);
     expect(await fail('EXEC')).toBe('ERR EXEC without MULTI');
     expect(await fail('SELECT', '1')).toMatch(/not allowed in cluster mode/);
