@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
+import { CommandTableRefresh } from './cluster/command-table-refresh.js';
 import { TopologyManager } from './cluster/topology-manager.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
 import type { SlotgateConfig } from './config/config.js';
@@ -125,10 +126,15 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
-    onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
+    onRefresh: (outcome) => {
+      metrics.topologyRefreshes.labels(outcome).inc();
+      if (outcome === 'unchanged') void commandTable?.check();
+    },
     tlsPorts: config.backendTls !== null,
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
+  // The backend's own COMMAND table (process-wide: one slotgate process fronts one backend).
+  let commandTable: CommandTableRefresh | undefined;
 
   // The admin server comes up first, so that an orchestrator sees "starting" (/readyz 503) while
   // slotgate connects to the cluster, rather than a refused connection it cannot tell from a crash.
@@ -153,6 +159,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     throw startFailure(err as Error, lastAuthFailure, config.backendAuth !== null);
   }
   publishNodeHealth(metrics, topology.current);
+  commandTable = new CommandTableRefresh(pool, topology, logger);
+  await commandTable.refresh();
+  topology.on('change', () => void commandTable!.refresh());
 
   let clientIds = 0;
   const context: ProxyContext = {

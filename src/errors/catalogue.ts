@@ -45,6 +45,17 @@ export function notSupported(command: string): ErrorReply {
   return error('unknown_command', `ERR command '${command}' is not supported by slotgate`);
 }
 
+/**
+ * A command whose keys the backend itself finds at run time (movable keys, a module's getkeys
+ * callback) and whose key specs do not say where they are: routing it would be a guess.
+ */
+export function keysNotRoutable(command: string): ErrorReply {
+  return error(
+    'unknown_command',
+    `ERR command '${command}' cannot be routed by slotgate: its key positions are not described by its key specs (send it to one node with a node suffix, e.g. '${command} ... @0')`,
+  );
+}
+
 /** A backend request that failed (connection lost, timeout), or whose reply slotgate failed to handle. */
 export function backendFailure(failure: { readonly message: string; readonly kind: string }): ErrorReply {
   if (failure.kind === 'internal') return INTERNAL_ERROR;

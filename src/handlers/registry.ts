@@ -120,8 +120,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
 ]);
 
-/** Resolved once per command spec: the request path pays one Map lookup. */
-const resolved = new Map<CommandSpec, CommandEntry>();
+/** Resolved once per command spec: the request path pays one lookup. Weak: a new command table (live-command-table.ts) brings new specs, and the old ones must be free to go. */
+const resolved = new WeakMap<CommandSpec, CommandEntry>();
 
 /** The entry for `spec`: by full name, then by container name, else routed by keys. */
 export function commandEntry(spec: CommandSpec): CommandEntry {
