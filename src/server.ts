@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import { warnIfAdminExposed } from './admin/admin-auth.js';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
@@ -84,7 +85,7 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true);
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   // Credentials and TLS of every backend socket; reload replaces them (new connections).
@@ -149,7 +150,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         topology,
         lifecycle: () => lifecycle,
         reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
+        adminToken: config.adminToken,
       });
+      warnIfAdminExposed(logger, adminListen.host, config.adminToken);
     }
     await topology.start();
   } catch (err) {
@@ -185,7 +188,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
-      metrics.countProxyError('backend');
+      metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
       // Like Redis: the error, then close. end() alone would wait for the client's FIN and hold
@@ -358,7 +361,7 @@ function startFailure(err: Error, authFailure: string | null, haveCredentials: b
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
   metrics.backendNodeUp.reset();
   for (const node of snapshot.allNodes()) {
-    metrics.backendNodeUp.labels(node.id || node.address, node.role).set(node.health === 'online' ? 1 : 0);
+    metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
 

@@ -45,6 +45,10 @@ export interface SlotgateConfig extends ConnectionSecuritySettings {
   shutdownTimeoutMs: number;
   adminPort: number;
   adminBind: string;
+  /** '' = the admin API needs no token. A secret: never logged. */
+  adminToken: string;
+  /** Hot-key tracker samples about one request in this many (0 = off). */
+  hotKeySampling: number;
   logLevel: string;
   logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
@@ -118,6 +122,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
+    adminToken: String(get('admin-token') ?? ''),
+    hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),

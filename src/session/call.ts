@@ -74,14 +74,15 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
-    this.host.proxy.metrics.countCommand(this.spec.name, outcome);
+    // Counted, timed from requestDecoded(this), big replies and hot keys noted (observability/command-stats.ts).
+    this.host.proxy.metrics.commandDone(this.spec.name, outcome, this, frame.length);
     this.host.answer(this, frame);
   }
 
   fail(error: ErrorReply): void {
     const metrics = this.host.proxy.metrics;
     metrics.countProxyError(error.kind);
-    if (this.spec) metrics.countCommand(this.spec.name, 'error');
+    if (this.spec) metrics.commandDone(this.spec.name, 'error', this, error.frame.length);
     this.host.answer(this, error.frame);
   }
 

@@ -191,6 +191,7 @@ export class Session implements ConnectionState, CallHost {
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
     const call = this.replies.append(new Call(this));
+    this.proxy.metrics.requestDecoded(call, req); // stats hook: start time, big request, hot-key sample
     try {
       dispatch(call, req);
     } catch (err) {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
+import { runAndKillBusyScript } from '../helpers/busy-script.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 
@@ -130,14 +131,7 @@ describe('backend nodes with requirepass and masterauth', () => {
     const runner = await RawClient.connect(proxy.port);
     const killer = await RawClient.connect(proxy.port);
     try {
-      runner.command('EVAL', 'while true do end', '1', `{script${run}}busy`);
-      let killed: unknown;
-      for (let attempt = 0; attempt < 100; attempt++) {
-        killed = await killer.call('SCRIPT', 'KILL');
-        if (!(killed instanceof RespError && killed.message.startsWith('NOTBUSY'))) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(killed).toBe('OK');
+      expect(await runAndKillBusyScript(runner, killer, `{script${run}}busy`)).toBe('OK');
       expect(((await runner.next()) as RespError).message).toMatch(/killed by user/i);
     } finally {
       runner.close();
