@@ -179,6 +179,11 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
+    blockedClientCount: () => {
+      let blocked = 0;
+      for (const session of sessions) if (session.isBlocked) blocked++;
+      return blocked;
+    },
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
@@ -188,6 +193,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
+      metrics.connectionsRefused++;
       metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
@@ -199,6 +205,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     const session = new Session(socket, context);
     sessions.add(session);
     metrics.connectionsAccepted.inc();
+    metrics.connectionsReceived++;
     metrics.connectionsCurrent.set(sessions.size);
     metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
     session.onClose = () => {
@@ -264,6 +271,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logLimiter.log('accept_descriptors', 'error', { code, clients: sessions.size }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
   };
   const stopDescriptorWatch = watchDescriptors(acceptDropping);
+  // INFO's instantaneous_ops_per_sec, sampled as Redis's serverCron does (observability/ops-rate.ts).
+  const opsSampler = setInterval(() => metrics.opsRate.sample(metrics.commandsProcessed, Date.now()), 100);
+  opsSampler.unref();
   for (const server of servers) {
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isDescriptorExhaustion(err)) acceptDropping(err.code);
@@ -318,6 +328,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       if (closed) return;
       closed = true;
       stopDescriptorWatch();
+      clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
       topology!.stop();

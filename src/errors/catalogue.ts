@@ -88,6 +88,9 @@ export function generic(kind: ProxyErrorKind, message: string): ErrorReply {
 
 // Connection and transaction state (texts as Redis 7.0 says them).
 export const NOT_AN_INTEGER = error('invalid_argument', 'ERR value is not an integer or out of range');
+/** WAIT's timeout, as getTimeoutFromObjectOrReply words it. */
+export const WAIT_TIMEOUT_NOT_INTEGER = error('invalid_argument', 'ERR timeout is not an integer or out of range');
+export const TIMEOUT_NEGATIVE = error('invalid_argument', 'ERR timeout is negative');
 export const MULTI_NESTED = error('transaction', 'ERR MULTI calls can not be nested');
 export const EXEC_WITHOUT_MULTI = error('transaction', 'ERR EXEC without MULTI');
 export const DISCARD_WITHOUT_MULTI = error('transaction', 'ERR DISCARD without MULTI');

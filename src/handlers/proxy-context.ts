@@ -34,4 +34,6 @@ export interface ProxyContext {
   readonly monitors: MonitorHub;
   /** Client connections open now. */
   clientCount(): number;
+  /** Client connections waiting in a blocking command now (INFO's blocked_clients). */
+  blockedClientCount(): number;
 }

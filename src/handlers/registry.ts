@@ -22,9 +22,10 @@ import type { CommandHandler } from './command-call.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { runImonitor, runMonitor } from './monitor-commands.js';
-import { runCluster, runConfigResetstat, runConfigSet, runInfo } from './proxy-commands.js';
+import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
 import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
+import { runWait } from './wait.js';
 import * as transaction from './transaction.js';
 
 export interface CommandEntry {
@@ -56,7 +57,9 @@ const UNSUPPORTED = [
   'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
   'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
   'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
-  'wait', 'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
+  // WAITAOF: a shared backend connection's AOF offset says nothing of this client's writes, and
+  // no INFO field gives a replica's fsynced offset to wait for from outside (see wait.ts).
+  'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
   // Sub-commands of otherwise supported containers: interactive, per-node state, or node files.
   'script|debug', 'function|stats', 'config|rewrite',
 ] as const;
@@ -85,9 +88,12 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['cluster', local(runCluster)],
   ['info', local(runInfo)],
   ['scan', local(runScan)],
+  ['wait', local(runWait)],
   ['monitor', local(runMonitor)],
   ['imonitor', local(runImonitor)],
+  ['config|get', local(runConfigGet)],
   ['config|set', local(runConfigSet)],
+  ['role', local(runRole)],
   ['config|resetstat', local(runConfigResetstat)],
   // Cluster-wide answers (SPEC §3).
   ['keys', masters('concat', 1)],
