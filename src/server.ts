@@ -28,6 +28,7 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
 import { Session } from './session/session.js';
+import { SubscriberHub } from './upstream/subscriber-hub.js';
 import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
@@ -184,6 +185,15 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       for (const session of sessions) if (session.isBlocked) blocked++;
       return blocked;
     },
+    pubsub: new SubscriberHub(pool, topology, {
+      delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
+      resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
+      upstreamChanged: (subscriptions, links) => {
+        for (const [kind, count] of Object.entries(subscriptions)) metrics.pubsubUpstreamSubscriptions.labels(kind).set(count);
+        metrics.pubsubSubscriberConnections.set(links);
+      },
+      warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
+    }),
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
@@ -331,6 +341,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
+      context.pubsub.close();
       topology!.stop();
       pool.close();
       await closeAdmin(admin);

@@ -11,6 +11,7 @@
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
 
 export interface NodePoolOptions extends NodeConnectionOptions {
@@ -23,10 +24,25 @@ interface SharedGroup {
 }
 
 const READONLY = encodeCommand(['READONLY']);
+/**
+ * A RESP3 client's commands travel connections that said HELLO 3, so Redis itself encodes their
+ * replies as it would for that client (maps, sets, doubles, `_` nulls…): exact, and nothing to
+ * convert. HELLO (without AUTH) changes nothing but the protocol.
+ */
+const HELLO_3 = encodeCommand(['HELLO', '3']);
+const RESP3_HANDSHAKE = [HELLO_3];
+const RESP3_READONLY_HANDSHAKE = [HELLO_3, READONLY];
+const READONLY_HANDSHAKE = [READONLY];
 
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
   private readonly replicaReadShared = new Map<string, SharedGroup>();
+  /** The same two kinds for RESP3 sessions (made on first use: RESP2-only deployments open none). */
+  private readonly shared3 = new Map<string, SharedGroup>();
+  private readonly replicaReadShared3 = new Map<string, SharedGroup>();
+  private readonly resp3Options: NodeConnectionOptions;
+  private readonly resp3ReadonlyOptions: NodeConnectionOptions;
+  private readonly readonlyOptions: NodeConnectionOptions;
   /** When each address last failed; keyless commands avoid recently failed nodes. */
   private readonly lastFailure = new Map<string, number>();
   private closed = false;
@@ -41,6 +57,9 @@ export class NodePool {
         options.onBroken?.(address, failure);
       },
     };
+    this.resp3Options = { ...this.options, handshake: RESP3_HANDSHAKE };
+    this.resp3ReadonlyOptions = { ...this.options, handshake: RESP3_READONLY_HANDSHAKE };
+    this.readonlyOptions = { ...this.options, handshake: READONLY_HANDSHAKE };
   }
 
   /** True when a connection to `address` failed within the last `withinMs`. */
@@ -55,13 +74,15 @@ export class NodePool {
    * must travel one connection, or a pipelined SET then GET could be executed in the
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
-  connectionFor(address: string, affinity?: number): NodeConnection {
-    return this.pick(this.shared, address, this.options, affinity);
+  connectionFor(address: string, affinity?: number, protocol: RespVersion = 2): NodeConnection {
+    return protocol === 2 ? this.pick(this.shared, address, this.options, affinity) : this.pick(this.shared3, address, this.resp3Options, affinity);
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
-  replicaReadConnectionFor(address: string, affinity: number): NodeConnection {
-    return this.pick(this.replicaReadShared, address, { ...this.options, handshake: READONLY }, affinity);
+  replicaReadConnectionFor(address: string, affinity: number, protocol: RespVersion = 2): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.replicaReadShared, address, this.readonlyOptions, affinity)
+      : this.pick(this.replicaReadShared3, address, this.resp3ReadonlyOptions, affinity);
   }
 
   private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined): NodeConnection {
@@ -78,10 +99,29 @@ export class NodePool {
     return conn;
   }
 
-  /** A connection of the caller's own; the caller must `close()` it. */
-  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}): NodeConnection {
+  /** A connection of the caller's own (HELLO 3 first for `protocol` 3); the caller must `close()` it. */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, protocol: RespVersion = 2): NodeConnection {
     const [host, port] = splitAddress(address);
-    return new NodeConnection(host, port, { ...this.options, ...overrides });
+    return new NodeConnection(host, port, { ...(protocol === 2 ? this.options : this.resp3Options), ...overrides });
+  }
+
+  /**
+   * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
+   * as every backend socket, no handshake command (READONLY would be pointless), every frame to
+   * `onSubscribedFrame`. `onBroken` hears of its failure after the pool has noted it (topology refresh).
+   * The caller must `close()` it.
+   */
+  subscriber(address: string, onSubscribedFrame: (frame: Buffer, isError: boolean) => void, onBroken: (failure: BackendFailure) => void): NodeConnection {
+    const [host, port] = splitAddress(address);
+    return new NodeConnection(host, port, {
+      ...this.options,
+      handshake: undefined,
+      onSubscribedFrame,
+      onBroken: (brokenAddress, failure) => {
+        this.options.onBroken?.(brokenAddress, failure);
+        onBroken(failure);
+      },
+    });
   }
 
   /**
@@ -95,7 +135,7 @@ export class NodePool {
 
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
-    for (const groups of [this.shared, this.replicaReadShared]) {
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const [address, group] of groups) {
         if (addresses.has(address)) continue;
         for (const conn of group.conns) conn.close();
@@ -106,7 +146,7 @@ export class NodePool {
 
   close(): void {
     this.closed = true;
-    for (const groups of [this.shared, this.replicaReadShared]) {
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const group of groups.values()) for (const conn of group.conns) conn.close();
       groups.clear();
     }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
 import { splitAddress } from '../backend/node-pool.js';
 import { RespError } from '../protocol/reply-parser.js';
+import { keepOnlineReplicas } from './replica-health.js';
 import { parseClusterShards, parseClusterSlots } from './topology-parse.js';
 import { EMPTY_TOPOLOGY, TopologySnapshot, type ShardInput } from './topology-snapshot.js';
 
@@ -112,8 +113,9 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     return this.inflight;
   }
 
-  private install(shards: ShardInput[]): void {
+  private install(answer: ShardInput[]): void {
     const previous = this.snapshot;
+    const shards = keepOnlineReplicas(answer, previous);
     const candidate = new TopologySnapshot(shards, previous.epoch + 1);
     if (previous !== EMPTY_TOPOLOGY && candidate.sameLayoutAs(previous)) {
       // Re-install anyway: a MOVED patch may have diverged from the cluster's own answer.

@@ -112,6 +112,12 @@ export const OPTIONS = {
     describe: 'Disconnect a client whose unread replies exceed this many bytes (a client that stops reading cannot grow memory without bound)',
     group: 'Limits',
   },
+  'client-output-buffer-limit-pubsub': {
+    type: 'size',
+    default: '32mb',
+    describe: 'The same limit for a client subscribed to channels (Redis\'s pubsub class): a subscriber that does not read its messages is disconnected past it',
+    group: 'Limits',
+  },
   'client-max-inflight': {
     type: 'number',
     default: 1024,

@@ -26,6 +26,10 @@ export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't has
 export const SLOT_NOT_SERVED = error('backend', 'CLUSTERDOWN Hash slot not served');
 export const SELECT_NOT_ALLOWED = error('not_supported', 'ERR SELECT is not allowed in cluster mode');
 export const NOPROTO = error('protocol_version', 'NOPROTO unsupported protocol version');
+export const CLIENT_TRACKING_UNSUPPORTED = error(
+  'not_supported',
+  'ERR CLIENT TRACKING (client-side caching) is not supported through slotgate: invalidation messages from the backend nodes cannot be routed to your connection',
+);
 export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
 export const MAX_CLIENTS = error('max_clients', 'ERR max number of clients reached');
 
@@ -116,6 +120,11 @@ export function noPermission(command: string): ErrorReply {
 /** `name` as the operator listed it in disable-command-list (lower case). */
 export function commandDisabled(name: string): ErrorReply {
   return error('disabled', `ERR command '${name}' is disabled`);
+}
+
+/** A RESP2 client in subscribed mode ran another command; `command` is the full name (`client|id`). */
+export function notAllowedWhileSubscribed(command: string): ErrorReply {
+  return error('unknown_command', `ERR Can't execute '${command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 }
 
 export function notAllowedInTransaction(command: string): ErrorReply {

@@ -12,6 +12,7 @@ import { bulkOf } from '../upstream/resp-elements.js';
 import { answer, commandLabel, runOnEveryNode } from './fanout.js';
 import { OK } from '../protocol/constants.js';
 import { encodeBulk, encodeCommand, encodeInteger } from '../protocol/encoder.js';
+import { textReply } from '../protocol/resp3-encoder.js';
 import { forwardOptions } from './forward-options.js';
 import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsReply } from '../proxy-view/cluster-view.js';
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
@@ -26,11 +27,11 @@ export function runCluster(call: CommandCall): void {
   const self = call.proxy.identity;
   switch (call.spec.name) {
     case 'cluster|slots':
-      return call.reply(clusterSlotsReply(self));
+      return call.reply(clusterSlotsReply(self, call.connection.protocol));
     case 'cluster|shards':
-      return call.reply(clusterShardsReply(self));
+      return call.reply(clusterShardsReply(self, call.connection.protocol));
     case 'cluster|nodes':
-      return call.reply(clusterNodesReply(self));
+      return call.reply(clusterNodesReply(self, call.connection.protocol));
     case 'cluster|myid':
       return call.reply(encodeBulk(self.nodeId));
     case 'cluster|keyslot':
@@ -59,7 +60,7 @@ function runClusterInfo(call: CommandCall): void {
   call.gather([{ node: master, command: CLUSTER_INFO, slot: null }], (replies) => {
     const failure = failureOf({ command: 'CLUSTER INFO', replies });
     if (failure) return answer(call, replies, failure);
-    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''));
+    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? '', call.connection.protocol));
   });
 }
 
@@ -74,7 +75,7 @@ export function runInfo(call: CommandCall): void {
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
-    call.reply(encodeBulk(mergedInfo(texts, chosen, requested, proxyFigures(call.proxy), ownFigures(call.proxy))));
+    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy), ownFigures(call.proxy))));
   });
 }
 
@@ -159,6 +160,6 @@ export function runConfigGet(call: CommandCall): void {
     const pairs = reply.isError ? null : parseReply(reply.frame);
     if (!Array.isArray(pairs)) return answer(call, replies, reply.frame);
     const { config, identity } = call.proxy;
-    call.reply(configGetReply(pairs.filter((p): p is Buffer => Buffer.isBuffer(p)), { port: identity.port, tlsPort: config.tls?.port ?? 0, bind: config.bind }));
+    call.reply(configGetReply(pairs.filter((p): p is Buffer => Buffer.isBuffer(p)), { port: identity.port, tlsPort: config.tls?.port ?? 0, bind: config.bind }, call.connection.protocol));
   });
 }

@@ -11,7 +11,7 @@ import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark 
 import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
-import { SLOTGATE_VERSION } from '../proxy-view/identity.js';
+import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
 
@@ -175,6 +175,34 @@ export class Metrics {
     name: 'slotgate_log_lines_suppressed_total',
     help: 'Log lines not written because their kind passed its rate limit, by kind',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  // Pub/sub (upstream/subscriber-hub.ts).
+  readonly pubsubUpstreamSubscriptions = new client.Gauge({
+    name: 'slotgate_pubsub_upstream_subscriptions',
+    help: 'Channels, patterns and shard channels slotgate holds upstream (one per name, however many clients subscribed), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSubscriberConnections = new client.Gauge({
+    name: 'slotgate_pubsub_subscriber_connections',
+    help: 'Backend connections in subscribed mode (one for classic channels and patterns, one per master with shard channels)',
+    registers: [this.registry],
+  });
+  readonly pubsubMessagesDelivered = new client.Counter({
+    name: 'slotgate_pubsub_messages_delivered_total',
+    help: 'Messages written to subscribed clients (one per client a message reached)',
+    registers: [this.registry],
+  });
+  readonly pubsubResubscriptions = new client.Counter({
+    name: 'slotgate_pubsub_resubscriptions_total',
+    help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSlowSubscribersDisconnected = new client.Counter({
+    name: 'slotgate_pubsub_slow_subscribers_disconnected_total',
+    help: 'Subscribed clients disconnected at client-output-buffer-limit-pubsub (they did not read their messages)',
     registers: [this.registry],
   });
   readonly connectionsUsageRatio = new client.Gauge({

@@ -7,6 +7,7 @@
  * With a node suffix (`CONFIG GET port @0`) the node's own reply passes unchanged.
  */
 import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/encoder.js';
+import { mapReply, type RespVersion } from '../protocol/resp3-encoder.js';
 import { MASKED } from './info.js';
 
 /** What slotgate itself listens on, in CONFIG GET's terms. */
@@ -51,14 +52,14 @@ export function configValueShown(name: string, value: Buffer, self: ListeningVie
   return value;
 }
 
-/** CONFIG GET's reply (a flat name, value, … array of a node) rewritten for the client. */
-export function configGetReply(pairs: readonly Buffer[], self: ListeningView): Buffer {
+/** CONFIG GET's reply (a node's names and values, in turn) rewritten for the client: an array, a map in RESP3 (as Redis). */
+export function configGetReply(pairs: readonly Buffer[], self: ListeningView, protocol: RespVersion = 2): Buffer {
   const frames: Buffer[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const name = pairs[i]!;
     frames.push(encodeBulk(name), encodeBulk(configValueShown(name.toString('latin1').toLowerCase(), pairs[i + 1]!, self)));
   }
-  return encodeArrayOfFrames(frames);
+  return mapReply(protocol, frames);
 }
 
 /** ROLE without a node: slotgate is one master with no replicas a client could see. */

@@ -152,13 +152,17 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     if (options.outOfBand) {
       // Connections of this command's own, closed once every part answered.
       const pool = this.host.proxy.pool;
-      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address)) - 1]! };
+      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address, {}, this.host.connection.protocol)) - 1]! };
     }
     const finish = this.guard((replies: PartReply[]) => {
       for (const conn of opened) conn.close();
       done(replies);
     });
     gather(context, targets, options.latency ? metrics.latencyByClass[options.latency] : null, finish, options.replicaRead === true);
+  }
+
+  afterEarlierReplies(run: () => void): void {
+    this.host.runBlocking(this, this.guard(run));
   }
 
   guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {

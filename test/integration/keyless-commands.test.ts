@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
+import { RawClient } from '../helpers/slotgate.js';
 import { replyOrError, useStandaloneRedis } from '../helpers/standalone-redis.js';
 import { waitUntil } from '../helpers/traffic.js';
 
@@ -131,6 +132,24 @@ describe('keyless commands answer for slotgate, not for one backend node', () =>
       expect(await fx.client.call('CONFIG', 'GET', 'cluster-announce-*')).toEqual(
         expect.arrayContaining(['cluster-announce-ip', '', 'cluster-announce-port', '0', 'cluster-announce-bus-port', '0']),
       );
+    });
+
+    it('CONFIG GET answers a RESP3 client with a map, as Redis does', async () => {
+      const raw = await RawClient.connect(fx.proxy.port);
+      const node = await RawClient.connect(Number(fx.backend.masters[0]!.address.split(':').pop()));
+      try {
+        for (const c of [raw, node]) {
+          c.command('HELLO', '3');
+          await c.nextFrame();
+          c.command('CONFIG', 'GET', 'maxmemory-policy');
+        }
+        expect((await raw.nextFrame()).toString()).toBe((await node.nextFrame()).toString());
+        raw.command('CONFIG', 'GET', 'port');
+        expect((await raw.nextFrame()).toString()).toBe(`%1\r\n$4\r\nport\r\n$${String(fx.proxy.port).length}\r\n${fx.proxy.port}\r\n`);
+      } finally {
+        raw.close();
+        node.close();
+      }
     });
 
     it('CONFIG GET * holds no backend port, address or path; the rest is a master\'s own', async () => {

@@ -113,6 +113,23 @@ describe('ForwardedCommand against scripted nodes', () => {
     expect(reply.frame).toMatch(/^-ERR slotgate backend error: bad reply from backend/);
   });
 
+  it('answers a replica read from the master when the replica is still loading its data', async () => {
+    const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
+    const replica = await node(() => Buffer.from('-LOADING Redis is loading the dataset in memory\r\n'));
+    const { ctx } = context(master);
+    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
+    pools.push(replicaPool);
+    const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
+    const reply = await new Promise<string>((resolve) => {
+      new ForwardedCommand(readCtx, [encodeCommand(['GET', 'k'])], false, { slot: 5, replicaRead: true }, null, {
+        complete: (frame) => resolve(frame.toString('latin1')),
+      }).start();
+    });
+    expect(reply).toBe('$6\r\nmaster\r\n');
+    expect(replica.received).toEqual([['GET', 'k']]);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
   it('times out a stalled node after command-timeout rather than waiting forever', async () => {
     const stalled = await node(() => null);
     const { ctx } = context(stalled, 150);
