@@ -12,6 +12,7 @@ import { warnIfAdminExposed } from './admin/admin-auth.js';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
+import { CommandTableRefresh } from './cluster/command-table-refresh.js';
 import { TopologyManager } from './cluster/topology-manager.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
 import type { SlotgateConfig } from './config/config.js';
@@ -127,10 +128,15 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
-    onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
+    onRefresh: (outcome) => {
+      metrics.topologyRefreshes.labels(outcome).inc();
+      if (outcome === 'unchanged') void commandTable?.check();
+    },
     tlsPorts: config.backendTls !== null,
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
+  // The backend's own COMMAND table (process-wide: one slotgate process fronts one backend).
+  let commandTable: CommandTableRefresh | undefined;
 
   // The admin server comes up first, so that an orchestrator sees "starting" (/readyz 503) while
   // slotgate connects to the cluster, rather than a refused connection it cannot tell from a crash.
@@ -157,6 +163,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     throw startFailure(err as Error, lastAuthFailure, config.backendAuth !== null);
   }
   publishNodeHealth(metrics, topology.current);
+  commandTable = new CommandTableRefresh(pool, topology, logger);
+  await commandTable.refresh();
+  topology.on('change', () => void commandTable!.refresh());
 
   let clientIds = 0;
   const context: ProxyContext = {
@@ -171,6 +180,11 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
+    blockedClientCount: () => {
+      let blocked = 0;
+      for (const session of sessions) if (session.isBlocked) blocked++;
+      return blocked;
+    },
     pubsub: new SubscriberHub(pool, topology, {
       delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
       resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
@@ -189,6 +203,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
+      metrics.connectionsRefused++;
       metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
@@ -200,6 +215,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     const session = new Session(socket, context);
     sessions.add(session);
     metrics.connectionsAccepted.inc();
+    metrics.connectionsReceived++;
     metrics.connectionsCurrent.set(sessions.size);
     metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
     session.onClose = () => {
@@ -265,6 +281,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logLimiter.log('accept_descriptors', 'error', { code, clients: sessions.size }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
   };
   const stopDescriptorWatch = watchDescriptors(acceptDropping);
+  // INFO's instantaneous_ops_per_sec, sampled as Redis's serverCron does (observability/ops-rate.ts).
+  const opsSampler = setInterval(() => metrics.opsRate.sample(metrics.commandsProcessed, Date.now()), 100);
+  opsSampler.unref();
   for (const server of servers) {
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isDescriptorExhaustion(err)) acceptDropping(err.code);
@@ -319,6 +338,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       if (closed) return;
       closed = true;
       stopDescriptorWatch();
+      clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
       context.pubsub.close();

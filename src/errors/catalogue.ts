@@ -60,6 +60,17 @@ export function notSupported(command: string): ErrorReply {
   return error('not_supported', `ERR command '${command}' is not supported by slotgate`);
 }
 
+/**
+ * A command whose keys the backend itself finds at run time (movable keys, a module's getkeys
+ * callback) and whose key specs do not say where they are: routing it would be a guess.
+ */
+export function keysNotRoutable(command: string): ErrorReply {
+  return error(
+    'unknown_command',
+    `ERR command '${command}' cannot be routed by slotgate: its key positions are not described by its key specs (send it to one node with a node suffix, e.g. '${command} ... @0')`,
+  );
+}
+
 /** A backend request that failed (connection lost, timeout), or whose reply slotgate failed to handle. */
 export function backendFailure(failure: { readonly message: string; readonly kind: string }): ErrorReply {
   if (failure.kind === 'internal') return INTERNAL_ERROR;
@@ -81,6 +92,9 @@ export function generic(kind: ProxyErrorKind, message: string): ErrorReply {
 
 // Connection and transaction state (texts as Redis 7.0 says them).
 export const NOT_AN_INTEGER = error('invalid_argument', 'ERR value is not an integer or out of range');
+/** WAIT's timeout, as getTimeoutFromObjectOrReply words it. */
+export const WAIT_TIMEOUT_NOT_INTEGER = error('invalid_argument', 'ERR timeout is not an integer or out of range');
+export const TIMEOUT_NEGATIVE = error('invalid_argument', 'ERR timeout is negative');
 export const MULTI_NESTED = error('transaction', 'ERR MULTI calls can not be nested');
 export const EXEC_WITHOUT_MULTI = error('transaction', 'ERR EXEC without MULTI');
 export const DISCARD_WITHOUT_MULTI = error('transaction', 'ERR DISCARD without MULTI');

@@ -53,6 +53,12 @@ export interface ConnectionState {
   dropWatch(): void;
   /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
+  /** The client has gone (a handler that polls, like WAIT, stops). */
+  readonly isClosed: boolean;
+  /** A write was sent to the master at `address` (Call.forward/gather note it; WAIT reads it). */
+  noteWrittenMaster(address: string): void;
+  /** The masters written to since the last call, forgotten now (WAIT: "since its last WAIT"). */
+  takeWrittenMasters(): string[];
   /** Channels, patterns and shard channels this client is subscribed to (handlers/pubsub-commands.ts). */
   readonly subscriptions: ClientSubscriptions;
   /**

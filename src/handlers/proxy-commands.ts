@@ -15,7 +15,9 @@ import { encodeBulk, encodeCommand, encodeInteger } from '../protocol/encoder.js
 import { textReply } from '../protocol/resp3-encoder.js';
 import { forwardOptions } from './forward-options.js';
 import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsReply } from '../proxy-view/cluster-view.js';
-import { mergedInfo, type ProxyFigures } from '../proxy-view/info.js';
+import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
+import { configGetReply, roleReply } from '../proxy-view/config-view.js';
+import { parseReply } from '../protocol/reply-parser.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { CommandCall } from './command-call.js';
 
@@ -73,8 +75,23 @@ export function runInfo(call: CommandCall): void {
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
-    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy))));
+    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy), ownFigures(call.proxy))));
   });
+}
+
+/** INFO clients/stats/commandstats: slotgate's own clients and commands. */
+export function ownFigures(ctx: ProxyContext): OwnFigures {
+  const metrics = ctx.metrics;
+  return {
+    connectedClients: ctx.clientCount(),
+    blockedClients: ctx.blockedClientCount(),
+    maxClients: ctx.config.maxClients,
+    connectionsReceived: metrics.connectionsReceived,
+    rejectedConnections: metrics.connectionsRefused,
+    commandsProcessed: metrics.commandsProcessed,
+    opsPerSec: metrics.opsRate.perSecond(),
+    commands: metrics.stats.snapshot().commands.map((c) => ({ name: c.command, calls: c.count, failedCalls: c.errors, usec: Math.round(c.seconds * 1e6) })),
+  };
 }
 
 export function proxyFigures(ctx: ProxyContext): ProxyFigures {
@@ -124,3 +141,25 @@ export function runConfigResetstat(call: CommandCall): void {
 }
 
 const EVERY_NODE_SAME_REPLY = { targets: 'nodes', reduce: 'same-reply' } as const;
+
+/** ROLE without a node: slotgate's own (one master, no replicas); `ROLE @0` is the node's. */
+export function runRole(call: CommandCall): void {
+  call.reply(roleReply());
+}
+
+/**
+ * CONFIG GET without a node: one master's answer, with slotgate's own listening parameters and
+ * no backend address, port or path in it (proxy-view/config-view.ts).
+ */
+export function runConfigGet(call: CommandCall): void {
+  const masters = call.proxy.topology.current.masters();
+  const master = masters[Math.floor(Math.random() * masters.length)];
+  if (!master) return call.fail(errors.SLOT_NOT_SERVED);
+  call.gather([{ node: master, command: call.raw, slot: null }], (replies) => {
+    const reply = replies[0]!;
+    const pairs = reply.isError ? null : parseReply(reply.frame);
+    if (!Array.isArray(pairs)) return answer(call, replies, reply.frame);
+    const { config, identity } = call.proxy;
+    call.reply(configGetReply(pairs.filter((p): p is Buffer => Buffer.isBuffer(p)), { port: identity.port, tlsPort: config.tls?.port ?? 0, bind: config.bind }, call.connection.protocol));
+  });
+}

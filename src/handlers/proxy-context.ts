@@ -35,6 +35,8 @@ export interface ProxyContext {
   readonly monitors: MonitorHub;
   /** Client connections open now. */
   clientCount(): number;
+  /** Client connections waiting in a blocking command now (INFO's blocked_clients). */
+  blockedClientCount(): number;
   /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */
   readonly pubsub: SubscriberHub;
 }

@@ -22,10 +22,11 @@ import type { CommandHandler } from './command-call.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { runImonitor, runMonitor } from './monitor-commands.js';
-import { runCluster, runConfigResetstat, runConfigSet, runInfo } from './proxy-commands.js';
+import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
 import * as pubsub from './pubsub-commands.js';
 import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
+import { runWait } from './wait.js';
 import * as transaction from './transaction.js';
 
 export interface CommandEntry {
@@ -60,7 +61,9 @@ const whileSubscribed = (entry: CommandEntry): CommandEntry => ({ ...entry, whil
 const UNSUPPORTED = [
   'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
   'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
-  'wait', 'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
+  // WAITAOF: a shared backend connection's AOF offset says nothing of this client's writes, and
+  // no INFO field gives a replica's fsynced offset to wait for from outside (see wait.ts).
+  'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
   // Sub-commands of otherwise supported containers: interactive, per-node state, or node files.
   'script|debug', 'function|stats', 'config|rewrite',
 ] as const;
@@ -91,9 +94,12 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['cluster', local(runCluster)],
   ['info', local(runInfo)],
   ['scan', local(runScan)],
+  ['wait', local(runWait)],
   ['monitor', local(runMonitor)],
   ['imonitor', local(runImonitor)],
+  ['config|get', local(runConfigGet)],
   ['config|set', local(runConfigSet)],
+  ['role', local(runRole)],
   ['config|resetstat', local(runConfigResetstat)],
   // Cluster-wide answers (SPEC §3).
   ['keys', masters('concat', 1)],
@@ -134,8 +140,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
 ]);
 
-/** Resolved once per command spec: the request path pays one Map lookup. */
-const resolved = new Map<CommandSpec, CommandEntry>();
+/** Resolved once per command spec: the request path pays one lookup. Weak: a new command table (live-command-table.ts) brings new specs, and the old ones must be free to go. */
+const resolved = new WeakMap<CommandSpec, CommandEntry>();
 
 /** The entry for `spec`: by full name, then by container name, else routed by keys. */
 export function commandEntry(spec: CommandSpec): CommandEntry {

@@ -8,6 +8,7 @@
  */
 import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
+import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
 import { SLOTGATE_VERSION } from '../util/version.js';
@@ -154,6 +155,11 @@ export class Metrics {
     help: 'Client connections refused because maxclients was reached',
     registers: [this.registry],
   });
+  /** INFO stats' total_connections_received and rejected_connections (zeroed by CONFIG RESETSTAT, like Redis's). */
+  connectionsReceived = 0;
+  connectionsRefused = 0;
+  /** INFO stats' instantaneous_ops_per_sec, sampled by the server every 100 ms. */
+  readonly opsRate = new InstantaneousRate();
   readonly authFailures = new client.Counter({
     name: 'slotgate_auth_failures_total',
     help: 'AUTH and HELLO AUTH attempts refused (wrong password or unknown user)',
@@ -354,6 +360,7 @@ export class Metrics {
    */
   resetStats(): void {
     this.keysAccessedPending = 0;
+    this.connectionsReceived = this.connectionsRefused = 0;
     this.stats.reset();
     this.bigValuesFolded = { requests: 0, replies: 0 };
     this.hotKeySamplesFolded = 0;

@@ -12,7 +12,7 @@
  * Node-targeted requests (`DBSIZE @0`) never get here: the suffix names their node.
  */
 import type { CommandSpec } from '../commands/command-table.js';
-import { getKeyIndexes } from '../commands/key-extraction.js';
+import { getKeyIndexes, hasKeyExtractionOverride } from '../commands/key-extraction.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
 import * as errors from '../errors/catalogue.js';
@@ -54,6 +54,7 @@ export function accessOf(spec: CommandSpec): Access {
 
 export function routeCommand(spec: CommandSpec, args: readonly Buffer[]): RoutePlan {
   const access = accessOf(spec);
+  if (spec.keysUnknown && !hasKeyExtractionOverride(spec)) return { kind: 'error', error: errors.keysNotRoutable(spec.name) };
   const keyIndexes = getKeyIndexes(spec, args);
   if (!Array.isArray(keyIndexes)) return { kind: 'error', error: errors.fromLookup(keyIndexes.error) };
   if (keyIndexes.length === 0) return { kind: 'keyless', access, blocking: spec.isBlocking };

@@ -96,6 +96,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   forward(target: Target, options: ForwardOptions): void {
+    if (target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite)) this.noteWrite(target.slot);
     if (options.blocking) {
       this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward));
       return;
@@ -135,8 +136,17 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     new ForwardedCommand(context, options.commands ?? [this.raw], options.transaction === true, target, null, done).start();
   }
 
+  /** WAIT's bookkeeping: the master that serves `slot` now is where this write goes (MOVED is followed to the new one). */
+  private noteWrite(slot: number): void {
+    const master = this.host.proxy.topology.current.masterForSlot(slot);
+    if (master) this.host.connection.noteWrittenMaster(master.address);
+  }
+
   gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options: GatherOptions = {}): void {
     const metrics = this.host.proxy.metrics;
+    if (this.spec.isWrite) {
+      for (const target of targets) if (target.node?.role === 'master') this.host.connection.noteWrittenMaster(target.node.address);
+    }
     let context = this.host.sharedForward;
     const opened: NodeConnection[] = [];
     if (options.outOfBand) {

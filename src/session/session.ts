@@ -104,6 +104,9 @@ export class Session implements ConnectionState, CallHost {
   private inflightLimit: number;
   private closing = false;
   private closed = false;
+  /** Masters this client wrote to since its last WAIT (handlers/wait.ts); null for none. */
+  private writtenMasters: Set<string> | null = null;
+  private lastWrittenMaster: string | null = null;
   /** Set by drain(): close the connection as soon as the client owes nothing. */
   private draining = false;
   /** Connections of this session's own, for blocking commands (one per node). */
@@ -381,6 +384,29 @@ export class Session implements ConnectionState, CallHost {
       this.blockingConnections.set(address, conn);
     }
     return conn;
+  }
+
+  /** In a blocking command (BLPOP, XREAD BLOCK…) that has not been answered yet. */
+  get isBlocked(): boolean {
+    return this.blockedOn !== null;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  noteWrittenMaster(address: string): void {
+    // Consecutive writes mostly go to the same master: skip the Set for them.
+    if (address === this.lastWrittenMaster) return;
+    this.lastWrittenMaster = address;
+    (this.writtenMasters ??= new Set()).add(address);
+  }
+
+  takeWrittenMasters(): string[] {
+    const masters = this.writtenMasters ? [...this.writtenMasters] : [];
+    this.writtenMasters = null;
+    this.lastWrittenMaster = null;
+    return masters;
   }
 
   /** A connection of this session's own to `address` (WATCH state lives on it). */

@@ -57,9 +57,12 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
     if (name === 'cluster' && args[1]?.toLowerCase() === 'shards') return clusterShards(port);
     if (name === 'info') return encodeBulk('# Server\r\nredis_version:7.0.15\r\n');
     if (name === 'readonly' || name === 'asking') return Buffer.from('+OK\r\n');
+    // slotgate reads the command table at start and checks COMMAND COUNT on refreshes: a node
+    // without COMMAND (renamed away) leaves it on its generated table, which the tests expect.
+    if (name === 'command') return Buffer.from("-ERR unknown command 'COMMAND'\r\n");
     return answer(args);
   };
-  const isStartup = (args: string[]): boolean => ['cluster', 'info'].includes(args[0]!.toLowerCase());
+  const isStartup = (args: string[]): boolean => ['cluster', 'info', 'command'].includes(args[0]!.toLowerCase());
 
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -71,6 +71,7 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
     monitors: new MonitorHub(),
     clientCount: () => 1,
+    blockedClientCount: () => 0,
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
   };
 }
@@ -83,6 +84,9 @@ export class FakeConnection implements ConnectionState {
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
+  isClosed = false;
+  /** Masters noted as written to (the Session keeps a Set; the order here is the notes'). */
+  writtenMasters: string[] = [];
   protocol: 2 | 3 = 2;
   /** Messages delivered to this connection; `resp3` plays a client that said HELLO 3. */
   readonly delivered: Buffer[] = [];
@@ -95,6 +99,16 @@ export class FakeConnection implements ConnectionState {
 
   signIn(account: ConnectionState['account']): void {
     this.account = account;
+  }
+
+  noteWrittenMaster(address: string): void {
+    if (!this.writtenMasters.includes(address)) this.writtenMasters.push(address);
+  }
+
+  takeWrittenMasters(): string[] {
+    const masters = this.writtenMasters;
+    this.writtenMasters = [];
+    return masters;
   }
 
   setProtocol(version: 2 | 3): void {
