@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST, pingOnce, sleep } from './slotgate-process.mjs';
+import { HOST, sleep, waitForPing } from './slotgate-process.mjs';
 
 const { findFreePort } = await import('../scripts/dev/redis-server.ts');
 
@@ -34,20 +34,7 @@ export async function startPredixyProcess(binary, seeds, threads = 1) {
   writeFileSync(join(dir, 'predixy.conf'), `${config}\n`);
   const child = spawn(binary, [join(dir, 'predixy.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`predixy exited during start-up (code ${child.exitCode})`);
-    try {
-      await pingOnce(port);
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`predixy did not answer PING on ${HOST}:${port} within 20 s: ${err.message}`);
-      }
-      await sleep(100);
-    }
-  }
+  await waitForPing(child, port, 'predixy');
   return {
     port,
     pid: child.pid,
