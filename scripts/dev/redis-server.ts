@@ -175,6 +175,8 @@ export interface RedisServerSpec {
   args: readonly string[];
   /** Executable; default `defaultRedisServer()`. */
   redisServer?: string;
+  /** A config file, given first as redis-server wants it (a Sentinel needs one it can rewrite). */
+  configFile?: string;
 }
 
 export interface RedisServerProcess {
@@ -203,7 +205,7 @@ function tailOfLog(dir: string): string {
  */
 export async function launchRedisServer(spec: RedisServerSpec): Promise<RedisServerProcess> {
   const redisServer = spec.redisServer ?? defaultRedisServer();
-  const args = ['--port', String(spec.port), '--bind', spec.host, '--dir', spec.dir, '--daemonize', 'no', ...spec.args];
+  const args = [...(spec.configFile ? [spec.configFile] : []), '--port', String(spec.port), '--bind', spec.host, '--dir', spec.dir, '--daemonize', 'no', ...spec.args];
   const logFd = openSync(join(spec.dir, 'redis.log'), 'a');
   let child: ChildProcess;
   try {
@@ -272,6 +274,8 @@ export interface StartRedisServerOptions {
   parentDir: string;
   /** More redis-server arguments (see RedisServerSpec.args). */
   args?: readonly string[];
+  /** See RedisServerSpec.configFile. */
+  configFile?: string;
   log?: (line: string) => void;
 }
 
@@ -284,7 +288,7 @@ export async function startRedisServer(opts: StartRedisServerOptions): Promise<R
     const dir = join(opts.parentDir, `node-${port}`);
     await mkdir(dir, { recursive: true });
     try {
-      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], redisServer: opts.redisServer });
+      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], redisServer: opts.redisServer, configFile: opts.configFile });
     } catch (err) {
       if (err instanceof RedisSpawnError) throw err;
       // Most likely another process took P or P+10000 between our probe and redis's bind: retry.

@@ -79,6 +79,8 @@ export interface NodeConnectionOptions {
    * reply is read and dropped; an error reply is harmless (the node then answers with MOVED).
    */
   handshake?: Buffer;
+  /** How many replies `handshake` draws (READONLY + SELECT n = 2); default 1. */
+  handshakeReplies?: number;
   /**
    * Called when a request's reply handler threw (a bug in slotgate). The request is failed with
    * an `internal` failure and its remaining replies are skipped; the connection and every other
@@ -147,7 +149,7 @@ export class NodeConnection {
       return;
     }
     const connecting = this.state === 'idle';
-    if (connecting && this.options.handshake) this.enqueue(handshakeRequest(this.options.handshake));
+    if (connecting && this.options.handshake) this.enqueue(handshakeRequest(this.options.handshake, this.options.handshakeReplies ?? 1));
     this.enqueue(request);
     if (connecting) this.connect();
     else if (this.state === 'ready') this.scheduleFlush();
@@ -333,6 +335,6 @@ export class NodeConnection {
 }
 
 /** The handshake goes through the FIFO like any request; nobody waits for its reply. */
-function handshakeRequest(payload: Buffer): BackendRequest {
-  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
+function handshakeRequest(payload: Buffer, replyCount: number): BackendRequest {
+  return { payload, replyCount, onReply: () => undefined, onFailure: () => undefined };
 }

@@ -8,6 +8,11 @@
  * session closes them when done. Replica-read connections: shared like the first kind, but
  * a separate set that sends READONLY on connect, so replicas serve reads on them (SPEC §6)
  * while writes and redirected commands never travel a READONLY connection.
+ *
+ * Databases (non-cluster backends, SELECT n): a shared connection serves one database for its
+ * whole life. Connections for database n > 0 are separate groups that send SELECT n on every
+ * connect (before anything else, like READONLY), so a session in db 3 multiplexes over db-3
+ * connections and a client's SELECT never changes what another client's commands see.
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -18,11 +23,24 @@ export interface NodePoolOptions extends NodeConnectionOptions {
 }
 
 interface SharedGroup {
+  /** The node; groups are keyed by address and database. */
+  address: string;
   conns: NodeConnection[];
   next: number;
 }
 
 const READONLY = encodeCommand(['READONLY']);
+
+/** The commands a new connection in database `db` sends first (READONLY too for replica reads). */
+function handshakeFor(db: number, readonly: boolean): Pick<NodeConnectionOptions, 'handshake' | 'handshakeReplies'> {
+  const select = db === 0 ? null : encodeCommand(['SELECT', String(db)]);
+  if (readonly) return select ? { handshake: Buffer.concat([READONLY, select]), handshakeReplies: 2 } : { handshake: READONLY, handshakeReplies: 1 };
+  return select ? { handshake: select, handshakeReplies: 1 } : {};
+}
+
+function groupKey(address: string, db: number): string {
+  return db === 0 ? address : `${address}/${db}`;
+}
 
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
@@ -55,22 +73,24 @@ export class NodePool {
    * must travel one connection, or a pipelined SET then GET could be executed in the
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
-  connectionFor(address: string, affinity?: number): NodeConnection {
-    return this.pick(this.shared, address, this.options, affinity);
+  connectionFor(address: string, affinity?: number, db = 0): NodeConnection {
+    return this.pick(this.shared, address, db, false, affinity);
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
-  replicaReadConnectionFor(address: string, affinity: number): NodeConnection {
-    return this.pick(this.replicaReadShared, address, { ...this.options, handshake: READONLY }, affinity);
+  replicaReadConnectionFor(address: string, affinity: number, db = 0): NodeConnection {
+    return this.pick(this.replicaReadShared, address, db, true, affinity);
   }
 
-  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined): NodeConnection {
-    let group = groups.get(address);
+  private pick(groups: Map<string, SharedGroup>, address: string, db: number, readonly: boolean, affinity: number | undefined): NodeConnection {
+    const key = groupKey(address, db);
+    let group = groups.get(key);
     if (!group) {
       const [host, port] = splitAddress(address);
+      const options = { ...this.options, ...handshakeFor(db, readonly) };
       const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, options));
-      group = { conns, next: 0 };
-      groups.set(address, group);
+      group = { address, conns, next: 0 };
+      groups.set(key, group);
     }
     if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
     const conn = group.conns[group.next]!;
@@ -78,10 +98,10 @@ export class NodePool {
     return conn;
   }
 
-  /** A connection of the caller's own; the caller must `close()` it. */
-  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}): NodeConnection {
+  /** A connection of the caller's own, in database `db`; the caller must `close()` it. */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, db = 0): NodeConnection {
     const [host, port] = splitAddress(address);
-    return new NodeConnection(host, port, { ...this.options, ...overrides });
+    return new NodeConnection(host, port, { ...this.options, ...handshakeFor(db, false), ...overrides });
   }
 
   /**
@@ -96,10 +116,10 @@ export class NodePool {
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
     for (const groups of [this.shared, this.replicaReadShared]) {
-      for (const [address, group] of groups) {
-        if (addresses.has(address)) continue;
+      for (const [key, group] of groups) {
+        if (addresses.has(group.address)) continue;
         for (const conn of group.conns) conn.close();
-        groups.delete(address);
+        groups.delete(key);
       }
     }
   }

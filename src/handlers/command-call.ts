@@ -49,8 +49,13 @@ export interface ConnectionState {
   watch: WatchState | null;
   /** Ends a WATCH: closing its connection is what UNWATCH does. */
   dropWatch(): void;
-  /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
+  /** A backend connection of this client's own (WATCH state lives on it), in its database; the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
+  /**
+   * The selected database (SELECT; always 0 in front of a cluster). Backend connections are per
+   * database, so changing it moves the client's later commands onto db-n connections.
+   */
+  db: number;
 }
 
 export interface ForwardOptions {

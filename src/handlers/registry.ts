@@ -55,7 +55,7 @@ const NEEDS_NODE = refused(errors.SLOWLOG_NEEDS_NODE);
 const UNSUPPORTED = [
   'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
   'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
-  'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
+  'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
   'wait', 'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
   // Sub-commands of otherwise supported containers: interactive, per-node state, or node files.
   'script|debug', 'function|stats', 'config|rewrite',
@@ -69,6 +69,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['quit', local(connectionCommands.quit, 'control')],
   ['reset', local(connectionCommands.reset, 'control')],
   ['select', local(connectionCommands.select)],
+  // Refused in front of a cluster; passed to the master of a standalone backend.
+  ['swapdb', { run: connectionCommands.swapdb, inTransaction: 'refuse', refusal: errors.notSupported('swapdb') }],
   ['hello', local(connectionCommands.hello)],
   ['auth', local(connectionCommands.auth)],
   ['client', local(connectionCommands.client)],

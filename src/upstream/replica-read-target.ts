@@ -34,9 +34,9 @@ export function replicaReadTarget(
  * master. `affinity` (the session id) keeps a session's reads of one replica on one
  * connection, in order.
  */
-export function replicaReadConnection(topology: TopologyManager, runtime: Runtime, pool: NodePool, slot: number, affinity: number): NodeConnection | null {
+export function replicaReadConnection(topology: TopologyManager, runtime: Runtime, pool: NodePool, slot: number, affinity: number, db = 0): NodeConnection | null {
   const shard = topology.current.shardForSlot(slot);
   if (!shard) return null;
   const replica = runtime.replicaReads.chooseReplica(shard, (node) => !pool.recentlyFailed(node.address));
-  return replica ? pool.replicaReadConnectionFor(replica.address, affinity) : null;
+  return replica ? pool.replicaReadConnectionFor(replica.address, affinity, db) : null;
 }

@@ -8,7 +8,7 @@ const node = (port: number, health: NodeHealth = 'online') => ({ id: `id-${port}
 const topology = new TopologySnapshot([{ master: node(7000), replicas: [node(7001), node(7002), node(7003, 'loading')], ranges: [[0, 16383]] }], 1);
 const shard = topology.shards[0]!;
 const settings = (overrides: Partial<ReadRoutingSettings> = {}): ReadRoutingSettings => ({
-  replicaRead: true, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), ...overrides,
+  replicaRead: true, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), maxReplicaLag: 0, ...overrides,
 });
 const everyNode = () => true;
 
