@@ -54,7 +54,11 @@ export function replicaHealth(state: string): NodeHealth {
 export interface SentinelReplica {
   readonly host: string;
   readonly port: number;
-  /** Sentinel's flags say it is down (s_down, o_down) or unreachable (disconnected). */
+  /**
+   * Sentinel's flags say it is down (s_down, o_down). Not its `master-link-status`: Sentinel reads
+   * a replica's INFO only every few seconds, so right after a failover that is stale; whether the
+   * replica is linked and in sync comes from the master's own INFO (replicationShard).
+   */
   readonly down: boolean;
 }
 
@@ -67,7 +71,7 @@ export function parseSentinelReplicas(reply: RespValue): SentinelReplica[] {
     const fields = new Map<string, string>();
     for (let i = 0; i < item.length; i += 2) fields.set(text(item[i]), text(item[i + 1]));
     const flags = (fields.get('flags') ?? '').split(',');
-    const down = flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') || fields.get('master-link-status') === 'err';
+    const down = flags.some((f) => f === 's_down' || f === 'o_down');
     return { host: fields.get('ip') ?? '', port: toPort(fields.get('port')), down };
   });
 }

@@ -223,4 +223,17 @@ accounts:
     for (let i = 0; i < 10; i++) expect(await reader.get(key)).toBe('still here');
     expect(await commandCalls(survivor, 'get')).toBe(10);
   });
+
+  it('follows a manual promotion: a write the demoted master refuses (READONLY) is retried on the new master', async () => {
+    const client = proxy.client({ maxRetriesPerRequest: 0 });
+    expect(await client.set(`before:${run}`, '1')).toBe('OK'); // slotgate has connections to the old master
+    const survivor = (await Promise.all(group.replicaPorts.map(async (p) => [p, await node(p).ping().catch(() => null)] as const))).find(([, pong]) => pong === 'PONG')![0];
+    await node(survivor).call('REPLICAOF', 'NO', 'ONE');
+    await master.call('REPLICAOF', '127.0.0.1', String(survivor));
+    // slotgate still takes the old node for the master: the write is refused there, not run, and retried.
+    const key = `after-promotion:${run}`;
+    expect(await client.set(key, 'new master')).toBe('OK');
+    expect(await node(survivor).get(key)).toBe('new master');
+    expect(proxy.handle.context.topology.current.shards[0]!.master.port).toBe(survivor);
+  });
 });
