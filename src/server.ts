@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import { warnIfAdminExposed } from './admin/admin-auth.js';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
@@ -27,6 +28,7 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
 import { Session } from './session/session.js';
+import { SubscriberHub } from './upstream/subscriber-hub.js';
 import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
@@ -84,7 +86,7 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true);
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   // Credentials and TLS of every backend socket; reload replaces them (new connections).
@@ -142,7 +144,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         topology,
         lifecycle: () => lifecycle,
         reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
+        adminToken: config.adminToken,
       });
+      warnIfAdminExposed(logger, adminListen.host, config.adminToken);
     }
     await topology.start();
   } catch (err) {
@@ -167,6 +171,15 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
+    pubsub: new SubscriberHub(pool, topology, {
+      delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
+      resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
+      upstreamChanged: (subscriptions, links) => {
+        for (const [kind, count] of Object.entries(subscriptions)) metrics.pubsubUpstreamSubscriptions.labels(kind).set(count);
+        metrics.pubsubSubscriberConnections.set(links);
+      },
+      warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
+    }),
     runtime: buildRuntime(config.reloadable),
   };
   const loadConfig = options.loadConfig;
@@ -176,7 +189,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
-      metrics.countProxyError('backend');
+      metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
       // Like Redis: the error, then close. end() alone would wait for the client's FIN and hold
@@ -308,6 +321,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       stopDescriptorWatch();
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
+      context.pubsub.close();
       topology!.stop();
       pool.close();
       await closeAdmin(admin);
@@ -349,7 +363,7 @@ function startFailure(err: Error, authFailure: string | null, haveCredentials: b
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
   metrics.backendNodeUp.reset();
   for (const node of snapshot.allNodes()) {
-    metrics.backendNodeUp.labels(node.id || node.address, node.role).set(node.health === 'online' ? 1 : 0);
+    metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
 

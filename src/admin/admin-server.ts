@@ -1,6 +1,7 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
- * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`.
+ * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
+ * `GET /v1/stats/{top-commands,latency,hot-keys}`. With `admin-token`, all but the three probes need it.
  *
  * The three probes answer different questions:
  *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
@@ -12,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
+import { AdminToken } from './admin-auth.js';
+import { answerStats, isStatsPath } from './stats-endpoints.js';
 
 /** Where the instance is in its life: admin probes answer from it. */
 export type Lifecycle = 'starting' | 'ready' | 'draining';
@@ -23,11 +26,14 @@ export interface AdminServerDeps {
   lifecycle?: () => Lifecycle;
   /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
   reload?: () => ReloadOutcome;
+  /** admin-token: '' or absent means none is required. */
+  adminToken?: string;
 }
 
 export async function startAdminServer(host: string, port: number, deps: AdminServerDeps): Promise<http.Server> {
+  const token = new AdminToken(deps.adminToken ?? '');
   const server = http.createServer((req, res) => {
-    handle(req, res, deps).catch((err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }));
+    handle(req, res, deps, token).catch((err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -41,8 +47,9 @@ export function adminPort(server: http.Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps, token: AdminToken): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
+  if (!token.admit(req, res, url.pathname)) return;
   if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
   if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
   switch (url.pathname) {
@@ -80,6 +87,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       });
     }
     default:
+      if (isStatsPath(url.pathname)) {
+        const answer = answerStats(url, deps.metrics.stats.snapshot());
+        return sendJson(res, answer.status, answer.body);
+      }
       return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
   }
 }

@@ -11,11 +11,14 @@
  *
  * Databases (non-cluster backends, SELECT n): a shared connection serves one database for its
  * whole life. Connections for database n > 0 are separate groups that send SELECT n on every
- * connect (before anything else, like READONLY), so a session in db 3 multiplexes over db-3
- * connections and a client's SELECT never changes what another client's commands see.
+ * connect (after HELLO 3 and READONLY when those apply), so a session in db 3 multiplexes over
+ * db-3 connections and a client's SELECT never changes what another client's commands see.
+ * Groups are therefore keyed by address and database, in each of the four kinds (RESP2/RESP3,
+ * plain/READONLY).
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
 
 export interface NodePoolOptions extends NodeConnectionOptions {
@@ -30,12 +33,24 @@ interface SharedGroup {
 }
 
 const READONLY = encodeCommand(['READONLY']);
+/**
+ * A RESP3 client's commands travel connections that said HELLO 3, so Redis itself encodes their
+ * replies as it would for that client (maps, sets, doubles, `_` nulls…): exact, and nothing to
+ * convert. HELLO (without AUTH) changes nothing but the protocol.
+ */
+const HELLO_3 = encodeCommand(['HELLO', '3']);
+const RESP3_HANDSHAKE = [HELLO_3];
+const RESP3_READONLY_HANDSHAKE = [HELLO_3, READONLY];
+const READONLY_HANDSHAKE = [READONLY];
 
-/** The commands a new connection in database `db` sends first (READONLY too for replica reads). */
-function handshakeFor(db: number, readonly: boolean): Pick<NodeConnectionOptions, 'handshake' | 'handshakeReplies'> {
-  const select = db === 0 ? null : encodeCommand(['SELECT', String(db)]);
-  if (readonly) return select ? { handshake: Buffer.concat([READONLY, select]), handshakeReplies: 2 } : { handshake: READONLY, handshakeReplies: 1 };
-  return select ? { handshake: select, handshakeReplies: 1 } : {};
+/**
+ * The handshake of a new connection in database `db` (`base`: the protocol/READONLY part).
+ * SELECT goes last: AUTH (written by the connection itself) and HELLO 3 do not depend on the
+ * database, and READONLY is per connection, not per database.
+ */
+function withDatabase(base: NodeConnectionOptions, db: number): NodeConnectionOptions {
+  if (db === 0) return base;
+  return { ...base, handshake: [...(base.handshake ?? []), encodeCommand(['SELECT', String(db)])] };
 }
 
 function groupKey(address: string, db: number): string {
@@ -45,6 +60,12 @@ function groupKey(address: string, db: number): string {
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
   private readonly replicaReadShared = new Map<string, SharedGroup>();
+  /** The same two kinds for RESP3 sessions (made on first use: RESP2-only deployments open none). */
+  private readonly shared3 = new Map<string, SharedGroup>();
+  private readonly replicaReadShared3 = new Map<string, SharedGroup>();
+  private readonly resp3Options: NodeConnectionOptions;
+  private readonly resp3ReadonlyOptions: NodeConnectionOptions;
+  private readonly readonlyOptions: NodeConnectionOptions;
   /** When each address last failed; keyless commands avoid recently failed nodes. */
   private readonly lastFailure = new Map<string, number>();
   private closed = false;
@@ -59,6 +80,9 @@ export class NodePool {
         options.onBroken?.(address, failure);
       },
     };
+    this.resp3Options = { ...this.options, handshake: RESP3_HANDSHAKE };
+    this.resp3ReadonlyOptions = { ...this.options, handshake: RESP3_READONLY_HANDSHAKE };
+    this.readonlyOptions = { ...this.options, handshake: READONLY_HANDSHAKE };
   }
 
   /** True when a connection to `address` failed within the last `withinMs`. */
@@ -73,22 +97,26 @@ export class NodePool {
    * must travel one connection, or a pipelined SET then GET could be executed in the
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
-  connectionFor(address: string, affinity?: number, db = 0): NodeConnection {
-    return this.pick(this.shared, address, db, false, affinity);
+  connectionFor(address: string, affinity?: number, protocol: RespVersion = 2, db = 0): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.shared, address, this.options, affinity, db)
+      : this.pick(this.shared3, address, this.resp3Options, affinity, db);
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
-  replicaReadConnectionFor(address: string, affinity: number, db = 0): NodeConnection {
-    return this.pick(this.replicaReadShared, address, db, true, affinity);
+  replicaReadConnectionFor(address: string, affinity: number, protocol: RespVersion = 2, db = 0): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.replicaReadShared, address, this.readonlyOptions, affinity, db)
+      : this.pick(this.replicaReadShared3, address, this.resp3ReadonlyOptions, affinity, db);
   }
 
-  private pick(groups: Map<string, SharedGroup>, address: string, db: number, readonly: boolean, affinity: number | undefined): NodeConnection {
+  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined, db: number): NodeConnection {
     const key = groupKey(address, db);
     let group = groups.get(key);
     if (!group) {
       const [host, port] = splitAddress(address);
-      const options = { ...this.options, ...handshakeFor(db, readonly) };
-      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, options));
+      const dbOptions = withDatabase(options, db);
+      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, dbOptions));
       group = { address, conns, next: 0 };
       groups.set(key, group);
     }
@@ -98,10 +126,32 @@ export class NodePool {
     return conn;
   }
 
-  /** A connection of the caller's own, in database `db`; the caller must `close()` it. */
-  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, db = 0): NodeConnection {
+  /**
+   * A connection of the caller's own (HELLO 3 first for `protocol` 3, then SELECT `db` when not 0);
+   * the caller must `close()` it.
+   */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, protocol: RespVersion = 2, db = 0): NodeConnection {
     const [host, port] = splitAddress(address);
-    return new NodeConnection(host, port, { ...this.options, ...handshakeFor(db, false), ...overrides });
+    return new NodeConnection(host, port, { ...withDatabase(protocol === 2 ? this.options : this.resp3Options, db), ...overrides });
+  }
+
+  /**
+   * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
+   * as every backend socket, no handshake command (READONLY would be pointless), every frame to
+   * `onSubscribedFrame`. `onBroken` hears of its failure after the pool has noted it (topology refresh).
+   * The caller must `close()` it.
+   */
+  subscriber(address: string, onSubscribedFrame: (frame: Buffer, isError: boolean) => void, onBroken: (failure: BackendFailure) => void): NodeConnection {
+    const [host, port] = splitAddress(address);
+    return new NodeConnection(host, port, {
+      ...this.options,
+      handshake: undefined,
+      onSubscribedFrame,
+      onBroken: (brokenAddress, failure) => {
+        this.options.onBroken?.(brokenAddress, failure);
+        onBroken(failure);
+      },
+    });
   }
 
   /**
@@ -115,7 +165,7 @@ export class NodePool {
 
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
-    for (const groups of [this.shared, this.replicaReadShared]) {
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const [key, group] of groups) {
         if (addresses.has(group.address)) continue;
         for (const conn of group.conns) conn.close();
@@ -126,7 +176,7 @@ export class NodePool {
 
   close(): void {
     this.closed = true;
-    for (const groups of [this.shared, this.replicaReadShared]) {
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const group of groups.values()) for (const conn of group.conns) conn.close();
       groups.clear();
     }

@@ -64,7 +64,9 @@ export class TopologySnapshot {
     const nodesByAddress = new Map<string, BackendNode>();
     const shards: Shard[] = ordered.map((input, index) => {
       const master = makeNode(input.master, 'master', index);
-      const replicas = input.replicas.map((r) => makeNode(r, 'replica', index));
+      // Sorted by address: nodes list a shard's replicas in different orders, and the replica-read
+      // round-robin must not shift each time a refresh happens to ask another node.
+      const replicas = input.replicas.map((r) => makeNode(r, 'replica', index)).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
       for (const node of [master, ...replicas]) {
         if (node.id) nodesById.set(node.id, node);
         nodesByAddress.set(node.address, node);

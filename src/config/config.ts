@@ -39,12 +39,18 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   idleTimeoutSeconds: number;
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
+  /** The output limit of a subscribed client (client-output-buffer-limit-pubsub). */
+  clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
   workers: number;
   /** How long a graceful drain (SIGTERM/SIGINT) waits for sessions before cutting them. */
   shutdownTimeoutMs: number;
   adminPort: number;
   adminBind: string;
+  /** '' = the admin API needs no token. A secret: never logged. */
+  adminToken: string;
+  /** Hot-key tracker samples about one request in this many (0 = off). */
+  hotKeySampling: number;
   logLevel: string;
   logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
@@ -112,11 +118,14 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
     shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
+    adminToken: String(get('admin-token') ?? ''),
+    hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),

@@ -131,6 +131,12 @@ export const OPTIONS = {
     describe: 'Disconnect a client whose unread replies exceed this many bytes (a client that stops reading cannot grow memory without bound)',
     group: 'Limits',
   },
+  'client-output-buffer-limit-pubsub': {
+    type: 'size',
+    default: '32mb',
+    describe: 'The same limit for a client subscribed to channels (Redis\'s pubsub class): a subscriber that does not read its messages is disconnected past it',
+    group: 'Limits',
+  },
   'client-max-inflight': {
     type: 'number',
     default: 1024,
@@ -151,6 +157,17 @@ export const OPTIONS = {
   },
   'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz, /readyz, /livez and /v1/* (0 = off)', group: 'Admin' },
   'admin-bind': { type: 'string', default: '127.0.0.1', describe: 'Address the admin HTTP server listens on', group: 'Admin' },
+  'admin-token': {
+    type: 'string',
+    describe: 'Bearer token the admin HTTP API requires (Authorization: Bearer <token>) on every endpoint but /healthz; empty: no token. Prefer the env var SLOTGATE_ADMIN_TOKEN (flags show in ps)',
+    group: 'Admin',
+  },
+  'hot-key-sampling': {
+    type: 'number',
+    default: 64,
+    describe: 'Hot-key tracker (GET /v1/stats/hot-keys): look at about one request in this many (1 = every request, 0 = off)',
+    group: 'Admin',
+  },
   'log-level': { type: 'string', default: 'info', describe: 'Log level: fatal, error, warn, info, debug, trace, silent', group: 'Logging' },
   'log-format': {
     type: 'string',

@@ -13,6 +13,7 @@ import { bulkOf } from '../upstream/resp-elements.js';
 import { answer, commandLabel, runOnEveryNode } from './fanout.js';
 import { OK } from '../protocol/constants.js';
 import { encodeBulk, encodeCommand, encodeInteger } from '../protocol/encoder.js';
+import { textReply } from '../protocol/resp3-encoder.js';
 import { forwardOptions } from './forward-options.js';
 import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsReply } from '../proxy-view/cluster-view.js';
 import { mergedInfo, type ProxyFigures } from '../proxy-view/info.js';
@@ -25,11 +26,11 @@ export function runCluster(call: CommandCall): void {
   const self = call.proxy.identity;
   switch (call.spec.name) {
     case 'cluster|slots':
-      return call.reply(clusterSlotsReply(self));
+      return call.reply(clusterSlotsReply(self, call.connection.protocol));
     case 'cluster|shards':
-      return call.reply(clusterShardsReply(self));
+      return call.reply(clusterShardsReply(self, call.connection.protocol));
     case 'cluster|nodes':
-      return call.reply(clusterNodesReply(self));
+      return call.reply(clusterNodesReply(self, call.connection.protocol));
     case 'cluster|myid':
       return call.reply(encodeBulk(self.nodeId));
     case 'cluster|keyslot':
@@ -63,7 +64,7 @@ function runClusterInfo(call: CommandCall): void {
   call.gather([{ node: master, command: CLUSTER_INFO, slot: null }], (replies) => {
     const failure = failureOf({ command: 'CLUSTER INFO', replies });
     if (failure) return answer(call, replies, failure);
-    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''));
+    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? '', call.connection.protocol));
   });
 }
 
@@ -78,7 +79,7 @@ export function runInfo(call: CommandCall): void {
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
-    call.reply(encodeBulk(mergedInfo(texts, chosen, requested, proxyFigures(call.proxy))));
+    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy))));
   });
 }
 

@@ -11,6 +11,7 @@ import type { MonitorHub } from '../monitor/monitor-hub.js';
 import type { LogLimiter } from '../observability/log-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProxyIdentity } from '../proxy-view/identity.js';
+import type { SubscriberHub } from '../upstream/subscriber-hub.js';
 
 export interface ProxyContext {
   readonly config: SlotgateConfig;
@@ -36,4 +37,6 @@ export interface ProxyContext {
   readonly monitors: MonitorHub;
   /** Client connections open now. */
   clientCount(): number;
+  /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */
+  readonly pubsub: SubscriberHub;
 }

@@ -74,14 +74,15 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
-    this.host.proxy.metrics.countCommand(this.spec.name, outcome);
+    // Counted, timed from requestDecoded(this), big replies and hot keys noted (observability/command-stats.ts).
+    this.host.proxy.metrics.commandDone(this.spec.name, outcome, this, frame.length);
     this.host.answer(this, frame);
   }
 
   fail(error: ErrorReply): void {
     const metrics = this.host.proxy.metrics;
     metrics.countProxyError(error.kind);
-    if (this.spec) metrics.countCommand(this.spec.name, 'error');
+    if (this.spec) metrics.commandDone(this.spec.name, 'error', this, error.frame.length);
     this.host.answer(this, error.frame);
   }
 
@@ -141,13 +142,17 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     if (options.outOfBand) {
       // Connections of this command's own, closed once every part answered.
       const pool = this.host.proxy.pool;
-      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address)) - 1]! };
+      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address, {}, this.host.connection.protocol)) - 1]! };
     }
     const finish = this.guard((replies: PartReply[]) => {
       for (const conn of opened) conn.close();
       done(replies);
     });
     gather(context, targets, options.latency ? metrics.latencyByClass[options.latency] : null, finish, options.replicaRead === true);
+  }
+
+  afterEarlierReplies(run: () => void): void {
+    this.host.runBlocking(this, this.guard(run));
   }
 
   guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {

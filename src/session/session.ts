@@ -17,14 +17,18 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
-import type { NodeConnection } from '../backend/node-connection.js';
+import type { BackendRequest, NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
 import type { ConnectionState, OpenTransaction, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
+import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
+import { encodeCommand } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
+import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import { replicaReadConnection } from '../upstream/replica-read-target.js';
 import { Call, type CallHost } from './call.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
@@ -54,6 +58,14 @@ export function inflightWindow(replyBytesEstimate: number, maxInflight: number):
 /** Blocking commands may legitimately wait forever (timeout 0). */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
+const HELLO_2 = encodeCommand(['HELLO', '2']);
+const HELLO_3 = encodeCommand(['HELLO', '3']);
+
+/** A command whose reply nobody needs (a failure shows on the next request anyway). */
+function dropReply(payload: Buffer): BackendRequest {
+  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
+}
+
 function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
   const out = Buffer.allocUnsafe(bytes);
   let offset = 0;
@@ -72,6 +84,13 @@ export class Session implements ConnectionState, CallHost {
   transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
   watch: WatchState | null = null;
+  /** RESP2 until HELLO 3; picks the backend connections (their protocol) for this client's commands. */
+  protocol: RespVersion = 2;
+  /**
+   * Pub/sub: messages are written like MONITOR lines, in order with the replies owed; in RESP3 as
+   * push frames, and every command stays allowed while subscribed.
+   */
+  readonly subscriptions = new ClientSubscriptions((frame) => this.streamFrame(frame), () => this.protocol === 3);
 
   private readonly decoder: RequestDecoder;
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
@@ -119,8 +138,8 @@ export class Session implements ConnectionState, CallHost {
     };
     this.sharedForward = {
       ...base,
-      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.db)),
-      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.db),
+      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.protocol, this.db)),
+      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.protocol, this.db),
     };
     this.blockingForward = {
       ...base,
@@ -135,6 +154,7 @@ export class Session implements ConnectionState, CallHost {
       socket.setTimeout(ctx.config.idleTimeoutSeconds * 1000, () => {
         // Redis does not time out clients blocked in a command; neither do we.
         if (this.streamStop) return; // nor monitors (Redis exempts them too)
+        if (this.subscriptions.active) return; // nor subscribers, which may hear nothing for hours
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
@@ -193,6 +213,7 @@ export class Session implements ConnectionState, CallHost {
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
     const call = this.replies.append(new Call(this));
+    this.proxy.metrics.requestDecoded(call, req); // stats hook: start time, big request, hot-key sample
     try {
       dispatch(call, req);
     } catch (err) {
@@ -325,8 +346,12 @@ export class Session implements ConnectionState, CallHost {
       this.releaseConnections();
       return;
     }
-    if (socket.writableLength > this.proxy.config.clientOutputBufferLimit) {
-      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
+    // A subscriber has a limit of its own (Redis's pubsub class): messages come whether it reads or not.
+    const subscribed = this.subscriptions.active;
+    const limit = subscribed ? this.proxy.config.clientOutputBufferLimitPubsub : this.proxy.config.clientOutputBufferLimit;
+    if (socket.writableLength > limit) {
+      if (subscribed) this.proxy.metrics.pubsubSlowSubscribersDisconnected.inc();
+      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength, subscribed }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
@@ -356,7 +381,7 @@ export class Session implements ConnectionState, CallHost {
     const key = this.db === 0 ? address : `${address}/${this.db}`;
     let conn = this.blockingConnections.get(key);
     if (!conn || conn.isClosed) {
-      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.db);
+      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol, this.db);
       this.blockingConnections.set(key, conn);
     }
     return conn;
@@ -364,7 +389,21 @@ export class Session implements ConnectionState, CallHost {
 
   /** A connection of this session's own to `address` (WATCH state lives on it), in the session's database. */
   dedicatedConnection(address: string): NodeConnection {
-    return this.proxy.pool.dedicated(address, {}, this.db);
+    return this.proxy.pool.dedicated(address, {}, this.protocol, this.db);
+  }
+
+  /**
+   * HELLO 2/3, RESET: the commands that follow travel backend connections of `version`. Run
+   * behind a barrier (CommandCall.afterEarlierReplies), so nothing of this client is in flight:
+   * its idle blocking connections are simply dropped (re-made in the new protocol when next
+   * needed); a WATCH connection must be kept (its WATCH lives there), so it says HELLO itself.
+   */
+  setProtocol(version: RespVersion): void {
+    if (version === this.protocol) return;
+    this.protocol = version;
+    for (const conn of this.blockingConnections.values()) conn.close();
+    this.blockingConnections.clear();
+    this.watch?.conn.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
@@ -384,7 +423,8 @@ export class Session implements ConnectionState, CallHost {
    * nothing — at once if it is idle, else right after the reply that leaves it with no command in
    * flight. Until then it is served as usual, new commands too, so no command the client sent is
    * left unanswered by a close of ours before the deadline. A client inside MULTI or holding a
-   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands and MONITOR never become idle
+   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands, MONITOR and a subscribed client
+   * (it is waiting for messages) never become idle
    * and are cut by the server at the drain deadline (destroy()).
    */
   drain(): void {
@@ -394,7 +434,7 @@ export class Session implements ConnectionState, CallHost {
 
   private closeIfIdle(): void {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    if (this.closing || this.streamStop || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
+    if (this.closing || this.streamStop || this.subscriptions.active || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
     this.closing = true;
     this.releaseConnections();
     // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
@@ -409,6 +449,7 @@ export class Session implements ConnectionState, CallHost {
     this.replies.clear();
     this.releaseConnections();
     this.streamStop?.();
+    unsubscribeAll(this);
     this.socket.destroy();
     this.onClose?.();
   }

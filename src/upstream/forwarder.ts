@@ -68,6 +68,8 @@ export class ForwardedCommand implements BackendRequest {
   private redirects = 0;
   private readonly deadline: number;
   private address = '';
+  /** Sent to a replica (a replica read): a `-LOADING` answer then goes to the master instead. */
+  private onReplica = false;
   private startedAt = 0;
   private attempt = 0;
 
@@ -99,6 +101,7 @@ export class ForwardedCommand implements BackendRequest {
     } else {
       const replica = this.target.replicaRead ? this.ctx.replicaReadConnection?.(this.target.slot) : null;
       if (replica) {
+        this.onReplica = true;
         this.sendOn(replica, false);
         return;
       }
@@ -150,6 +153,14 @@ export class ForwardedCommand implements BackendRequest {
       return;
     }
     if (this.onLatency) this.onLatency.observe((performance.now() - this.startedAt) / 1000);
+    if (this.onReplica) {
+      this.onReplica = false;
+      // A replica still loading its data (restarted, or resyncing) cannot serve the read: its master can.
+      if (isError && startsWithLoading(frame) && this.target.slot !== null) {
+        const master = this.ctx.topology.current.masterForSlot(this.target.slot);
+        if (master) return this.sendTo(master.address, false);
+      }
+    }
     const redirectSource = this.redirectFrame ?? (isError ? frame : null);
     if (redirectSource && this.followRedirect(redirectSource)) return;
     this.done.complete(frame, isError);
@@ -220,3 +231,8 @@ export class ForwardedCommand implements BackendRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+const LOADING = Buffer.from('-LOADING ');
+
+function startsWithLoading(frame: Buffer): boolean {
+  return frame.length > LOADING.length && frame.compare(LOADING, 0, LOADING.length, 0, LOADING.length) === 0;
+}

@@ -18,6 +18,33 @@ import type { NodeTargeted } from '../../../src/routing/node-suffix.js';
 import type { Target } from '../../../src/upstream/forwarder.js';
 import type { PartTarget } from '../../../src/upstream/gather.js';
 import type { PartReply } from '../../../src/upstream/reducers.js';
+import { ClientSubscriptions } from '../../../src/upstream/client-subscriptions.js';
+import type { PubsubSubscriber, SubscriberHub, SubscriptionKind } from '../../../src/upstream/subscriber-hub.js';
+
+/**
+ * Stands in for the upstream subscriber hub: keeps who is subscribed to what (the reference
+ * counts handlers rely on) and confirms every subscription at once; no backend.
+ */
+export class FakeSubscriberHub {
+  readonly subscribers = new Map<string, Set<PubsubSubscriber>>();
+  subscribe(subscriber: PubsubSubscriber, kind: SubscriptionKind, name: string, ready: () => void): void {
+    const key = `${kind}:${name}`;
+    if (!this.subscribers.has(key)) this.subscribers.set(key, new Set());
+    this.subscribers.get(key)!.add(subscriber);
+    ready();
+  }
+  unsubscribe(subscriber: PubsubSubscriber, kind: SubscriptionKind, name: string): void {
+    const key = `${kind}:${name}`;
+    this.subscribers.get(key)?.delete(subscriber);
+    if (this.subscribers.get(key)?.size === 0) this.subscribers.delete(key);
+  }
+  subscriberCount(kind: SubscriptionKind, name: string): number {
+    return this.subscribers.get(`${kind}:${name}`)?.size ?? 0;
+  }
+  heldUpstream(kind: SubscriptionKind, name: string): boolean {
+    return this.subscriberCount(kind, name) > 0;
+  }
+}
 
 /** Three shards on made-up addresses, slots split as redis-cli --cluster create does. */
 export const THREE_SHARDS: ShardInput[] = [
@@ -48,6 +75,7 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
     monitors: new MonitorHub(),
     clientCount: () => 1,
+    pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
   };
 }
 
@@ -60,6 +88,11 @@ export class FakeConnection implements ConnectionState {
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
+  protocol: 2 | 3 = 2;
+  /** Messages delivered to this connection; `resp3` plays a client that said HELLO 3. */
+  readonly delivered: Buffer[] = [];
+  resp3 = false;
+  readonly subscriptions = new ClientSubscriptions((frame) => this.delivered.push(frame), () => this.resp3);
 
   constructor(proxy: ProxyContext) {
     this.account = proxy.runtime.accounts.initialAccount;
@@ -67,6 +100,10 @@ export class FakeConnection implements ConnectionState {
 
   signIn(account: ConnectionState['account']): void {
     this.account = account;
+  }
+
+  setProtocol(version: 2 | 3): void {
+    this.protocol = version;
   }
 
   dropWatch(): void {
@@ -132,6 +169,11 @@ export class FakeCall implements IncomingCall {
   get answer(): string {
     if (this.replies.length !== 1) throw new Error(`expected one reply, got ${this.replies.length}: ${this.replies.join(' | ')}`);
     return this.replies[0]!;
+  }
+
+  /** Every earlier reply is in at once here: the barrier runs straight away. */
+  afterEarlierReplies(run: () => void): void {
+    run();
   }
 
   reply(frame: Buffer): void {
