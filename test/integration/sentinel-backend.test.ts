@@ -16,6 +16,10 @@ const PATIENCE_MS = 60_000;
 describe('backend sentinel: three Sentinels, a master and two replicas', () => {
   let group: LocalReplication;
   let proxy: StartedProxy;
+  /** Subscribed before the failovers below, and checked after them. */
+  let subscriber: Redis | undefined;
+  const channel = `sentinel-news:${Date.now().toString(36)}`;
+  const heard: string[] = [];
 
   beforeAll(async () => {
     group = await startLocalReplication({ replicas: 2, sentinels: 3 });
@@ -28,6 +32,7 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
   });
 
   afterAll(async () => {
+    subscriber?.disconnect();
     await proxy?.close();
     await group?.stop();
   });
@@ -42,6 +47,21 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     const client = proxy.client();
     expect(await client.set('sentinel:hello', 'world')).toBe('OK');
     expect(await client.get('sentinel:hello')).toBe('world');
+  });
+
+  it('pub/sub: a subscriber through slotgate hears PUBLISH on the master, directly or through slotgate', async () => {
+    subscriber = proxy.client();
+    subscriber.on('message', (channel: string, message: string) => heard.push(`${channel} ${message}`));
+    await subscriber.subscribe(channel);
+    const master = new Redis({ host: '127.0.0.1', port: group.initialMasterPort, maxRetriesPerRequest: 0 });
+    try {
+      await master.publish(channel, 'direct');
+      await proxy.client().publish(channel, 'through slotgate');
+      await waitUntil(() => heard.length === 2, PATIENCE_MS, 'both messages');
+      expect(heard).toEqual([`${channel} direct`, `${channel} through slotgate`]);
+    } finally {
+      master.disconnect();
+    }
   });
 
   it('fails over under write load: no write the replicas acknowledged is lost, writes resume without a restart', async () => {
@@ -113,4 +133,21 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     const report = await traffic.stop();
     expect(report.errors).toEqual([]);
   }, 4 * PATIENCE_MS);
+
+  it('pub/sub: the subscriber from before both failovers still hears PUBLISH through slotgate', async () => {
+    expect(subscriber).toBeDefined();
+    // Pub/sub is at-most-once: a message published while slotgate moved the subscription to
+    // another node (its node was demoted or lost its master) may be lost, so publish until one arrives.
+    const publisher = proxy.client();
+    let sent = 0;
+    await waitUntil(async () => {
+      await publisher.publish(channel, `after ${++sent}`);
+      await new Promise((r) => setTimeout(r, 50));
+      return heard.some((m) => m.startsWith(`${channel} after`));
+    }, PATIENCE_MS, 'a message after the failovers');
+    // Once one arrives, every later one does.
+    const before = heard.length;
+    await publisher.publish(channel, 'last');
+    await waitUntil(() => heard.length > before && heard.at(-1) === `${channel} last`, PATIENCE_MS, 'the last message');
+  });
 });

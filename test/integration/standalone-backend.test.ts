@@ -9,7 +9,12 @@ import { startLocalReplication, type LocalReplication } from '../../scripts/dev/
 import { addressNodeId } from '../../src/cluster/node-identity.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
-import { startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
+import { RawClient, startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
+
+/** Resolves with the next message event of `client` (ioredis). */
+function nextMessage(client: Redis, event: 'message' | 'pmessage' | 'smessage'): Promise<string[]> {
+  return new Promise((resolve) => client.once(event, (...args: string[]) => resolve(args)));
+}
 
 const READER_PASSWORD = 'Reader#Pass1';
 
@@ -159,6 +164,75 @@ accounts:
     await new Promise((r) => setTimeout(r, 100)); // let BLPOP reach the master first (no assertion on time)
     await pusher.rpush(list, 'item');
     expect(await waiting).toEqual([list, 'item']);
+  });
+
+  it('a RESP3 session in database 4: shared, WATCH and blocking connections say HELLO 3 and SELECT 4, replies as the master gives them', async () => {
+    const hash = `resp3-db:${run}`;
+    const list = `resp3-db-list:${run}`;
+    const commands = [
+      ['HGETALL', hash],
+      ['WATCH', hash], ['MULTI'], ['HGETALL', hash], ['EXEC'],
+      ['BLPOP', list, '0.01'],
+      ['BLPOP', list, '0'],
+    ];
+    /** HELLO 3, SELECT 4, HSET, then `commands` (RPUSH from a second connection for the last BLPOP). */
+    async function replies(port: number): Promise<string[]> {
+      const c = await RawClient.connect(port);
+      const pusher = await RawClient.connect(port);
+      const send = async (...args: string[]) => {
+        c.command(...args);
+        return (await c.nextFrame()).toString('latin1');
+      };
+      try {
+        expect((await send('HELLO', '3')).startsWith('%')).toBe(true);
+        const out = [await send('SELECT', '4'), await send('HSET', hash, 'f', 'v')];
+        for (const command of commands.slice(0, -1)) out.push(await send(...command));
+        c.command(...commands.at(-1)!);
+        await new Promise((r) => setTimeout(r, 100)); // let BLPOP reach the master first (no assertion on time)
+        pusher.command('SELECT', '4');
+        pusher.command('RPUSH', list, 'item');
+        out.push((await c.nextFrame()).toString('latin1'));
+        return out;
+      } finally {
+        c.close();
+        pusher.close();
+      }
+    }
+    const expected = await replies(group.initialMasterPort);
+    await master.call('SELECT', '4');
+    await master.del(hash, list);
+    await master.call('SELECT', '0');
+    const got = await replies(proxy.port);
+    expect(got).toEqual(expected);
+    expect(got[2]).toBe('%1\r\n$1\r\nf\r\n$1\r\nv\r\n'); // a RESP3 map, from database 4
+    expect(await master.exists(hash)).toBe(0);
+  });
+
+  it('pub/sub: a subscriber through slotgate gets what is published on the master, directly or through slotgate', async () => {
+    const channel = `news:${run}`;
+    const shardChannel = `shard-news:${run}`;
+    const sub = proxy.client();
+    await sub.subscribe(channel);
+    await sub.psubscribe(`news:${run.slice(0, 3)}*`);
+    await sub.ssubscribe(shardChannel);
+    // The master replicates PUBLISH to its replicas: slotgate's subscription may sit on any node of it.
+    for (const publisher of [master, proxy.client()]) {
+      const message = nextMessage(sub, 'message');
+      const pmessage = nextMessage(sub, 'pmessage');
+      await publisher.publish(channel, 'hello');
+      expect(await message).toEqual([channel, 'hello']);
+      expect(await pmessage).toEqual([`news:${run.slice(0, 3)}*`, channel, 'hello']);
+      const smessage = nextMessage(sub, 'smessage');
+      await publisher.call('SPUBLISH', shardChannel, 'sharded');
+      expect(await smessage).toEqual([shardChannel, 'sharded']);
+    }
+    // The same client in database 2 still hears them (pub/sub has no databases).
+    const other = proxy.client();
+    await other.select(2);
+    const message = nextMessage(sub, 'message');
+    await other.publish(channel, 'from db 2');
+    expect(await message).toEqual([channel, 'from db 2']);
+    sub.disconnect();
   });
 
   it('reaches each node by its invented id and @0, and shows clients a one-node cluster', async () => {
