@@ -14,6 +14,7 @@ import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
 import { CommandTableRefresh } from './cluster/command-table-refresh.js';
 import { TopologyManager } from './cluster/topology-manager.js';
+import { topologySourceFor } from './config/topology-source-for.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
 import type { SlotgateConfig } from './config/config.js';
 import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
@@ -123,8 +124,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
-  topology = new TopologyManager(pool, {
-    seeds: config.cluster,
+  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger), {
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
@@ -132,7 +132,6 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       metrics.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') void commandTable?.check();
     },
-    tlsPorts: config.backendTls !== null,
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
   // The backend's own COMMAND table (process-wide: one slotgate process fronts one backend).
@@ -176,6 +175,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logger,
     logLimiter,
     redisVersion: await backendRedisVersion(pool, topology.current),
+    backendDatabases: topology.kind === 'cluster' ? 1 : await backendDatabases(pool, topology.current),
     nextClientId: () => ++clientIds,
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
@@ -386,6 +386,24 @@ function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
     metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
+
+/**
+ * How many databases a standalone master has (`databases`), so SELECT can be checked as Redis
+ * checks it. CONFIG may be renamed or refused to slotgate's user: then Redis's default, 16.
+ */
+async function backendDatabases(pool: NodePool, snapshot: TopologySnapshot): Promise<number> {
+  const master = snapshot.shards[0]?.master;
+  if (!master) return DEFAULT_DATABASES;
+  try {
+    const reply = await pool.execute(master.address, ['CONFIG', 'GET', 'databases']);
+    const count = Array.isArray(reply) && reply.length === 2 ? Number(String(reply[1])) : NaN;
+    return Number.isInteger(count) && count > 0 ? count : DEFAULT_DATABASES;
+  } catch {
+    return DEFAULT_DATABASES;
+  }
+}
+
+const DEFAULT_DATABASES = 16;
 
 /** HELLO reports the backend's version, so clients that adapt to the server's version see the real one. */
 async function backendRedisVersion(pool: NodePool, snapshot: TopologySnapshot): Promise<string> {

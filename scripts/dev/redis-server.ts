@@ -245,6 +245,8 @@ export interface RedisServerSpec {
   access?: RedisAccess;
   /** Executable; default `defaultRedisServer()`. */
   redisServer?: string;
+  /** A config file, given first as redis-server wants it (a Sentinel needs one it can rewrite). */
+  configFile?: string;
 }
 
 export interface RedisServerProcess {
@@ -274,6 +276,7 @@ function tailOfLog(dir: string): string {
 export async function launchRedisServer(spec: RedisServerSpec): Promise<RedisServerProcess> {
   const redisServer = spec.redisServer ?? defaultRedisServer();
   const args = [
+    ...(spec.configFile ? [spec.configFile] : []),
     ...listenerArgs(spec.port, spec.access?.tls),
     '--bind', spec.host, '--dir', spec.dir, '--daemonize', 'no',
     ...signInArgs(spec.access?.auth),
@@ -347,6 +350,8 @@ export interface StartRedisServerOptions {
   parentDir: string;
   /** More redis-server arguments (see RedisServerSpec.args). */
   args?: readonly string[];
+  /** See RedisServerSpec.configFile. */
+  configFile?: string;
   /** Credentials and TLS (see RedisServerSpec.access). */
   access?: RedisAccess;
   log?: (line: string) => void;
@@ -361,7 +366,7 @@ export async function startRedisServer(opts: StartRedisServerOptions): Promise<R
     const dir = join(opts.parentDir, `node-${port}`);
     await mkdir(dir, { recursive: true });
     try {
-      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], access: opts.access, redisServer: opts.redisServer });
+      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], access: opts.access, redisServer: opts.redisServer, configFile: opts.configFile });
     } catch (err) {
       if (err instanceof RedisSpawnError) throw err;
       // Most likely another process took P or P+10000 between our probe and redis's bind: retry.

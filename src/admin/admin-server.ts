@@ -77,10 +77,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       const snapshot = deps.topology.current;
       return sendJson(res, 200, {
         epoch: snapshot.epoch,
+        backend: deps.topology.kind,
         shards: snapshot.shards.map((s) => ({
           index: s.index,
           slots: s.ranges.map(([a, b]) => [a, b]),
-          nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health })),
+          // lag_bytes: standalone and Sentinel backends only (a cluster does not report it).
+          nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health, ...(n.lagBytes === undefined ? {} : { lag_bytes: n.lagBytes }) })),
         })),
       });
     }

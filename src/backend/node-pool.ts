@@ -8,6 +8,13 @@
  * session closes them when done. Replica-read connections: shared like the first kind, but
  * a separate set that sends READONLY on connect, so replicas serve reads on them (SPEC §6)
  * while writes and redirected commands never travel a READONLY connection.
+ *
+ * Databases (non-cluster backends, SELECT n): a shared connection serves one database for its
+ * whole life. Connections for database n > 0 are separate groups that send SELECT n on every
+ * connect (after HELLO 3 and READONLY when those apply), so a session in db 3 multiplexes over
+ * db-3 connections and a client's SELECT never changes what another client's commands see.
+ * Groups are therefore keyed by address and database, in each of the four kinds (RESP2/RESP3,
+ * plain/READONLY).
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -19,6 +26,8 @@ export interface NodePoolOptions extends NodeConnectionOptions {
 }
 
 interface SharedGroup {
+  /** The node; groups are keyed by address and database. */
+  address: string;
   conns: NodeConnection[];
   next: number;
 }
@@ -33,6 +42,20 @@ const HELLO_3 = encodeCommand(['HELLO', '3']);
 const RESP3_HANDSHAKE = [HELLO_3];
 const RESP3_READONLY_HANDSHAKE = [HELLO_3, READONLY];
 const READONLY_HANDSHAKE = [READONLY];
+
+/**
+ * The handshake of a new connection in database `db` (`base`: the protocol/READONLY part).
+ * SELECT goes last: AUTH (written by the connection itself) and HELLO 3 do not depend on the
+ * database, and READONLY is per connection, not per database.
+ */
+function withDatabase(base: NodeConnectionOptions, db: number): NodeConnectionOptions {
+  if (db === 0) return base;
+  return { ...base, handshake: [...(base.handshake ?? []), encodeCommand(['SELECT', String(db)])] };
+}
+
+function groupKey(address: string, db: number): string {
+  return db === 0 ? address : `${address}/${db}`;
+}
 
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
@@ -74,24 +97,28 @@ export class NodePool {
    * must travel one connection, or a pipelined SET then GET could be executed in the
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
-  connectionFor(address: string, affinity?: number, protocol: RespVersion = 2): NodeConnection {
-    return protocol === 2 ? this.pick(this.shared, address, this.options, affinity) : this.pick(this.shared3, address, this.resp3Options, affinity);
+  connectionFor(address: string, affinity?: number, protocol: RespVersion = 2, db = 0): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.shared, address, this.options, affinity, db)
+      : this.pick(this.shared3, address, this.resp3Options, affinity, db);
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
-  replicaReadConnectionFor(address: string, affinity: number, protocol: RespVersion = 2): NodeConnection {
+  replicaReadConnectionFor(address: string, affinity: number, protocol: RespVersion = 2, db = 0): NodeConnection {
     return protocol === 2
-      ? this.pick(this.replicaReadShared, address, this.readonlyOptions, affinity)
-      : this.pick(this.replicaReadShared3, address, this.resp3ReadonlyOptions, affinity);
+      ? this.pick(this.replicaReadShared, address, this.readonlyOptions, affinity, db)
+      : this.pick(this.replicaReadShared3, address, this.resp3ReadonlyOptions, affinity, db);
   }
 
-  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined): NodeConnection {
-    let group = groups.get(address);
+  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined, db: number): NodeConnection {
+    const key = groupKey(address, db);
+    let group = groups.get(key);
     if (!group) {
       const [host, port] = splitAddress(address);
-      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, options));
-      group = { conns, next: 0 };
-      groups.set(address, group);
+      const dbOptions = withDatabase(options, db);
+      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, dbOptions));
+      group = { address, conns, next: 0 };
+      groups.set(key, group);
     }
     if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
     const conn = group.conns[group.next]!;
@@ -99,10 +126,13 @@ export class NodePool {
     return conn;
   }
 
-  /** A connection of the caller's own (HELLO 3 first for `protocol` 3); the caller must `close()` it. */
-  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, protocol: RespVersion = 2): NodeConnection {
+  /**
+   * A connection of the caller's own (HELLO 3 first for `protocol` 3, then SELECT `db` when not 0);
+   * the caller must `close()` it.
+   */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, protocol: RespVersion = 2, db = 0): NodeConnection {
     const [host, port] = splitAddress(address);
-    return new NodeConnection(host, port, { ...(protocol === 2 ? this.options : this.resp3Options), ...overrides });
+    return new NodeConnection(host, port, { ...withDatabase(protocol === 2 ? this.options : this.resp3Options, db), ...overrides });
   }
 
   /**
@@ -136,10 +166,10 @@ export class NodePool {
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
     for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
-      for (const [address, group] of groups) {
-        if (addresses.has(address)) continue;
+      for (const [key, group] of groups) {
+        if (addresses.has(group.address)) continue;
         for (const conn of group.conns) conn.close();
-        groups.delete(address);
+        groups.delete(key);
       }
     }
   }

@@ -8,21 +8,21 @@ import fs from 'node:fs';
 import yargs from 'yargs';
 import YAML from 'yaml';
 import { ConfigError } from './config-error.js';
-import { toList } from './option-values.js';
+import { toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
 import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
+import { resolveBackendSettings, type BackendSettings } from './backend-options.js';
 
-export { ConfigError };
+export { ConfigError, toSize };
 
 export type ConfigSetMode = 'forward' | 'ignore' | 'deny';
 const CONFIG_SET_MODES: readonly ConfigSetMode[] = ['forward', 'ignore', 'deny'];
 export type LogFormat = 'json' | 'pretty';
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
-export interface SlotgateConfig extends ConnectionSecuritySettings {
+export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSettings {
   configFile: string | undefined;
-  cluster: string[];
   port: number;
   bind: string;
   /** Address cluster-aware clients are given (CLUSTER SLOTS…); '' and 0 mean "derive from bind and port". */
@@ -66,7 +66,7 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: FileOnlyValues = {}) {
   let cli = yargs([...envAsFlags(env), ...argv])
     .scriptName('slotgate')
-    .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
+    .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --backend standalone --master host:port [options]\n$0 --backend sentinel --sentinels host:port[,…] --sentinel-master-name name [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
     .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => takeFileOnlyOptions(loadConfigFile(path), fileOnly))
     .strictOptions()
     // parse-numbers off: values stay as typed ('0x10' is not read as 16), and toInt checks them.
@@ -104,7 +104,6 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   const get = (name: OptionName): unknown => parsed[name];
   const config: SlotgateConfig = {
     configFile: typeof parsed.config === 'string' ? parsed.config : undefined,
-    cluster: toList(get('cluster')),
     port: toInt('port', get('port'), 0, 65535, PORT),
     bind: String(get('bind')),
     announceHost: String(get('announce-host') ?? ''),
@@ -131,11 +130,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),
     ...resolveConnectionSecurity(get, argv),
+    ...resolveBackendSettings(get, argv),
   };
-  if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
-  for (const seed of config.cluster) {
-    if (!/^.+:\d{1,5}$/.test(seed)) throw new ConfigError(`option cluster: '${seed}' is not host:port`);
-  }
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`option log-level: '${config.logLevel}' is not one of ${[...LOG_LEVELS].join(', ')}`);
   return config;
 }
@@ -208,12 +204,3 @@ function toInt(name: string, value: unknown, min: number, max: number, form: str
   return n;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1_000_000, mb: 1024 ** 2, g: 1_000_000_000, gb: 1024 ** 3 };
-
-/** Redis-style sizes: 512mb, 64kb, 1g, or plain bytes. */
-export function toSize(name: string, value: unknown): number {
-  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(String(value));
-  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) throw new ConfigError(`option ${name}: '${String(value)}' is not a size (e.g. 512mb, 64kb, 1048576)`);
-  return Number(match[1]) * unit;
-}

@@ -25,6 +25,10 @@ function cString(arg: Buffer): Buffer {
 export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't hash to the same slot");
 export const SLOT_NOT_SERVED = error('backend', 'CLUSTERDOWN Hash slot not served');
 export const SELECT_NOT_ALLOWED = error('not_supported', 'ERR SELECT is not allowed in cluster mode');
+/** SELECT beyond the backend's `databases` (standalone and Sentinel backends), Redis's text. */
+export const DB_INDEX_OUT_OF_RANGE = error('invalid_argument', 'ERR DB index is out of range');
+/** An argument Redis reads as a C int (getIntFromObjectOrReply) beyond it; Redis's own words, grammar included. */
+export const NOT_AN_INT32 = error('invalid_argument', 'ERR value is out of range, value must between -2147483648 and 2147483647');
 export const NOPROTO = error('protocol_version', 'NOPROTO unsupported protocol version');
 export const CLIENT_TRACKING_UNSUPPORTED = error(
   'not_supported',

@@ -51,7 +51,7 @@ export interface ConnectionState {
   watch: WatchState | null;
   /** Ends a WATCH: closing its connection is what UNWATCH does. */
   dropWatch(): void;
-  /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
+  /** A backend connection of this client's own (WATCH state lives on it), in its database; the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
   /** The client has gone (a handler that polls, like WAIT, stops). */
   readonly isClosed: boolean;
@@ -59,6 +59,11 @@ export interface ConnectionState {
   noteWrittenMaster(address: string): void;
   /** The masters written to since the last call, forgotten now (WAIT: "since its last WAIT"). */
   takeWrittenMasters(): string[];
+  /**
+   * The selected database (SELECT; always 0 in front of a cluster). Backend connections are per
+   * database, so changing it moves the client's later commands onto db-n connections.
+   */
+  db: number;
   /** Channels, patterns and shard channels this client is subscribed to (handlers/pubsub-commands.ts). */
   readonly subscriptions: ClientSubscriptions;
   /**

@@ -2,6 +2,7 @@
  * Commands about the client connection itself, answered by slotgate: PING, ECHO, QUIT, SELECT,
  * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET, CLIENT SETNAME/GETNAME/ID.
  */
+import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import { OK, PONG } from '../protocol/constants.js';
@@ -28,11 +29,30 @@ export function quit(call: CommandCall): void {
 }
 
 export function select(call: CommandCall): void {
-  const text = call.args[1]!.toString('latin1');
-  if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
   // A Redis Cluster has only database 0.
-  if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
+  if (call.proxy.topology.kind === 'cluster') {
+    const text = call.args[1]!.toString('latin1');
+    if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
+    if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
+    return call.reply(OK);
+  }
+  // A standalone backend: the session's database, served by that database's backend connections.
+  // Checked here as Redis checks it (a C int, below `databases`): the connections' SELECT must not fail.
+  const db = parseRedisInteger(call.args[1]!);
+  if (db === null) return call.fail(errors.NOT_AN_INTEGER);
+  if (db < INT_MIN || db > INT_MAX) return call.fail(errors.NOT_AN_INT32);
+  if (db < 0 || db >= call.proxy.backendDatabases) return call.fail(errors.DB_INDEX_OUT_OF_RANGE);
+  call.connection.db = db;
   call.reply(OK);
+}
+
+const INT_MAX = 2 ** 31 - 1;
+const INT_MIN = -(2 ** 31);
+
+/** SWAPDB: a standalone backend's own command, passed through; a cluster has one database. */
+export function swapdb(call: CommandCall): void {
+  if (call.proxy.topology.kind === 'cluster') return call.fail(errors.notSupported('swapdb'));
+  call.forward({ slot: null }, { access: 'write' });
 }
 
 /** READONLY, READWRITE, ASKING: read/write splitting and redirections are slotgate's business. */
@@ -113,6 +133,7 @@ export function reset(call: CommandCall): void {
   connection.dropWatch();
   unsubscribeAll(call);
   connection.name = null;
+  connection.db = 0;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
   connection.signIn(call.proxy.runtime.accounts.initialAccount);
   // Like Redis, RESET also goes back to RESP2 (behind the same barrier as HELLO 2).

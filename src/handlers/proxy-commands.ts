@@ -3,6 +3,7 @@
  * view (SPEC §5), INFO (§3), CONFIG SET and CONFIG RESETSTAT (§11).
  */
 import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { firstProtectedConfigParameter } from '../commands/config-parameters.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
@@ -53,6 +54,11 @@ export function runCluster(call: CommandCall): void {
 /** CLUSTER INFO: the backend's state, as one master sees it, in the one-node view. */
 function runClusterInfo(call: CommandCall): void {
   const masters = call.proxy.topology.current.masters();
+  if (hasWholeKeyspace(call.proxy.topology.kind)) {
+    // A standalone/Sentinel master knows no CLUSTER INFO: its one shard is ok while it is reachable.
+    const up = masters.length > 0 && !call.proxy.pool.recentlyFailed(masters[0]!.address);
+    return call.reply(clusterInfoReply(up ? `cluster_state:ok\r\ncluster_slots_ok:${SLOT_COUNT}\r\n` : 'cluster_state:fail\r\n'));
+  }
   const healthy = masters.filter((m) => !call.proxy.pool.recentlyFailed(m.address));
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];

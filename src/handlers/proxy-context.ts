@@ -28,6 +28,8 @@ export interface ProxyContext {
   readonly logLimiter: LogLimiter;
   /** Redis version reported by HELLO (the backend's, learned at start). */
   readonly redisVersion: string;
+  /** Databases SELECT may choose (the backend's `databases`, learned at start; 1 for a cluster). */
+  readonly backendDatabases: number;
   nextClientId(): number;
   /** Who slotgate tells clients it is (announce address, node ID, version); final once listening. */
   identity: ProxyIdentity;

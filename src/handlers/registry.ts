@@ -60,7 +60,7 @@ const whileSubscribed = (entry: CommandEntry): CommandEntry => ({ ...entry, whil
 
 const UNSUPPORTED = [
   'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
-  'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
+  'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
   // WAITAOF: a shared backend connection's AOF offset says nothing of this client's writes, and
   // no INFO field gives a replica's fsynced offset to wait for from outside (see wait.ts).
   'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
@@ -76,6 +76,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['quit', whileSubscribed(local(connectionCommands.quit, 'control'))],
   ['reset', whileSubscribed(local(connectionCommands.reset, 'control'))],
   ['select', local(connectionCommands.select)],
+  // Refused in front of a cluster; passed to the master of a standalone backend.
+  ['swapdb', { run: connectionCommands.swapdb, inTransaction: 'refuse', refusal: errors.notSupported('swapdb') }],
   ['hello', local(connectionCommands.hello)],
   ['auth', local(connectionCommands.auth)],
   ['client', local(connectionCommands.client)],

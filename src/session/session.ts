@@ -78,6 +78,8 @@ export class Session implements ConnectionState, CallHost {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   name: string | null = null;
+  /** The selected database (ConnectionState.db). */
+  db = 0;
   lastCommand = 'NULL';
   transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
@@ -139,8 +141,8 @@ export class Session implements ConnectionState, CallHost {
     };
     this.sharedForward = {
       ...base,
-      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.protocol)),
-      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.protocol),
+      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.protocol, this.db)),
+      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.protocol, this.db),
     };
     this.blockingForward = {
       ...base,
@@ -378,10 +380,12 @@ export class Session implements ConnectionState, CallHost {
   }
 
   private blockingConnection(address: string): NodeConnection {
-    let conn = this.blockingConnections.get(address);
+    // One per node and database: a connection stays in the database it selected when it connected.
+    const key = this.db === 0 ? address : `${address}/${this.db}`;
+    let conn = this.blockingConnections.get(key);
     if (!conn || conn.isClosed) {
-      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol);
-      this.blockingConnections.set(address, conn);
+      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol, this.db);
+      this.blockingConnections.set(key, conn);
     }
     return conn;
   }
@@ -409,9 +413,9 @@ export class Session implements ConnectionState, CallHost {
     return masters;
   }
 
-  /** A connection of this session's own to `address` (WATCH state lives on it). */
+  /** A connection of this session's own to `address` (WATCH state lives on it), in the session's database. */
   dedicatedConnection(address: string): NodeConnection {
-    return this.proxy.pool.dedicated(address, {}, this.protocol);
+    return this.proxy.pool.dedicated(address, {}, this.protocol, this.db);
   }
 
   /**

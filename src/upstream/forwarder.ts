@@ -10,12 +10,16 @@
  *  - TRYAGAIN / CLUSTERDOWN, and requests that never reached a node (connect failure):
  *    nothing ran, so retry after a short, growing pause until the deadline
  *    (`commandTimeoutMs` after the first attempt). A failover is waited out this way.
+ *  - READONLY from a non-cluster backend's master (it was demoted: a Sentinel failover): the
+ *    write did not run, so ask for a topology refresh and retry like TRYAGAIN until the new
+ *    master is known. (A cluster's demoted master answers MOVED instead.)
  *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
  *    the command may have run, and a retry could apply a write twice.
  */
 import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
-import { parseRedirect } from '../cluster/redirect.js';
+import { isReadonlyRefusal, parseRedirect } from '../cluster/redirect.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import * as errors from '../errors/catalogue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -145,7 +149,7 @@ export class ForwardedCommand implements BackendRequest {
   onReply(frame: Buffer, isError: boolean, index: number): void {
     if (index < this.resultIndex) {
       // ASKING's +OK and MULTI's +OK/+QUEUED: only a redirection among them matters.
-      if (isError && this.redirectFrame === null && parseRedirect(frame)) this.redirectFrame = frame;
+      if (isError && this.redirectFrame === null && (parseRedirect(frame) || this.fromDemotedMaster(frame))) this.redirectFrame = frame;
       return;
     }
     if (this.onLatency) this.onLatency.observe((performance.now() - this.startedAt) / 1000);
@@ -173,7 +177,11 @@ export class ForwardedCommand implements BackendRequest {
   /** Returns true when the command was re-sent. */
   private followRedirect(frame: Buffer): boolean {
     const redirect = parseRedirect(frame);
-    if (!redirect) return false;
+    if (!redirect) {
+      if (!this.fromDemotedMaster(frame)) return false;
+      this.ctx.topology.requestRefresh('READONLY');
+      return this.retryLater(() => frame);
+    }
     const { topology, metrics } = this.ctx;
     metrics.redirections.labels(redirect.kind).inc();
     switch (redirect.kind) {
@@ -198,6 +206,11 @@ export class ForwardedCommand implements BackendRequest {
       case 'tryagain':
         return this.retryLater(() => frame);
     }
+  }
+
+  /** A write refused by a standalone/Sentinel master that has become a replica (see the header). */
+  private fromDemotedMaster(frame: Buffer): boolean {
+    return hasWholeKeyspace(this.ctx.topology.kind) && isReadonlyRefusal(frame);
   }
 
   /**

@@ -42,9 +42,10 @@ export function replicaReadConnection(
   slot: number,
   affinity: number,
   protocol: RespVersion = 2,
+  db = 0,
 ): NodeConnection | null {
   const shard = topology.current.shardForSlot(slot);
   if (!shard) return null;
   const replica = runtime.replicaReads.chooseReplica(shard, (node) => !pool.recentlyFailed(node.address));
-  return replica ? pool.replicaReadConnectionFor(replica.address, affinity, protocol) : null;
+  return replica ? pool.replicaReadConnectionFor(replica.address, affinity, protocol, db) : null;
 }

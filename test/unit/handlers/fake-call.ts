@@ -53,6 +53,9 @@ export const THREE_SHARDS: ShardInput[] = [
   { master: { id: 'c'.repeat(40), host: '10.0.0.3', port: 7002, health: 'online' }, replicas: [], ranges: [[10923, 16383]] },
 ];
 
+/** A standalone backend (`fakeProxy(['--backend', 'standalone', '--master', '10.0.0.1:7000'])`): one shard, every slot. */
+export const ONE_MASTER: ShardInput = { master: { id: 'a'.repeat(40), host: '10.0.0.1', port: 7000, health: 'online' }, replicas: [], ranges: [[0, 16383]] };
+
 export function fakeProxy(flags: string[] = []): ProxyContext {
   const config = resolveConfig(['--cluster', '10.0.0.1:7000', ...flags], {});
   const logger = createLogger('silent');
@@ -61,12 +64,13 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     config,
     runtime: buildRuntime(config.reloadable),
     // Handlers read only `current`; the refresher is not part of what they do.
-    topology: { current: snapshot } as unknown as ProxyContext['topology'],
+    topology: { current: config.backend === 'cluster' ? snapshot : new TopologySnapshot([ONE_MASTER], 1), kind: config.backend } as unknown as ProxyContext['topology'],
     pool: { recentlyFailed: () => false } as unknown as ProxyContext['pool'],
     metrics: new Metrics(false),
     logger,
     logLimiter: new LogLimiter(logger),
     redisVersion: '7.0.15',
+    backendDatabases: config.backend === 'cluster' ? 1 : 16,
     nextClientId: () => 1,
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
     monitors: new MonitorHub(),
@@ -81,6 +85,7 @@ export class FakeConnection implements ConnectionState {
   readonly address = '127.0.0.1:50000';
   account: ConnectionState['account'];
   name: string | null = null;
+  db = 0;
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
