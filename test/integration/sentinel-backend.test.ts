@@ -122,7 +122,18 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     const sentinelPort = Number(group.sentinels[0]!.split(':')[1]);
     const sentinel = new Redis({ host: '127.0.0.1', port: sentinelPort, maxRetriesPerRequest: 0 });
     try {
-      expect(await sentinel.call('SENTINEL', 'FAILOVER', group.masterName)).toBe('OK');
+      // The previous test's failover may still be in progress in the Sentinels' eyes (until its
+      // failover-timeout state clears): SENTINEL FAILOVER answers INPROG until then.
+      let answer: unknown;
+      await waitUntil(
+        async () => {
+          answer = await sentinel.call('SENTINEL', 'FAILOVER', group.masterName).catch((err: Error) => err.message);
+          return !(typeof answer === 'string' && answer.startsWith('INPROG'));
+        },
+        PATIENCE_MS,
+        'the Sentinels to accept a new failover',
+      );
+      expect(answer).toBe('OK');
     } finally {
       sentinel.disconnect();
     }
