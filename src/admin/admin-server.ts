@@ -1,6 +1,7 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
- * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`.
+ * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
+ * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts).
  *
  * The three probes answer different questions:
  *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
+import { handleClients, isClientsPath, type ClientsApiDeps } from './clients-api.js';
 
 /** Where the instance is in its life: admin probes answer from it. */
 export type Lifecycle = 'starting' | 'ready' | 'draining';
@@ -23,6 +25,9 @@ export interface AdminServerDeps {
   lifecycle?: () => Lifecycle;
   /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
   reload?: () => ReloadOutcome;
+  /** The session directory (GET/DELETE /v1/clients); absent: those endpoints answer 404. */
+  clients?: ClientsApiDeps['clients'];
+  clientAliases?: ClientsApiDeps['clientAliases'];
 }
 
 export async function startAdminServer(host: string, port: number, deps: AdminServerDeps): Promise<http.Server> {
@@ -44,6 +49,9 @@ export function adminPort(server: http.Server): number {
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
+  if (isClientsPath(url.pathname) && deps.clients) {
+    return handleClients(req, res, url, { clients: deps.clients, clientAliases: deps.clientAliases ?? [] }, sendJson);
+  }
   if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
   switch (url.pathname) {
     case '/livez':

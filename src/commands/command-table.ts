@@ -8,7 +8,7 @@
 
 import { AsciiCaseInsensitiveMap } from './byte-name-map.js';
 import { GENERATED_COMMANDS } from './command-table.generated.js';
-import { PROXY_ONLY_COMMANDS } from './proxy-only-commands.js';
+import { PROXY_ONLY_COMMANDS, PROXY_ONLY_SUBCOMMANDS } from './proxy-only-commands.js';
 import type { GeneratedCommand, KeySpec } from './key-spec.js';
 import { unknownCommandError, unknownSubcommandError, wrongArityError } from './lookup-errors.js';
 
@@ -88,10 +88,23 @@ for (const spec of [...topLevelSpecs, ...proxyOnlySpecs]) {
   for (const sub of spec.subcommands?.values() ?? []) specsByFullName.set(sub.name, sub);
 }
 
+/** Newer sub-commands slotgate answers itself (CLIENT SETINFO), by container: found by lookup, not listed. */
+const extraSubcommands = new Map<string, [string, CommandSpec][]>();
+for (const command of PROXY_ONLY_SUBCOMMANDS) {
+  const [containerName, subName] = command.name.split('|') as [string, string];
+  const container = specsByFullName.get(containerName);
+  if (!container?.subcommands) throw new Error(`proxy-only sub-command ${command.name} has no container in the table`);
+  const spec = buildSpec(command, container);
+  specsByFullName.set(spec.name, spec);
+  extraSubcommands.set(containerName, [...(extraSubcommands.get(containerName) ?? []), [subName, spec]]);
+}
+
 const entriesByName = new AsciiCaseInsensitiveMap<TableEntry>(
   [...topLevelSpecs, ...proxyOnlySpecs].map((spec): [string, TableEntry] => [
     spec.name,
-    spec.subcommands ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap(spec.subcommands) } : { spec },
+    spec.subcommands
+      ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap([...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])]) }
+      : { spec },
   ]),
 );
 

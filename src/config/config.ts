@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import yargs from 'yargs';
 import YAML from 'yaml';
+import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
 import { toList } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
@@ -41,6 +42,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings {
   clientOutputBufferLimit: number;
   clientMaxInflight: number;
   workers: number;
+  /** client-aliases: CIDR → description, shown as `desc` by GET /v1/clients. */
+  clientAliases: ClientAlias[];
   /** How long a graceful drain (SIGTERM/SIGINT) waits for sessions before cutting them. */
   shutdownTimeoutMs: number;
   adminPort: number;
@@ -115,6 +118,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
+    clientAliases: toClientAliases(get('client-aliases')),
     shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
@@ -207,4 +211,14 @@ export function toSize(name: string, value: unknown): number {
   const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || unit === undefined) throw new ConfigError(`option ${name}: '${String(value)}' is not a size (e.g. 512mb, 64kb, 1048576)`);
   return Number(match[1]) * unit;
+}
+
+function toClientAliases(value: unknown): ClientAlias[] {
+  return toList(value).map((item) => {
+    try {
+      return parseClientAlias(item);
+    } catch (err) {
+      throw new ConfigError(`option client-aliases: ${(err as Error).message}`);
+    }
+  });
 }

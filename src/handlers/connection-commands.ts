@@ -1,11 +1,12 @@
 /**
  * Commands about the client connection itself, answered by slotgate: PING, ECHO, QUIT, SELECT,
- * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET, CLIENT SETNAME/GETNAME/ID.
+ * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET. CLIENT is handlers/client-commands.ts.
  */
 import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
-import { NULL_BULK, OK, PONG } from '../protocol/constants.js';
+import { OK, PONG } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
+import { validClientAttribute } from './client-commands.js';
 import type { CommandCall } from './command-call.js';
 
 const RESET = encodeSimple('RESET');
@@ -55,7 +56,7 @@ export function hello(call: CommandCall): void {
       i += 2;
     } else if (option === 'setname' && i + 1 < args.length) {
       clientName = args[++i]!.toString('utf8');
-      if (!validClientName(clientName)) return call.fail(errors.BAD_CLIENT_NAME);
+      if (!validClientAttribute(clientName)) return call.fail(errors.BAD_CLIENT_NAME);
     } else {
       return call.fail(errors.helloOptionSyntax(args[i]!));
     }
@@ -96,27 +97,13 @@ export function reset(call: CommandCall): void {
   connection.transaction = null;
   connection.dropWatch();
   connection.name = null;
+  // Redis's RESET clears CLIENT REPLY OFF/SKIP, NO-EVICT and NO-TOUCH too (lib-name/lib-ver stay).
+  connection.setReplyMode('on');
+  connection.noEvict = false;
+  connection.noTouch = false;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
   connection.signIn(call.proxy.runtime.accounts.initialAccount);
   call.reply(RESET);
-}
-
-export function client(call: CommandCall): void {
-  const connection = call.connection;
-  switch (call.spec.name) {
-    case 'client|setname': {
-      const name = call.args[2]!.toString('utf8');
-      if (!validClientName(name)) return call.fail(errors.BAD_CLIENT_NAME);
-      connection.name = name || null;
-      return call.reply(OK);
-    }
-    case 'client|getname':
-      return call.reply(connection.name === null ? NULL_BULK : encodeBulk(connection.name));
-    case 'client|id':
-      return call.reply(encodeInteger(connection.id));
-    default:
-      return call.fail(errors.notSupported(call.spec.name.replace('|', ' ')));
-  }
 }
 
 /**
@@ -127,9 +114,4 @@ function refuseCredentials(call: CommandCall): void {
   call.proxy.metrics.authFailures.inc();
   call.proxy.logLimiter.log('auth_failure', 'warn', { addr: call.connection.address, command: call.spec.name }, 'authentication failed: wrong password or unknown user');
   call.fail(errors.WRONGPASS);
-}
-
-function validClientName(name: string): boolean {
-  // Redis: printable ASCII without spaces (validateClientName / '!'..'~').
-  return /^[!-~]*$/.test(name);
 }
