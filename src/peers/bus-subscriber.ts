@@ -1,10 +1,11 @@
 /**
- * A backend connection in subscriber mode, for the peer bus (peer-bus.ts). NodeConnection matches
- * every frame to a request it sent, which a subscriber's messages are not, so this is a socket of
- * its own — opened exactly like every other backend socket (BackendSecurity: TLS, then AUTH
- * first), then SUBSCRIBE to the given channels. When it breaks it reconnects, to whichever node
- * `pickNode` says then (the node it used may be the one that died); messages published meanwhile
- * are lost, which the bus tolerates (a peer that does not answer in time is left out).
+ * A backend connection in sharded-subscriber mode, for the peer bus (peer-bus.ts). NodeConnection
+ * matches every frame to a request it sent, which a subscriber's messages are not, so this is a
+ * socket of its own — opened exactly like every other backend socket (BackendSecurity: TLS, then
+ * AUTH first), then SSUBSCRIBE to the given channels (all in one slot). When it breaks, or the node
+ * drops the subscription (the slot moved: Redis sends `sunsubscribe`), it reconnects to whichever
+ * node `pickNode` says then; messages published meanwhile are lost, which the bus tolerates (a
+ * peer that does not answer in time is left out).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -16,7 +17,7 @@ import { parseReply } from '../protocol/reply-parser.js';
 
 export interface BusSubscriberOptions {
   readonly channels: readonly string[];
-  /** The node to (re)connect to: any node will do, PUBLISH reaches every node of a cluster. */
+  /** The node to (re)connect to: the master of the channels' slot. */
   pickNode(): string | null;
   readonly security?: BackendSecurity;
   readonly connectTimeoutMs: number;
@@ -26,12 +27,15 @@ export interface BusSubscriberOptions {
   onBroken?(reason: string): void;
 }
 
-const RECONNECT_DELAY_MS = 300;
+/** Reconnects back off from the first to the last delay, and start over once subscribed. */
+const FIRST_RECONNECT_DELAY_MS = 300;
+const LAST_RECONNECT_DELAY_MS = 5000;
 
 export class BusSubscriber {
   private socket: net.Socket | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs = FIRST_RECONNECT_DELAY_MS;
 
   constructor(private readonly options: BusSubscriberOptions) {}
 
@@ -67,11 +71,14 @@ export class BusSubscriber {
       const value = parseReply(frame);
       if (!Array.isArray(value) || value.length < 3) return;
       const kind = String(value[0]);
-      if (kind === 'message' && Buffer.isBuffer(value[2])) {
+      if (kind === 'smessage' && Buffer.isBuffer(value[2])) {
         this.options.onMessage(String(value[1]), value[2]);
-      } else if (kind === 'subscribe' && ++confirmed === this.options.channels.length) {
+      } else if (kind === 'ssubscribe' && ++confirmed === this.options.channels.length) {
         socket.setTimeout(0);
+        this.retryDelayMs = FIRST_RECONNECT_DELAY_MS;
         this.options.onReady?.();
+      } else if (kind === 'sunsubscribe') {
+        this.broken(socket, 'the node dropped the subscription (the slot moved)');
       }
     });
     socket.on(tlsOptions ? 'secureConnect' : 'connect', () => {
@@ -81,7 +88,7 @@ export class BusSubscriber {
         authPending = true;
         socket.write(auth);
       }
-      socket.write(encodeCommand(['SUBSCRIBE', ...this.options.channels]));
+      socket.write(encodeCommand(['SSUBSCRIBE', ...this.options.channels]));
     });
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -109,7 +116,8 @@ export class BusSubscriber {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
-    }, RECONNECT_DELAY_MS);
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(LAST_RECONNECT_DELAY_MS, this.retryDelayMs * 2);
     this.retryTimer.unref();
   }
 }

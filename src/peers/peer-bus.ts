@@ -6,10 +6,11 @@
  *    second and keeps its id in the set `{slotgate}:instances` (one hash tag: one slot, one
  *    master, so MGET works). Each heartbeat also reads who else is alive; an id whose key has
  *    expired is dropped from the set. An instance that dies is gone within PRESENCE_TTL_MS.
- *  - Requests: published on REQUEST_CHANNEL (PUBLISH reaches every node of a cluster, so each
- *    instance's subscriber may sit on any node); each instance answers on its own reply
- *    channel. `ask` waits for every instance it believes alive, at most ASK_TIMEOUT_MS; one that
- *    has not answered by then is logged and left out of the answer.
+ *  - Requests: SPUBLISH on REQUEST_CHANNEL, a sharded channel in the same slot (Redis 7: the
+ *    message stays on that shard instead of going to every node of the cluster, which matters
+ *    for a listing of 10,000 sessions); each instance answers on its own reply channel there.
+ *    `ask` waits for every instance alive at that moment, at most ASK_TIMEOUT_MS in all; one
+ *    that has not answered by then is logged and left out of the answer.
  *
  * Its commands go on one dedicated backend connection (never the shared ones clients use), so a
  * large reply or a paused node does not sit in front of client traffic. The subscriber has its
@@ -23,9 +24,10 @@ import type { TopologyManager } from '../cluster/topology-manager.js';
 import { RespError, type RespValue } from '../protocol/reply-parser.js';
 import { BusSubscriber } from './bus-subscriber.js';
 
-export const REQUEST_CHANNEL = 'slotgate:bus:requests';
-export const REPLY_CHANNEL_PREFIX = 'slotgate:bus:replies:';
 export const HASH_TAG = '{slotgate}';
+/** Sharded pub/sub channels in the bus's slot: a message goes to that shard only, not to every node. */
+export const REQUEST_CHANNEL = `${HASH_TAG}:bus:requests`;
+export const REPLY_CHANNEL_PREFIX = `${HASH_TAG}:bus:replies:`;
 export const INSTANCES_KEY = `${HASH_TAG}:instances`;
 export const INSTANCE_SEQUENCE_KEY = `${HASH_TAG}:instance-seq`;
 export const presenceKey = (proxyId: string): string => `${HASH_TAG}:instance:${proxyId}`;
@@ -77,6 +79,8 @@ export class PeerBus {
   private conn: NodeConnection | null = null;
   private stopped = false;
   private subscribed: (() => void) | null = null;
+  private subscriberFailing = false;
+  private heartbeatFailing = false;
 
   constructor(private readonly options: PeerBusOptions) {
     this.subscriber = new BusSubscriber({
@@ -85,8 +89,20 @@ export class PeerBus {
       security: options.security,
       connectTimeoutMs: options.connectTimeoutMs,
       onMessage: (_channel, payload) => this.onMessage(payload),
-      onReady: () => this.subscribed?.(),
-      onBroken: (reason) => options.logger.warn({ reason }, 'peer bus subscriber connection lost; reconnecting'),
+      onReady: () => {
+        if (this.subscriberFailing) options.logger.info('peer bus subscriber connected again');
+        this.subscriberFailing = false;
+        this.subscribed?.();
+      },
+      onBroken: (reason) => {
+        // Logged once per outage, not per reconnect attempt (a cluster whose ACL refuses the bus would flood the log).
+        if (!this.subscriberFailing) {
+          options.logger.warn({ reason }, 'peer bus subscriber connection lost; reconnecting (other slotgate instances cannot reach this one meanwhile)');
+        }
+        this.subscriberFailing = true;
+        // The slot may have moved (MOVED to SSUBSCRIBE, or the node unsubscribed us): look again.
+        options.topology.requestRefresh('peer bus subscriber lost');
+      },
     });
   }
 
@@ -112,26 +128,26 @@ export class PeerBus {
 
   /** Sends `body` to every other instance and collects their answers (bounded wait). */
   async ask<T>(body: unknown): Promise<PeerAnswers<T>> {
+    // The whole exchange is bounded, the look-up of who is alive included (a node that hangs
+    // must not hold a CLIENT LIST for the command timeout).
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, ASK_TIMEOUT_MS)));
     // Who is alive now, not at the last heartbeat: an instance that started a moment ago counts.
-    await this.refreshPeers().catch(() => undefined);
+    await Promise.race([this.refreshPeers().catch(() => undefined), timedOut]);
     const expected = new Set(this.peers);
     const id = ++this.requestIds;
     const answers: { proxy: string; body: unknown }[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const finished = new Promise<void>((resolve) => {
-      this.pending.set(id, { waiting: expected, answers, done: resolve });
-      timer = setTimeout(resolve, ASK_TIMEOUT_MS);
-    });
-    const envelope: Envelope = { kind: 'request', id, from: this.options.proxyId, body };
-    try {
-      if (expected.size > 0) await this.command(['PUBLISH', REQUEST_CHANNEL, JSON.stringify(envelope)]);
-      if (expected.size > 0) await finished;
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'peer bus: could not publish a request; answering with this instance only');
-    } finally {
-      clearTimeout(timer);
-      this.pending.delete(id);
+    if (expected.size > 0) {
+      const finished = new Promise<void>((resolve) => this.pending.set(id, { waiting: expected, answers, done: resolve }));
+      const envelope: Envelope = { kind: 'request', id, from: this.options.proxyId, body };
+      this.command(['SPUBLISH', REQUEST_CHANNEL, JSON.stringify(envelope)]).catch((err: Error) => {
+        this.options.logger.warn({ err: err.message }, 'peer bus: could not publish a request; answering with this instance only');
+        this.pending.get(id)?.done();
+      });
+      await Promise.race([finished, timedOut]);
     }
+    clearTimeout(timer);
+    this.pending.delete(id);
     const missing = [...expected];
     if (missing.length > 0) this.options.logger.warn({ missing }, 'slotgate instances did not answer in time; their sessions are left out');
     return { answers: answers as { proxy: string; body: T }[], missing };
@@ -176,7 +192,7 @@ export class PeerBus {
       return;
     }
     const reply: Envelope = { kind: 'reply', id: envelope.id, from: this.options.proxyId, body };
-    this.command(['PUBLISH', REPLY_CHANNEL_PREFIX + envelope.from, JSON.stringify(reply)]).catch((err: Error) =>
+    this.command(['SPUBLISH', REPLY_CHANNEL_PREFIX + envelope.from, JSON.stringify(reply)]).catch((err: Error) =>
       this.options.logger.warn({ err: err.message }, 'peer bus: could not publish a reply'),
     );
   }
@@ -189,8 +205,12 @@ export class PeerBus {
       await this.command(['SET', presenceKey(self), String(Date.now()), 'PX', String(PRESENCE_TTL_MS)]);
       await this.command(['SADD', INSTANCES_KEY, self]);
       await this.refreshPeers(true);
+      if (this.heartbeatFailing) this.options.logger.info('peer bus heartbeat works again');
+      this.heartbeatFailing = false;
     } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'peer bus heartbeat failed');
+      // Once per outage: the heartbeat runs every second.
+      if (!this.heartbeatFailing) this.options.logger.warn({ err: (err as Error).message }, 'peer bus heartbeat failed; other slotgate instances will not list this one until it works');
+      this.heartbeatFailing = true;
     }
   }
 

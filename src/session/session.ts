@@ -454,6 +454,7 @@ export class Session implements ConnectionState, CallHost {
       idle: Math.floor((now - this.lastInteraction) / 1000),
       flags: this.flags(),
       db: 0,
+      // No subscriptions yet: SUBSCRIBE and friends are refused (registry.ts); pub/sub support fills these and the P flag.
       sub: 0,
       psub: 0,
       ssub: 0,
@@ -468,7 +469,7 @@ export class Session implements ConnectionState, CallHost {
       // Like Redis, a client's own CLIENT LIST / INFO shows that command as its last.
       cmd: this.dispatching?.spec ? this.dispatching.spec.name : this.lastCommand,
       user: this.signedInAs?.name ?? 'default',
-      resp: 2,
+      resp: 2, // RESP2 only for now (HELLO 3 is refused)
       libName: this.libName,
       libVer: this.libVer,
       network: 'encrypted' in socket ? 'tls' : 'tcp',
