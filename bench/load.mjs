@@ -1,13 +1,22 @@
-// Load harness: redis-benchmark against a local Redis Cluster directly and through slotgate, in the
-// same run, on the same machine, so the printed ratio is comparable (DESIGN.md, "Style" 9).
+// Load harness: redis-benchmark against a local Redis Cluster directly, through slotgate and (with
+// BENCH_PREDIXY) through predixy, in the same run, on the same machine, so the printed ratios are
+// comparable (DESIGN.md, "Style" 9).
 //
 //   npm run bench:load            (builds first)
+//   BENCH_PREDIXY=../shared/anchors/predixy/predixy npm run bench:load
 //   BENCH_ROUNDS=5 BENCH_REQUESTS=200000 npm run bench:load
+//
+// Besides ops/s it prints, per target, the CPU each process spent per request (from /proc: the proxy
+// itself, and the three masters together, whose work a proxy's batching changes), and a latency row:
+// GET with one client and no pipeline (redis-benchmark -c 1), p50 and p99.
 //
 // Env: BENCH_ROUNDS (default 3); BENCH_SECONDS, the target length of one test in one run (default 4);
 // BENCH_REQUESTS, a fixed request count per run instead of sizing by BENCH_SECONDS; BENCH_CLIENTS
-// (default 50); BENCH_PIPELINES (default "1,16"); BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
-// profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof).
+// (default 50); BENCH_PIPELINES (default "1,16"); BENCH_RESP3=1 to have redis-benchmark speak RESP3 (-3,
+// HELLO 3) on both sides; BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
+// profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof); BENCH_PREDIXY,
+// a predixy binary to measure beside slotgate (PREDIXY_THREADS, default 1); BENCH_SLOTGATE_ARGS, more
+// slotgate options (e.g. "--workers 2").
 //
 // Runs alternate direct and slotgate (and swap which goes first every round) so that drift in the
 // machine's speed (thermal, noisy neighbours) hits both sides alike; each cell is a median of rounds.
@@ -19,9 +28,11 @@
 // throughput, and the request count is chosen so every test lasts about BENCH_SECONDS, which bounds
 // that error to a few percent (still slightly in slotgate's favour, since only the direct side has it).
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { HOST, median, positiveIntFromEnv, repoRoot, startSlotgateProcess } from './slotgate-process.mjs';
+import { startPredixyProcess } from './predixy-process.mjs';
+import { HOST, median, positiveIntFromEnv, processCpuSeconds, repoRoot, startSlotgateProcess } from './slotgate-process.mjs';
 
 const { startLocalCluster } = await import('../scripts/dev/local-cluster.ts');
 
@@ -37,7 +48,12 @@ const settings = {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_PIPELINES: '${p}' is not a positive integer`);
     return n;
   }),
+  resp3: process.env.BENCH_RESP3 === '1',
   cpuProfDir: process.env.BENCH_CPU_PROF === '1' ? resolve(repoRoot, process.env.BENCH_CPU_PROF_DIR ?? '.tmp/cpu-prof') : undefined,
+  predixy: process.env.BENCH_PREDIXY ? resolve(process.env.BENCH_PREDIXY) : undefined,
+  predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
+  slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
+  latencyRequests: positiveIntFromEnv('BENCH_LATENCY_REQUESTS', 20_000),
 };
 const TESTS = ['SET', 'GET'];
 
@@ -51,6 +67,7 @@ async function runBenchmark(targetArgs, pipeline, requests) {
     '-P', String(pipeline),
     '-r', '100000',
     '-q', '--csv',
+    ...(settings.resp3 ? ['-3'] : []),
   ];
   const { stdout } = await execFileAsync('redis-benchmark', args, { maxBuffer: 16 * 1024 * 1024 });
   // CSV rows look like "SET","132978.73","0.307",...; --cluster mode prints a node list before them.
@@ -65,14 +82,53 @@ async function runBenchmark(targetArgs, pipeline, requests) {
   return rps;
 }
 
-function printTable(rows) {
-  const header = ['test', 'pipeline', 'direct ops/s (median)', 'slotgate ops/s (median)', 'ratio'];
-  const body = rows.map((r) => [r.test, String(r.pipeline), r.direct.toFixed(0), r.slotgate.toFixed(0), (r.slotgate / r.direct).toFixed(2)]);
+/** GET with one client, no pipeline: { p50, p99 } in ms (redis-benchmark's CSV latency columns). */
+async function runLatency(targetArgs) {
+  const args = [...targetArgs, '-t', 'get', '-n', String(settings.latencyRequests), '-c', '1', '-P', '1', '-r', '100000', '--csv'];
+  const { stdout } = await execFileAsync('redis-benchmark', args, { maxBuffer: 16 * 1024 * 1024 });
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  for (const line of stdout.split('\n')) {
+    const cells = line.trim().split(',').map((c) => c.replace(/"/g, ''));
+    if (cells[0] === 'GET' && cells.length >= 8) return { p50: Number(cells[4]), p99: Number(cells[6]) };
+  }
+  throw new Error(`redis-benchmark ${args.join(' ')} printed no latency row:\n${stdout}`);
+}
+
+function printTable(header, body) {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const format = (row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of body) console.log(format(row));
+}
+
+/** `pid` and its children (slotgate's workers with --workers), from /proc. */
+function withChildren(pid) {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds (user, system) the processes `pids` (and their children) used so far, added up. */
+function cpuOf(pids) {
+  let user = 0;
+  let system = 0;
+  for (const pid of pids.flatMap(withChildren)) {
+    const cpu = processCpuSeconds(pid);
+    if (cpu) {
+      user += cpu.user;
+      system += cpu.system;
+    }
+  }
+  return { user, system };
 }
 
 /**
@@ -98,50 +154,98 @@ async function requestsPerRun(targets, pipeline) {
 async function main() {
   const sizing = settings.fixedRequests ? `${settings.fixedRequests} requests per run` : `runs of ~${settings.seconds} s per test`;
   console.log(
-    `load bench: ${settings.rounds} round(s), ${sizing}, ${settings.clients} clients, pipelines ${settings.pipelines.join(',')}`,
+    `load bench: ${settings.rounds} round(s), ${sizing}, ${settings.clients} clients, pipelines ${settings.pipelines.join(',')}` +
+      (settings.predixy ? `, predixy (${settings.predixyThreads} thread) beside slotgate` : ''),
   );
   let cluster;
   let slotgate;
+  let predixy;
   try {
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const seed = cluster.nodes[0];
     console.log(`cluster up: ${cluster.seeds.join(' ')}`);
-    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir });
+    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir, slotgateArgs: settings.slotgateArgs });
     console.log(`slotgate up on ${HOST}:${slotgate.port}`);
+    const masterPorts = new Set(await cluster.masterPorts());
+    const masterPids = cluster.nodes.filter((n) => masterPorts.has(n.port)).map((n) => n.pid);
 
     const targets = {
-      direct: ['--cluster', '-h', seed.host, '-p', String(seed.port)],
-      slotgate: ['-h', HOST, '-p', String(slotgate.port)],
+      direct: { args: ['--cluster', '-h', seed.host, '-p', String(seed.port)], proxyPids: [] },
+      slotgate: { args: ['-h', HOST, '-p', String(slotgate.port)], proxyPids: [slotgate.pid] },
     };
-    // samples[pipeline][target][test] = rps per round
-    const samples = new Map(settings.pipelines.map((p) => [p, { direct: { SET: [], GET: [] }, slotgate: { SET: [], GET: [] } }]));
+    if (settings.predixy) {
+      predixy = await startPredixyProcess(settings.predixy, cluster.seeds, settings.predixyThreads);
+      console.log(`predixy up on ${HOST}:${predixy.port}`);
+      targets.predixy = { args: ['-h', HOST, '-p', String(predixy.port)], proxyPids: [predixy.pid] };
+    }
+    const names = Object.keys(targets);
+    const empty = () => Object.fromEntries(names.map((n) => [n, { SET: [], GET: [], proxyCpu: [], mastersCpu: [] }]));
+    // samples[pipeline][target] = per-round rps per test, and CPU µs per request (user, system)
+    const samples = new Map(settings.pipelines.map((p) => [p, empty()]));
     const requests = new Map();
     for (const pipeline of settings.pipelines) {
-      requests.set(pipeline, await requestsPerRun(targets, pipeline));
+      requests.set(pipeline, await requestsPerRun(Object.fromEntries(names.map((n) => [n, targets[n].args])), pipeline));
       console.log(`-P ${pipeline}: ${requests.get(pipeline)} requests per test per run`);
     }
+    const latency = Object.fromEntries(names.map((n) => [n, { p50: [], p99: [] }]));
     for (let round = 1; round <= settings.rounds; round++) {
-      const order = round % 2 === 1 ? ['direct', 'slotgate'] : ['slotgate', 'direct'];
+      // Rotate the order every round, so drift in the machine's speed hits every target alike.
+      const order = names.map((_, i) => names[(i + round - 1) % names.length]);
       for (const pipeline of settings.pipelines) {
-        for (const target of order) {
-          const rps = await runBenchmark(targets[target], pipeline, requests.get(pipeline));
-          for (const test of TESTS) samples.get(pipeline)[target][test].push(rps[test]);
-          console.log(`round ${round}, -P ${pipeline}, ${target.padEnd(8)}: SET ${rps.SET.toFixed(0)}/s, GET ${rps.GET.toFixed(0)}/s`);
+        for (const name of order) {
+          const target = targets[name];
+          const proxyBefore = cpuOf(target.proxyPids);
+          const mastersBefore = cpuOf(masterPids);
+          const rps = await runBenchmark(target.args, pipeline, requests.get(pipeline));
+          const perRequest = (before, after) => ({
+            user: ((after.user - before.user) * 1e6) / (2 * requests.get(pipeline)),
+            system: ((after.system - before.system) * 1e6) / (2 * requests.get(pipeline)),
+          });
+          const s = samples.get(pipeline)[name];
+          for (const test of TESTS) s[test].push(rps[test]);
+          s.proxyCpu.push(perRequest(proxyBefore, cpuOf(target.proxyPids)));
+          s.mastersCpu.push(perRequest(mastersBefore, cpuOf(masterPids)));
+          console.log(`round ${round}, -P ${pipeline}, ${name.padEnd(8)}: SET ${rps.SET.toFixed(0)}/s, GET ${rps.GET.toFixed(0)}/s`);
         }
+      }
+      for (const name of order) {
+        const l = await runLatency(targets[name].args);
+        latency[name].p50.push(l.p50);
+        latency[name].p99.push(l.p99);
       }
     }
 
-    const rows = [];
+    const ratio = (a, b) => (a / b).toFixed(2);
+    const header = ['test', 'pipeline', ...names.map((n) => `${n} ops/s`), 'slotgate/direct', ...(predixy ? ['slotgate/predixy'] : [])];
+    const body = [];
     for (const test of TESTS) {
       for (const pipeline of settings.pipelines) {
         const s = samples.get(pipeline);
-        rows.push({ test, pipeline, direct: median(s.direct[test]), slotgate: median(s.slotgate[test]) });
+        const m = Object.fromEntries(names.map((n) => [n, median(s[n][test])]));
+        body.push([test, String(pipeline), ...names.map((n) => m[n].toFixed(0)), ratio(m.slotgate, m.direct), ...(predixy ? [ratio(m.slotgate, m.predixy)] : [])]);
       }
     }
-    console.log('');
-    printTable(rows);
+    console.log('\nThroughput (median of rounds)');
+    printTable(header, body);
+
+    const us = (values) => median(values).toFixed(2);
+    const cpuHeader = ['pipeline', 'target', 'proxy µs/req (user+sys)', 'proxy user', 'proxy sys', 'masters µs/req'];
+    const cpuBody = [];
+    for (const pipeline of settings.pipelines) {
+      for (const name of names) {
+        const s = samples.get(pipeline)[name];
+        const proxy = name === 'direct' ? ['-', '-', '-'] : [us(s.proxyCpu.map((c) => c.user + c.system)), us(s.proxyCpu.map((c) => c.user)), us(s.proxyCpu.map((c) => c.system))];
+        cpuBody.push([String(pipeline), name, ...proxy, us(s.mastersCpu.map((c) => c.user + c.system))]);
+      }
+    }
+    console.log('\nCPU per request (median of rounds; SET and GET together)');
+    printTable(cpuHeader, cpuBody);
+
+    console.log('\nGET latency, one client, no pipeline (median of rounds, ms)');
+    printTable(['target', '', 'p50', 'p99', 'added p50 over direct'], names.map((n) => [n, '', median(latency[n].p50).toFixed(3), median(latency[n].p99).toFixed(3), (median(latency[n].p50) - median(latency.direct.p50)).toFixed(3)]));
   } finally {
     await slotgate?.stop();
+    await predixy?.stop();
     await cluster?.stop();
     if (settings.cpuProfDir) console.log(`CPU profile(s) of slotgate in ${settings.cpuProfDir}`);
   }

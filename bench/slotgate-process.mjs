@@ -50,22 +50,7 @@ export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraN
   const args = [...nodeArgs, resolve(repoRoot, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`slotgate exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    try {
-      await pingOnce(port);
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`slotgate did not answer PING on ${HOST}:${port} within 20 s: ${err.message}`);
-      }
-      await sleep(100);
-    }
-  }
+  await waitForPing(child, port, 'slotgate');
   return {
     port,
     pid: child.pid,
@@ -81,6 +66,29 @@ export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraN
       }
     },
   };
+}
+
+/**
+ * Waits until the process `child` (a proxy listening on `port`) answers PING, for at most 20 s;
+ * kills it and throws when it exits first or never answers.
+ */
+export async function waitForPing(child, port, name) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
+    }
+    try {
+      await pingOnce(port);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${name} did not answer PING on ${HOST}:${port} within 20 s: ${err.message}`);
+      }
+      await sleep(100);
+    }
+  }
 }
 
 /** CPU seconds { user, system } process `pid` has used so far, from /proc (Linux); null elsewhere. */

@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { convertCommandReply } from '../src/commands/command-reply.js';
 import type { BeginSearch, FindKeys, GeneratedCommand, KeySpec } from '../src/commands/key-spec.js';
 import { startStandaloneRedis, withRedis } from './dev/redis-server.js';
 
@@ -24,78 +25,6 @@ const overridesPath = join(repoRoot, 'src/commands/overrides.ts');
 
 /** A COMMAND reply element as ioredis returns it: strings, numbers and nested arrays. */
 type Raw = string | number | null | Raw[];
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Redis replies with flat [name, value, name, value…] maps; turn one into an object. */
-function pairsToObject(pairs: Raw): Record<string, Raw> {
-  const result: Record<string, Raw> = {};
-  if (!Array.isArray(pairs)) return result;
-  for (let i = 0; i + 1 < pairs.length; i += 2) result[String(pairs[i])] = pairs[i + 1];
-  return result;
-}
-
-function convertBeginSearch(raw: Raw): BeginSearch {
-  const { type, spec } = pairsToObject(raw);
-  const fields = pairsToObject(spec ?? []);
-  switch (type) {
-    case 'index':
-      return { type: 'index', index: Number(fields.index) };
-    case 'keyword':
-      return { type: 'keyword', keyword: String(fields.keyword), startFrom: Number(fields.startfrom) };
-    default:
-      return { type: 'unknown' };
-  }
-}
-
-function convertFindKeys(raw: Raw): FindKeys {
-  const { type, spec } = pairsToObject(raw);
-  const fields = pairsToObject(spec ?? []);
-  switch (type) {
-    case 'range':
-      return { type: 'range', lastKey: Number(fields.lastkey), keyStep: Number(fields.keystep), limit: Number(fields.limit) };
-    case 'keynum':
-      return { type: 'keynum', keyNumIdx: Number(fields.keynumidx), firstKey: Number(fields.firstkey), keyStep: Number(fields.keystep) };
-    default:
-      return { type: 'unknown' };
-  }
-}
-
-const strings = (raw: Raw | undefined): string[] => (Array.isArray(raw) ? raw.map(String) : []);
-
-function convertKeySpec(raw: Raw): KeySpec {
-  const fields = pairsToObject(raw);
-  const keySpec: Mutable<KeySpec> = {
-    // Upper case, like Redis's own CMD_KEY_* names: RO RW OW RM ACCESS UPDATE INSERT DELETE NOT_KEY INCOMPLETE VARIABLE_FLAGS
-    flags: strings(fields.flags).map((flag) => flag.toUpperCase()),
-    beginSearch: convertBeginSearch(fields.begin_search),
-    findKeys: convertFindKeys(fields.find_keys),
-  };
-  if (fields.notes) keySpec.notes = String(fields.notes);
-  return keySpec;
-}
-
-function convertCommand(raw: Raw): GeneratedCommand {
-  const [name, arity, flags, firstKey, lastKey, keyStep, aclCategories, tips, keySpecs, subcommands] = raw as Raw[];
-  const command: Mutable<GeneratedCommand> = {
-    name: String(name).toLowerCase(),
-    arity: Number(arity),
-    flags: strings(flags).sort(),
-    firstKey: Number(firstKey),
-    lastKey: Number(lastKey),
-    keyStep: Number(keyStep),
-    aclCategories: strings(aclCategories).sort(),
-    tips: strings(tips).sort(),
-    keySpecs: Array.isArray(keySpecs) ? keySpecs.map(convertKeySpec) : [],
-  };
-  if (Array.isArray(subcommands) && subcommands.length > 0) {
-    command.subcommands = subcommands.map(convertCommand).sort((a, b) => compareNames(a.name, b.name));
-  }
-  return command;
-}
-
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * What the generic interpreter understands: every spec begins by index or keyword and finds keys
@@ -214,7 +143,8 @@ async function main(): Promise<void> {
       const info = String(await client.info('server'));
       return { redisVersion: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown', reply: (await client.call('COMMAND')) as Raw[] };
     });
-    const commands = reply.map(convertCommand).sort((a, b) => compareNames(a.name, b.name));
+    // The same reader as the live table (src/commands/command-reply.ts), so both see the same commands.
+    const commands = convertCommandReply(reply);
 
     const overridden = readOverriddenCommandNames(readFileSync(overridesPath, 'utf8'));
     const unhandled = findUnhandledCommands(commands, overridden);

@@ -8,10 +8,13 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import { warnIfAdminExposed } from './admin/admin-auth.js';
 import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-server.js';
 import { BackendSecurityState } from './backend/backend-security.js';
 import { NodePool } from './backend/node-pool.js';
+import { CommandTableRefresh } from './cluster/command-table-refresh.js';
 import { TopologyManager } from './cluster/topology-manager.js';
+import { topologySourceFor } from './config/topology-source-for.js';
 import type { TopologySnapshot } from './cluster/topology-snapshot.js';
 import type { SlotgateConfig } from './config/config.js';
 import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
@@ -30,6 +33,7 @@ import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers
 import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
 import { SessionSet } from './session/local-sessions.js';
 import { Session } from './session/session.js';
+import { SubscriberHub } from './upstream/subscriber-hub.js';
 import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
@@ -87,7 +91,7 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true);
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   // Credentials and TLS of every backend socket; reload replaces them (new connections).
@@ -124,15 +128,18 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
-  topology = new TopologyManager(pool, {
-    seeds: config.cluster,
+  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger), {
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
-    onRefresh: (outcome) => metrics.topologyRefreshes.labels(outcome).inc(),
-    tlsPorts: config.backendTls !== null,
+    onRefresh: (outcome) => {
+      metrics.topologyRefreshes.labels(outcome).inc();
+      if (outcome === 'unchanged') void commandTable?.check();
+    },
   });
   topology.on('change', (snapshot) => publishNodeHealth(metrics, snapshot));
+  // The backend's own COMMAND table (process-wide: one slotgate process fronts one backend).
+  let commandTable: CommandTableRefresh | undefined;
 
   // The admin server comes up first, so that an orchestrator sees "starting" (/readyz 503) while
   // slotgate connects to the cluster, rather than a refused connection it cannot tell from a crash.
@@ -152,7 +159,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
         clients,
         clientAliases: config.clientAliases,
+        adminToken: config.adminToken,
       });
+      warnIfAdminExposed(logger, adminListen.host, config.adminToken);
     }
     await topology.start();
   } catch (err) {
@@ -162,6 +171,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     throw startFailure(err as Error, lastAuthFailure, config.backendAuth !== null);
   }
   publishNodeHealth(metrics, topology.current);
+  commandTable = new CommandTableRefresh(pool, topology, logger);
+  await commandTable.refresh();
+  topology.on('change', () => void commandTable!.refresh());
 
   const sequence = await allocateInstanceSequence(pool, topology, instanceNumber);
   if (sequence === null) logger.warn('could not allocate an instance number from the cluster (INCR {slotgate}:instance-seq); client ids use a random one');
@@ -175,10 +187,25 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logger,
     logLimiter,
     redisVersion: await backendRedisVersion(pool, topology.current),
+    backendDatabases: topology.kind === 'cluster' ? 1 : await backendDatabases(pool, topology.current),
     nextClientId: () => clientIds.next(),
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
+    blockedClientCount: () => {
+      let blocked = 0;
+      for (const session of sessions) if (session.isBlocked) blocked++;
+      return blocked;
+    },
+    pubsub: new SubscriberHub(pool, topology, {
+      delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
+      resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
+      upstreamChanged: (subscriptions, links) => {
+        for (const [kind, count] of Object.entries(subscriptions)) metrics.pubsubUpstreamSubscriptions.labels(kind).set(count);
+        metrics.pubsubSubscriberConnections.set(links);
+      },
+      warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
+    }),
     runtime: buildRuntime(config.reloadable),
     clients,
     proxyId: `${config.bind}:${config.port}/${instance}`,
@@ -189,7 +216,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   const acceptClient = (socket: net.Socket): void => {
     if (sessions.size >= config.maxClients) {
       metrics.connectionsRejected.inc();
-      metrics.countProxyError('backend');
+      metrics.connectionsRefused++;
+      metrics.countProxyError('max_clients');
       logLimiter.log('max_clients', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, maxClients: config.maxClients }, 'max number of clients reached; connection refused');
       socket.on('error', () => socket.destroy());
       // Like Redis: the error, then close. end() alone would wait for the client's FIN and hold
@@ -200,6 +228,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     const session = new Session(socket, context);
     sessions.add(session);
     metrics.connectionsAccepted.inc();
+    metrics.connectionsReceived++;
     metrics.connectionsCurrent.set(sessions.size);
     metrics.connectionsUsageRatio.set(sessions.size / config.maxClients);
     session.onClose = () => {
@@ -265,6 +294,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logLimiter.log('accept_descriptors', 'error', { code, clients: sessions.size }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
   };
   const stopDescriptorWatch = watchDescriptors(acceptDropping);
+  // INFO's instantaneous_ops_per_sec, sampled as Redis's serverCron does (observability/ops-rate.ts).
+  const opsSampler = setInterval(() => metrics.opsRate.sample(metrics.commandsProcessed, Date.now()), 100);
+  opsSampler.unref();
   for (const server of servers) {
     server.on('error', (err: NodeJS.ErrnoException) => {
       if (isDescriptorExhaustion(err)) acceptDropping(err.code);
@@ -334,8 +366,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       closed = true;
       stopDescriptorWatch();
       bus.stop();
+      clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
+      context.pubsub.close();
       topology!.stop();
       pool.close();
       await closeAdmin(admin);
@@ -377,9 +411,27 @@ function startFailure(err: Error, authFailure: string | null, haveCredentials: b
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
   metrics.backendNodeUp.reset();
   for (const node of snapshot.allNodes()) {
-    metrics.backendNodeUp.labels(node.id || node.address, node.role).set(node.health === 'online' ? 1 : 0);
+    metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
+
+/**
+ * How many databases a standalone master has (`databases`), so SELECT can be checked as Redis
+ * checks it. CONFIG may be renamed or refused to slotgate's user: then Redis's default, 16.
+ */
+async function backendDatabases(pool: NodePool, snapshot: TopologySnapshot): Promise<number> {
+  const master = snapshot.shards[0]?.master;
+  if (!master) return DEFAULT_DATABASES;
+  try {
+    const reply = await pool.execute(master.address, ['CONFIG', 'GET', 'databases']);
+    const count = Array.isArray(reply) && reply.length === 2 ? Number(String(reply[1])) : NaN;
+    return Number.isInteger(count) && count > 0 ? count : DEFAULT_DATABASES;
+  } catch {
+    return DEFAULT_DATABASES;
+  }
+}
+
+const DEFAULT_DATABASES = 16;
 
 /** HELLO reports the backend's version, so clients that adapt to the server's version see the real one. */
 async function backendRedisVersion(pool: NodePool, snapshot: TopologySnapshot): Promise<string> {

@@ -4,19 +4,25 @@
 // Invariants this module keeps:
 // - Nodes are started by redis-server.ts, so none outlives this process (its exit hooks kill them and
 //   remove the cluster's temp dir) and a node that loses a port race is retried on a fresh port.
-// - `startLocalCluster` only resolves once every node agrees on the slot owners and every replica has
-//   a live replication link; otherwise clients see MOVED storms and failover tests flake.
+// - `startLocalCluster` only resolves once every node agrees on the slot owners and on which live node
+//   is in which shard, every replica has a live replication link, and every node's CLUSTER SHARDS says
+//   every live node is online; otherwise clients see MOVED storms, replica reads find no replica, and
+//   failover tests flake.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   defaultRedisServer,
   launchRedisServer,
   makeTempDir,
+  redisCliAccessArgs,
   removeTempDir,
   startRedisServer,
   THROWAWAY_SERVER_ARGS,
   withRedis,
+  type RedisAccess,
+  type RedisAuth,
   type RedisServerProcess,
+  type RedisTlsFiles,
 } from './redis-server.js';
 
 export { findFreePort } from './redis-server.js';
@@ -44,8 +50,19 @@ export interface LocalClusterOptions {
   extraConfig?: string[];
   /** cluster-node-timeout; default 2000 so failover tests are quick. */
   nodeTimeoutMs?: number;
+  /**
+   * Password-protected nodes: requirepass + masterauth, or with `user` an ACL user (all
+   * permissions, also used for replication: masteruser) while the default user is switched off.
+   * The launcher itself and `redis-cli --cluster create` sign in with it.
+   */
+  auth?: LocalClusterAuth;
+  /** TLS-only nodes (port 0, tls-port, tls-cluster and tls-replication yes) with these PEM files. */
+  tls?: LocalClusterTls;
   log?: (line: string) => void;
 }
+
+export type LocalClusterAuth = RedisAuth;
+export type LocalClusterTls = RedisTlsFiles;
 
 export interface LocalCluster {
   nodes: ClusterNodeProcess[];
@@ -61,10 +78,18 @@ export interface LocalCluster {
   killNode(port: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped node again with the same dir and config (it keeps its nodes.conf identity). */
   restartNode(port: number): Promise<void>;
-  /** Every live node says cluster_state:ok, all agree on live slot owners, replicas are linked. */
+  /**
+   * Every live node says cluster_state:ok, all agree on live slot owners and on the live members of
+   * every shard, replicas are linked, and every node's CLUSTER SHARDS lists every live node as online.
+   */
   waitForClusterOk(timeoutMs?: number): Promise<void>;
   /** Kills every process it started and removes the temp dir; idempotent. */
   stop(): Promise<void>;
+  /**
+   * The credentials the launcher signs in with from now on, after a test changed them on the nodes
+   * (CONFIG SET requirepass/masterauth). restartNode starts nodes with them too.
+   */
+  useAuth(auth: LocalClusterAuth | undefined): void;
 }
 
 const HASH_SLOTS = 16384;
@@ -74,8 +99,8 @@ const POLL_INTERVAL_MS = 100;
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function askString(host: string, port: number, ...args: string[]): Promise<string> {
-  return withRedis(host, port, async (redis) => String(await redis.call(args[0]!, ...args.slice(1))));
+async function askString(host: string, port: number, access: RedisAccess, ...args: string[]): Promise<string> {
+  return withRedis(host, port, async (redis) => String(await redis.call(args[0]!, ...args.slice(1))), access);
 }
 
 /** One line of CLUSTER NODES, reduced to what the launcher needs. */
@@ -116,12 +141,61 @@ function describeSlotOwners(reply: unknown): { text: string; owners: Set<string>
   return { text: ranges.join(' '), owners, covered };
 }
 
+/** One node of a CLUSTER SHARDS reply, reduced to what the launcher needs. */
+interface ShardMember {
+  port: number;
+  role: string;
+  health: string;
+}
+
+/** CLUSTER SHARDS as one member list per shard. Entries are flat key/value lists (RESP2). */
+function parseClusterShards(reply: unknown): ShardMember[][] {
+  const fieldsOf = (flat: unknown[]) => {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
+    return fields;
+  };
+  return (reply as unknown[][]).map((shard) =>
+    ((fieldsOf(shard).get('nodes') ?? []) as unknown[][]).map((node) => {
+      const fields = fieldsOf(node);
+      // TLS-only nodes (port 0) announce no plain port, only tls-port.
+      return {
+        port: Number(fields.get('port') ?? fields.get('tls-port')),
+        role: String(fields.get('role')),
+        health: String(fields.get('health')),
+      };
+    }),
+  );
+}
+
+/**
+ * One node's CLUSTER SHARDS view of the live nodes as comparable text ("port:role" per member,
+ * shards sorted), or why it is not ready: a live node it does not know yet, or one it does not call
+ * online (Redis 7.0 says "loading" for a replica whose replication offset is still 0).
+ */
+function describeShardMembers(shards: ShardMember[][], livePorts: Set<number>): { text: string } | { reason: string } {
+  const described: string[] = [];
+  let known = 0;
+  for (const shard of shards) {
+    const live = shard.filter((m) => livePorts.has(m.port));
+    for (const member of live) {
+      if (member.health !== 'online') return { reason: `sees ${member.role} ${member.port} as ${member.health}` };
+    }
+    known += live.length;
+    if (live.length > 0) described.push(live.map((m) => `${m.port}:${m.role}`).sort().join(','));
+  }
+  if (known !== livePorts.size) return { reason: `knows ${known} of ${livePorts.size} live nodes` };
+  return { text: described.sort().join(' ') };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Nodes
 
-function clusterNodeArgs(nodeTimeoutMs: number, extra: string[]): string[] {
+function clusterNodeArgs(nodeTimeoutMs: number, extra: string[], tls: boolean): string[] {
   return [
     ...THROWAWAY_SERVER_ARGS,
+    // TLS-only nodes have no plain port, so the cluster bus and replication must use TLS as well.
+    ...(tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
     '--cluster-enabled', 'yes',
     '--cluster-config-file', 'nodes.conf',
     '--cluster-node-timeout', String(nodeTimeoutMs),
@@ -144,6 +218,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const nodeTimeoutMs = opts.nodeTimeoutMs ?? 2000;
   const extra = opts.extraConfig ?? [];
   const log = opts.log ?? (() => {});
+  // One object shared by every node of this cluster (their specs hold it), so useAuth() reaches all.
+  const access: RedisAccess = {
+    ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  };
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`startLocalCluster: masters must be an integer >= 3 (redis-cli --cluster create needs 3), got ${masters}`);
   }
@@ -168,43 +247,57 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const portsWithRole = async (role: 'master' | 'slave'): Promise<number[]> => {
     const ports: number[] = [];
     for (const node of liveNodes()) {
-      const lines = parseClusterNodes(await askString(host, node.info.port, 'CLUSTER', 'NODES'));
+      const lines = parseClusterNodes(await askString(host, node.info.port, access, 'CLUSTER', 'NODES'));
       const self = lines.find((l) => l.flags.includes('myself'));
       if (self?.flags.includes(role)) ports.push(node.info.port);
     }
     return ports.sort((a, b) => a - b);
   };
 
-  /** Why the cluster is not ready yet, or undefined when it is. */
-  const notReadyReason = async (): Promise<string | undefined> => {
+  /**
+   * Why the cluster is not ready yet, or undefined when it is. Without `shardMembers`, the
+   * CLUSTER SHARDS check is left out (start-up needs the replication links before it can finish).
+   */
+  const notReadyReason = async ({ shardMembers }: { shardMembers: boolean }): Promise<string | undefined> => {
     const live = liveNodes();
     if (live.length === 0) return 'no live nodes';
-    const livePorts = new Set(live.map((n) => `${host}:${n.info.port}`));
+    const liveAddresses = new Set(live.map((n) => `${host}:${n.info.port}`));
+    const livePorts = new Set(live.map((n) => n.info.port));
     let agreed: string | undefined;
+    let agreedMembers: string | undefined;
     for (const node of live) {
       const port = node.info.port;
-      const info = await askString(host, port, 'CLUSTER', 'INFO');
+      const info = await askString(host, port, access, 'CLUSTER', 'INFO');
       if (!/^cluster_state:ok\r?$/m.test(info)) return `node ${port}: cluster_state is not ok`;
-      const slots = describeSlotOwners(await withRedis(host, port, (r) => r.call('CLUSTER', 'SLOTS')));
+      const slots = describeSlotOwners(await withRedis(host, port, (r) => r.call('CLUSTER', 'SLOTS'), access));
       if (slots.covered !== HASH_SLOTS) return `node ${port}: CLUSTER SLOTS covers ${slots.covered} slots`;
       // A node that has not noticed a killed master yet still says "ok"; insist on live owners.
-      for (const owner of slots.owners) if (!livePorts.has(owner)) return `node ${port}: slots owned by dead node ${owner}`;
+      for (const owner of slots.owners) if (!liveAddresses.has(owner)) return `node ${port}: slots owned by dead node ${owner}`;
       if (agreed === undefined) agreed = slots.text;
       else if (agreed !== slots.text) return `node ${port}: disagrees on slot owners`;
-      const replication = await askString(host, port, 'INFO', 'replication');
+      const replication = await askString(host, port, access, 'INFO', 'replication');
       if (/^role:slave\r?$/m.test(replication) && !/^master_link_status:up\r?$/m.test(replication)) {
         return `replica ${port}: replication link is not up`;
       }
+      if (!shardMembers) continue;
+      // Gossip about replicas trails the links: every node must know every live node, in the same shard.
+      const members = describeShardMembers(
+        parseClusterShards(await withRedis(host, port, (r) => r.call('CLUSTER', 'SHARDS'), access)),
+        livePorts,
+      );
+      if ('reason' in members) return `node ${port}: ${members.reason}`;
+      if (agreedMembers === undefined) agreedMembers = members.text;
+      else if (agreedMembers !== members.text) return `node ${port}: disagrees on shard members`;
     }
     return undefined;
   };
 
-  const waitForClusterOk = async (timeoutMs = DEFAULT_CLUSTER_OK_TIMEOUT_MS): Promise<void> => {
+  const waitUntilReady = async (timeoutMs: number, checks: { shardMembers: boolean }): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     let reason: string | undefined = 'not checked';
     for (;;) {
       try {
-        reason = await notReadyReason();
+        reason = await notReadyReason(checks);
       } catch (err) {
         reason = `query failed: ${String(err)}`;
       }
@@ -212,6 +305,18 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       if (Date.now() > deadline) throw new Error(`cluster not ok after ${timeoutMs} ms: ${reason}`);
       await sleep(POLL_INTERVAL_MS);
     }
+  };
+
+  const waitForClusterOk = (timeoutMs = DEFAULT_CLUSTER_OK_TIMEOUT_MS): Promise<void> => waitUntilReady(timeoutMs, { shardMembers: true });
+
+  /**
+   * Redis 7.0 calls a replica "loading" in CLUSTER SHARDS until its replication offset is above 0,
+   * and a master that has been sent nothing moves it only with its replication PING, every 10 s
+   * (repl-ping-replica-period). The new cluster is empty, so FLUSHALL on each master changes no data,
+   * yet Redis replicates it anyway, and every replica's offset moves at once. Only for a new cluster.
+   */
+  const moveReplicationOffsets = async (): Promise<void> => {
+    for (const port of await portsWithRole('master')) await withRedis(host, port, (r) => r.flushall(), access);
   };
 
   const killNode = async (port: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
@@ -241,9 +346,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   try {
     const total = masters * (1 + replicasPerMaster);
-    const args = clusterNodeArgs(nodeTimeoutMs, extra);
+    const args = clusterNodeArgs(nodeTimeoutMs, extra, access.tls !== undefined);
     for (let i = 0; i < total; i++) {
-      const server = await startRedisServer({ host, redisServer, parentDir: rootDir, args, log });
+      const server = await startRedisServer({ host, redisServer, parentDir: rootDir, args, access, log });
       const { port, dir } = server.spec;
       managed.push({ info: { host, port, pid: server.pid, dir }, server });
       log(`node ${host}:${port} started (pid ${server.pid})`);
@@ -252,9 +357,14 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     log(`creating cluster: ${addresses.join(' ')} with ${replicasPerMaster} replica(s) per master`);
     await execFileAsync(
       redisCli,
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
+      [...redisCliAccessArgs(access), '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
       { timeout: 60_000 },
     );
+    if (replicasPerMaster > 0) {
+      // The replicas must be linked for the FLUSHALL to reach them.
+      await waitUntilReady(DEFAULT_CLUSTER_OK_TIMEOUT_MS, { shardMembers: false });
+      await moveReplicationOffsets();
+    }
     await waitForClusterOk();
     log('cluster is ok');
   } catch (err) {
@@ -272,5 +382,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     restartNode,
     waitForClusterOk,
     stop,
+    useAuth(auth) {
+      if (auth) access.auth = auth;
+      else delete access.auth;
+    },
   };
 }

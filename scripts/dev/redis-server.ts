@@ -9,6 +9,8 @@
 // - Ports are chosen so that both the client port P and the cluster bus port P+10000 are free, and a
 //   server that loses a port race at start-up is retried on a fresh port.
 // - A started server has answered PING: callers never see "connection refused" from a fresh server.
+// - A server's listener and sign-in (`--port` or TLS, requirepass or an ACL user) are derived from the
+//   same RedisAccess that admin connections use, so the launcher can always reach what it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -141,13 +143,76 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Credentials and TLS
+
+/** Password-protected servers: requirepass, or with `user` an ACL user while the default user is off. */
+export interface RedisAuth {
+  user?: string;
+  password: string;
+}
+
+/** TLS-only servers (no plain port) with these PEM files; clients present the same pair. */
+export interface RedisTlsFiles {
+  caCertFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * How a server is reached: its credentials and TLS, when it has them. An owner may replace `auth`
+ * after changing the password on the server (e.g. a rotation test), so admin connections and later
+ * restarts use the new one.
+ */
+export interface RedisAccess {
+  auth?: RedisAuth;
+  tls?: RedisTlsFiles;
+}
+
+/** The listener: the plain port, or with TLS no plain port (0) and the TLS port instead. */
+function listenerArgs(port: number, tls: RedisTlsFiles | undefined): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    '--port', '0', '--tls-port', String(port),
+    '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caCertFile,
+  ];
+}
+
+/**
+ * Sign-in: requirepass, or an ACL user with every permission while `default` is switched off. A
+ * replica signs in to its master with the same credentials (masteruser/masterauth), as every server
+ * started with one RedisAccess shares them.
+ */
+function signInArgs(auth: RedisAuth | undefined): string[] {
+  if (!auth) return [];
+  if (!auth.user) return ['--requirepass', auth.password, '--masterauth', auth.password];
+  return [
+    '--user', auth.user, 'on', `>${auth.password}`, '~*', '&*', '+@all',
+    '--user', 'default', 'off',
+    '--masteruser', auth.user, '--masterauth', auth.password,
+  ];
+}
+
+/** redis-cli's own flags for signing in and TLS (`--no-auth-warning` keeps its stderr clean). */
+export function redisCliAccessArgs(access: RedisAccess | undefined): string[] {
+  const { auth, tls } = access ?? {};
+  return [
+    ...(auth ? ['--no-auth-warning', '-a', auth.password, ...(auth.user ? ['--user', auth.user] : [])] : []),
+    ...(tls ? ['--tls', '--cacert', tls.caCertFile, '--cert', tls.certFile, '--key', tls.keyFile] : []),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // One redis-server process
 
-/** A short-lived admin connection (test-support path, not a hot path). */
-export async function withRedis<T>(host: string, port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
+/** A short-lived admin connection (test-support path, not a hot path), signed in / over TLS per `access`. */
+export async function withRedis<T>(host: string, port: number, run: (redis: Redis) => Promise<T>, access?: RedisAccess): Promise<T> {
+  const { auth, tls } = access ?? {};
   const redis = new Redis({
     host,
     port,
+    ...(auth ? { username: auth.user, password: auth.password } : {}),
+    // Read at each use: these are small files, and a test may replace them.
+    ...(tls ? { tls: { ca: readFileSync(tls.caCertFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     lazyConnect: true,
     connectTimeout: 1000,
     commandTimeout: 3000,
@@ -171,10 +236,17 @@ export interface RedisServerSpec {
   port: number;
   /** Working directory (must exist); the server's output goes to `redis.log` in it. */
   dir: string;
-  /** More redis-server arguments; `--port`, `--bind`, `--dir` and `--daemonize no` are always given. */
+  /**
+   * More redis-server arguments; the listener (`--port`, or TLS), `--bind`, `--dir`, `--daemonize no`
+   * and the sign-in (from `access`) are always given.
+   */
   args: readonly string[];
+  /** Credentials and TLS of the server; none by default. */
+  access?: RedisAccess;
   /** Executable; default `defaultRedisServer()`. */
   redisServer?: string;
+  /** A config file, given first as redis-server wants it (a Sentinel needs one it can rewrite). */
+  configFile?: string;
 }
 
 export interface RedisServerProcess {
@@ -203,7 +275,13 @@ function tailOfLog(dir: string): string {
  */
 export async function launchRedisServer(spec: RedisServerSpec): Promise<RedisServerProcess> {
   const redisServer = spec.redisServer ?? defaultRedisServer();
-  const args = ['--port', String(spec.port), '--bind', spec.host, '--dir', spec.dir, '--daemonize', 'no', ...spec.args];
+  const args = [
+    ...(spec.configFile ? [spec.configFile] : []),
+    ...listenerArgs(spec.port, spec.access?.tls),
+    '--bind', spec.host, '--dir', spec.dir, '--daemonize', 'no',
+    ...signInArgs(spec.access?.auth),
+    ...spec.args,
+  ];
   const logFd = openSync(join(spec.dir, 'redis.log'), 'a');
   let child: ChildProcess;
   try {
@@ -252,7 +330,7 @@ export async function launchRedisServer(spec: RedisServerSpec): Promise<RedisSer
       throw new Error(`redis-server on port ${spec.port} exited during start-up:\n${tailOfLog(spec.dir)}`);
     }
     try {
-      if ((await withRedis(spec.host, spec.port, (redis) => redis.ping())) === 'PONG') return server;
+      if ((await withRedis(spec.host, spec.port, (redis) => redis.ping(), spec.access)) === 'PONG') return server;
     } catch (err) {
       if (Date.now() > deadline) {
         await server.kill();
@@ -272,6 +350,10 @@ export interface StartRedisServerOptions {
   parentDir: string;
   /** More redis-server arguments (see RedisServerSpec.args). */
   args?: readonly string[];
+  /** See RedisServerSpec.configFile. */
+  configFile?: string;
+  /** Credentials and TLS (see RedisServerSpec.access). */
+  access?: RedisAccess;
   log?: (line: string) => void;
 }
 
@@ -284,7 +366,7 @@ export async function startRedisServer(opts: StartRedisServerOptions): Promise<R
     const dir = join(opts.parentDir, `node-${port}`);
     await mkdir(dir, { recursive: true });
     try {
-      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], redisServer: opts.redisServer });
+      return await launchRedisServer({ host, port, dir, args: opts.args ?? [], access: opts.access, redisServer: opts.redisServer, configFile: opts.configFile });
     } catch (err) {
       if (err instanceof RedisSpawnError) throw err;
       // Most likely another process took P or P+10000 between our probe and redis's bind: retry.
@@ -307,11 +389,18 @@ export interface StandaloneRedis {
 }
 
 /** A standalone (non-cluster) throwaway redis-server in a temp dir of its own. */
-export async function startStandaloneRedis(opts: { redisServer?: string; args?: readonly string[] } = {}): Promise<StandaloneRedis> {
+export async function startStandaloneRedis(
+  opts: { redisServer?: string; args?: readonly string[]; access?: RedisAccess } = {},
+): Promise<StandaloneRedis> {
   const parentDir = await makeTempDir('slotgate-redis-');
   let server: RedisServerProcess;
   try {
-    server = await startRedisServer({ parentDir, redisServer: opts.redisServer, args: [...THROWAWAY_SERVER_ARGS, ...(opts.args ?? [])] });
+    server = await startRedisServer({
+      parentDir,
+      redisServer: opts.redisServer,
+      args: [...THROWAWAY_SERVER_ARGS, ...(opts.args ?? [])],
+      access: opts.access,
+    });
   } catch (err) {
     await removeTempDir(parentDir);
     throw err;

@@ -1,44 +1,77 @@
-// "Try it" entry point: starts a throwaway 3-master/3-replica Redis Cluster on loopback, then slotgate
-// in front of it in this same process, and tears both down on Ctrl-C.
+// "Try it" entry point: starts a throwaway backend on loopback, then slotgate in front of it in this
+// same process, and tears both down on Ctrl-C.
 //   npm run dev -- [slotgate options...]      (runs: node --import tsx scripts/dev/run-local.ts)
-// Every argument is passed to slotgate's own option parser; `--cluster` is added with the launched seeds.
+// The backend follows --backend: cluster (default; 3 masters, 1 replica each), standalone (a master
+// and 2 replicas) or sentinel (the same, watched by 3 Sentinels). Every argument is passed to
+// slotgate's own option parser; --cluster, --master or --sentinels/--sentinel-master-name are added.
 import { resolveConfig } from '../../src/config/config.js';
 import { startSlotgate } from '../../src/server.js';
-import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { startLocalCluster } from './local-cluster.js';
+import { startLocalReplication } from './local-replication.js';
+
+interface LocalBackend {
+  /** The slotgate flags that point at it. */
+  readonly flags: string[];
+  describe(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The value of --backend (or --backend=…, or SLOTGATE_BACKEND); slotgate's parser checks it again. */
+function backendKind(argv: readonly string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--backend') return argv[i + 1] ?? '';
+    if (argv[i]!.startsWith('--backend=')) return argv[i]!.slice('--backend='.length);
+  }
+  return process.env.SLOTGATE_BACKEND ?? 'cluster';
+}
+
+async function startBackend(kind: string): Promise<LocalBackend> {
+  if (kind === 'standalone' || kind === 'sentinel') {
+    const group = await startLocalReplication({ replicas: 2, sentinels: kind === 'sentinel' ? 3 : 0, log: (line) => console.log(`[local-${kind}] ${line}`) });
+    const master = `${group.host}:${group.initialMasterPort}`;
+    return {
+      flags: kind === 'sentinel' ? ['--sentinels', group.sentinels.join(','), '--sentinel-master-name', group.masterName] : ['--master', master],
+      describe: async () =>
+        `master on port ${group.initialMasterPort}; replicas on ports ${group.replicaPorts.join(', ')}` +
+        (kind === 'sentinel' ? `; Sentinels at ${group.sentinels.join(', ')} (master name ${group.masterName})` : ''),
+      stop: () => group.stop(),
+    };
+  }
+  const cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, log: (line) => console.log(`[local-cluster] ${line}`) });
+  return {
+    flags: ['--cluster', cluster.seeds.join(',')],
+    describe: async () => `Redis Cluster: masters on ports ${(await cluster.masterPorts()).join(', ')}; replicas on ports ${(await cluster.replicaPorts()).join(', ')}`,
+    stop: () => cluster.stop(),
+  };
+}
 
 async function runLocal(): Promise<void> {
-  const cluster: LocalCluster = await startLocalCluster({
-    masters: 3,
-    replicasPerMaster: 1,
-    log: (line) => console.log(`[local-cluster] ${line}`),
-  });
+  const backend = await startBackend(backendKind(process.argv.slice(2)));
 
   let slotgate: Awaited<ReturnType<typeof startSlotgate>>;
   try {
-    const argv = [...process.argv.slice(2), '--cluster', cluster.seeds.join(',')];
+    const argv = [...process.argv.slice(2), ...backend.flags];
     slotgate = await startSlotgate(resolveConfig(argv, process.env));
   } catch (err) {
-    await cluster.stop();
+    await backend.stop();
     throw err;
   }
 
-  const masters = await cluster.masterPorts();
-  const replicas = await cluster.replicaPorts();
   console.log('');
-  console.log(`Redis Cluster: masters on ports ${masters.join(', ')}; replicas on ports ${replicas.join(', ')}`);
+  console.log(await backend.describe());
   console.log(`slotgate listens on ${slotgate.host}:${slotgate.port}. Try:`);
   console.log(`  redis-cli -h ${slotgate.host} -p ${slotgate.port}`);
-  console.log('Ctrl-C stops slotgate and the cluster.');
+  console.log('Ctrl-C stops slotgate and the backend.');
 
   let shuttingDown = false;
   const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
     if (shuttingDown) return; // a second Ctrl-C while closing must not start a second shutdown
     shuttingDown = true;
-    console.log(`\n${signal}: closing slotgate, then stopping the cluster`);
+    console.log(`\n${signal}: closing slotgate, then stopping the backend`);
     try {
       await slotgate.close();
     } finally {
-      await cluster.stop();
+      await backend.stop();
     }
     process.exit(0);
   };

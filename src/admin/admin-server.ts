@@ -1,7 +1,8 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
  * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
- * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts).
+ * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts),
+ * `GET /v1/stats/{top-commands,latency,hot-keys}`. With `admin-token`, all but the three probes need it.
  *
  * The three probes answer different questions:
  *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
@@ -13,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
+import { AdminToken } from './admin-auth.js';
 import { handleClients, isClientsPath, type ClientsApiDeps } from './clients-api.js';
+import { answerStats, isStatsPath } from './stats-endpoints.js';
 
 /** Where the instance is in its life: admin probes answer from it. */
 export type Lifecycle = 'starting' | 'ready' | 'draining';
@@ -28,11 +31,14 @@ export interface AdminServerDeps {
   /** The session directory (GET/DELETE /v1/clients); absent: those endpoints answer 404. */
   clients?: ClientsApiDeps['clients'];
   clientAliases?: ClientsApiDeps['clientAliases'];
+  /** admin-token: '' or absent means none is required. */
+  adminToken?: string;
 }
 
 export async function startAdminServer(host: string, port: number, deps: AdminServerDeps): Promise<http.Server> {
+  const token = new AdminToken(deps.adminToken ?? '');
   const server = http.createServer((req, res) => {
-    handle(req, res, deps).catch((err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }));
+    handle(req, res, deps, token).catch((err: Error) => sendJson(res, 500, { error_code: 'InternalError', error_msg: err.message }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,8 +52,9 @@ export function adminPort(server: http.Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps, token: AdminToken): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
+  if (!token.admit(req, res, url.pathname)) return;
   if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
   if (isClientsPath(url.pathname) && deps.clients) {
     return handleClients(req, res, url, { clients: deps.clients, clientAliases: deps.clientAliases ?? [] }, sendJson);
@@ -78,14 +85,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       const snapshot = deps.topology.current;
       return sendJson(res, 200, {
         epoch: snapshot.epoch,
+        backend: deps.topology.kind,
         shards: snapshot.shards.map((s) => ({
           index: s.index,
           slots: s.ranges.map(([a, b]) => [a, b]),
-          nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health })),
+          // lag_bytes: standalone and Sentinel backends only (a cluster does not report it).
+          nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health, ...(n.lagBytes === undefined ? {} : { lag_bytes: n.lagBytes }) })),
         })),
       });
     }
     default:
+      if (isStatsPath(url.pathname)) {
+        const answer = answerStats(url, deps.metrics.stats.snapshot());
+        return sendJson(res, answer.status, answer.body);
+      }
       return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
   }
 }

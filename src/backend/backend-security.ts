@@ -9,7 +9,7 @@
  * and nowhere else.
  */
 import { checkServerIdentity, type ConnectionOptions, type SecureContext } from 'node:tls';
-import type { BackendAuthSettings, BackendTlsSettings } from '../config/tls-options.js';
+import type { BackendAuthSettings, BackendTlsSettings } from '../tls/tls-settings.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { backendContext } from '../tls/tls-contexts.js';
 import type { BackendSecurity } from './node-connection.js';

@@ -74,11 +74,18 @@ export interface NodeConnectionOptions {
   /** Called when the connection breaks or cannot be made (the pool asks for a topology refresh). */
   onBroken?: (address: string, failure: BackendFailure) => void;
   /**
-   * An encoded command written first on every new socket, before any request (READONLY for
-   * replica reads: Redis keeps it per connection, so a reconnect must send it again). Its
-   * reply is read and dropped; an error reply is harmless (the node then answers with MOVED).
+   * Encoded commands written first on every new socket, before any request (HELLO 3 for a RESP3
+   * client's connections, READONLY for replica reads: Redis keeps both per connection, so a
+   * reconnect must send them again). Their replies are read and dropped; an error reply is
+   * harmless (READONLY refused: the node answers with MOVED; HELLO 3 refused: RESP2 replies).
    */
-  handshake?: Buffer;
+  handshake?: readonly Buffer[];
+  /**
+   * RESP3 push frames (`>`) the node sends on this connection: they answer no request, so they
+   * never touch the request FIFO. Dropped when absent (slotgate does not subscribe on shared
+   * connections, and refuses CLIENT TRACKING).
+   */
+  onPush?: (frame: Buffer) => void;
   /**
    * Called when a request's reply handler threw (a bug in slotgate). The request is failed with
    * an `internal` failure and its remaining replies are skipped; the connection and every other
@@ -87,6 +94,13 @@ export interface NodeConnectionOptions {
   onRequestFault?: (address: string, err: unknown) => void;
   /** Credentials and TLS for new sockets; absent = plain TCP, no AUTH. */
   security?: BackendSecurity;
+  /**
+   * A subscriber connection (upstream/subscriber-link.ts): once signed in, every frame the node
+   * sends goes here instead of to a waiting request, because in subscribed mode Redis sends
+   * messages nobody asked for between the replies. Requests on it are sent with `replyCount` 0:
+   * written, never awaited, never timed out.
+   */
+  onSubscribedFrame?: (frame: Buffer, isError: boolean) => void;
 }
 
 interface InflightEntry {
@@ -126,7 +140,10 @@ export class NodeConnection {
     readonly port: number,
     private readonly options: NodeConnectionOptions,
   ) {
-    this.framer = new ReplyFramer((frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)));
+    this.framer = new ReplyFramer(
+      (frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)),
+      options.onPush ?? null,
+    );
   }
 
   get address(): string {
@@ -147,7 +164,7 @@ export class NodeConnection {
       return;
     }
     const connecting = this.state === 'idle';
-    if (connecting && this.options.handshake) this.enqueue(handshakeRequest(this.options.handshake));
+    if (connecting && this.options.handshake) for (const command of this.options.handshake) this.enqueue(handshakeRequest(command));
     this.enqueue(request);
     if (connecting) this.connect();
     else if (this.state === 'ready') this.scheduleFlush();
@@ -155,7 +172,7 @@ export class NodeConnection {
 
   private enqueue(request: BackendRequest): void {
     const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
-    this.inflight.push(entry);
+    if (request.replyCount > 0) this.inflight.push(entry);
     this.unwritten.push(entry);
   }
 
@@ -275,6 +292,15 @@ export class NodeConnection {
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
+    const onSubscribedFrame = this.options.onSubscribedFrame;
+    if (onSubscribedFrame) {
+      try {
+        onSubscribedFrame(frame, isError);
+      } catch (err) {
+        this.options.onRequestFault?.(this.address, err);
+      }
+      return;
+    }
     const entry = this.inflight.peek();
     if (!entry) {
       // A reply nobody asked for means we lost track of the stream: start over.

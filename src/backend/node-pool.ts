@@ -8,9 +8,17 @@
  * session closes them when done. Replica-read connections: shared like the first kind, but
  * a separate set that sends READONLY on connect, so replicas serve reads on them (SPEC §6)
  * while writes and redirected commands never travel a READONLY connection.
+ *
+ * Databases (non-cluster backends, SELECT n): a shared connection serves one database for its
+ * whole life. Connections for database n > 0 are separate groups that send SELECT n on every
+ * connect (after HELLO 3 and READONLY when those apply), so a session in db 3 multiplexes over
+ * db-3 connections and a client's SELECT never changes what another client's commands see.
+ * Groups are therefore keyed by address and database, in each of the four kinds (RESP2/RESP3,
+ * plain/READONLY).
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
 import { encodeCommand } from '../protocol/encoder.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
 
 export interface NodePoolOptions extends NodeConnectionOptions {
@@ -18,15 +26,46 @@ export interface NodePoolOptions extends NodeConnectionOptions {
 }
 
 interface SharedGroup {
+  /** The node; groups are keyed by address and database. */
+  address: string;
   conns: NodeConnection[];
   next: number;
 }
 
 const READONLY = encodeCommand(['READONLY']);
+/**
+ * A RESP3 client's commands travel connections that said HELLO 3, so Redis itself encodes their
+ * replies as it would for that client (maps, sets, doubles, `_` nulls…): exact, and nothing to
+ * convert. HELLO (without AUTH) changes nothing but the protocol.
+ */
+const HELLO_3 = encodeCommand(['HELLO', '3']);
+const RESP3_HANDSHAKE = [HELLO_3];
+const RESP3_READONLY_HANDSHAKE = [HELLO_3, READONLY];
+const READONLY_HANDSHAKE = [READONLY];
+
+/**
+ * The handshake of a new connection in database `db` (`base`: the protocol/READONLY part).
+ * SELECT goes last: AUTH (written by the connection itself) and HELLO 3 do not depend on the
+ * database, and READONLY is per connection, not per database.
+ */
+function withDatabase(base: NodeConnectionOptions, db: number): NodeConnectionOptions {
+  if (db === 0) return base;
+  return { ...base, handshake: [...(base.handshake ?? []), encodeCommand(['SELECT', String(db)])] };
+}
+
+function groupKey(address: string, db: number): string {
+  return db === 0 ? address : `${address}/${db}`;
+}
 
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
   private readonly replicaReadShared = new Map<string, SharedGroup>();
+  /** The same two kinds for RESP3 sessions (made on first use: RESP2-only deployments open none). */
+  private readonly shared3 = new Map<string, SharedGroup>();
+  private readonly replicaReadShared3 = new Map<string, SharedGroup>();
+  private readonly resp3Options: NodeConnectionOptions;
+  private readonly resp3ReadonlyOptions: NodeConnectionOptions;
+  private readonly readonlyOptions: NodeConnectionOptions;
   /** When each address last failed; keyless commands avoid recently failed nodes. */
   private readonly lastFailure = new Map<string, number>();
   private closed = false;
@@ -41,6 +80,9 @@ export class NodePool {
         options.onBroken?.(address, failure);
       },
     };
+    this.resp3Options = { ...this.options, handshake: RESP3_HANDSHAKE };
+    this.resp3ReadonlyOptions = { ...this.options, handshake: RESP3_READONLY_HANDSHAKE };
+    this.readonlyOptions = { ...this.options, handshake: READONLY_HANDSHAKE };
   }
 
   /** True when a connection to `address` failed within the last `withinMs`. */
@@ -55,22 +97,28 @@ export class NodePool {
    * must travel one connection, or a pipelined SET then GET could be executed in the
    * wrong order. Without affinity (control-plane calls), round-robin.
    */
-  connectionFor(address: string, affinity?: number): NodeConnection {
-    return this.pick(this.shared, address, this.options, affinity);
+  connectionFor(address: string, affinity?: number, protocol: RespVersion = 2, db = 0): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.shared, address, this.options, affinity, db)
+      : this.pick(this.shared3, address, this.resp3Options, affinity, db);
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
-  replicaReadConnectionFor(address: string, affinity: number): NodeConnection {
-    return this.pick(this.replicaReadShared, address, { ...this.options, handshake: READONLY }, affinity);
+  replicaReadConnectionFor(address: string, affinity: number, protocol: RespVersion = 2, db = 0): NodeConnection {
+    return protocol === 2
+      ? this.pick(this.replicaReadShared, address, this.readonlyOptions, affinity, db)
+      : this.pick(this.replicaReadShared3, address, this.resp3ReadonlyOptions, affinity, db);
   }
 
-  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined): NodeConnection {
-    let group = groups.get(address);
+  private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined, db: number): NodeConnection {
+    const key = groupKey(address, db);
+    let group = groups.get(key);
     if (!group) {
       const [host, port] = splitAddress(address);
-      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, options));
-      group = { conns, next: 0 };
-      groups.set(address, group);
+      const dbOptions = withDatabase(options, db);
+      const conns = Array.from({ length: this.options.connectionsPerNode }, () => new NodeConnection(host, port, dbOptions));
+      group = { address, conns, next: 0 };
+      groups.set(key, group);
     }
     if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
     const conn = group.conns[group.next]!;
@@ -78,10 +126,32 @@ export class NodePool {
     return conn;
   }
 
-  /** A connection of the caller's own; the caller must `close()` it. */
-  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}): NodeConnection {
+  /**
+   * A connection of the caller's own (HELLO 3 first for `protocol` 3, then SELECT `db` when not 0);
+   * the caller must `close()` it.
+   */
+  dedicated(address: string, overrides: Partial<NodeConnectionOptions> = {}, protocol: RespVersion = 2, db = 0): NodeConnection {
     const [host, port] = splitAddress(address);
-    return new NodeConnection(host, port, { ...this.options, ...overrides });
+    return new NodeConnection(host, port, { ...withDatabase(protocol === 2 ? this.options : this.resp3Options, db), ...overrides });
+  }
+
+  /**
+   * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
+   * as every backend socket, no handshake command (READONLY would be pointless), every frame to
+   * `onSubscribedFrame`. `onBroken` hears of its failure after the pool has noted it (topology refresh).
+   * The caller must `close()` it.
+   */
+  subscriber(address: string, onSubscribedFrame: (frame: Buffer, isError: boolean) => void, onBroken: (failure: BackendFailure) => void): NodeConnection {
+    const [host, port] = splitAddress(address);
+    return new NodeConnection(host, port, {
+      ...this.options,
+      handshake: undefined,
+      onSubscribedFrame,
+      onBroken: (brokenAddress, failure) => {
+        this.options.onBroken?.(brokenAddress, failure);
+        onBroken(failure);
+      },
+    });
   }
 
   /**
@@ -95,18 +165,18 @@ export class NodePool {
 
   /** Drops the shared connections of nodes no longer in the topology. */
   retainOnly(addresses: ReadonlySet<string>): void {
-    for (const groups of [this.shared, this.replicaReadShared]) {
-      for (const [address, group] of groups) {
-        if (addresses.has(address)) continue;
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
+      for (const [key, group] of groups) {
+        if (addresses.has(group.address)) continue;
         for (const conn of group.conns) conn.close();
-        groups.delete(address);
+        groups.delete(key);
       }
     }
   }
 
   close(): void {
     this.closed = true;
-    for (const groups of [this.shared, this.replicaReadShared]) {
+    for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const group of groups.values()) for (const conn of group.conns) conn.close();
       groups.clear();
     }

@@ -31,3 +31,13 @@ export function parseRedirect(frame: Buffer): Redirect | null {
   // Redis 7 may send ":port" when the node does not know its own host name; callers fill it in.
   return { kind: moved ? 'moved' : 'ask', slot, address };
 }
+
+const READONLY_PREFIX = Buffer.from('-READONLY ', 'latin1');
+
+/**
+ * `-READONLY You can't write against a read only replica.`: the node slotgate took for the master
+ * has been demoted (a Sentinel failover, a manual REPLICAOF). The write did not run.
+ */
+export function isReadonlyRefusal(frame: Buffer): boolean {
+  return frame.length > READONLY_PREFIX.length && frame.subarray(0, READONLY_PREFIX.length).equals(READONLY_PREFIX);
+}

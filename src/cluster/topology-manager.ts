@@ -1,5 +1,6 @@
 /**
- * Keeps the current TopologySnapshot fresh.
+ * Keeps the current TopologySnapshot fresh, whatever kind of backend is behind it: the
+ * TopologySource (cluster, standalone, sentinel) says how to ask; this class decides when.
  *
  * Refreshes happen at start, every `refreshIntervalMs`, and on demand (MOVED, a broken
  * backend connection, CLUSTERDOWN). On-demand requests are single-flight and debounced:
@@ -9,19 +10,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
-import { splitAddress } from '../backend/node-pool.js';
-import { RespError } from '../protocol/reply-parser.js';
-import { parseClusterShards, parseClusterSlots } from './topology-parse.js';
 import { EMPTY_TOPOLOGY, TopologySnapshot, type ShardInput } from './topology-snapshot.js';
+import type { BackendKind, TopologySource } from './topology-source.js';
 
 export interface TopologyManagerOptions {
-  seeds: readonly string[];
   refreshIntervalMs: number;
   minRefreshGapMs: number;
   logger: Logger;
   onRefresh?: (outcome: 'changed' | 'unchanged' | 'failed') => void;
-  /** The nodes are reached over TLS: use the ports they announce as `tls-port`. */
-  tlsPorts?: boolean;
 }
 
 export interface TopologyEvents {
@@ -35,13 +31,13 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   private lastRefreshAt = 0;
   private debounceTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
-  private useClusterSlots = false;
   private stopped = false;
   /** Why the last refresh failed, for start()'s error. */
   private lastFailure = '';
 
   constructor(
     private readonly pool: NodePool,
+    private readonly source: TopologySource,
     private readonly options: TopologyManagerOptions,
   ) {
     super();
@@ -51,18 +47,25 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     return this.snapshot;
   }
 
+  /** The kind of backend: what changes with it is decided above (SELECT, CROSSSLOT, READONLY retries). */
+  get kind(): BackendKind {
+    return this.source.kind;
+  }
+
   /** First discovery; rejects when no seed answers with a usable topology. */
   async start(): Promise<void> {
     await this.refreshNow();
     if (this.snapshot.shards.length === 0) {
-      throw new Error(`no usable cluster topology from seeds ${this.options.seeds.join(',')}${this.lastFailure ? ` (${this.lastFailure})` : ''}`);
+      throw new Error(`no usable ${this.source.describe()}${this.lastFailure ? ` (${this.lastFailure})` : ''}`);
     }
+    this.source.watch?.((reason) => this.requestRefresh(reason));
     this.periodicTimer = setInterval(() => this.requestRefresh('periodic'), this.options.refreshIntervalMs);
     this.periodicTimer.unref();
   }
 
   stop(): void {
     this.stopped = true;
+    this.source.stop?.();
     if (this.periodicTimer) clearInterval(this.periodicTimer);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
   }
@@ -94,7 +97,8 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       this.rerunRequested = true;
       return this.inflight;
     }
-    this.inflight = this.discover()
+    this.inflight = this.source
+      .discover(this.snapshot)
       .then((shards) => this.install(shards))
       .catch((err: Error) => {
         this.lastFailure = err.message;
@@ -116,7 +120,8 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     const previous = this.snapshot;
     const candidate = new TopologySnapshot(shards, previous.epoch + 1);
     if (previous !== EMPTY_TOPOLOGY && candidate.sameLayoutAs(previous)) {
-      // Re-install anyway: a MOVED patch may have diverged from the cluster's own answer.
+      // Re-install anyway: a MOVED patch may have diverged from the cluster's own answer, and
+      // replication lags (standalone, sentinel) change without changing the layout.
       this.snapshot = new TopologySnapshot(shards, previous.epoch);
       this.options.onRefresh?.('unchanged');
       return;
@@ -135,47 +140,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       },
       'topology changed',
     );
-    this.pool.retainOnly(new Set([...candidate.allNodes().map((n) => n.address), ...this.options.seeds]));
+    this.pool.retainOnly(new Set([...candidate.allNodes().map((n) => n.address), ...this.source.retainedAddresses]));
     this.emit('change', candidate, previous);
   }
-
-  /** Asks known masters first, then every other known node, then the seeds; first good answer wins. */
-  private async discover(): Promise<ShardInput[]> {
-    const known = this.snapshot.allNodes();
-    const candidates = [
-      ...shuffle(known.filter((n) => n.role === 'master').map((n) => n.address)),
-      ...shuffle(known.filter((n) => n.role !== 'master').map((n) => n.address)),
-      ...this.options.seeds,
-    ].filter((a, i, all) => all.indexOf(a) === i);
-    const errors: string[] = [];
-    for (const address of candidates) {
-      try {
-        const shards = await this.askNode(address);
-        if (shards.some((s) => s.ranges.length > 0)) return shards;
-        errors.push(`${address}: no slots assigned`);
-      } catch (err) {
-        errors.push(`${address}: ${(err as Error).message}`);
-      }
-    }
-    throw new Error(errors.join('; ') || 'no nodes to ask');
-  }
-
-  private async askNode(address: string): Promise<ShardInput[]> {
-    const [host] = splitAddress(address);
-    if (!this.useClusterSlots) {
-      const reply = await this.pool.execute(address, ['CLUSTER', 'SHARDS']);
-      if (!(reply instanceof RespError)) return parseClusterShards(reply, host, this.options.tlsPorts);
-      if (!/unknown subcommand|unknown command/i.test(reply.message)) throw new Error(reply.message);
-      this.useClusterSlots = true; // Redis 6.2: no CLUSTER SHARDS
-    }
-    return parseClusterSlots(await this.pool.execute(address, ['CLUSTER', 'SLOTS']), host);
-  }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }

@@ -9,7 +9,7 @@ export type NodeRole = 'master' | 'replica';
 export type NodeHealth = 'online' | 'failed' | 'loading';
 
 export interface BackendNode {
-  /** 40-hex node id from the cluster (empty for a standalone backend). */
+  /** 40-hex node id: the cluster's, or for a non-cluster backend the SHA-1 of "host:port" (node-identity.ts). */
   readonly id: string;
   readonly host: string;
   readonly port: number;
@@ -19,6 +19,11 @@ export interface BackendNode {
   readonly health: NodeHealth;
   /** Index of the owning shard in `TopologySnapshot.shards`. */
   readonly shardIndex: number;
+  /**
+   * A replica's replication lag in bytes (its master's offset minus its own), when the backend
+   * reports it (standalone and Sentinel backends); undefined otherwise. Weighs replica reads.
+   */
+  readonly lagBytes?: number;
 }
 
 export interface Shard {
@@ -59,7 +64,9 @@ export class TopologySnapshot {
     const nodesByAddress = new Map<string, BackendNode>();
     const shards: Shard[] = ordered.map((input, index) => {
       const master = makeNode(input.master, 'master', index);
-      const replicas = input.replicas.map((r) => makeNode(r, 'replica', index));
+      // Sorted by address: nodes list a shard's replicas in different orders, and the replica-read
+      // round-robin must not shift each time a refresh happens to ask another node.
+      const replicas = input.replicas.map((r) => makeNode(r, 'replica', index)).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
       for (const node of [master, ...replicas]) {
         if (node.id) nodesById.set(node.id, node);
         nodesByAddress.set(node.address, node);
@@ -135,7 +142,8 @@ function makeNode(
   role: NodeRole,
   shardIndex: number,
 ): BackendNode {
-  return { id: n.id, host: n.host, port: n.port, health: n.health, address: `${n.host}:${n.port}`, role, shardIndex };
+  const node: BackendNode = { id: n.id, host: n.host, port: n.port, health: n.health, address: `${n.host}:${n.port}`, role, shardIndex };
+  return n.lagBytes === undefined ? node : { ...node, lagBytes: n.lagBytes };
 }
 
 function layoutKey(t: TopologySnapshot): string {

@@ -1,13 +1,14 @@
-// The command table: Redis's own metadata (command-table.generated.ts) turned into CommandSpec
-// objects, and lookupCommand(), which resolves a request's name (and sub-command) and checks its
-// arity exactly like Redis 7.0's processCommand does, with the same error texts.
+// The command table: Redis's own metadata turned into CommandSpec objects, and lookupCommand(),
+// which resolves a request's name (and sub-command) and checks its arity exactly like Redis 7.0's
+// processCommand does, with the same error texts. The metadata is the backend's own COMMAND reply
+// once one has answered (live-command-table.ts), else the generated table (command-table.generated.ts).
 //
 // Hot path: lookupCommand() reads the name bytes straight from the request (no per-call string),
 // through AsciiCaseInsensitiveMap; CommandSpec carries boolean shortcuts so routing checks are
 // property reads, not Set lookups.
 
 import { AsciiCaseInsensitiveMap } from './byte-name-map.js';
-import { GENERATED_COMMANDS } from './command-table.generated.js';
+import { GENERATED_COMMANDS, GENERATED_FROM_REDIS_VERSION } from './command-table.generated.js';
 import { PROXY_ONLY_COMMANDS, PROXY_ONLY_SUBCOMMANDS } from './proxy-only-commands.js';
 import type { GeneratedCommand, KeySpec } from './key-spec.js';
 import { unknownCommandError, unknownSubcommandError, wrongArityError } from './lookup-errors.js';
@@ -26,6 +27,12 @@ export interface CommandSpec {
   readonly isPubsub: boolean;
   readonly isAdmin: boolean;
   readonly isNoscript: boolean;
+  /**
+   * Redis says the keys move (`movablekeys`) or its key specs are incomplete, and they do not say
+   * where every key is: only a hand-written override (overrides.ts) can route it; without one the
+   * router refuses it rather than guess (a module command with a getkeys callback, say).
+   */
+  readonly keysUnknown: boolean;
   readonly firstKey: number;
   readonly lastKey: number;
   readonly keyStep: number;
@@ -48,6 +55,14 @@ interface TableEntry {
   readonly subcommandsByBytes?: AsciiCaseInsensitiveMap<CommandSpec>;
 }
 
+function hasUnknownKeys(command: GeneratedCommand, flags: ReadonlySet<string>): boolean {
+  const specsIncomplete = command.keySpecs.some(
+    (keySpec) => keySpec.beginSearch.type === 'unknown' || keySpec.findKeys.type === 'unknown' || keySpec.flags.includes('INCOMPLETE'),
+  );
+  // Movable keys with no spec at all: a getkeys callback only the server can run.
+  return specsIncomplete || (flags.has('movablekeys') && command.keySpecs.length === 0);
+}
+
 function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): CommandSpec {
   const flags = new Set(command.flags);
   const spec: { -readonly [K in keyof CommandSpec]: CommandSpec[K] } = {
@@ -60,6 +75,7 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
     isPubsub: flags.has('pubsub'),
     isAdmin: flags.has('admin'),
     isNoscript: flags.has('noscript'),
+    keysUnknown: hasUnknownKeys(command, flags),
     firstKey: command.firstKey,
     lastKey: command.lastKey,
     keyStep: command.keyStep,
@@ -78,66 +94,120 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
   return spec;
 }
 
-const topLevelSpecs: readonly CommandSpec[] = GENERATED_COMMANDS.map((command) => buildSpec(command, undefined));
 /** Looked up like Redis's commands, but not listed by allCommands(). */
-const proxyOnlySpecs: readonly CommandSpec[] = PROXY_ONLY_COMMANDS.map((command) => buildSpec(command, undefined));
-
-const specsByFullName = new Map<string, CommandSpec>();
-for (const spec of [...topLevelSpecs, ...proxyOnlySpecs]) {
-  specsByFullName.set(spec.name, spec);
-  for (const sub of spec.subcommands?.values() ?? []) specsByFullName.set(sub.name, sub);
-}
-
-/** Newer sub-commands slotgate answers itself (CLIENT SETINFO), by container: found by lookup, not listed. */
-const extraSubcommands = new Map<string, [string, CommandSpec][]>();
-for (const command of PROXY_ONLY_SUBCOMMANDS) {
-  const [containerName, subName] = command.name.split('|') as [string, string];
-  const container = specsByFullName.get(containerName);
-  if (!container?.subcommands) throw new Error(`proxy-only sub-command ${command.name} has no container in the table`);
-  const spec = buildSpec(command, container);
-  specsByFullName.set(spec.name, spec);
-  extraSubcommands.set(containerName, [...(extraSubcommands.get(containerName) ?? []), [subName, spec]]);
-}
-
-const entriesByName = new AsciiCaseInsensitiveMap<TableEntry>(
-  [...topLevelSpecs, ...proxyOnlySpecs].map((spec): [string, TableEntry] => [
-    spec.name,
-    spec.subcommands
-      ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap([...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])]) }
-      : { spec },
-  ]),
-);
+const proxyOnlyCommands: readonly GeneratedCommand[] = PROXY_ONLY_COMMANDS;
 
 function hasValidArity(spec: CommandSpec, argc: number): boolean {
   return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 
 /**
- * Resolves a request (args[0] is the command name) to its CommandSpec, descending into a
- * container's sub-command when there is a second argument — exactly Redis 7.0's rules: `OBJECT`
- * alone is the container (and fails its arity check), `OBJECT foo` is an unknown sub-command.
+ * One complete, immutable set of commands: the generated fallback, or a backend's own COMMAND
+ * reply (live-command-table.ts). Never changed once built; a new table replaces it whole.
  */
-export function lookupCommand(args: readonly Buffer[]): Lookup {
-  const name = args[0];
-  const entry = name === undefined ? undefined : entriesByName.get(name);
-  if (entry === undefined) return { ok: false, error: unknownCommandError(args) };
+export class CommandTable {
+  private readonly topLevelSpecs: readonly CommandSpec[];
+  private readonly specsByFullName = new Map<string, CommandSpec>();
+  private readonly entriesByName: AsciiCaseInsensitiveMap<TableEntry>;
 
-  let spec = entry.spec;
-  if (entry.subcommandsByBytes !== undefined && args.length >= 2) {
-    const sub = entry.subcommandsByBytes.get(args[1]!);
-    if (sub === undefined) return { ok: false, error: unknownSubcommandError(entry.spec.name, args[1]!) };
-    spec = sub;
+  /** @param source where the commands came from, for logs: `generated (redis 7.0.15)`, `backend 127.0.0.1:7000`. */
+  constructor(
+    commands: readonly GeneratedCommand[],
+    readonly source: string,
+  ) {
+    this.topLevelSpecs = commands.map((command) => buildSpec(command, undefined));
+    const everySpec = [...this.topLevelSpecs, ...proxyOnlyCommands.map((command) => buildSpec(command, undefined))];
+    for (const spec of everySpec) {
+      this.specsByFullName.set(spec.name, spec);
+      for (const sub of spec.subcommands?.values() ?? []) this.specsByFullName.set(sub.name, sub);
+    }
+    const extraSubcommands = this.addProxyOnlySubcommands();
+    this.entriesByName = new AsciiCaseInsensitiveMap<TableEntry>(
+      everySpec.map((spec): [string, TableEntry] => [
+        spec.name,
+        spec.subcommands
+          ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap([...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])]) }
+          : { spec },
+      ]),
+    );
   }
-  if (!hasValidArity(spec, args.length)) return { ok: false, error: wrongArityError(spec.name) };
-  return { ok: true, spec };
+
+  /**
+   * Newer sub-commands slotgate answers itself (CLIENT SETINFO), by container: found by lookup,
+   * not listed. A backend whose own COMMAND reply has them (Redis 7.2+) keeps its own specs.
+   */
+  private addProxyOnlySubcommands(): Map<string, [string, CommandSpec][]> {
+    const extra = new Map<string, [string, CommandSpec][]>();
+    for (const command of PROXY_ONLY_SUBCOMMANDS) {
+      const [containerName, subName] = command.name.split('|') as [string, string];
+      const container = this.specsByFullName.get(containerName);
+      if (!container?.subcommands || this.specsByFullName.has(command.name)) continue;
+      const spec = buildSpec(command, container);
+      this.specsByFullName.set(spec.name, spec);
+      extra.set(containerName, [...(extra.get(containerName) ?? []), [subName, spec]]);
+    }
+    return extra;
+  }
+
+  /**
+   * Resolves a request (args[0] is the command name) to its CommandSpec, descending into a
+   * container's sub-command when there is a second argument — exactly Redis 7.0's rules: `OBJECT`
+   * alone is the container (and fails its arity check), `OBJECT foo` is an unknown sub-command.
+   */
+  lookup(args: readonly Buffer[]): Lookup {
+    const name = args[0];
+    const entry = name === undefined ? undefined : this.entriesByName.get(name);
+    if (entry === undefined) return { ok: false, error: unknownCommandError(args) };
+
+    let spec = entry.spec;
+    if (entry.subcommandsByBytes !== undefined && args.length >= 2) {
+      const sub = entry.subcommandsByBytes.get(args[1]!);
+      if (sub === undefined) return { ok: false, error: unknownSubcommandError(entry.spec.name, args[1]!) };
+      spec = sub;
+    }
+    if (!hasValidArity(spec, args.length)) return { ok: false, error: wrongArityError(spec.name) };
+    return { ok: true, spec };
+  }
+
+  /** By full name, any case: `get`, `object|encoding`. */
+  get(name: string): CommandSpec | undefined {
+    return this.specsByFullName.get(name) ?? this.specsByFullName.get(name.toLowerCase());
+  }
+
+  /** The top-level commands, proxy-only ones excepted (sub-commands are reachable through `subcommands`). */
+  commands(): readonly CommandSpec[] {
+    return this.topLevelSpecs;
+  }
 }
 
-/** By full name, any case: `get`, `object|encoding`. */
+/** The table slotgate was built with: used until a backend answers COMMAND, and whenever none does. */
+export const FALLBACK_COMMAND_TABLE = new CommandTable(GENERATED_COMMANDS, `generated (redis ${GENERATED_FROM_REDIS_VERSION})`);
+
+/**
+ * The table requests are looked up in. Replaced by one assignment (installCommandTable), never
+ * changed in place: a request sees one whole table, the old or the new.
+ */
+let currentTable: CommandTable = FALLBACK_COMMAND_TABLE;
+
+export function installCommandTable(table: CommandTable): void {
+  currentTable = table;
+}
+
+export function currentCommandTable(): CommandTable {
+  return currentTable;
+}
+
+/** lookup() on the current table (see CommandTable.lookup). */
+export function lookupCommand(args: readonly Buffer[]): Lookup {
+  return currentTable.lookup(args);
+}
+
+/** By full name, any case, in the current table: `get`, `object|encoding`. */
 export function getCommandSpec(name: string): CommandSpec | undefined {
-  return specsByFullName.get(name) ?? specsByFullName.get(name.toLowerCase());
+  return currentTable.get(name);
 }
 
-/** The top-level commands (sub-commands are reachable through `subcommands`). */
+/** The top-level commands of the current table (sub-commands are reachable through `subcommands`). */
 export function allCommands(): Iterable<CommandSpec> {
-  return topLevelSpecs;
+  return currentTable.commands();
 }

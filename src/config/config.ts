@@ -9,21 +9,21 @@ import yargs from 'yargs';
 import YAML from 'yaml';
 import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
-import { toList } from './option-values.js';
+import { toList, toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
 import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
+import { resolveBackendSettings, type BackendSettings } from './backend-options.js';
 
-export { ConfigError };
+export { ConfigError, toSize };
 
 export type ConfigSetMode = 'forward' | 'ignore' | 'deny';
 const CONFIG_SET_MODES: readonly ConfigSetMode[] = ['forward', 'ignore', 'deny'];
 export type LogFormat = 'json' | 'pretty';
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
-export interface SlotgateConfig extends ConnectionSecuritySettings {
+export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSettings {
   configFile: string | undefined;
-  cluster: string[];
   port: number;
   bind: string;
   /** Address cluster-aware clients are given (CLUSTER SLOTS…); '' and 0 mean "derive from bind and port". */
@@ -40,6 +40,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings {
   idleTimeoutSeconds: number;
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
+  /** The output limit of a subscribed client (client-output-buffer-limit-pubsub). */
+  clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
   workers: number;
   /** client-aliases: CIDR → description, shown as `desc` by GET /v1/clients. */
@@ -48,6 +50,10 @@ export interface SlotgateConfig extends ConnectionSecuritySettings {
   shutdownTimeoutMs: number;
   adminPort: number;
   adminBind: string;
+  /** '' = the admin API needs no token. A secret: never logged. */
+  adminToken: string;
+  /** Hot-key tracker samples about one request in this many (0 = off). */
+  hotKeySampling: number;
   logLevel: string;
   logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
@@ -63,7 +69,7 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: FileOnlyValues = {}) {
   let cli = yargs([...envAsFlags(env), ...argv])
     .scriptName('slotgate')
-    .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
+    .usage('$0 --cluster host:port[,host:port…] [options]\n$0 --backend standalone --master host:port [options]\n$0 --backend sentinel --sentinels host:port[,…] --sentinel-master-name name [options]\n$0 --version\n\nA Redis Cluster proxy: clients connect to one address and see one Redis.')
     .config('config', 'YAML config file; keys are the option names below (kebab-case)', (path: string) => takeFileOnlyOptions(loadConfigFile(path), fileOnly))
     .strictOptions()
     // parse-numbers off: values stay as typed ('0x10' is not read as 16), and toInt checks them.
@@ -101,7 +107,6 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   const get = (name: OptionName): unknown => parsed[name];
   const config: SlotgateConfig = {
     configFile: typeof parsed.config === 'string' ? parsed.config : undefined,
-    cluster: toList(get('cluster')),
     port: toInt('port', get('port'), 0, 65535, PORT),
     bind: String(get('bind')),
     announceHost: String(get('announce-host') ?? ''),
@@ -116,21 +121,21 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
     clientAliases: toClientAliases(get('client-aliases')),
     shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
+    adminToken: String(get('admin-token') ?? ''),
+    hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),
     ...resolveConnectionSecurity(get, argv),
+    ...resolveBackendSettings(get, argv),
   };
-  if (config.cluster.length === 0) throw new ConfigError('option cluster: at least one seed node "host:port" is required');
-  for (const seed of config.cluster) {
-    if (!/^.+:\d{1,5}$/.test(seed)) throw new ConfigError(`option cluster: '${seed}' is not host:port`);
-  }
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`option log-level: '${config.logLevel}' is not one of ${[...LOG_LEVELS].join(', ')}`);
   return config;
 }
@@ -201,16 +206,6 @@ function toInt(name: string, value: unknown, min: number, max: number, form: str
   const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not ${form} from ${min} to ${max}`);
   return n;
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1_000_000, mb: 1024 ** 2, g: 1_000_000_000, gb: 1024 ** 3 };
-
-/** Redis-style sizes: 512mb, 64kb, 1g, or plain bytes. */
-export function toSize(name: string, value: unknown): number {
-  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(String(value));
-  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) throw new ConfigError(`option ${name}: '${String(value)}' is not a size (e.g. 512mb, 64kb, 1048576)`);
-  return Number(match[1]) * unit;
 }
 
 function toClientAliases(value: unknown): ClientAlias[] {

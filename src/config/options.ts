@@ -15,7 +15,26 @@ export interface OptionDef {
 export const OPTIONS = {
   cluster: {
     type: 'list',
-    describe: 'Seed nodes of the backend Redis Cluster, "host:port[,host:port…]" (required)',
+    describe: 'Seed nodes of the backend Redis Cluster, "host:port[,host:port…]" (required with backend cluster)',
+    group: 'Backend',
+  },
+  backend: {
+    type: 'string',
+    default: 'cluster',
+    describe: 'Kind of backend: cluster (a Redis Cluster, seeds in cluster), standalone (one master and its replicas, address in master) or sentinel (a master and replicas run by Sentinel: sentinels, sentinel-master-name)',
+    group: 'Backend',
+  },
+  master: {
+    type: 'list',
+    describe: 'With backend standalone: the master, "host:port" (more addresses are tried in turn; a replica is followed to its master). Its replicas are found with INFO replication',
+    group: 'Backend',
+  },
+  sentinels: { type: 'list', describe: 'With backend sentinel: the Sentinels, "host:port[,host:port…]"', group: 'Backend' },
+  'sentinel-master-name': { type: 'string', describe: 'With backend sentinel: the name the Sentinels monitor the master under', group: 'Backend' },
+  'sentinel-user': { type: 'string', describe: 'ACL user slotgate signs in to the Sentinels as (needs sentinel-password)', group: 'Backend' },
+  'sentinel-password': {
+    type: 'string',
+    describe: 'Password of the Sentinels (their requirepass, or sentinel-user\'s). Config file or SLOTGATE_SENTINEL_PASSWORD only, like backend-password',
     group: 'Backend',
   },
   port: { type: 'number', default: 6380, describe: 'TCP port to accept Redis clients on', group: 'Network' },
@@ -112,6 +131,12 @@ export const OPTIONS = {
     describe: 'Disconnect a client whose unread replies exceed this many bytes (a client that stops reading cannot grow memory without bound)',
     group: 'Limits',
   },
+  'client-output-buffer-limit-pubsub': {
+    type: 'size',
+    default: '32mb',
+    describe: 'The same limit for a client subscribed to channels (Redis\'s pubsub class): a subscriber that does not read its messages is disconnected past it',
+    group: 'Limits',
+  },
   'client-max-inflight': {
     type: 'number',
     default: 1024,
@@ -135,6 +160,17 @@ export const OPTIONS = {
   'client-aliases': {
     type: 'list',
     describe: 'Descriptions of client networks for GET /v1/clients (field desc): "CIDR=description[,CIDR=description…]", e.g. "10.1.0.0/16=batch,192.168.7.0/24=office"; the first match wins',
+    group: 'Admin',
+  },
+  'admin-token': {
+    type: 'string',
+    describe: 'Bearer token the admin HTTP API requires (Authorization: Bearer <token>) on every endpoint but /healthz; empty: no token. Prefer the env var SLOTGATE_ADMIN_TOKEN (flags show in ps)',
+    group: 'Admin',
+  },
+  'hot-key-sampling': {
+    type: 'number',
+    default: 64,
+    describe: 'Hot-key tracker (GET /v1/stats/hot-keys): look at about one request in this many (1 = every request, 0 = off)',
     group: 'Admin',
   },
   'log-level': { type: 'string', default: 'info', describe: 'Log level: fatal, error, warn, info, debug, trace, silent', group: 'Logging' },
@@ -168,6 +204,12 @@ export const OPTIONS = {
     group: 'Read/write splitting',
   },
   zone: { type: 'string', describe: 'This proxy\'s zone (availability zone), for read-local-node-only', group: 'Read/write splitting' },
+  'max-replica-lag': {
+    type: 'size',
+    default: '0',
+    describe: 'Standalone and sentinel backends: a replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
+    group: 'Read/write splitting',
+  },
 } as const satisfies Record<string, OptionDef>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -188,7 +230,7 @@ export const ACCOUNTS_HELP = `Config-file-only options:
   accounts     ${FILE_ONLY_OPTIONS.accounts}
   node-zones   ${FILE_ONLY_OPTIONS['node-zones']}
 Reloaded from the config file without a restart (SIGHUP, or POST /v1/reload on the admin port):
-  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones;
+  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones, max-replica-lag;
   backend-password and backend-user (new backend connections), the tls-* and backend-tls-* certificate files.
 
 Example (slotgate.yaml):

@@ -11,7 +11,7 @@ import { digestOfConfiguredPassword, type PasswordDigest } from '../auth/passwor
 import { getCommandSpec } from '../commands/command-table.js';
 import type { ReadRoutingSettings } from '../routing/replica-reads.js';
 import { ConfigError } from './config-error.js';
-import { toList } from './option-values.js';
+import { toList, toSize } from './option-values.js';
 import { FILE_ONLY_OPTIONS, type FileOnlyOptionName, type OptionName } from './options.js';
 
 export interface ReloadableSettings {
@@ -37,7 +37,7 @@ export function takeFileOnlyOptions(doc: Record<string, unknown>, sink: FileOnly
     if (Object.hasOwn(FILE_ONLY_OPTIONS, key)) sink[key as FileOnlyOptionName] = value;
     else rest[key] = value;
   }
-  for (const secret of ['requirepass', 'backend-password']) {
+  for (const secret of ['requirepass', 'backend-password', 'sentinel-password']) {
     if (rest[secret] !== undefined && rest[secret] !== null && typeof rest[secret] !== 'string') {
       throw new ConfigError(`option ${secret}: must be a string (quote it in YAML)`);
     }
@@ -55,7 +55,7 @@ export function resolveReloadableSettings(get: (name: OptionName) => unknown, fi
     requirepass: defaultPassword(get('requirepass')),
     accounts: parseAccounts(fileOnly.accounts, replicaRead),
     disabledCommands: parseDisabledCommands(get('disable-command-list')),
-    readRouting: { replicaRead, readLocalNodeOnly, zone, nodeZones: parseNodeZones(fileOnly['node-zones']) },
+    readRouting: { replicaRead, readLocalNodeOnly, zone, nodeZones: parseNodeZones(fileOnly['node-zones']), maxReplicaLag: toSize('max-replica-lag', get('max-replica-lag') ?? 0) },
   };
 }
 

@@ -10,39 +10,11 @@
 import { ConfigError } from './config-error.js';
 import type { OptionName } from './options.js';
 import { toBoolean } from './reloadable-options.js';
+import type { BackendAuthSettings, BackendTlsSettings, ClientTlsSettings, ConnectionSecuritySettings, TlsAuthClients } from '../tls/tls-settings.js';
 
-export type TlsAuthClients = 'yes' | 'no' | 'optional';
+export type { BackendAuthSettings, BackendTlsSettings, ClientTlsSettings, ConnectionSecuritySettings, TlsAuthClients } from '../tls/tls-settings.js';
+
 const TLS_AUTH_CLIENTS: readonly TlsAuthClients[] = ['yes', 'no', 'optional'];
-
-export interface BackendAuthSettings {
-  /** ACL user; null = the default user (AUTH <password>). */
-  readonly user: string | null;
-  readonly password: string;
-}
-
-export interface ClientTlsSettings {
-  readonly port: number;
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly caCertFile: string | null;
-  readonly authClients: TlsAuthClients;
-}
-
-export interface BackendTlsSettings {
-  readonly caCertFile: string | null;
-  /** SNI and the name checked against the node's certificate; null = the node's host. */
-  readonly serverName: string | null;
-  readonly certFile: string | null;
-  readonly keyFile: string | null;
-}
-
-export interface ConnectionSecuritySettings {
-  backendAuth: BackendAuthSettings | null;
-  /** null = no TLS listener. */
-  tls: ClientTlsSettings | null;
-  /** null = plain TCP to the backend nodes. */
-  backendTls: BackendTlsSettings | null;
-}
 
 /** True when `argv` carries --backend-password (any spelling yargs accepts). */
 function passwordOnCommandLine(argv: readonly string[]): boolean {

@@ -24,25 +24,55 @@ function cString(arg: Buffer): Buffer {
 
 export const CROSSSLOT = error('crossslot', "CROSSSLOT Keys in request don't hash to the same slot");
 export const SLOT_NOT_SERVED = error('backend', 'CLUSTERDOWN Hash slot not served');
-export const SELECT_NOT_ALLOWED = error('unknown_command', 'ERR SELECT is not allowed in cluster mode');
-export const NOPROTO = error('unknown_command', 'NOPROTO unsupported protocol version');
+export const SELECT_NOT_ALLOWED = error('not_supported', 'ERR SELECT is not allowed in cluster mode');
+/** SELECT beyond the backend's `databases` (standalone and Sentinel backends), Redis's text. */
+export const DB_INDEX_OUT_OF_RANGE = error('invalid_argument', 'ERR DB index is out of range');
+/** An argument Redis reads as a C int (getIntFromObjectOrReply) beyond it; Redis's own words, grammar included. */
+export const NOT_AN_INT32 = error('invalid_argument', 'ERR value is out of range, value must between -2147483648 and 2147483647');
+export const NOPROTO = error('protocol_version', 'NOPROTO unsupported protocol version');
+export const CLIENT_TRACKING_UNSUPPORTED = error(
+  'not_supported',
+  'ERR CLIENT TRACKING (client-side caching) is not supported through slotgate: invalidation messages from the backend nodes cannot be routed to your connection',
+);
 export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
-export const MAX_CLIENTS = error('backend', 'ERR max number of clients reached');
+export const MAX_CLIENTS = error('max_clients', 'ERR max number of clients reached');
 
 /** A fault in slotgate's own code failed this one command (see Session.internalError). */
 export const INTERNAL_ERROR = error('internal', 'ERR slotgate internal error: the command failed inside the proxy (logged)');
 
+/**
+ * Errors of the command table's lookup (unknown command or sub-command, wrong arity) and of key
+ * extraction (numkeys, XREAD's streams, syntax), told apart by Redis's own texts.
+ */
 export function fromLookup(message: string | Buffer): ErrorReply {
-  return error(message.includes('wrong number of arguments') ? 'wrong_arity' : 'unknown_command', message);
+  return error(lookupErrorKind(message), message);
+}
+
+function lookupErrorKind(message: string | Buffer): ProxyErrorKind {
+  if (message.includes('wrong number of arguments')) return 'wrong_arity';
+  if (message.includes('ERR unknown command') || message.includes('ERR unknown subcommand')) return 'unknown_command';
+  if (message.includes('ERR syntax error')) return 'syntax';
+  return 'invalid_argument';
 }
 
 /** `ERR Syntax error in HELLO option '<option>'`, the option's bytes as Redis prints them (%s). */
 export function helloOptionSyntax(option: Buffer): ErrorReply {
-  return error('unknown_command', Buffer.concat([Buffer.from("ERR Syntax error in HELLO option '"), cString(option), Buffer.from("'")]));
+  return error('syntax', Buffer.concat([Buffer.from("ERR Syntax error in HELLO option '"), cString(option), Buffer.from("'")]));
 }
 
 export function notSupported(command: string): ErrorReply {
-  return error('unknown_command', `ERR command '${command}' is not supported by slotgate`);
+  return error('not_supported', `ERR command '${command}' is not supported by slotgate`);
+}
+
+/**
+ * A command whose keys the backend itself finds at run time (movable keys, a module's getkeys
+ * callback) and whose key specs do not say where they are: routing it would be a guess.
+ */
+export function keysNotRoutable(command: string): ErrorReply {
+  return error(
+    'unknown_command',
+    `ERR command '${command}' cannot be routed by slotgate: its key positions are not described by its key specs (send it to one node with a node suffix, e.g. '${command} ... @0')`,
+  );
 }
 
 /** A backend request that failed (connection lost, timeout), or whose reply slotgate failed to handle. */
@@ -65,15 +95,18 @@ export function generic(kind: ProxyErrorKind, message: string): ErrorReply {
 }
 
 // Connection and transaction state (texts as Redis 7.0 says them).
-export const NOT_AN_INTEGER = error('unknown_command', 'ERR value is not an integer or out of range');
-export const MULTI_NESTED = error('unknown_command', 'ERR MULTI calls can not be nested');
-export const EXEC_WITHOUT_MULTI = error('unknown_command', 'ERR EXEC without MULTI');
-export const DISCARD_WITHOUT_MULTI = error('unknown_command', 'ERR DISCARD without MULTI');
-export const WATCH_INSIDE_MULTI = error('unknown_command', 'ERR WATCH inside MULTI is not allowed');
-export const EXECABORT = error('unknown_command', 'EXECABORT Transaction discarded because of previous errors.');
-export const PROTOCOL_VERSION = error('unknown_command', 'ERR Protocol version is not an integer or out of range');
-export const SYNTAX = error('unknown_command', 'ERR syntax error');
-export const BAD_CLIENT_NAME = error('unknown_command', 'ERR Client names cannot contain spaces, newlines or special characters.');
+export const NOT_AN_INTEGER = error('invalid_argument', 'ERR value is not an integer or out of range');
+/** WAIT's timeout, as getTimeoutFromObjectOrReply words it. */
+export const WAIT_TIMEOUT_NOT_INTEGER = error('invalid_argument', 'ERR timeout is not an integer or out of range');
+export const TIMEOUT_NEGATIVE = error('invalid_argument', 'ERR timeout is negative');
+export const MULTI_NESTED = error('transaction', 'ERR MULTI calls can not be nested');
+export const EXEC_WITHOUT_MULTI = error('transaction', 'ERR EXEC without MULTI');
+export const DISCARD_WITHOUT_MULTI = error('transaction', 'ERR DISCARD without MULTI');
+export const WATCH_INSIDE_MULTI = error('transaction', 'ERR WATCH inside MULTI is not allowed');
+export const EXECABORT = error('transaction', 'EXECABORT Transaction discarded because of previous errors.');
+export const PROTOCOL_VERSION = error('protocol_version', 'ERR Protocol version is not an integer or out of range');
+export const SYNTAX = error('syntax', 'ERR syntax error');
+export const BAD_CLIENT_NAME = error('invalid_argument', 'ERR Client names cannot contain spaces, newlines or special characters.');
 
 // Accounts and disabled commands (SPEC §7, §8). Texts as Redis 7.0 says them; none quotes a secret.
 export const WRONGPASS = error('auth', 'WRONGPASS invalid username-password pair or user is disabled.');
@@ -93,8 +126,13 @@ export function commandDisabled(name: string): ErrorReply {
   return error('disabled', `ERR command '${name}' is disabled`);
 }
 
+/** A RESP2 client in subscribed mode ran another command; `command` is the full name (`client|id`). */
+export function notAllowedWhileSubscribed(command: string): ErrorReply {
+  return error('unknown_command', `ERR Can't execute '${command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+}
+
 export function notAllowedInTransaction(command: string): ErrorReply {
-  return error('unknown_command', `ERR Command '${command}' is not allowed inside a transaction`);
+  return error('transaction', `ERR Command '${command}' is not allowed inside a transaction`);
 }
 
 // Fan-out, node targeting and the proxy's own cluster view (SPEC §3-5, §11).
@@ -114,7 +152,7 @@ export function fanoutDisagreement(command: string, part: string, otherPart: str
 /** `selector` as the client wrote it (bytes, quoted back unchanged): a node ID or `@N`. */
 export function noSuchNode(selector: string | Buffer): ErrorReply {
   return error(
-    'unknown_command',
+    'invalid_argument',
     Buffer.concat([
       Buffer.from("ERR no such node '"),
       Buffer.from(selector),
@@ -124,10 +162,10 @@ export function noSuchNode(selector: string | Buffer): ErrorReply {
 }
 
 export const SLOWLOG_NEEDS_NODE = error(
-  'unknown_command',
+  'invalid_argument',
   'ERR SLOWLOG needs a node: add a node ID or @<shard index> as the last argument, e.g. SLOWLOG GET 10 @0',
 );
-export const INVALID_CURSOR = error('unknown_command', 'ERR invalid cursor');
+export const INVALID_CURSOR = error('invalid_argument', 'ERR invalid cursor');
 export const NODE_CURSOR_TOO_LARGE = error('backend', 'ERR slotgate: a backend node returned a SCAN cursor too large to combine with a shard index');
 export const CONFIG_SET_DENIED = error('disabled', 'ERR CONFIG SET is not allowed through this proxy (config-set: deny)');
 /** A parameter slotgate never forwards (commands/config-parameters.ts), `name` lower case as the client wrote it. */

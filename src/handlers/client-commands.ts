@@ -20,8 +20,9 @@ import { asciiEqualsIgnoreCase, parseRedisInteger } from '../commands/argument-b
 import * as errors from '../errors/catalogue.js';
 import type { ClientFilter, ClientType } from '../peers/client-record.js';
 import { formatClientLine, formatClientList } from '../peers/client-record.js';
-import { NULL_BULK, OK } from '../protocol/constants.js';
+import { OK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
+import { nullReply, textReply } from '../protocol/resp3-encoder.js';
 import type { CommandCall, ReplyMode } from './command-call.js';
 import { runOnEveryNode } from './fanout.js';
 
@@ -30,13 +31,14 @@ export function runClient(call: CommandCall): void {
     case 'client|id':
       return call.reply(encodeInteger(call.connection.id));
     case 'client|getname':
-      return call.reply(call.connection.name === null ? NULL_BULK : encodeBulk(call.connection.name));
+      return call.reply(call.connection.name === null ? nullReply(call.connection.protocol) : encodeBulk(call.connection.name));
     case 'client|setname':
       return setName(call);
     case 'client|setinfo':
       return setInfo(call);
     case 'client|info':
-      return call.reply(encodeBulk(`${formatClientLine(call.connection.clientRecord())}\n`));
+      // A verbatim string in RESP3, as Redis answers CLIENT INFO and CLIENT LIST.
+      return call.reply(textReply(call.connection.protocol, `${formatClientLine(call.connection.clientRecord())}\n`));
     case 'client|reply':
       return reply(call);
     case 'client|no-evict':
@@ -128,7 +130,7 @@ function list(call: CommandCall): void {
     return call.fail(errors.SYNTAX);
   }
   call.proxy.clients.list(filter).then(
-    call.guard((records) => call.reply(encodeBulk(formatClientList(records)))),
+    call.guard((records) => call.reply(textReply(call.connection.protocol, formatClientList(records)))),
     call.guard((err: unknown) => {
       throw err;
     }),

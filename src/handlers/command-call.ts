@@ -14,11 +14,13 @@ import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import type { CommandOutcome } from '../observability/metrics.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
 import type { Access } from '../routing/router.js';
 import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
+import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ProxyContext } from './proxy-context.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
@@ -55,7 +57,7 @@ export interface ConnectionState {
   watch: WatchState | null;
   /** Ends a WATCH: closing its connection is what UNWATCH does. */
   dropWatch(): void;
-  /** A backend connection of this client's own (WATCH state lives on it); the caller closes it. */
+  /** A backend connection of this client's own (WATCH state lives on it), in its database; the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
   /** CLIENT SETINFO LIB-NAME / LIB-VER ('' until set), shown by CLIENT LIST and INFO. */
   libName: string;
@@ -67,6 +69,31 @@ export interface ConnectionState {
   setReplyMode(mode: ReplyMode): void;
   /** This connection's CLIENT LIST / CLIENT INFO fields. */
   clientRecord(): ClientRecord;
+  /** The client has gone (a handler that polls, like WAIT, stops). */
+  readonly isClosed: boolean;
+  /** A write was sent to the master at `address` (Call.forward/gather note it; WAIT reads it). */
+  noteWrittenMaster(address: string): void;
+  /** The masters written to since the last call, forgotten now (WAIT: "since its last WAIT"). */
+  takeWrittenMasters(): string[];
+  /**
+   * The selected database (SELECT; always 0 in front of a cluster). Backend connections are per
+   * database, so changing it moves the client's later commands onto db-n connections.
+   */
+  db: number;
+  /** Channels, patterns and shard channels this client is subscribed to (handlers/pubsub-commands.ts). */
+  readonly subscriptions: ClientSubscriptions;
+  /**
+   * The protocol the client speaks: 2 until HELLO 3. Replies slotgate makes itself must follow
+   * it (protocol/resp3-encoder.ts: nullReply, textReply, mapReply; encodePush for pub/sub
+   * messages to a RESP3 client); forwarded commands travel backend connections of the same
+   * protocol, so Redis encodes their replies for it.
+   */
+  readonly protocol: RespVersion;
+  /**
+   * Switches the protocol for the requests that follow (HELLO 2/3, RESET). Call it only from
+   * `afterEarlierReplies`: earlier requests may still be on backend connections of the old one.
+   */
+  setProtocol(version: RespVersion): void;
 }
 
 export interface ForwardOptions {
@@ -112,6 +139,12 @@ export interface CommandCall {
   forward(target: Target, options: ForwardOptions): void;
   /** Sends parts to several nodes; `done` gets one reply per part (guarded like `guard`). */
   gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options?: GatherOptions): void;
+  /**
+   * Runs `run` once every earlier request of this client has been answered, and reads nothing
+   * more from the client until this call is answered (a barrier: HELLO switching protocols must
+   * not let a later command overtake an earlier one on another backend connection).
+   */
+  afterEarlierReplies(run: () => void): void;
   /** Wraps a callback that answers later: an exception in it fails this call alone. */
   guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void;
   /**

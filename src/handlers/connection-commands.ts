@@ -2,18 +2,22 @@
  * Commands about the client connection itself, answered by slotgate: PING, ECHO, QUIT, SELECT,
  * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET. CLIENT is handlers/client-commands.ts.
  */
+import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import { OK, PONG } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
+import { mapReply, type RespVersion } from '../protocol/resp3-encoder.js';
 import { validClientAttribute } from './client-commands.js';
 import type { CommandCall } from './command-call.js';
+import { subscribedPing, unsubscribeAll } from './pubsub-commands.js';
 
 const RESET = encodeSimple('RESET');
 
 export function ping(call: CommandCall): void {
   // The table's arity (-1) lets any count through; pingCommand itself takes at most one message.
   if (call.args.length > 2) return call.fail(errors.fromLookup(wrongArityError(call.spec.name)));
+  if (call.connection.subscriptions.restricted) return call.reply(subscribedPing(call.args[1]));
   call.reply(call.args.length > 1 ? encodeBulk(call.args[1]!) : PONG);
 }
 
@@ -26,11 +30,30 @@ export function quit(call: CommandCall): void {
 }
 
 export function select(call: CommandCall): void {
-  const text = call.args[1]!.toString('latin1');
-  if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
   // A Redis Cluster has only database 0.
-  if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
+  if (call.proxy.topology.kind === 'cluster') {
+    const text = call.args[1]!.toString('latin1');
+    if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
+    if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
+    return call.reply(OK);
+  }
+  // A standalone backend: the session's database, served by that database's backend connections.
+  // Checked here as Redis checks it (a C int, below `databases`): the connections' SELECT must not fail.
+  const db = parseRedisInteger(call.args[1]!);
+  if (db === null) return call.fail(errors.NOT_AN_INTEGER);
+  if (db < INT_MIN || db > INT_MAX) return call.fail(errors.NOT_AN_INT32);
+  if (db < 0 || db >= call.proxy.backendDatabases) return call.fail(errors.DB_INDEX_OUT_OF_RANGE);
+  call.connection.db = db;
   call.reply(OK);
+}
+
+const INT_MAX = 2 ** 31 - 1;
+const INT_MIN = -(2 ** 31);
+
+/** SWAPDB: a standalone backend's own command, passed through; a cluster has one database. */
+export function swapdb(call: CommandCall): void {
+  if (call.proxy.topology.kind === 'cluster') return call.fail(errors.notSupported('swapdb'));
+  call.forward({ slot: null }, { access: 'write' });
 }
 
 /** READONLY, READWRITE, ASKING: read/write splitting and redirections are slotgate's business. */
@@ -40,11 +63,14 @@ export function replyOk(call: CommandCall): void {
 
 export function hello(call: CommandCall): void {
   const { args, connection, proxy } = call;
+  let version: RespVersion | null = null;
   if (args.length > 1) {
     const text = args[1]!.toString('latin1');
     if (!/^\d+$/.test(text)) return call.fail(errors.PROTOCOL_VERSION);
-    // RESP2 only (SPEC §7): HELLO 3 is refused, before any AUTH in it, so the client stays on RESP2.
-    if (Number(text) !== 2) return call.fail(errors.NOPROTO);
+    // RESP2 or RESP3, checked before any AUTH in it (Redis's order); others: -NOPROTO, protocol unchanged.
+    const asked = Number(text);
+    if (asked !== 2 && asked !== 3) return call.fail(errors.NOPROTO);
+    version = asked;
   }
   // Redis's order: parse every option, then sign in, then require a signed-in client, then SETNAME.
   let credentials: [Buffer, Buffer] | null = null;
@@ -68,16 +94,26 @@ export function hello(call: CommandCall): void {
   }
   if (!connection.account) return call.fail(errors.HELLO_NOAUTH);
   if (clientName !== null) connection.name = clientName || null;
+  // Like Redis: the switch comes first, and the reply is in the new protocol (a map in RESP3).
+  if (version === null || version === connection.protocol) return call.reply(helloReply(call));
+  const switchTo = version;
+  call.afterEarlierReplies(() => {
+    connection.setProtocol(switchTo);
+    call.reply(helloReply(call));
+  });
+}
+
+function helloReply({ connection, proxy }: CommandCall): Buffer {
   const fields: [string, Buffer][] = [
     ['server', encodeBulk('redis')],
     ['version', encodeBulk(proxy.redisVersion)],
-    ['proto', encodeInteger(2)],
+    ['proto', encodeInteger(connection.protocol)],
     ['id', encodeInteger(connection.id)],
     ['mode', encodeBulk('cluster')],
     ['role', encodeBulk('master')],
     ['modules', encodeArrayOfFrames([])],
   ];
-  call.reply(encodeArrayOfFrames(fields.flatMap(([k, v]) => [encodeBulk(k), v])));
+  return mapReply(connection.protocol, fields.flatMap(([k, v]) => [encodeBulk(k), v]));
 }
 
 export function auth(call: CommandCall): void {
@@ -96,14 +132,21 @@ export function reset(call: CommandCall): void {
   const connection = call.connection;
   connection.transaction = null;
   connection.dropWatch();
+  unsubscribeAll(call);
   connection.name = null;
   // Redis's RESET clears CLIENT REPLY OFF/SKIP, NO-EVICT and NO-TOUCH too (lib-name/lib-ver stay).
   connection.setReplyMode('on');
   connection.noEvict = false;
   connection.noTouch = false;
+  connection.db = 0;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
   connection.signIn(call.proxy.runtime.accounts.initialAccount);
-  call.reply(RESET);
+  // Like Redis, RESET also goes back to RESP2 (behind the same barrier as HELLO 2).
+  if (connection.protocol === 2) return call.reply(RESET);
+  call.afterEarlierReplies(() => {
+    connection.setProtocol(2);
+    call.reply(RESET);
+  });
 }
 
 /**

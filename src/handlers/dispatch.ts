@@ -37,8 +37,10 @@ export function dispatch(call: IncomingCall, req: Request): void {
     transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
     return call.fail(refusal);
   }
-  if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);
   const entry = commandEntry(spec);
+  // Redis's order: after the permission check, before anything runs or is queued.
+  if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return call.fail(errors.notAllowedWhileSubscribed(spec.name));
+  if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);
   if (transaction && entry.inTransaction !== 'control') {
     if (entry.inTransaction === 'queue') return transaction.queue(call);
     transaction.abort();

@@ -4,7 +4,7 @@
  * as it is, except INFO, which is masked like every INFO slotgate gives out.
  */
 import * as errors from '../errors/catalogue.js';
-import { encodeBulk } from '../protocol/encoder.js';
+import { textReply } from '../protocol/resp3-encoder.js';
 import { maskInfo } from '../proxy-view/info.js';
 import { resolveNode } from '../routing/node-suffix.js';
 import { accessOf } from '../routing/router.js';
@@ -22,7 +22,7 @@ export function runOnNode(call: CommandCall): void {
     (replies) => {
       const reply = replies[0]!;
       const text = !reply.isError && isInfo ? bulkOf(reply.frame) : null;
-      answer(call, replies, text === null ? reply.frame : encodeBulk(maskInfo(text.toString('utf8'))));
+      answer(call, replies, text === null ? reply.frame : textReply(call.connection.protocol, maskInfo(text.toString('utf8'))));
     },
     { latency: accessOf(call.spec) },
   );

@@ -3,6 +3,7 @@
  * view (SPEC §5), INFO (§3), CONFIG SET and CONFIG RESETSTAT (§11).
  */
 import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { firstProtectedConfigParameter } from '../commands/config-parameters.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
@@ -12,9 +13,12 @@ import { bulkOf } from '../upstream/resp-elements.js';
 import { answer, commandLabel, runOnEveryNode } from './fanout.js';
 import { OK } from '../protocol/constants.js';
 import { encodeBulk, encodeCommand, encodeInteger } from '../protocol/encoder.js';
+import { textReply } from '../protocol/resp3-encoder.js';
 import { forwardOptions } from './forward-options.js';
 import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsReply } from '../proxy-view/cluster-view.js';
-import { mergedInfo, type ProxyFigures } from '../proxy-view/info.js';
+import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
+import { configGetReply, roleReply } from '../proxy-view/config-view.js';
+import { parseReply } from '../protocol/reply-parser.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { CommandCall } from './command-call.js';
 
@@ -24,11 +28,11 @@ export function runCluster(call: CommandCall): void {
   const self = call.proxy.identity;
   switch (call.spec.name) {
     case 'cluster|slots':
-      return call.reply(clusterSlotsReply(self));
+      return call.reply(clusterSlotsReply(self, call.connection.protocol));
     case 'cluster|shards':
-      return call.reply(clusterShardsReply(self));
+      return call.reply(clusterShardsReply(self, call.connection.protocol));
     case 'cluster|nodes':
-      return call.reply(clusterNodesReply(self));
+      return call.reply(clusterNodesReply(self, call.connection.protocol));
     case 'cluster|myid':
       return call.reply(encodeBulk(self.nodeId));
     case 'cluster|keyslot':
@@ -50,6 +54,11 @@ export function runCluster(call: CommandCall): void {
 /** CLUSTER INFO: the backend's state, as one master sees it, in the one-node view. */
 function runClusterInfo(call: CommandCall): void {
   const masters = call.proxy.topology.current.masters();
+  if (hasWholeKeyspace(call.proxy.topology.kind)) {
+    // A standalone/Sentinel master knows no CLUSTER INFO: its one shard is ok while it is reachable.
+    const up = masters.length > 0 && !call.proxy.pool.recentlyFailed(masters[0]!.address);
+    return call.reply(clusterInfoReply(up ? `cluster_state:ok\r\ncluster_slots_ok:${SLOT_COUNT}\r\n` : 'cluster_state:fail\r\n'));
+  }
   const healthy = masters.filter((m) => !call.proxy.pool.recentlyFailed(m.address));
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];
@@ -57,7 +66,7 @@ function runClusterInfo(call: CommandCall): void {
   call.gather([{ node: master, command: CLUSTER_INFO, slot: null }], (replies) => {
     const failure = failureOf({ command: 'CLUSTER INFO', replies });
     if (failure) return answer(call, replies, failure);
-    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? ''));
+    call.reply(clusterInfoReply(bulkOf(replies[0]!.frame)?.toString('utf8') ?? '', call.connection.protocol));
   });
 }
 
@@ -72,8 +81,23 @@ export function runInfo(call: CommandCall): void {
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
-    call.reply(encodeBulk(mergedInfo(texts, chosen, requested, proxyFigures(call.proxy))));
+    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy), ownFigures(call.proxy))));
   });
+}
+
+/** INFO clients/stats/commandstats: slotgate's own clients and commands. */
+export function ownFigures(ctx: ProxyContext): OwnFigures {
+  const metrics = ctx.metrics;
+  return {
+    connectedClients: ctx.clientCount(),
+    blockedClients: ctx.blockedClientCount(),
+    maxClients: ctx.config.maxClients,
+    connectionsReceived: metrics.connectionsReceived,
+    rejectedConnections: metrics.connectionsRefused,
+    commandsProcessed: metrics.commandsProcessed,
+    opsPerSec: metrics.opsRate.perSecond(),
+    commands: metrics.stats.snapshot().commands.map((c) => ({ name: c.command, calls: c.count, failedCalls: c.errors, usec: Math.round(c.seconds * 1e6) })),
+  };
 }
 
 export function proxyFigures(ctx: ProxyContext): ProxyFigures {
@@ -123,3 +147,25 @@ export function runConfigResetstat(call: CommandCall): void {
 }
 
 const EVERY_NODE_SAME_REPLY = { targets: 'nodes', reduce: 'same-reply' } as const;
+
+/** ROLE without a node: slotgate's own (one master, no replicas); `ROLE @0` is the node's. */
+export function runRole(call: CommandCall): void {
+  call.reply(roleReply());
+}
+
+/**
+ * CONFIG GET without a node: one master's answer, with slotgate's own listening parameters and
+ * no backend address, port or path in it (proxy-view/config-view.ts).
+ */
+export function runConfigGet(call: CommandCall): void {
+  const masters = call.proxy.topology.current.masters();
+  const master = masters[Math.floor(Math.random() * masters.length)];
+  if (!master) return call.fail(errors.SLOT_NOT_SERVED);
+  call.gather([{ node: master, command: call.raw, slot: null }], (replies) => {
+    const reply = replies[0]!;
+    const pairs = reply.isError ? null : parseReply(reply.frame);
+    if (!Array.isArray(pairs)) return answer(call, replies, reply.frame);
+    const { config, identity } = call.proxy;
+    call.reply(configGetReply(pairs.filter((p): p is Buffer => Buffer.isBuffer(p)), { port: identity.port, tlsPort: config.tls?.port ?? 0, bind: config.bind }, call.connection.protocol));
+  });
+}

@@ -12,6 +12,7 @@ import type { LogLimiter } from '../observability/log-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ClientDirectory } from '../peers/client-directory.js';
 import type { ProxyIdentity } from '../proxy-view/identity.js';
+import type { SubscriberHub } from '../upstream/subscriber-hub.js';
 
 export interface ProxyContext {
   readonly config: SlotgateConfig;
@@ -28,6 +29,8 @@ export interface ProxyContext {
   readonly logLimiter: LogLimiter;
   /** Redis version reported by HELLO (the backend's, learned at start). */
   readonly redisVersion: string;
+  /** Databases SELECT may choose (the backend's `databases`, learned at start; 1 for a cluster). */
+  readonly backendDatabases: number;
   nextClientId(): number;
   /** Who slotgate tells clients it is (announce address, node ID, version); final once listening. */
   identity: ProxyIdentity;
@@ -39,4 +42,8 @@ export interface ProxyContext {
   readonly clients: ClientDirectory;
   /** This instance's name in CLIENT LIST `proxy=` (`<announce host:port>/<instance>`); final once listening. */
   proxyId: string;
+  /** Client connections waiting in a blocking command now (INFO's blocked_clients). */
+  blockedClientCount(): number;
+  /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */
+  readonly pubsub: SubscriberHub;
 }

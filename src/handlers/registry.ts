@@ -23,9 +23,11 @@ import { runClient } from './client-commands.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { runImonitor, runMonitor } from './monitor-commands.js';
-import { runCluster, runConfigResetstat, runConfigSet, runInfo } from './proxy-commands.js';
+import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
+import * as pubsub from './pubsub-commands.js';
 import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
+import { runWait } from './wait.js';
 import * as transaction from './transaction.js';
 
 export interface CommandEntry {
@@ -33,6 +35,8 @@ export interface CommandEntry {
   readonly inTransaction: 'control' | 'queue' | 'refuse';
   /** For a refused command: the error it gets, inside MULTI too (where it also aborts the transaction). */
   readonly refusal?: ErrorReply;
+  /** May run while a RESP2 client is subscribed ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET, as in Redis). */
+  readonly whileSubscribed?: boolean;
 }
 
 const ROUTED: CommandEntry = { run: routeByKeys, inTransaction: 'queue' };
@@ -52,12 +56,15 @@ const everyNode = (reduce: NodeFanout['reduce']): CommandEntry => fanout({ targe
  */
 const OUT_OF_BAND = fanout({ targets: 'masters', reduce: 'any-ok', outOfBand: true });
 const NEEDS_NODE = refused(errors.SLOWLOG_NEEDS_NODE);
+/** Runs in subscribed mode too (RESP2 clients may then run nothing else). */
+const whileSubscribed = (entry: CommandEntry): CommandEntry => ({ ...entry, whileSubscribed: true });
 
 const UNSUPPORTED = [
   'shutdown', 'replicaof', 'slaveof', 'sync', 'psync', 'debug', 'failover', 'module', 'acl',
-  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
-  'swapdb', 'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
-  'wait', 'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
+  'bgrewriteaof', 'save', 'bgsave', 'latency', 'lolwut',
+  // WAITAOF: a shared backend connection's AOF offset says nothing of this client's writes, and
+  // no INFO field gives a replica's fsynced offset to wait for from outside (see wait.ts).
+  'waitaof', 'pfselftest', 'pfdebug', 'replconf', 'restore-asking',
   // Sub-commands of otherwise supported containers: interactive, per-node state, or node files.
   'script|debug', 'function|stats', 'config|rewrite',
 ] as const;
@@ -65,11 +72,13 @@ const UNSUPPORTED = [
 
 const ENTRIES = new Map<string, CommandEntry>([
   // The client connection itself.
-  ['ping', local(connectionCommands.ping, 'queue')],
+  ['ping', whileSubscribed(local(connectionCommands.ping, 'queue'))],
   ['echo', local(connectionCommands.echo, 'queue')],
-  ['quit', local(connectionCommands.quit, 'control')],
-  ['reset', local(connectionCommands.reset, 'control')],
+  ['quit', whileSubscribed(local(connectionCommands.quit, 'control'))],
+  ['reset', whileSubscribed(local(connectionCommands.reset, 'control'))],
   ['select', local(connectionCommands.select)],
+  // Refused in front of a cluster; passed to the master of a standalone backend.
+  ['swapdb', { run: connectionCommands.swapdb, inTransaction: 'refuse', refusal: errors.notSupported('swapdb') }],
   ['hello', local(connectionCommands.hello)],
   ['auth', local(connectionCommands.auth)],
   ['readonly', local(connectionCommands.replyOk)],
@@ -77,6 +86,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['asking', local(connectionCommands.replyOk)],
   // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
   ['client', local(runClient)],
+  // Client-side caching: the backends' invalidation pushes have no way to this client.
+  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
   // Transactions.
   ['multi', local(transaction.multi, 'control')],
   ['exec', local(transaction.exec, 'control')],
@@ -87,9 +98,12 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['cluster', local(runCluster)],
   ['info', local(runInfo)],
   ['scan', local(runScan)],
+  ['wait', local(runWait)],
   ['monitor', local(runMonitor)],
   ['imonitor', local(runImonitor)],
+  ['config|get', local(runConfigGet)],
   ['config|set', local(runConfigSet)],
+  ['role', local(runRole)],
   ['config|resetstat', local(runConfigResetstat)],
   // Cluster-wide answers (SPEC §3).
   ['keys', masters('concat', 1)],
@@ -111,8 +125,16 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['function|dump', masters('same-function-dump')],
   ['pubsub|channels', everyNode('union')],
   ['pubsub|shardchannels', everyNode('union')],
-  ['pubsub|numsub', everyNode('sum-pairs')],
-  ['pubsub|shardnumsub', everyNode('sum-pairs')],
+  // Pub/sub: subscriptions are slotgate's, shared upstream (upstream/subscriber-hub.ts). Not inside
+  // MULTI: a transaction runs on one node's connection. The counts are this slotgate's clients.
+  ['subscribe', whileSubscribed(local(pubsub.subscribe))],
+  ['psubscribe', whileSubscribed(local(pubsub.subscribe))],
+  ['ssubscribe', whileSubscribed(local(pubsub.subscribe))],
+  ['unsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
+  ['punsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
+  ['sunsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
+  ['pubsub|numsub', local(pubsub.numsub)],
+  ['pubsub|shardnumsub', local(pubsub.numsub)],
   ['pubsub|numpat', everyNode('sum')],
   // Each node has its own slow log: only with a node suffix (SPEC §4).
   ['slowlog|get', NEEDS_NODE],
@@ -122,8 +144,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
 ]);
 
-/** Resolved once per command spec: the request path pays one Map lookup. */
-const resolved = new Map<CommandSpec, CommandEntry>();
+/** Resolved once per command spec: the request path pays one lookup. Weak: a new command table (live-command-table.ts) brings new specs, and the old ones must be free to go. */
+const resolved = new WeakMap<CommandSpec, CommandEntry>();
 
 /** The entry for `spec`: by full name, then by container name, else routed by keys. */
 export function commandEntry(spec: CommandSpec): CommandEntry {

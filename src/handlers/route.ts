@@ -3,6 +3,7 @@
  * across slots. Keyless commands without a handler of their own go to any master. This is the
  * hot path: a single-slot command costs a route, one Target object and a forward.
  */
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { routeCommand } from '../routing/router.js';
 import type { CommandCall } from './command-call.js';
 import { runSplit } from './fanout.js';
@@ -11,7 +12,7 @@ import { forwardOptions } from './forward-options.js';
 const ANY_MASTER = { slot: null } as const;
 
 export function routeByKeys(call: CommandCall): void {
-  const plan = routeCommand(call.spec, call.args);
+  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
   switch (plan.kind) {
     case 'error':
       return call.fail(plan.error);

@@ -11,6 +11,7 @@
  */
 import * as errors from '../errors/catalogue.js';
 import { EMPTY_ARRAY, OK, QUEUED } from '../protocol/constants.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { routeCommand } from '../routing/router.js';
 import type { CommandCall, OpenTransaction } from './command-call.js';
 
@@ -34,7 +35,8 @@ export class Transaction implements OpenTransaction {
 
   /** Queues a command that may run inside the batch (its registry entry says `queue`). */
   queue(call: CommandCall): void {
-    const plan = routeCommand(call.spec, call.args);
+    // A non-cluster backend has no slots: any keys may share a transaction (routed as one slot).
+    const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
     if (plan.kind === 'error') {
       this.aborted = true;
       return call.fail(plan.error);
@@ -103,7 +105,7 @@ export function discard(call: CommandCall): void {
 export function watch(call: CommandCall): void {
   const connection = call.connection;
   if (connection.transaction) return call.fail(errors.WATCH_INSIDE_MULTI);
-  const plan = routeCommand(call.spec, call.args);
+  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
   if (plan.kind === 'error') return call.fail(plan.error);
   if (plan.kind === 'split') return call.fail(errors.CROSSSLOT);
   if (plan.kind !== 'slot') return call.fail(errors.SYNTAX);

@@ -13,8 +13,10 @@ export class HistogramChild {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
+  /** The largest observation (not exported to Prometheus; the admin API's latency report shows it). */
+  max = 0;
 
-  constructor(private readonly bounds: readonly number[]) {
+  constructor(readonly bounds: readonly number[]) {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
@@ -25,12 +27,14 @@ export class HistogramChild {
     this.counts[i]!++;
     this.sum += value;
     this.count++;
+    if (value > this.max) this.max = value;
   }
 
   reset(): void {
     this.counts.fill(0);
     this.sum = 0;
     this.count = 0;
+    this.max = 0;
   }
 }
 
@@ -60,6 +64,11 @@ export class FastHistogram<L extends string> {
 
   child(labelValue: L): HistogramChild {
     return this.children.get(labelValue)!;
+  }
+
+  /** Every child by its label value, in declaration order. */
+  entries(): IterableIterator<[string, HistogramChild]> {
+    return this.children.entries();
   }
 
   reset(): void {

@@ -4,24 +4,134 @@
  * histograms, labels only from bounded sets (command names from the command table,
  * otherwise `other`). Hot-path children are bound once and cached, so counting a
  * command is a Map lookup and an increment, not a label resolution.
+ * Node's process metrics keep their standard names (process_*, nodejs_*).
  */
 import client from 'prom-client';
+import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
+import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
+import { HotKeyTracker } from './hot-keys.js';
+import { SLOTGATE_VERSION } from '../util/version.js';
 
-export type CommandOutcome = 'ok' | 'error';
-export type ProxyErrorKind = 'unknown_command' | 'wrong_arity' | 'disabled' | 'crossslot' | 'auth' | 'backend' | 'protocol' | 'noperm' | 'internal';
-export type LatencyClass = 'read' | 'write' | 'other';
+export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
+
+/**
+ * Why slotgate itself refused or failed a command (`slotgate_proxy_errors_total{kind}`), one kind
+ * per error reply of src/errors/catalogue.ts: a bounded set.
+ */
+export const PROXY_ERROR_KINDS = [
+  'unknown_command', // no such command or sub-command
+  'wrong_arity', // wrong number of arguments
+  'syntax', // ERR syntax error, HELLO option syntax
+  'invalid_argument', // an argument slotgate checks: not an integer, bad client name, cursor, node selector, numkeys
+  'protocol_version', // HELLO with a version other than 2 (NOPROTO), or not a number
+  'transaction', // MULTI/EXEC/DISCARD/WATCH misuse, EXECABORT, commands not allowed inside MULTI
+  'not_supported', // commands slotgate does not offer (SELECT n, some CLUSTER and CLIENT sub-commands)
+  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters
+  'crossslot',
+  'auth', // WRONGPASS, NOAUTH
+  'noperm', // read-only accounts writing
+  'backend', // backend unreachable, timed out, slot not served, too many redirections
+  'max_clients', // connection refused at maxclients
+  'protocol', // malformed RESP: the connection is closed
+  'internal', // a fault in slotgate's own code (a bug)
+] as const;
+export type ProxyErrorKind = (typeof PROXY_ERROR_KINDS)[number];
+
+/**
+ * The commands with a latency histogram of their own (`slotgate_command_duration_by_command_seconds`):
+ * the common data commands; everything else is `other`. Fixed, so the label set stays bounded.
+ */
+export const LATENCY_COMMANDS = [
+  'get', 'set', 'mget', 'mset', 'del', 'exists', 'expire', 'ttl', 'incr', 'incrby',
+  'hget', 'hset', 'hmget', 'hgetall', 'hdel', 'hincrby',
+  'lpush', 'rpush', 'lpop', 'rpop', 'lrange',
+  'sadd', 'srem', 'smembers', 'sismember',
+  'zadd', 'zrange', 'zrangebyscore', 'zscore', 'zincrby',
+  'eval', 'evalsha', 'ping',
+] as const;
+
+/** Hot-key sampling when the option is not given: about one request in this many. */
+export const DEFAULT_HOT_KEY_SAMPLING = 64;
+
+export interface MetricsOptions {
+  /** Hot-key tracker: sample about one request in N (1: all, 0: off). */
+  hotKeySampling?: number;
+}
+
+/** Buckets for latencies clients see (seconds): 100 µs … 5 s. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Fewer buckets per command: 34 label values × buckets is the series count. */
+const PER_COMMAND_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5];
 
 export class Metrics {
   readonly registry = new client.Registry();
 
-  /** Per command: [ok, error] counts, added to on the hot path as plain numbers, folded in at scrape time. */
-  private readonly commandCounts = new Map<string, [number, number]>();
   private readonly commands: client.Counter<'command' | 'outcome'> = new client.Counter({
-    collect: () => this.foldCommandCounts(),
+    collect: () => this.foldCommandStats(),
     name: 'slotgate_commands_total',
     help: 'Commands processed, by command and outcome',
     labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly commandSeconds: client.Counter<'command'> = new client.Counter({
+    collect: () => this.foldCommandStats(),
+    name: 'slotgate_command_seconds_total',
+    help: 'Time clients waited for their commands (request decoded to reply ready), summed, by command: topk() of it is the top commands by time',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
+  });
+  private readonly clientLatency = new FastHistogram<LatencyClass>(
+    'slotgate_command_duration_seconds',
+    'Client-observed command latency inside slotgate (request decoded to reply ready), by read/write/other',
+    'class',
+    ['read', 'write', 'other'],
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  private readonly clientLatencyByCommand = new FastHistogram<string>(
+    'slotgate_command_duration_by_command_seconds',
+    `Client-observed command latency inside slotgate, by command (${LATENCY_COMMANDS.length} common commands, the rest as other)`,
+    'command',
+    [...LATENCY_COMMANDS, 'other'],
+    PER_COMMAND_BUCKETS,
+    this.registry,
+  );
+  readonly bigValues = new client.Counter({
+    name: 'slotgate_big_values_total',
+    help: `Requests (direction=request) and replies (direction=reply) larger than 32 KB ("big value")`,
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.stats;
+      this.bigValues.labels('request').inc(stats.bigRequests - this.bigValuesFolded.requests);
+      this.bigValues.labels('reply').inc(stats.bigReplies - this.bigValuesFolded.replies);
+      this.bigValuesFolded = { requests: stats.bigRequests, replies: stats.bigReplies };
+    },
+  });
+  private bigValuesFolded = { requests: 0, replies: 0 };
+  readonly hotKeySamples = new client.Counter({
+    name: 'slotgate_hot_key_sampled_requests_total',
+    help: 'Requests sampled by the hot-key tracker (GET /v1/stats/hot-keys lists the keys; keys are never labels)',
+    registers: [this.registry],
+    collect: () => {
+      this.hotKeySamples.inc(this.stats.hotKeys.sampledRequests - this.hotKeySamplesFolded);
+      this.hotKeySamplesFolded = this.stats.hotKeys.sampledRequests;
+    },
+  });
+  private hotKeySamplesFolded = 0;
+  readonly hotKeyTopShare: client.Gauge = new client.Gauge({
+    name: 'slotgate_hot_key_top_share',
+    help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',
+    registers: [this.registry],
+    collect: () => {
+      this.hotKeyTopShare.set(this.stats.hotKeys.topShare());
+    },
+  });
+  readonly buildInfo = new client.Gauge({
+    name: 'slotgate_build_info',
+    help: 'Always 1; the labels say which slotgate and which Node.js run',
+    labelNames: ['version', 'node_version'] as const,
     registers: [this.registry],
   });
   readonly proxyErrors = new client.Counter({
@@ -45,6 +155,11 @@ export class Metrics {
     help: 'Client connections refused because maxclients was reached',
     registers: [this.registry],
   });
+  /** INFO stats' total_connections_received and rejected_connections (zeroed by CONFIG RESETSTAT, like Redis's). */
+  connectionsReceived = 0;
+  connectionsRefused = 0;
+  /** INFO stats' instantaneous_ops_per_sec, sampled by the server every 100 ms. */
+  readonly opsRate = new InstantaneousRate();
   readonly authFailures = new client.Counter({
     name: 'slotgate_auth_failures_total',
     help: 'AUTH and HELLO AUTH attempts refused (wrong password or unknown user)',
@@ -60,6 +175,34 @@ export class Metrics {
     name: 'slotgate_log_lines_suppressed_total',
     help: 'Log lines not written because their kind passed its rate limit, by kind',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  // Pub/sub (upstream/subscriber-hub.ts).
+  readonly pubsubUpstreamSubscriptions = new client.Gauge({
+    name: 'slotgate_pubsub_upstream_subscriptions',
+    help: 'Channels, patterns and shard channels slotgate holds upstream (one per name, however many clients subscribed), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSubscriberConnections = new client.Gauge({
+    name: 'slotgate_pubsub_subscriber_connections',
+    help: 'Backend connections in subscribed mode (one for classic channels and patterns, one per master with shard channels)',
+    registers: [this.registry],
+  });
+  readonly pubsubMessagesDelivered = new client.Counter({
+    name: 'slotgate_pubsub_messages_delivered_total',
+    help: 'Messages written to subscribed clients (one per client a message reached)',
+    registers: [this.registry],
+  });
+  readonly pubsubResubscriptions = new client.Counter({
+    name: 'slotgate_pubsub_resubscriptions_total',
+    help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pubsubSlowSubscribersDisconnected = new client.Counter({
+    name: 'slotgate_pubsub_slow_subscribers_disconnected_total',
+    help: 'Subscribed clients disconnected at client-output-buffer-limit-pubsub (they did not read their messages)',
     registers: [this.registry],
   });
   readonly connectionsUsageRatio = new client.Gauge({
@@ -105,8 +248,8 @@ export class Metrics {
   });
   readonly backendNodeUp = new client.Gauge({
     name: 'slotgate_backend_node_up',
-    help: '1 when the topology lists the backend node as online, else 0',
-    labelNames: ['node', 'role'] as const,
+    help: '1 when the topology lists the backend node as online, else 0; node is its ID, address its host:port',
+    labelNames: ['node', 'address', 'role'] as const,
     registers: [this.registry],
   });
 
@@ -154,30 +297,60 @@ export class Metrics {
       this.keysAccessedPending = 0;
     },
   });
-  /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
-  commandsProcessed = 0;
 
   readonly latencyByClass: Record<LatencyClass, HistogramChild>;
+  /** Per-command counts and times, client latency, big values and hot keys (the admin API's /v1/stats/*). */
+  readonly stats: CommandStats;
+  /** Node's default metrics (process_*, nodejs_*): describe the process, not the proxy's work, so RESETSTAT keeps them. */
+  private readonly processMetricNames = new Set<string>();
 
-  constructor(collectDefaults = true) {
-    if (collectDefaults) client.collectDefaultMetrics({ register: this.registry, prefix: 'slotgate_' });
+  constructor(collectDefaults = true, options: MetricsOptions = {}) {
+    if (collectDefaults) {
+      const before = new Set(this.registry.getMetricsAsArray().map((m) => metricName(m)));
+      client.collectDefaultMetrics({ register: this.registry });
+      for (const metric of this.registry.getMetricsAsArray()) {
+        const name = metricName(metric);
+        if (!before.has(name)) this.processMetricNames.add(name);
+      }
+    }
+    this.buildInfo.labels(SLOTGATE_VERSION, process.version).set(1);
     this.latencyByClass = {
       read: this.backendLatency.child('read'),
       write: this.backendLatency.child('write'),
       other: this.backendLatency.child('other'),
     };
+    this.stats = new CommandStats(
+      { clientByClass: this.clientLatency, clientByCommand: this.clientLatencyByCommand, backendByClass: this.backendLatency },
+      new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
+    );
   }
 
-  /** `command` must come from the command table (bounded); anything else is counted as `other`. */
-  countCommand(command: string, outcome: CommandOutcome): void {
-    let counts = this.commandCounts.get(command);
-    if (!counts) {
-      counts = [0, 0];
-      this.commandCounts.set(command, counts);
-    }
-    counts[outcome === 'ok' ? 0 : 1]++;
-    this.commandsProcessed++;
+  /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
+  get commandsProcessed(): number {
+    return this.stats.commandsProcessed;
+  }
+
+  /**
+   * Hook: a request was decoded (before it is looked up or run). `mark` is its reply slot, which
+   * carries the start time and the hot-key sample to commandDone().
+   */
+  requestDecoded(mark: RequestMark, req: { readonly raw: Buffer; readonly args: readonly Buffer[] }): void {
+    this.stats.requestDecoded(mark, req);
+  }
+
+  /**
+   * Hook: a command got its reply (from a backend or from slotgate). Counts it by command and
+   * outcome, times it from requestDecoded(mark), counts a reply over 32 KB, samples its keys.
+   * `command` must come from the command table (bounded).
+   */
+  commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): void {
+    this.stats.commandDone(command, outcome, mark, replyBytes);
     if (command === 'mget') this.mget.inc();
+  }
+
+  /** Counts a command that has no reply slot to time (see commandDone). */
+  countCommand(command: string, outcome: CommandOutcome): void {
+    this.commandDone(command, outcome, null, 0);
   }
 
   /**
@@ -186,23 +359,25 @@ export class Metrics {
    * Node process metrics, which are not statistics of the proxy's work.
    */
   resetStats(): void {
-    this.commandsProcessed = 0;
     this.keysAccessedPending = 0;
-    for (const counts of this.commandCounts.values()) counts[0] = counts[1] = 0;
+    this.connectionsReceived = this.connectionsRefused = 0;
+    this.stats.reset();
+    this.bigValuesFolded = { requests: 0, replies: 0 };
+    this.hotKeySamplesFolded = 0;
     this.backendLatency.reset();
     for (const metric of this.registry.getMetricsAsArray()) {
-      const name = (metric as { name?: string }).name ?? '';
-      if (name.startsWith('slotgate_process_') || name.startsWith('slotgate_nodejs_')) continue;
+      if (this.processMetricNames.has(metricName(metric))) continue;
       if (metric instanceof client.Counter || metric instanceof client.Histogram || metric instanceof client.Summary) metric.reset();
     }
   }
 
-  private foldCommandCounts(): void {
-    for (const [command, counts] of this.commandCounts) {
-      if (counts[0] > 0) this.commands.labels(command, 'ok').inc(counts[0]);
-      if (counts[1] > 0) this.commands.labels(command, 'error').inc(counts[1]);
-      counts[0] = counts[1] = 0;
-    }
+  /** Both per-command counters are folded together (either's collect may run first). */
+  private foldCommandStats(): void {
+    this.stats.fold((command, ok, errors, seconds) => {
+      if (ok > 0) this.commands.labels(command, 'ok').inc(ok);
+      if (errors > 0) this.commands.labels(command, 'error').inc(errors);
+      if (seconds > 0) this.commandSeconds.labels(command).inc(seconds);
+    });
   }
 
   /** `command`: a name from the command table, or `unknown` when the fault came before the lookup. */
@@ -214,6 +389,10 @@ export class Metrics {
   countProxyError(kind: ProxyErrorKind): void {
     this.proxyErrors.labels(kind).inc();
   }
+}
+
+function metricName(metric: unknown): string {
+  return (metric as { name?: string }).name ?? '';
 }
 
 /**

@@ -7,6 +7,8 @@
  * separate slotgate hosts behind a load balancer. The primary owns the public admin port:
  *  - `GET /metrics` adds up every worker's metrics (prom-client's AggregatorRegistry);
  *  - `POST /v1/reload` (and SIGHUP) reloads every worker;
+ *  - `GET /v1/stats/*` adds up every worker's command stats, latency and hot keys;
+ *  - with `admin-token`, the token is checked here as on any admin server;
  *  - every other endpoint is passed to the lead worker's private admin server
  *    (loopback, a port of its own), since any worker's view of the cluster will do.
  * A worker that dies is replaced.
@@ -15,20 +17,27 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import client from 'prom-client';
+import { AdminToken, warnIfAdminExposed } from '../admin/admin-auth.js';
+import { answerStats, isStatsPath } from '../admin/stats-endpoints.js';
 import type { SlotgateConfig } from '../config/config.js';
+import type { StatsSnapshot } from '../observability/command-stats.js';
 import { PrimaryMetrics } from '../observability/metrics.js';
+import { mergeSnapshots } from '../observability/stats-merge.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { SlotgateHandle } from '../server.js';
 
 type WorkerMessage =
   | { type: 'slotgate:admin-port'; port: number }
-  | { type: 'slotgate:reload-result'; id: number; outcome: ReloadOutcome };
-type PrimaryMessage = { type: 'slotgate:reload'; id: number };
+  | { type: 'slotgate:reload-result'; id: number; outcome: ReloadOutcome }
+  | { type: 'slotgate:stats-result'; id: number; snapshot: StatsSnapshot };
+type PrimaryMessage = { type: 'slotgate:reload'; id: number } | { type: 'slotgate:stats'; id: number };
 
 const WORKER_INDEX_ENV = 'SLOTGATE_WORKER_INDEX';
 const RESTART_DELAY_MS = 1000;
 /** How long after shutdown-timeout a worker may take to exit before the primary kills it. */
 const WORKER_EXIT_GRACE_MS = 5000;
+/** How long the primary waits for the workers' stats; a worker that has not answered by then is left out. */
+const STATS_TIMEOUT_MS = 2000;
 
 export function isWorkerProcess(): boolean {
   return cluster.isWorker;
@@ -57,6 +66,7 @@ export function serveWorker(proxy: SlotgateHandle): void {
   if (proxy.adminPort) send({ type: 'slotgate:admin-port', port: proxy.adminPort });
   process.on('message', (message: PrimaryMessage) => {
     if (message?.type === 'slotgate:reload') send({ type: 'slotgate:reload-result', id: message.id, outcome: proxy.reload() });
+    if (message?.type === 'slotgate:stats') send({ type: 'slotgate:stats-result', id: message.id, snapshot: proxy.context.metrics.stats.snapshot() });
   });
 }
 
@@ -78,6 +88,7 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'slotgate:admin-port') leadAdminPort = message.port;
       if (message.type === 'slotgate:reload-result') settleReload(message.id, worker.id, message.outcome);
+      if (message.type === 'slotgate:stats-result') pendingStats.get(message.id)?.(worker.id, message.snapshot);
     });
     worker.on('exit', (code, signal) => {
       for (const id of [...pendingReloads.keys()]) settleReload(id, worker.id, { ok: false, error: 'a worker exited during the reload' });
@@ -118,15 +129,48 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
       for (const worker of workers) worker.send({ type: 'slotgate:reload', id } satisfies PrimaryMessage);
     });
 
+  let statsIds = 0;
+  const pendingStats = new Map<number, (workerId: number, snapshot: StatsSnapshot) => void>();
+  /** Every live worker's stats snapshot, added up (workers that do not answer in time are left out). */
+  const gatherStats = (): Promise<StatsSnapshot | null> =>
+    new Promise((resolve) => {
+      const id = ++statsIds;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected());
+      const waiting = new Set(workers.map((w) => w.id));
+      const parts: StatsSnapshot[] = [];
+      const finish = (): void => {
+        clearTimeout(timer);
+        pendingStats.delete(id);
+        resolve(mergeSnapshots(parts));
+      };
+      const timer = setTimeout(finish, STATS_TIMEOUT_MS);
+      pendingStats.set(id, (workerId, snapshot) => {
+        if (!waiting.delete(workerId)) return;
+        parts.push(snapshot);
+        if (waiting.size === 0) finish();
+      });
+      if (workers.length === 0) return finish();
+      for (const worker of workers) worker.send({ type: 'slotgate:stats', id } satisfies PrimaryMessage);
+    });
+
   let admin: http.Server | null = null;
+  const token = new AdminToken(config.adminToken);
   if (config.adminPort !== 0) {
     admin = http.createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://admin').pathname;
+      const url = new URL(req.url ?? '/', 'http://admin');
+      const path = url.pathname;
+      if (!token.admit(req, res, path)) return;
       if (path === '/livez' && req.method === 'GET') {
         sendJson(res, 200, { status: 'alive' });
       } else if ((path === '/readyz' || path === '/healthz') && req.method === 'GET' && stopping) {
         // The workers drain; the primary answers for them, even once the lead worker is gone.
         sendJson(res, 503, { status: 'draining' });
+      } else if (isStatsPath(path) && req.method === 'GET') {
+        void gatherStats().then((snapshot) => {
+          if (!snapshot) return sendJson(res, 503, { error_code: 'Unavailable', error_msg: 'no worker is ready yet' });
+          const answer = answerStats(url, snapshot);
+          sendJson(res, answer.status, answer.body);
+        });
       } else if (path === '/metrics' && req.method === 'GET') {
         Promise.all([aggregator.clusterMetrics(), primaryMetrics.registry.metrics()]).then(
           ([workers, own]) => {
@@ -149,6 +193,7 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
       admin!.once('error', reject);
       admin!.listen(config.adminPort, config.adminBind, () => resolve());
     });
+    warnIfAdminExposed(logger, config.adminBind, config.adminToken);
   }
   logger.info({ workers: config.workers, port: config.port, adminPort: config.adminPort }, 'slotgate primary started');
 

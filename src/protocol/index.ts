@@ -18,3 +18,15 @@ export {
   encodeValue,
 } from './encoder.js';
 export { OK, PONG, QUEUED, NULL_BULK, NULL_ARRAY, EMPTY_ARRAY, ZERO, ONE, CRLF } from './constants.js';
+export {
+  type RespVersion,
+  RESP3_NULL,
+  encodeMap,
+  encodeSet,
+  encodePush,
+  encodeVerbatim,
+  encodeBoolean,
+  nullReply,
+  textReply,
+  mapReply,
+} from './resp3-encoder.js';

@@ -11,6 +11,14 @@
  * Invariants: a frame that lies inside one chunk is emitted as a view of that chunk; a frame that
  * spans chunks is kept as a list of views and concatenated exactly once, when it completes.
  * Chunks handed to write() are never modified.
+ *
+ * RESP3 (a backend connection that said HELLO 3): the line types `_ , # (` are skipped like `+`,
+ * the bulk types `! =` like `$`, the aggregates `~ >` like `*` and `% |` as 2n elements (an
+ * attribute `|n` as 2n + 1: its pairs and the value it annotates, which is counted once by its
+ * parent). `!` frames are errors; top-level `>` frames (pushes) go to `onPush`, never to
+ * `onReply`, because they answer no request. The RESP2 types are tested first, so a RESP2 stream
+ * costs what it did. Streamed strings and aggregates (`$?`, `*?`) are not accepted: Redis never
+ * sends them.
  */
 import { ProtocolError } from './protocol-error.js';
 
@@ -21,6 +29,17 @@ const MINUS = 0x2d;
 const COLON = 0x3a;
 const DOLLAR = 0x24;
 const ASTERISK = 0x2a;
+// RESP3 type bytes.
+const UNDERSCORE = 0x5f; // null
+const COMMA = 0x2c; // double
+const HASH = 0x23; // boolean
+const OPEN_PAREN = 0x28; // big number
+const BANG = 0x21; // bulk error
+const EQUALS = 0x3d; // verbatim string
+const PERCENT = 0x25; // map
+const TILDE = 0x7e; // set
+const GREATER = 0x3e; // push
+const PIPE = 0x7c; // attribute
 const ZERO_CHAR = 0x30;
 const NINE_CHAR = 0x39;
 /** More digits than any length Redis can send (int64 has 19). */
@@ -61,10 +80,15 @@ export class ReplyFramer {
   private partsBytes = 0;
   private inFrame = false;
   private frameIsError = false;
+  private frameIsPush = false;
   /** Bumped by reset(), so write() notices a reset done from inside onReply. */
   private generation = 0;
 
-  constructor(private readonly onReply: (frame: Buffer, isError: boolean) => void) {}
+  constructor(
+    private readonly onReply: (frame: Buffer, isError: boolean) => void,
+    /** Top-level RESP3 push frames (`>`); dropped when absent. */
+    private readonly onPush: ((frame: Buffer) => void) | null = null,
+  ) {}
 
   /** Drops any partial reply (after a reconnect). */
   reset(): void {
@@ -74,6 +98,7 @@ export class ReplyFramer {
     this.partsBytes = 0;
     this.inFrame = false;
     this.frameIsError = false;
+    this.frameIsPush = false;
     this.generation++;
   }
 
@@ -87,7 +112,8 @@ export class ReplyFramer {
       switch (this.phase) {
         case TYPE: {
           const type = chunk[pos]!;
-          if (!this.inFrame) {
+          const starting = !this.inFrame;
+          if (starting) {
             this.inFrame = true;
             this.frameIsError = type === MINUS;
             frameStart = pos;
@@ -96,13 +122,9 @@ export class ReplyFramer {
           if (type === PLUS || type === MINUS || type === COLON) {
             this.phase = LINE;
           } else if (type === DOLLAR || type === ASTERISK) {
-            this.headerType = type;
-            this.headerNegative = false;
-            this.headerValue = 0;
-            this.headerDigits = 0;
-            this.phase = LENGTH;
+            this.startHeader(type);
           } else {
-            throw garbage(`unexpected reply type byte ${describeByte(type)}`);
+            this.resp3Type(type, starting);
           }
           break;
         }
@@ -157,6 +179,46 @@ export class ReplyFramer {
     }
   }
 
+  private startHeader(headerType: number): void {
+    this.headerType = headerType;
+    this.headerNegative = false;
+    this.headerValue = 0;
+    this.headerDigits = 0;
+    this.phase = LENGTH;
+  }
+
+  /** The RESP3 types, mapped onto the RESP2 phases (`headerType` keeps `%`/`|` for the pair count). */
+  private resp3Type(type: number, starting: boolean): void {
+    switch (type) {
+      case UNDERSCORE:
+      case COMMA:
+      case HASH:
+      case OPEN_PAREN:
+        this.phase = LINE;
+        return;
+      case BANG:
+        if (starting) this.frameIsError = true;
+        this.startHeader(DOLLAR);
+        return;
+      case EQUALS:
+        this.startHeader(DOLLAR);
+        return;
+      case GREATER:
+        if (starting) this.frameIsPush = true;
+        this.startHeader(ASTERISK);
+        return;
+      case TILDE:
+        this.startHeader(ASTERISK);
+        return;
+      case PERCENT:
+      case PIPE:
+        this.startHeader(type);
+        return;
+      default:
+        throw garbage(`unexpected reply type byte ${describeByte(type)}`);
+    }
+  }
+
   /** Consumes header digits up to and including the CR; returns the new position. */
   private readLengthDigits(chunk: Buffer, pos: number): number {
     const end = chunk.length;
@@ -187,8 +249,9 @@ export class ReplyFramer {
       this.phase = n === 0 ? BODY_CR : BODY;
       return false;
     }
-    if (n === 0) return this.valueDone(); // *0
-    this.remaining[this.depth++] = n;
+    if (n === 0 && this.headerType !== PIPE) return this.valueDone(); // *0, %0, ~0
+    // `%n` holds n pairs; `|n` n pairs and then the value they annotate.
+    this.remaining[this.depth++] = this.headerType === ASTERISK ? n : this.headerType === PERCENT ? 2 * n : 2 * n + 1;
     this.phase = TYPE;
     return false;
   }
@@ -215,6 +278,11 @@ export class ReplyFramer {
     }
     const isError = this.frameIsError;
     this.inFrame = false;
+    if (this.frameIsPush) {
+      this.frameIsPush = false;
+      this.onPush?.(frame);
+      return;
+    }
     this.onReply(frame, isError);
   }
 }

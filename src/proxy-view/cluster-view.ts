@@ -6,38 +6,42 @@
  * Redis 7.0's.
  */
 import { SLOT_COUNT } from '../cluster/hash-slot.js';
-import { encodeBulk, encodeValue } from '../protocol/encoder.js';
-import type { RespValue } from '../protocol/reply-parser.js';
+import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/encoder.js';
+import { mapReply, textReply, type RespVersion } from '../protocol/resp3-encoder.js';
 import type { ProxyIdentity } from './identity.js';
 
 const LAST_SLOT = SLOT_COUNT - 1;
 
-/** CLUSTER SLOTS: `[[0, 16383, [host, port, id, []]]]` (the last element: no extra networking metadata). */
-export function clusterSlotsReply(self: ProxyIdentity): Buffer {
-  return encodeValue([[0, LAST_SLOT, [Buffer.from(self.host), self.port, Buffer.from(self.nodeId), []]]]);
+/**
+ * CLUSTER SLOTS: `[[0, 16383, [host, port, id, {}]]]` (the last element: no extra networking
+ * metadata; an empty array in RESP2, an empty map in RESP3, as Redis sends it).
+ */
+export function clusterSlotsReply(self: ProxyIdentity, protocol: RespVersion = 2): Buffer {
+  const node = encodeArrayOfFrames([encodeBulk(self.host), encodeInteger(self.port), encodeBulk(self.nodeId), mapReply(protocol, [])]);
+  return encodeArrayOfFrames([encodeArrayOfFrames([encodeInteger(0), encodeInteger(LAST_SLOT), node])]);
 }
 
-/** CLUSTER SHARDS: one shard, slots 0-16383, one online master. */
-export function clusterShardsReply(self: ProxyIdentity): Buffer {
-  const bulk = (s: string) => Buffer.from(s);
-  const node: RespValue[] = [
-    bulk('id'), bulk(self.nodeId),
-    bulk('port'), self.port,
-    bulk('ip'), bulk(self.host),
-    bulk('endpoint'), bulk(self.host),
-    bulk('role'), bulk('master'),
-    bulk('replication-offset'), 0,
-    bulk('health'), bulk('online'),
-  ];
-  return encodeValue([[bulk('slots'), [0, LAST_SLOT], bulk('nodes'), [node]]]);
+/** CLUSTER SHARDS: one shard, slots 0-16383, one online master (shard and node are maps in RESP3). */
+export function clusterShardsReply(self: ProxyIdentity, protocol: RespVersion = 2): Buffer {
+  const node = mapReply(protocol, [
+    encodeBulk('id'), encodeBulk(self.nodeId),
+    encodeBulk('port'), encodeInteger(self.port),
+    encodeBulk('ip'), encodeBulk(self.host),
+    encodeBulk('endpoint'), encodeBulk(self.host),
+    encodeBulk('role'), encodeBulk('master'),
+    encodeBulk('replication-offset'), encodeInteger(0),
+    encodeBulk('health'), encodeBulk('online'),
+  ]);
+  const slots = encodeArrayOfFrames([encodeInteger(0), encodeInteger(LAST_SLOT)]);
+  return encodeArrayOfFrames([mapReply(protocol, [encodeBulk('slots'), slots, encodeBulk('nodes'), encodeArrayOfFrames([node])])]);
 }
 
 /**
  * CLUSTER NODES: `<id> <ip:port@cport> myself,master - 0 0 0 connected 0-16383`. The bus port
  * is 0: slotgate has no cluster bus, and nothing may connect to one on its behalf.
  */
-export function clusterNodesReply(self: ProxyIdentity): Buffer {
-  return encodeBulk(`${self.nodeId} ${self.host}:${self.port}@0 myself,master - 0 0 0 connected 0-${LAST_SLOT}\n`);
+export function clusterNodesReply(self: ProxyIdentity, protocol: RespVersion = 2): Buffer {
+  return textReply(protocol, `${self.nodeId} ${self.host}:${self.port}@0 myself,master - 0 0 0 connected 0-${LAST_SLOT}\n`);
 }
 
 /**
@@ -45,7 +49,7 @@ export function clusterNodesReply(self: ProxyIdentity): Buffer {
  * clients need to know: can my commands be served?), but one node and one shard.
  * `backendInfo` is a backend master's own CLUSTER INFO text.
  */
-export function clusterInfoReply(backendInfo: string): Buffer {
+export function clusterInfoReply(backendInfo: string, protocol: RespVersion = 2): Buffer {
   const backend = new Map<string, string>();
   for (const line of backendInfo.split(/\r?\n/)) {
     const colon = line.indexOf(':');
@@ -66,5 +70,5 @@ export function clusterInfoReply(backendInfo: string): Buffer {
     'cluster_stats_messages_received:0',
     'total_cluster_links_buffer_limit_exceeded:0',
   ];
-  return encodeBulk(`${lines.join('\r\n')}\r\n`);
+  return textReply(protocol, `${lines.join('\r\n')}\r\n`);
 }

@@ -125,12 +125,89 @@ export function includesSection(requested: readonly string[], section: string): 
   return requested.some((r) => r === section || r === 'default' || r === 'all' || r === 'everything');
 }
 
+/** One command's figures for `# Commandstats`. */
+export interface CommandFigures {
+  /** As the command table names it: `get`, `config|get`. */
+  readonly name: string;
+  readonly calls: number;
+  readonly failedCalls: number;
+  /** Client-observed microseconds, summed. */
+  readonly usec: number;
+}
+
+/**
+ * What a client connected to slotgate asks INFO clients/stats/commandstats about: its own
+ * connection and its own commands, slotgate's, not one backend node's (whose clients are
+ * slotgate's backend connections).
+ */
+export interface OwnFigures {
+  readonly connectedClients: number;
+  readonly blockedClients: number;
+  readonly maxClients: number;
+  readonly connectionsReceived: number;
+  readonly rejectedConnections: number;
+  readonly commandsProcessed: number;
+  readonly opsPerSec: number;
+  readonly commands: readonly CommandFigures[];
+}
+
+/** `# Clients`: the fields slotgate has figures for, in Redis's order and names. */
+function clientsLines(f: OwnFigures): string[] {
+  return [`connected_clients:${f.connectedClients}`, 'cluster_connections:0', `maxclients:${f.maxClients}`, `blocked_clients:${f.blockedClients}`];
+}
+
+/** `# Stats`: slotgate's figures replace these fields; the others stay the backend master's. */
+function ownStatsFields(f: OwnFigures): Map<string, string> {
+  return new Map([
+    ['total_connections_received', String(f.connectionsReceived)],
+    ['total_commands_processed', String(f.commandsProcessed)],
+    ['instantaneous_ops_per_sec', String(f.opsPerSec)],
+    ['rejected_connections', String(f.rejectedConnections)],
+  ]);
+}
+
+/**
+ * `cmdstat_get:calls=2,usec=15,usec_per_call=7.50,rejected_calls=0,failed_calls=0`, Redis's format.
+ * Every error reply counts as failed (slotgate does not tell a refusal before running from a
+ * failure while running), so rejected_calls is 0.
+ */
+export function commandstatsLines(commands: readonly CommandFigures[]): string[] {
+  return commands
+    .filter((c) => c.calls > 0)
+    .map((c) => `cmdstat_${c.name}:calls=${c.calls},usec=${c.usec},usec_per_call=${(c.usec / c.calls).toFixed(2)},rejected_calls=0,failed_calls=${c.failedCalls}`);
+}
+
+function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
+  switch (section.name) {
+    case 'Clients':
+      return { name: section.name, lines: clientsLines(own) };
+    case 'Stats': {
+      const fields = ownStatsFields(own);
+      return {
+        name: section.name,
+        lines: section.lines.map((line) => {
+          const field = line.slice(0, line.indexOf(':'));
+          const value = fields.get(field);
+          return value === undefined ? line : `${field}:${value}`;
+        }),
+      };
+    }
+    case 'Commandstats':
+      return { name: section.name, lines: commandstatsLines(own.commands) };
+    default:
+      return section;
+  }
+}
+
 /**
  * INFO without a node: `texts[chosen]` masked, its Keyspace section (if it has one) replaced by
- * the sum over all `texts`, and the Proxy section appended when the request asks for it.
+ * the sum over all `texts`, its Clients, Stats and Commandstats sections given slotgate's own
+ * figures (`own`), and the Proxy section appended when the request asks for it.
  */
-export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures): string {
-  const sections = parseInfo(maskInfo(texts[chosen]!)).map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s));
+export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures, own?: OwnFigures): string {
+  const sections = parseInfo(maskInfo(texts[chosen]!))
+    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s))
+    .map((s) => (own ? withOwnFigures(s, own) : s));
   if (includesSection(requested, 'proxy')) sections.push(proxySection(figures));
   return formatInfo(sections);
 }

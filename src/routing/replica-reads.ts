@@ -6,9 +6,12 @@
  *    only for commands flagged read-only that are not blocking and not part of a
  *    transaction or a WATCH (those need the master's current data).
  *  - The replica: one of the slot shard's replicas that the topology lists as `online` and
- *    whose connection has not just failed, in turn (round-robin per shard, equal weights).
+ *    whose connection has not just failed, in turn (smooth weighted round-robin per shard).
  *    With `read-local-node-only`, only replicas in this proxy's zone count. No such
  *    replica → the master.
+ *  - Weights: equal, unless the backend reports replication lag (standalone and Sentinel
+ *    backends): then a replica's weight falls as its lag grows (replicaWeight), and with
+ *    `max-replica-lag` a replica further behind than that gets no reads at all.
  *
  * Example: shard 1 has master M (az1) and replicas R1 (az1), R2 (az2); this proxy is in
  * az1. Reads go R1, R2, R1, R2 …; with read-local-node-only R1, R1 …; if R1 fails, M.
@@ -24,6 +27,19 @@ export interface ReadRoutingSettings {
   readonly zone: string | null;
   /** Zones of backend nodes, by node id or "host:port". */
   readonly nodeZones: ReadonlyMap<string, string>;
+  /** Bytes of replication lag past which a replica gets no reads; 0 = no limit. */
+  readonly maxReplicaLag: number;
+}
+
+/** The weight of a replica that is caught up (or whose lag is not known: a cluster's replicas). */
+export const FULL_WEIGHT = 16;
+/** Every this many bytes of lag halve a replica's weight, roughly: 1 MiB behind → 8, 15 MiB → 1. */
+const LAG_UNIT_BYTES = 1024 * 1024;
+
+/** How many reads a replica gets relative to the others: lag-weighted, never below 1. */
+export function replicaWeight(node: BackendNode): number {
+  if (node.lagBytes === undefined || node.lagBytes <= 0) return FULL_WEIGHT;
+  return Math.max(1, Math.round(FULL_WEIGHT / (1 + node.lagBytes / LAG_UNIT_BYTES)));
 }
 
 export interface ReadCommand {
@@ -34,8 +50,8 @@ export interface ReadCommand {
 }
 
 export class ReplicaReads {
-  /** Next turn per shard index, for the round-robin. */
-  private readonly turns: number[] = [];
+  /** Smooth weighted round-robin state (nginx's), by replica address: its current weight. */
+  private readonly current = new Map<string, number>();
 
   constructor(readonly settings: ReadRoutingSettings) {}
 
@@ -56,16 +72,25 @@ export class ReplicaReads {
    * @param usable false for nodes whose connection failed lately
    */
   chooseReplica(shard: Shard, usable: (node: BackendNode) => boolean): BackendNode | null {
-    let candidates = 0;
-    for (const replica of shard.replicas) if (this.eligible(replica, usable)) candidates++;
-    if (candidates === 0) return null;
-    const turn = this.turns[shard.index] ?? 0;
-    this.turns[shard.index] = (turn + 1) % 0x40000000;
-    let skip = turn % candidates;
+    // Smooth weighted round-robin: every eligible replica gains its weight, the one with the most
+    // is chosen and pays back the total. Equal weights give plain alternation (R1, R2, R1, …); a
+    // lagging replica is chosen less often, spread out rather than in bursts.
+    let best: BackendNode | null = null;
+    let bestWeight = 0;
+    let total = 0;
     for (const replica of shard.replicas) {
-      if (this.eligible(replica, usable) && skip-- === 0) return replica;
+      if (!this.eligible(replica, usable)) continue;
+      const weight = replicaWeight(replica);
+      const current = (this.current.get(replica.address) ?? 0) + weight;
+      this.current.set(replica.address, current);
+      total += weight;
+      if (best === null || current > bestWeight) {
+        best = replica;
+        bestWeight = current;
+      }
     }
-    return null; // not reached: `candidates` replicas are eligible
+    if (best !== null) this.current.set(best.address, bestWeight - total);
+    return best;
   }
 
   zoneOf(node: BackendNode): string | undefined {
@@ -75,6 +100,8 @@ export class ReplicaReads {
 
   private eligible(node: BackendNode, usable: (node: BackendNode) => boolean): boolean {
     if (node.health !== 'online') return false;
+    const maxLag = this.settings.maxReplicaLag;
+    if (maxLag > 0 && node.lagBytes !== undefined && node.lagBytes > maxLag) return false;
     if (this.settings.readLocalNodeOnly && this.zoneOf(node) !== this.settings.zone) return false;
     return usable(node);
   }

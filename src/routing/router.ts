@@ -9,10 +9,12 @@
  *    CROSSSLOT as Redis Cluster says it for everything else;
  *  - no keys → `keyless`: where it goes is the command's handler's business (handlers/registry.ts:
  *    any master by default, every master for DBSIZE, slotgate itself for INFO, …).
+ *  - a non-cluster backend (`wholeKeyspace`: one node holds every key) has no slots: any keys go
+ *    together, whole (MGET to the master as sent, no CROSSSLOT), as slot 0 of the one shard.
  * Node-targeted requests (`DBSIZE @0`) never get here: the suffix names their node.
  */
 import type { CommandSpec } from '../commands/command-table.js';
-import { getKeyIndexes } from '../commands/key-extraction.js';
+import { getKeyIndexes, hasKeyExtractionOverride } from '../commands/key-extraction.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
 import * as errors from '../errors/catalogue.js';
@@ -48,12 +50,16 @@ const KEY_SPLITS: ReadonlyMap<string, { readonly reduce: FanoutPolicy; readonly 
   ['touch', { reduce: 'sum', valuesPerKey: 0 }],
 ]);
 
+/** The slot every keyed command of a non-cluster backend is routed as: its one shard owns them all. */
+export const WHOLE_KEYSPACE_SLOT = 0;
+
 export function accessOf(spec: CommandSpec): Access {
   return spec.isWrite ? 'write' : spec.isReadonly ? 'read' : 'other';
 }
 
-export function routeCommand(spec: CommandSpec, args: readonly Buffer[]): RoutePlan {
+export function routeCommand(spec: CommandSpec, args: readonly Buffer[], wholeKeyspace = false): RoutePlan {
   const access = accessOf(spec);
+  if (spec.keysUnknown && !hasKeyExtractionOverride(spec)) return { kind: 'error', error: errors.keysNotRoutable(spec.name) };
   const keyIndexes = getKeyIndexes(spec, args);
   if (!Array.isArray(keyIndexes)) return { kind: 'error', error: errors.fromLookup(keyIndexes.error) };
   if (keyIndexes.length === 0) return { kind: 'keyless', access, blocking: spec.isBlocking };
@@ -61,6 +67,7 @@ export function routeCommand(spec: CommandSpec, args: readonly Buffer[]): RouteP
   // Validate before splitting: `MSET a 1 b` must fail whole, as in Redis, not write `a` and then
   // fail the part with `b`. Redis's MSET checks for pairs itself, so its own text applies.
   if (split && (args.length - 1) % (split.valuesPerKey + 1) !== 0) return { kind: 'error', error: errors.fromLookup(wrongArityError(spec.name)) };
+  if (wholeKeyspace) return { kind: 'slot', slot: WHOLE_KEYSPACE_SLOT, access, blocking: spec.isBlocking, keys: keyIndexes.length };
   const slot = slotOfKeys(args, keyIndexes);
   if (slot >= 0) return { kind: 'slot', slot, access, blocking: spec.isBlocking, keys: keyIndexes.length };
   if (!split) return { kind: 'error', error: errors.CROSSSLOT };

@@ -74,14 +74,15 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
-    this.host.proxy.metrics.countCommand(this.spec.name, outcome);
+    // Counted, timed from requestDecoded(this), big replies and hot keys noted (observability/command-stats.ts).
+    this.host.proxy.metrics.commandDone(this.spec.name, outcome, this, frame.length);
     this.host.answer(this, frame);
   }
 
   fail(error: ErrorReply): void {
     const metrics = this.host.proxy.metrics;
     metrics.countProxyError(error.kind);
-    if (this.spec) metrics.countCommand(this.spec.name, 'error');
+    if (this.spec) metrics.commandDone(this.spec.name, 'error', this, error.frame.length);
     this.host.answer(this, error.frame);
   }
 
@@ -95,6 +96,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   forward(target: Target, options: ForwardOptions): void {
+    if (target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite)) this.noteWrite(target.slot);
     if (options.blocking) {
       this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward));
       return;
@@ -134,20 +136,33 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     new ForwardedCommand(context, options.commands ?? [this.raw], options.transaction === true, target, null, done).start();
   }
 
+  /** WAIT's bookkeeping: the master that serves `slot` now is where this write goes (MOVED is followed to the new one). */
+  private noteWrite(slot: number): void {
+    const master = this.host.proxy.topology.current.masterForSlot(slot);
+    if (master) this.host.connection.noteWrittenMaster(master.address);
+  }
+
   gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options: GatherOptions = {}): void {
     const metrics = this.host.proxy.metrics;
+    if (this.spec.isWrite) {
+      for (const target of targets) if (target.node?.role === 'master') this.host.connection.noteWrittenMaster(target.node.address);
+    }
     let context = this.host.sharedForward;
     const opened: NodeConnection[] = [];
     if (options.outOfBand) {
       // Connections of this command's own, closed once every part answered.
       const pool = this.host.proxy.pool;
-      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address)) - 1]! };
+      context = { ...context, maxRedirects: 0, connectionFor: (address) => opened[opened.push(pool.dedicated(address, {}, this.host.connection.protocol)) - 1]! };
     }
     const finish = this.guard((replies: PartReply[]) => {
       for (const conn of opened) conn.close();
       done(replies);
     });
     gather(context, targets, options.latency ? metrics.latencyByClass[options.latency] : null, finish, options.replicaRead === true);
+  }
+
+  afterEarlierReplies(run: () => void): void {
+    this.host.runBlocking(this, this.guard(run));
   }
 
   guard<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {

@@ -7,8 +7,13 @@
  * filled slots from the head and stops at the first empty one. A linked list, not an
  * array: both ends are O(1) whatever the pipeline depth.
  */
-export class ReplySlot {
+import type { RequestMark } from '../observability/command-stats.js';
+
+export class ReplySlot implements RequestMark {
   frame: Buffer | null = null;
+  /** Set by Metrics.requestDecoded (the start time and hot-key sample of the request), read by commandDone. */
+  startedAt = 0;
+  sampledArgs: readonly Buffer[] | null = null;
   next: ReplySlot | null = null;
   /** Set when this reply should be followed by closing the connection (QUIT, protocol error). */
   closeAfter = false;

@@ -17,18 +17,22 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
-import type { NodeConnection } from '../backend/node-connection.js';
+import type { BackendRequest, NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
 import type { ConnectionState, OpenTransaction, ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
+import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import { executeOn } from '../backend/node-pool.js';
 import { RespError } from '../protocol/reply-parser.js';
+import { encodeCommand } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
+import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import { replicaReadConnection } from '../upstream/replica-read-target.js';
 import { Call, type CallHost } from './call.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
@@ -58,6 +62,14 @@ export function inflightWindow(replyBytesEstimate: number, maxInflight: number):
 /** Blocking commands may legitimately wait forever (timeout 0). */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
+const HELLO_2 = encodeCommand(['HELLO', '2']);
+const HELLO_3 = encodeCommand(['HELLO', '3']);
+
+/** A command whose reply nobody needs (a failure shows on the next request anyway). */
+function dropReply(payload: Buffer): BackendRequest {
+  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
+}
+
 function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
   const out = Buffer.allocUnsafe(bytes);
   let offset = 0;
@@ -76,6 +88,8 @@ export class Session implements ConnectionState, CallHost {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   name: string | null = null;
+  /** The selected database (ConnectionState.db). */
+  db = 0;
   lastCommand = 'NULL';
   transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
@@ -84,6 +98,13 @@ export class Session implements ConnectionState, CallHost {
   libVer = '';
   noEvict = false;
   noTouch = false;
+  /** RESP2 until HELLO 3; picks the backend connections (their protocol) for this client's commands. */
+  protocol: RespVersion = 2;
+  /**
+   * Pub/sub: messages are written like MONITOR lines, in order with the replies owed; in RESP3 as
+   * push frames, and every command stays allowed while subscribed.
+   */
+  readonly subscriptions = new ClientSubscriptions((frame) => this.streamFrame(frame), () => this.protocol === 3);
 
   private readonly decoder: RequestDecoder;
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
@@ -99,6 +120,9 @@ export class Session implements ConnectionState, CallHost {
   private inflightLimit: number;
   private closing = false;
   private closed = false;
+  /** Masters this client wrote to since its last WAIT (handlers/wait.ts); null for none. */
+  private writtenMasters: Set<string> | null = null;
+  private lastWrittenMaster: string | null = null;
   /** Set by drain(): close the connection as soon as the client owes nothing. */
   private draining = false;
   /** CLIENT REPLY OFF, and SKIP's "not the next reply" (see setReplyMode). */
@@ -112,6 +136,8 @@ export class Session implements ConnectionState, CallHost {
    */
   private blockingAddress: string | null = null;
   private blockingBackendIds: Map<string, Promise<number | null>> | null = null;
+  /** The blockingConnections key (node and database) of the blocking command sent last. */
+  private blockingKey: string | null = null;
   /** Connections of this session's own, for blocking commands (one per node). */
   private readonly blockingConnections = new Map<string, NodeConnection>();
   private readonly logger: Logger;
@@ -142,8 +168,8 @@ export class Session implements ConnectionState, CallHost {
     };
     this.sharedForward = {
       ...base,
-      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id)),
-      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id),
+      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.protocol, this.db)),
+      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.protocol, this.db),
     };
     this.blockingForward = {
       ...base,
@@ -158,6 +184,7 @@ export class Session implements ConnectionState, CallHost {
       socket.setTimeout(ctx.config.idleTimeoutSeconds * 1000, () => {
         // Redis does not time out clients blocked in a command; neither do we.
         if (this.streamStop) return; // nor monitors (Redis exempts them too)
+        if (this.subscriptions.active) return; // nor subscribers, which may hear nothing for hours
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
@@ -222,6 +249,7 @@ export class Session implements ConnectionState, CallHost {
       this.skipNextReply = false;
     }
     this.dispatching = call;
+    this.proxy.metrics.requestDecoded(call, req); // stats hook: start time, big request, hot-key sample
     try {
       dispatch(call, req);
     } catch (err) {
@@ -362,8 +390,12 @@ export class Session implements ConnectionState, CallHost {
       this.releaseConnections();
       return;
     }
-    if (socket.writableLength > this.proxy.config.clientOutputBufferLimit) {
-      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength }, 'client output buffer limit reached; closing the connection', this.logger);
+    // A subscriber has a limit of its own (Redis's pubsub class): messages come whether it reads or not.
+    const subscribed = this.subscriptions.active;
+    const limit = subscribed ? this.proxy.config.clientOutputBufferLimitPubsub : this.proxy.config.clientOutputBufferLimit;
+    if (socket.writableLength > limit) {
+      if (subscribed) this.proxy.metrics.pubsubSlowSubscribersDisconnected.inc();
+      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength, subscribed }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
@@ -389,14 +421,16 @@ export class Session implements ConnectionState, CallHost {
   }
 
   private blockingConnection(address: string): NodeConnection {
-    let conn = this.blockingConnections.get(address);
+    // One per node and database: a connection stays in the database it selected when it connected.
+    const key = this.db === 0 ? address : `${address}/${this.db}`;
+    let conn = this.blockingConnections.get(key);
     if (!conn || conn.isClosed) {
-      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS });
-      this.blockingConnections.set(address, conn);
+      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol, this.db);
+      this.blockingConnections.set(key, conn);
       // Pipelined ahead of the blocking command, so it costs no round trip: the id CLIENT UNBLOCK needs.
       this.blockingBackendIds ??= new Map();
       this.blockingBackendIds.set(
-        address,
+        key,
         executeOn(conn, ['CLIENT', 'ID']).then(
           (reply) => (typeof reply === 'number' ? reply : null),
           () => null,
@@ -404,6 +438,7 @@ export class Session implements ConnectionState, CallHost {
       );
     }
     this.blockingAddress = address;
+    this.blockingKey = key;
     return conn;
   }
 
@@ -415,8 +450,9 @@ export class Session implements ConnectionState, CallHost {
    */
   async unblock(reason: UnblockReason): Promise<boolean> {
     const address = this.blockingAddress;
-    if (this.blockedOn === null || this.heldBlocking !== null || address === null) return false;
-    const backendId = await this.blockingBackendIds?.get(address);
+    const key = this.blockingKey;
+    if (this.blockedOn === null || this.heldBlocking !== null || address === null || key === null) return false;
+    const backendId = await this.blockingBackendIds?.get(key);
     if (backendId === null || backendId === undefined || this.blockedOn === null) return false;
     const reply = await this.proxy.pool.execute(address, ['CLIENT', 'UNBLOCK', String(backendId), reason.toUpperCase()]);
     return !(reply instanceof RespError) && reply === 1;
@@ -453,11 +489,10 @@ export class Session implements ConnectionState, CallHost {
       age: Math.floor((now - this.createdAt) / 1000),
       idle: Math.floor((now - this.lastInteraction) / 1000),
       flags: this.flags(),
-      db: 0,
-      // No subscriptions yet: SUBSCRIBE and friends are refused (registry.ts); pub/sub support fills these and the P flag.
-      sub: 0,
-      psub: 0,
-      ssub: 0,
+      db: this.db,
+      sub: this.subscriptions.channels.size,
+      psub: this.subscriptions.patterns.size,
+      ssub: this.subscriptions.shardChannels.size,
       multi: this.transaction ? this.transaction.queued : -1,
       qbuf,
       qbufFree: 0,
@@ -469,7 +504,7 @@ export class Session implements ConnectionState, CallHost {
       // Like Redis, a client's own CLIENT LIST / INFO shows that command as its last.
       cmd: this.dispatching?.spec ? this.dispatching.spec.name : this.lastCommand,
       user: this.signedInAs?.name ?? 'default',
-      resp: 2, // RESP2 only for now (HELLO 3 is refused)
+      resp: this.protocol,
       libName: this.libName,
       libVer: this.libVer,
       network: 'encrypted' in socket ? 'tls' : 'tcp',
@@ -481,6 +516,8 @@ export class Session implements ConnectionState, CallHost {
   private flags(): string {
     let flags = '';
     if (this.streamStop) flags += 'O';
+    // Redis's CLIENT_PUBSUB: subscribed to anything, in RESP2 or RESP3.
+    if (this.subscriptions.active) flags += 'P';
     if (this.transaction) flags += 'x';
     if (this.blockedOn !== null && this.heldBlocking === null) flags += 'b';
     if (this.closing) flags += 'c';
@@ -489,9 +526,47 @@ export class Session implements ConnectionState, CallHost {
     return flags || 'N';
   }
 
-  /** A connection of this session's own to `address` (WATCH state lives on it). */
+  /** In a blocking command (BLPOP, XREAD BLOCK…) that has not been answered yet. */
+  get isBlocked(): boolean {
+    return this.blockedOn !== null;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  noteWrittenMaster(address: string): void {
+    // Consecutive writes mostly go to the same master: skip the Set for them.
+    if (address === this.lastWrittenMaster) return;
+    this.lastWrittenMaster = address;
+    (this.writtenMasters ??= new Set()).add(address);
+  }
+
+  takeWrittenMasters(): string[] {
+    const masters = this.writtenMasters ? [...this.writtenMasters] : [];
+    this.writtenMasters = null;
+    this.lastWrittenMaster = null;
+    return masters;
+  }
+
+  /** A connection of this session's own to `address` (WATCH state lives on it), in the session's database. */
   dedicatedConnection(address: string): NodeConnection {
-    return this.proxy.pool.dedicated(address);
+    return this.proxy.pool.dedicated(address, {}, this.protocol, this.db);
+  }
+
+  /**
+   * HELLO 2/3, RESET: the commands that follow travel backend connections of `version`. Run
+   * behind a barrier (CommandCall.afterEarlierReplies), so nothing of this client is in flight:
+   * its idle blocking connections are simply dropped (re-made in the new protocol when next
+   * needed); a WATCH connection must be kept (its WATCH lives there), so it says HELLO itself.
+   */
+  setProtocol(version: RespVersion): void {
+    if (version === this.protocol) return;
+    this.protocol = version;
+    for (const conn of this.blockingConnections.values()) conn.close();
+    this.blockingConnections.clear();
+    this.blockingBackendIds = null;
+    this.watch?.conn.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
@@ -513,7 +588,8 @@ export class Session implements ConnectionState, CallHost {
    * nothing — at once if it is idle, else right after the reply that leaves it with no command in
    * flight. Until then it is served as usual, new commands too, so no command the client sent is
    * left unanswered by a close of ours before the deadline. A client inside MULTI or holding a
-   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands and MONITOR never become idle
+   * WATCH is not idle until EXEC/DISCARD/UNWATCH; blocked commands, MONITOR and a subscribed client
+   * (it is waiting for messages) never become idle
    * and are cut by the server at the drain deadline (destroy()).
    */
   drain(): void {
@@ -523,7 +599,7 @@ export class Session implements ConnectionState, CallHost {
 
   private closeIfIdle(): void {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    if (this.closing || this.streamStop || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
+    if (this.closing || this.streamStop || this.subscriptions.active || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
     this.closing = true;
     this.releaseConnections();
     // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
@@ -538,6 +614,7 @@ export class Session implements ConnectionState, CallHost {
     this.replies.clear();
     this.releaseConnections();
     this.streamStop?.();
+    unsubscribeAll(this);
     this.socket.destroy();
     this.onClose?.();
   }

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import tls from 'node:tls';
-import type { BackendTlsSettings, ClientTlsSettings } from '../config/tls-options.js';
+import type { BackendTlsSettings, ClientTlsSettings } from './tls-settings.js';
 
 function readPem(option: string, path: string): Buffer {
   try {

@@ -10,12 +10,16 @@
  *  - TRYAGAIN / CLUSTERDOWN, and requests that never reached a node (connect failure):
  *    nothing ran, so retry after a short, growing pause until the deadline
  *    (`commandTimeoutMs` after the first attempt). A failover is waited out this way.
+ *  - READONLY from a non-cluster backend's master (it was demoted: a Sentinel failover): the
+ *    write did not run, so ask for a topology refresh and retry like TRYAGAIN until the new
+ *    master is known. (A cluster's demoted master answers MOVED instead.)
  *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
  *    the command may have run, and a retry could apply a write twice.
  */
 import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
-import { parseRedirect } from '../cluster/redirect.js';
+import { isReadonlyRefusal, parseRedirect } from '../cluster/redirect.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import * as errors from '../errors/catalogue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -64,6 +68,8 @@ export class ForwardedCommand implements BackendRequest {
   private redirects = 0;
   private readonly deadline: number;
   private address = '';
+  /** Sent to a replica (a replica read): a `-LOADING` answer then goes to the master instead. */
+  private onReplica = false;
   private startedAt = 0;
   private attempt = 0;
 
@@ -95,6 +101,7 @@ export class ForwardedCommand implements BackendRequest {
     } else {
       const replica = this.target.replicaRead ? this.ctx.replicaReadConnection?.(this.target.slot) : null;
       if (replica) {
+        this.onReplica = true;
         this.sendOn(replica, false);
         return;
       }
@@ -142,10 +149,18 @@ export class ForwardedCommand implements BackendRequest {
   onReply(frame: Buffer, isError: boolean, index: number): void {
     if (index < this.resultIndex) {
       // ASKING's +OK and MULTI's +OK/+QUEUED: only a redirection among them matters.
-      if (isError && this.redirectFrame === null && parseRedirect(frame)) this.redirectFrame = frame;
+      if (isError && this.redirectFrame === null && (parseRedirect(frame) || this.fromDemotedMaster(frame))) this.redirectFrame = frame;
       return;
     }
     if (this.onLatency) this.onLatency.observe((performance.now() - this.startedAt) / 1000);
+    if (this.onReplica) {
+      this.onReplica = false;
+      // A replica still loading its data (restarted, or resyncing) cannot serve the read: its master can.
+      if (isError && startsWithLoading(frame) && this.target.slot !== null) {
+        const master = this.ctx.topology.current.masterForSlot(this.target.slot);
+        if (master) return this.sendTo(master.address, false);
+      }
+    }
     const redirectSource = this.redirectFrame ?? (isError ? frame : null);
     if (redirectSource && this.followRedirect(redirectSource)) return;
     this.done.complete(frame, isError);
@@ -162,7 +177,11 @@ export class ForwardedCommand implements BackendRequest {
   /** Returns true when the command was re-sent. */
   private followRedirect(frame: Buffer): boolean {
     const redirect = parseRedirect(frame);
-    if (!redirect) return false;
+    if (!redirect) {
+      if (!this.fromDemotedMaster(frame)) return false;
+      this.ctx.topology.requestRefresh('READONLY');
+      return this.retryLater(() => frame);
+    }
     const { topology, metrics } = this.ctx;
     metrics.redirections.labels(redirect.kind).inc();
     switch (redirect.kind) {
@@ -189,6 +208,11 @@ export class ForwardedCommand implements BackendRequest {
     }
   }
 
+  /** A write refused by a standalone/Sentinel master that has become a replica (see the header). */
+  private fromDemotedMaster(frame: Buffer): boolean {
+    return hasWholeKeyspace(this.ctx.topology.kind) && isReadonlyRefusal(frame);
+  }
+
   /**
    * Retries from scratch (fresh slot lookup) after a pause, or gives up with
    * `finalError()` once the deadline has passed. Returns true (the command is handled).
@@ -207,3 +231,8 @@ export class ForwardedCommand implements BackendRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+const LOADING = Buffer.from('-LOADING ');
+
+function startsWithLoading(frame: Buffer): boolean {
+  return frame.length > LOADING.length && frame.compare(LOADING, 0, LOADING.length, 0, LOADING.length) === 0;
+}

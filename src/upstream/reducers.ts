@@ -10,10 +10,9 @@
  */
 import * as errors from '../errors/catalogue.js';
 import type { FanoutPolicy } from '../routing/fanout-policy.js';
-import { NULL_BULK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeInteger } from '../protocol/encoder.js';
 import { functionDumpLibraries } from './function-dump.js';
-import { arrayBodyStart, arrayElementFrames, integerOf, valueEnd } from './resp-elements.js';
+import { arrayBodyStart, arrayElementFrames, integerOf, isNullReply, valueEnd } from './resp-elements.js';
 
 export interface PartReply {
   readonly frame: Buffer;
@@ -37,6 +36,11 @@ export interface ReduceInput {
 
 export type Reducer = (input: ReduceInput) => Buffer;
 
+// Aggregate type bytes: parts of a RESP3 session come from RESP3 backend connections.
+const ARRAY = 0x2a;
+const SET = 0x7e;
+const MAP = 0x25;
+
 /** The reply to give when some part failed, or null when none did. */
 export function failureOf({ command, replies }: ReduceInput): Buffer | null {
   const failed = replies.find((r) => r.isError);
@@ -51,9 +55,12 @@ function errorText(frame: Buffer): Buffer {
   return frame.subarray(1, frame.length - 2);
 }
 
-/** Element frames of an array part reply; a non-array reply is reported as that part's failure. */
+/**
+ * Element frames of an array part reply (or a RESP3 set); any other reply is reported as that
+ * part's failure.
+ */
 function elementsOf(input: ReduceInput, part: PartReply): Buffer[] | Buffer {
-  if (part.frame[0] !== 0x2a) return unexpected(input, part);
+  if (part.frame[0] !== ARRAY && part.frame[0] !== SET) return unexpected(input, part);
   return arrayElementFrames(part.frame) ?? [];
 }
 
@@ -142,7 +149,10 @@ function concatenate(unique: boolean): Reducer {
         all.push(element);
       }
     }
-    return encodeArrayOfFrames(all);
+    // A RESP3 set stays a set (`~`); arrays (every RESP2 part, and KEYS in RESP3) stay arrays.
+    const merged = encodeArrayOfFrames(all);
+    if (input.replies[0]!.frame[0] === SET) merged[0] = SET;
+    return merged;
   };
 }
 
@@ -182,8 +192,9 @@ const andPerIndex: Reducer = (input) => {
 const randomNonNull: Reducer = (input) => {
   const failure = failureOf(input);
   if (failure) return failure;
-  const candidates = input.replies.filter((r) => !r.frame.equals(NULL_BULK));
-  if (candidates.length === 0) return NULL_BULK;
+  const candidates = input.replies.filter((r) => !isNullReply(r.frame));
+  // Every node's null is the same one, in the client's protocol (`$-1`, or `_` in RESP3).
+  if (candidates.length === 0) return input.replies[0]!.frame;
   const random = input.random ?? Math.random;
   return candidates[Math.floor(random() * candidates.length)]!.frame;
 };
@@ -203,12 +214,22 @@ const anyOk: Reducer = (input) => {
   return input.replies.find((r) => !r.isError)?.frame ?? input.replies[0]!.frame;
 };
 
-/** A canonical text of a reply in which the order of array elements does not matter, at any depth. */
+/**
+ * A canonical text of a reply in which the order of array, set and map elements does not matter,
+ * at any depth (a RESP3 map as its sorted key/value pairs: FUNCTION LIST in RESP3 is an array of
+ * maps whose `functions` arrays come in each node's hash-table order).
+ */
 function unorderedForm(frame: Buffer): string {
-  if (frame[0] !== 0x2a) return frame.toString('latin1');
+  const type = frame[0];
+  if (type !== ARRAY && type !== SET && type !== MAP) return frame.toString('latin1');
   const elements = arrayElementFrames(frame);
   if (elements === null) return '*-1';
-  return `*[${elements.map(unorderedForm).sort().join(',')}]`;
+  if (type === MAP) {
+    const pairs: string[] = [];
+    for (let i = 0; i < elements.length; i += 2) pairs.push(`${unorderedForm(elements[i]!)}=${unorderedForm(elements[i + 1]!)}`);
+    return `%[${pairs.sort().join(',')}]`;
+  }
+  return `${String.fromCharCode(type)}[${elements.map(unorderedForm).sort().join(',')}]`;
 }
 
 const sameElements: Reducer = (input) => {

@@ -5,6 +5,7 @@
 import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import type { NodePool } from '../backend/node-pool.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { Runtime } from '../config/runtime.js';
 import type { Access } from '../routing/router.js';
@@ -34,9 +35,17 @@ export function replicaReadTarget(
  * master. `affinity` (the session id) keeps a session's reads of one replica on one
  * connection, in order.
  */
-export function replicaReadConnection(topology: TopologyManager, runtime: Runtime, pool: NodePool, slot: number, affinity: number): NodeConnection | null {
+export function replicaReadConnection(
+  topology: TopologyManager,
+  runtime: Runtime,
+  pool: NodePool,
+  slot: number,
+  affinity: number,
+  protocol: RespVersion = 2,
+  db = 0,
+): NodeConnection | null {
   const shard = topology.current.shardForSlot(slot);
   if (!shard) return null;
   const replica = runtime.replicaReads.chooseReplica(shard, (node) => !pool.recentlyFailed(node.address));
-  return replica ? pool.replicaReadConnectionFor(replica.address, affinity) : null;
+  return replica ? pool.replicaReadConnectionFor(replica.address, affinity, protocol, db) : null;
 }

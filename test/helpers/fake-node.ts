@@ -11,7 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { encodeBulk } from '../../src/protocol/encoder.js';
 import { RequestDecoder } from '../../src/protocol/request-decoder.js';
 
-export type FakeAnswer = (args: string[]) => Buffer | null;
+/** Reply bytes; null to hold the request back until release(); CLOSE to drop the connection. */
+export type FakeAnswer = (args: string[]) => Buffer | null | typeof CLOSE;
+
+/** What `answer` returns to make the node close the connection instead of answering. */
+export const CLOSE = Symbol('close');
 
 export interface FakeNode {
   readonly port: number;
@@ -49,16 +53,19 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
   let port = 0;
 
   /** The reply to a request; null when the test's `answer` holds it back. */
-  const replyTo = (args: string[]): Buffer | null => {
+  const replyTo = (args: string[]): Buffer | null | typeof CLOSE => {
     const name = args[0]!.toLowerCase();
     if (name === 'cluster' && args[1]?.toLowerCase() === 'shards') return clusterShards(port);
     if (name === 'info') return encodeBulk('# Server\r\nredis_version:7.0.15\r\n');
     if (name === 'readonly' || name === 'asking') return Buffer.from('+OK\r\n');
+    // slotgate reads the command table at start and checks COMMAND COUNT on refreshes: a node
+    // without COMMAND (renamed away) leaves it on its generated table, which the tests expect.
+    if (name === 'command') return Buffer.from("-ERR unknown command 'COMMAND'\r\n");
     if (isPeerBus(args)) return Buffer.from('-ERR the fake node has no peer bus\r\n');
     return answer(args);
   };
   const isPeerBus = (args: string[]): boolean => args.slice(1).some((arg) => arg.startsWith('{slotgate}'));
-  const isStartup = (args: string[]): boolean => ['cluster', 'info', 'readonly', 'asking'].includes(args[0]!.toLowerCase()) || isPeerBus(args);
+  const isStartup = (args: string[]): boolean => ['cluster', 'info', 'command'].includes(args[0]!.toLowerCase()) || isPeerBus(args);
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -69,7 +76,8 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
       if (!isStartup(args)) received.push(args);
       // Once something is held, everything after it waits too, so replies keep their order.
       const bytes = held.length > 0 ? null : replyTo(args);
-      if (bytes === null && holding) held.push({ socket, args });
+      if (bytes === CLOSE) socket.destroy();
+      else if (bytes === null && holding) held.push({ socket, args });
       else socket.write(bytes ?? NO_ANSWER);
     });
     socket.on('data', (chunk: Buffer) => decoder.write(chunk));
@@ -83,7 +91,11 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
     received,
     release() {
       holding = false;
-      for (const { socket, args } of held.splice(0)) socket.write(replyTo(args) ?? NO_ANSWER);
+      for (const { socket, args } of held.splice(0)) {
+        const bytes = replyTo(args);
+        if (bytes === CLOSE) socket.destroy();
+        else socket.write(bytes ?? NO_ANSWER);
+      }
     },
     async close() {
       for (const socket of sockets) socket.destroy();

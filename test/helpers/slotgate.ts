@@ -27,7 +27,15 @@ export interface ProxyOptions {
  * `handle.reload()` resolves the same flags again, re-reading a `--config` file, as SIGHUP does.
  */
 export async function startProxy(seeds: string[], args: string[] = [], options: ProxyOptions = {}): Promise<StartedProxy> {
-  const argv = ['--cluster', seeds.join(','), '--port', '0', '--admin-port', '0', '--log-level', 'silent', ...args];
+  return startProxyFor(['--cluster', seeds.join(',')], args, options);
+}
+
+/**
+ * Starts slotgate in front of any kind of backend: `backendArgs` say which, e.g.
+ * ['--backend', 'standalone', '--master', '127.0.0.1:7000'].
+ */
+export async function startProxyFor(backendArgs: string[], args: string[] = [], options: ProxyOptions = {}): Promise<StartedProxy> {
+  const argv = [...backendArgs, '--port', '0', '--admin-port', '0', '--log-level', 'silent', ...args];
   const config = resolveConfig(argv, {});
   const handle = await startSlotgate(config, {
     processMetrics: false,

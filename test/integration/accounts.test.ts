@@ -126,7 +126,7 @@ describe('accounts and sign-in', () => {
     ]);
   });
 
-  it('supports HELLO 2 AUTH name password (and SETNAME after sign-in), refuses HELLO 3', async () => {
+  it('supports HELLO 2|3 AUTH name password (and SETNAME after sign-in), refuses HELLO 4 before signing in', async () => {
     const c = await RawClient.connect(proxy.port);
     const hello = plain(await c.call('HELLO', '2', 'AUTH', 'reader', READER_PASSWORD, 'SETNAME', 'app-1')) as unknown[];
     expect(hello.slice(0, 2)).toEqual(['server', 'redis']);
@@ -135,10 +135,13 @@ describe('accounts and sign-in', () => {
     expect(plain(await c.call('HELLO', '2', 'AUTH', 'default', DEFAULT_PASSWORD))).toEqual(expect.arrayContaining(['proto', 2]));
     expect(plain(await c.call('SET', `${key}:hello`, 'x'))).toBe('OK');
     c.close();
-    expect(await converse(proxy.port, [['HELLO', '3', 'AUTH', 'default', DEFAULT_PASSWORD], ['GET', key]])).toEqual([
+    expect(await converse(proxy.port, [['HELLO', '4', 'AUTH', 'default', DEFAULT_PASSWORD], ['GET', key]])).toEqual([
       'NOPROTO unsupported protocol version',
       'NOAUTH Authentication required.',
     ]);
+    const [hello3, set] = await converse(proxy.port, [['HELLO', '3', 'AUTH', 'default', DEFAULT_PASSWORD], ['SET', `${key}:hello3`, 'x']]);
+    expect(hello3).toEqual(expect.arrayContaining(['proto', 3]));
+    expect(set).toBe('OK');
   });
 
   it('gives read-only accounts NOPERM for every kind of write, exactly as a Redis ACL user without @write', async () => {

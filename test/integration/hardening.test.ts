@@ -8,6 +8,7 @@ import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 import { sharedClusterSeeds, useDedicatedCluster } from '../helpers/cluster-fixture.js';
+import { runAndKillBusyScript } from '../helpers/busy-script.js';
 import { startFakeNode, type FakeNode } from '../helpers/fake-node.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { waitUntil } from '../helpers/traffic.js';
@@ -202,15 +203,7 @@ describe('busy masters and big values', () => {
     const runner = await RawClient.connect(proxy.port);
     const killer = await RawClient.connect(proxy.port);
     try {
-      runner.command('EVAL', 'while true do end', '1', 'hardening:busy');
-      // Until the script has started somewhere, SCRIPT KILL answers NOTBUSY: ask again.
-      let killed: unknown;
-      for (let attempt = 0; attempt < 100; attempt++) {
-        killed = await killer.call('SCRIPT', 'KILL');
-        if (!(killed instanceof RespError && killed.message.startsWith('NOTBUSY'))) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(killed).toBe('OK');
+      expect(await runAndKillBusyScript(runner, killer, 'hardening:busy')).toBe('OK');
       expect(errorText(await runner.next())).toMatch(/killed by user/i);
       expect(await runner.call('SET', 'hardening:busy', 'free')).toBe('OK');
     } finally {

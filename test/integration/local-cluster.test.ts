@@ -15,7 +15,13 @@ import { connectClusterClient, parseSeed, sharedClusterSeeds, useDedicatedCluste
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 async function ask(port: number, ...args: string[]): Promise<unknown> {
-  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  return askAs(undefined, port, ...args);
+}
+
+/** Like ask, signed in with `password` (none: not signed in). */
+async function askAs(password: string | undefined, port: number, ...args: string[]): Promise<unknown> {
+  // No ready check: it would turn a refused sign-in into 'Connection is closed'; the command says why.
+  const redis = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -89,8 +95,41 @@ describe('shared cluster from global setup', () => {
   });
 });
 
+/** CLUSTER SHARDS of one node as "port:role:health" per node, one sorted group per shard. */
+async function shardsSeenBy(port: number): Promise<string[]> {
+  const shards = (await ask(port, 'CLUSTER', 'SHARDS')) as unknown[][];
+  return shards
+    .map((shard) => {
+      const nodes = shard[shard.indexOf('nodes') + 1] as unknown[][];
+      return nodes
+        .map((node) => {
+          const field = (name: string) => node[node.indexOf(name) + 1];
+          return `${field('port')}:${field('role')}:${field('health')}`;
+        })
+        .sort()
+        .join(' ');
+    })
+    .sort();
+}
+
 describe('dedicated cluster', () => {
   const cluster = useDedicatedCluster({ masters: 3, replicasPerMaster: 1 });
+
+  // Runs first, right after start: clients (slotgate's replica reads) must find every replica at once.
+  it('is started only once every node lists all six nodes in the same shards, every one online', async () => {
+    const views = await Promise.all(cluster().nodes.map((n) => shardsSeenBy(n.port)));
+    const replicas = new Set(await cluster().replicaPorts());
+    for (const view of views) {
+      expect(view).toEqual(views[0]);
+      expect(view).toHaveLength(3);
+      const members = view.flatMap((shard) => shard.split(' '));
+      expect(members.sort()).toEqual(
+        cluster()
+          .nodes.map((n) => `${n.port}:${replicas.has(n.port) ? 'replica' : 'master'}:online`)
+          .sort(),
+      );
+    }
+  });
 
   it('reports three masters and three replicas that together are all its nodes', async () => {
     const masters = await cluster().masterPorts();
@@ -142,6 +181,36 @@ describe('dedicated cluster', () => {
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(cluster().dir)).toBe(false);
     await expect(cluster().stop()).resolves.toBeUndefined();
+  });
+});
+
+describe('dedicated cluster with a password', () => {
+  const PASSWORD = 'Harness#First1';
+  const ROTATED = 'Harness#Rotated2';
+  const cluster = useDedicatedCluster({ masters: 3, replicasPerMaster: 1, auth: { password: PASSWORD } });
+
+  it('refuses clients without the password, and its replicas signed in to their masters', async () => {
+    const port = cluster().nodes[0]!.port;
+    await expect(ask(port, 'PING')).rejects.toThrow(/NOAUTH/);
+    expect(await askAs(PASSWORD, port, 'PING')).toBe('PONG');
+    const replicas = await cluster().replicaPorts();
+    expect(replicas).toHaveLength(3);
+    for (const replica of replicas) expect(String(await askAs(PASSWORD, replica, 'INFO', 'replication'))).toMatch(/^master_link_status:up\r$/m);
+  });
+
+  it('after the nodes change their password, useAuth lets it query, restart a node and wait for the cluster', async () => {
+    for (const node of cluster().nodes) {
+      await askAs(PASSWORD, node.port, 'CONFIG', 'SET', 'masterauth', ROTATED);
+      await askAs(PASSWORD, node.port, 'CONFIG', 'SET', 'requirepass', ROTATED);
+    }
+    cluster().useAuth({ password: ROTATED });
+    const [replica] = await cluster().replicaPorts();
+    await cluster().killNode(replica!);
+    await cluster().restartNode(replica!);
+    await cluster().waitForClusterOk(30_000);
+    // The restarted replica was started with the new password, and signed in to its master with it.
+    await expect(ask(replica!, 'AUTH', PASSWORD)).rejects.toThrow(/WRONGPASS/);
+    expect(String(await askAs(ROTATED, replica!, 'INFO', 'replication'))).toMatch(/^master_link_status:up\r$/m);
   });
 });
 

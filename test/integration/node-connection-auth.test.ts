@@ -2,16 +2,12 @@
 // before the node accepted the credentials are written only after its +OK, and when it refuses
 // them they fail unsent. The node's own statistics (INFO commandstats/errorstats) are the oracle:
 // a request sent unauthenticated would show up there as a NOAUTH error.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { BackendSecurityState } from '../../src/backend/backend-security.js';
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from '../../src/backend/node-connection.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
-import { findFreePort } from '../../scripts/dev/redis-server.js';
+import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
 
 const PASSWORD = 'Node#Secret1';
 const WRONG = 'Wrong#Secret2';
@@ -36,30 +32,20 @@ function connection(port: number, security: BackendSecurityState, extra: Partial
 const auth = (password: string, user: string | null = null) => new BackendSecurityState({ backendAuth: { user, password }, backendTls: null });
 
 describe('NodeConnection with backend credentials', () => {
-  let child: ChildProcess;
-  let dir: string;
+  let server: StandaloneRedis;
   let port: number;
   let admin: Redis;
 
   beforeAll(async () => {
-    port = await findFreePort();
-    dir = mkdtempSync(join(tmpdir(), 'slotgate-auth-unit-'));
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--requirepass', PASSWORD], { stdio: 'ignore' });
-    admin = new Redis({ port, password: PASSWORD, lazyConnect: true, retryStrategy: (n) => (n > 100 ? null : 50) });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.connect();
-        break;
-      } catch (err) {
-        if (attempt > 100) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    // Started by the harness, which returns once the server has accepted the password (PING).
+    server = await startStandaloneRedis({ access: { auth: { password: PASSWORD } } });
+    port = server.port;
+    admin = new Redis({ port, password: PASSWORD, lazyConnect: true });
+    await admin.connect();
   });
-  afterAll(() => {
+  afterAll(async () => {
     admin?.disconnect();
-    child?.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await server?.stop();
   });
   beforeEach(async () => {
     await admin.config('SET', 'requirepass', PASSWORD);
@@ -101,7 +87,7 @@ describe('NodeConnection with backend credentials', () => {
   });
 
   it('authenticates again on every reconnect, before the handshake and the requests', async () => {
-    const conn = connection(port, auth(PASSWORD), { handshake: encodeCommand(['CLIENT', 'SETNAME', 'slotgate-auth-unit']) });
+    const conn = connection(port, auth(PASSWORD), { handshake: [encodeCommand(['CLIENT', 'SETNAME', 'slotgate-auth-unit'])] });
     expect(await request(conn, 'CLIENT', 'GETNAME')).toEqual({ reply: '$18\r\nslotgate-auth-unit' });
     await admin.client('KILL', 'SKIPME', 'yes');
     // The killed socket fails whatever is queued on it; the next request reconnects.

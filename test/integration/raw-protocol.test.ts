@@ -116,7 +116,7 @@ describe('wire behaviour', () => {
     expect(((await c.call('COMMAND', 'DOCS', 'get')) as unknown[])[0]).toBe('get');
     const hello = (await c.call('HELLO', '2')) as unknown[];
     expect(hello.slice(0, 6)).toEqual(['server', 'redis', 'version', await node.info('server').then((s) => /redis_version:(\S+)/.exec(s)![1]), 'proto', 2]);
-    await expect(c.call('HELLO', '3')).rejects.toThrow('NOPROTO');
+    await expect(c.call('HELLO', '4')).rejects.toThrow('NOPROTO');
     expect(await rawVia(proxy.port, 'QUIT\r\n')).toBe('OK');
   });
 

@@ -41,6 +41,9 @@ function socketCount(pid: number): number {
   }
 }
 
+const ADMIN_TOKEN = 'workers-admin-token';
+const authed = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
 describe('worker processes', () => {
   let primary: ChildProcess;
   let port: number;
@@ -53,6 +56,7 @@ describe('worker processes', () => {
     adminPort = await findFreePort();
     primary = spawn(process.execPath, [MAIN, '--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'info'], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, SLOTGATE_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     let allListening = false;
     let log = '';
@@ -94,13 +98,29 @@ describe('worker processes', () => {
   });
 
   it('adds up every worker in /metrics and passes other admin calls to a worker', async () => {
-    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, authed)).text();
     const connections = Number(/^slotgate_client_connections (\d+)/m.exec(metrics)?.[1]);
     expect(connections).toBeGreaterThanOrEqual(clients.length);
-    const topology = (await (await fetch(`http://127.0.0.1:${adminPort}/v1/topology`)).json()) as { shards: unknown[] };
+    // Node's process metrics under their standard names, added up over the workers
+    expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    const topology = (await (await fetch(`http://127.0.0.1:${adminPort}/v1/topology`, authed)).json()) as { shards: unknown[] };
     expect(topology.shards).toHaveLength(3);
-    const reload = await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST' });
+    const reload = await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST', ...authed });
     expect(reload.status).toBe(200);
+  });
+
+  it('adds up every worker in /v1/stats and asks the primary\'s callers for the admin token', async () => {
+    const top = (await (await fetch(`http://127.0.0.1:${adminPort}/v1/stats/top-commands?limit=100`, authed)).json()) as { by_count: { command: string; count: number }[] };
+    // the first test's 24 SETs went through both workers
+    expect(top.by_count.find((r) => r.command === 'set')?.count).toBe(24);
+    for (const path of ['/metrics', '/v1/topology', '/v1/stats/hot-keys']) {
+      const res = await fetch(`http://127.0.0.1:${adminPort}${path}`);
+      expect(res.status, path).toBe(401);
+      expect(await res.json()).toEqual({ error_code: 'Unauthorized', error_msg: expect.any(String) });
+    }
+    expect((await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status).toBe(200);
   });
 
   it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {
@@ -116,7 +136,7 @@ describe('worker processes', () => {
     // The primary counts the replacement (its /metrics times out while the new worker still loads).
     let restarts: string | undefined;
     await waitUntil(async () => {
-      const response = await fetch(`http://127.0.0.1:${adminPort}/metrics`);
+      const response = await fetch(`http://127.0.0.1:${adminPort}/metrics`, authed);
       restarts = /^slotgate_worker_restarts_total (\d+)/m.exec(await response.text())?.[1];
       return response.status === 200;
     }, 20_000, 'the primary to serve /metrics again');

@@ -2,26 +2,13 @@
 // server's own error replies are the oracle for invalid numkeys, and for the few commands where
 // slotgate parses more exactly than COMMAND GETKEYS, running the command shows which key it wrote.
 import { describe, expect, it } from 'vitest';
-import { lookupCommand, getCommandSpec, type CommandSpec } from '../../../src/commands/command-table.js';
+import { getCommandSpec } from '../../../src/commands/command-table.js';
 import { getKeyIndexes, isKeylessCommand } from '../../../src/commands/key-extraction.js';
 import { replyOrError, useStandaloneRedis } from '../../helpers/standalone-redis.js';
+import { keyNames, specFor, toBuffers, words } from '../../helpers/key-names.js';
 
 const redis = useStandaloneRedis();
 
-const words = (line: string): string[] => line.split(' ').map((word) => (word === "''" ? '' : word));
-const toBuffers = (args: readonly string[]): Buffer[] => args.map((arg) => Buffer.from(arg));
-
-function specFor(args: readonly Buffer[]): CommandSpec {
-  const lookup = lookupCommand(args);
-  if (!lookup.ok) throw new Error(`lookup failed: ${lookup.error}`);
-  return lookup.spec;
-}
-
-function keyNames(args: readonly string[]): string[] | { error: string } {
-  const buffers = toBuffers(args);
-  const result = getKeyIndexes(specFor(buffers), buffers);
-  return Array.isArray(result) ? result.map((index) => args[index]!) : result;
-}
 
 async function serverGetKeys(args: readonly string[]): Promise<string[]> {
   // COMMAND GETKEYS wants at least one argument after the name; it refuses a keyless command

@@ -67,3 +67,13 @@ describe('topology', () => {
     expect(patched.sameLayoutAs(snapshot)).toBe(false);
   });
 });
+
+describe('replica order', () => {
+  it('is the same whatever order the node asked listed the replicas in', () => {
+    const replica = (port: number) => ({ id: String(port).padEnd(40, '0'), host: '127.0.0.1', port, health: 'online' as const });
+    const master = { id: 'm'.padEnd(40, '0'), host: '127.0.0.1', port: 7000, health: 'online' as const };
+    const a = new TopologySnapshot([{ master, replicas: [replica(7002), replica(7001)], ranges: [[0, 16383]] }], 1);
+    const b = new TopologySnapshot([{ master, replicas: [replica(7001), replica(7002)], ranges: [[0, 16383]] }], 1);
+    expect(a.shards[0]!.replicas.map((r) => r.port)).toEqual(b.shards[0]!.replicas.map((r) => r.port));
+  });
+});

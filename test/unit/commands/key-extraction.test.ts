@@ -1,24 +1,11 @@
 // getKeyIndexes where no server is needed, and the table's coverage by overrides; getKeyIndexes
 // against COMMAND GETKEYS and the server's own errors is test/integration/oracle/key-extraction.test.ts.
 import { describe, expect, it } from 'vitest';
-import { lookupCommand, getCommandSpec, allCommands, type CommandSpec } from '../../../src/commands/command-table.js';
-import { getKeyIndexes, isGenericallyInterpretable, hasKeyExtractionOverride } from '../../../src/commands/key-extraction.js';
+import { getCommandSpec, allCommands } from '../../../src/commands/command-table.js';
+import { isGenericallyInterpretable, hasKeyExtractionOverride } from '../../../src/commands/key-extraction.js';
 import { NUMKEYS_CHECKS } from '../../../src/commands/overrides.js';
+import { keyNames, words } from '../../helpers/key-names.js';
 
-const words = (line: string): string[] => line.split(' ').map((word) => (word === "''" ? '' : word));
-const toBuffers = (args: readonly string[]): Buffer[] => args.map((arg) => Buffer.from(arg));
-
-function specFor(args: readonly Buffer[]): CommandSpec {
-  const lookup = lookupCommand(args);
-  if (!lookup.ok) throw new Error(`lookup failed: ${lookup.error}`);
-  return lookup.spec;
-}
-
-function keyNames(args: readonly string[]): string[] | { error: string } {
-  const buffers = toBuffers(args);
-  const result = getKeyIndexes(specFor(buffers), buffers);
-  return Array.isArray(result) ? result.map((index) => args[index]!) : result;
-}
 
 describe('where the server cannot be asked', () => {
   it('MIGRATE does not take an AUTH password "keys" for the KEYS option', () => {

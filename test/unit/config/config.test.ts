@@ -46,3 +46,32 @@ describe('configuration', () => {
     expect(() => toSize('x', '-1mb')).toThrow();
   });
 });
+
+describe('backend kinds', () => {
+  it('defaults to a cluster, which needs seeds', () => {
+    expect(resolveConfig(['--cluster', '127.0.0.1:7000'], {}).backend).toBe('cluster');
+    expect(() => resolveConfig([], {})).toThrow(/option cluster/);
+  });
+
+  it('standalone needs the master\'s address', () => {
+    const config = resolveConfig(['--backend', 'standalone', '--master', '127.0.0.1:6379'], {});
+    expect(config).toMatchObject({ backend: 'standalone', master: ['127.0.0.1:6379'], sentinel: null });
+    expect(() => resolveConfig(['--backend', 'standalone'], {})).toThrow(/option master/);
+    expect(() => resolveConfig(['--backend', 'standalone', '--master', 'nohost'], {})).toThrow(/'nohost' is not host:port/);
+    expect(() => resolveConfig(['--backend', 'replicated', '--master', '127.0.0.1:6379'], {})).toThrow(/option backend: 'replicated' is not one of cluster, standalone, sentinel/);
+  });
+
+  it('sentinel needs the Sentinels and the master name; its password never on the command line', () => {
+    const base = ['--backend', 'sentinel', '--sentinels', '127.0.0.1:26379,127.0.0.1:26380', '--sentinel-master-name', 'mymaster'];
+    expect(resolveConfig(base, {}).sentinel).toEqual({ sentinels: ['127.0.0.1:26379', '127.0.0.1:26380'], masterName: 'mymaster', auth: null });
+    expect(resolveConfig(base, { SLOTGATE_SENTINEL_PASSWORD: 'S3cret' }).sentinel!.auth).toEqual({ user: null, password: 'S3cret' });
+    expect(() => resolveConfig([...base, '--sentinel-password', 'S3cret'], {})).toThrow(/not accepted on the command line/);
+    expect(() => resolveConfig(base.slice(0, 4), {})).toThrow(/option sentinel-master-name/);
+    expect(() => resolveConfig(['--backend', 'sentinel', '--sentinel-master-name', 'm'], {})).toThrow(/option sentinels/);
+    expect(() => resolveConfig([...base, '--sentinel-user', 'u'], {})).toThrow(/sentinel-user: needs sentinel-password/);
+  });
+
+  it('reads max-replica-lag as a size', () => {
+    expect(resolveConfig(['--cluster', '127.0.0.1:7000', '--max-replica-lag', '64kb'], {}).reloadable.readRouting.maxReplicaLag).toBe(65536);
+  });
+});

@@ -34,7 +34,7 @@ describe('reloadable options', () => {
       requirepass: null,
       accounts: [],
       disabledCommands: [],
-      readRouting: { replicaRead: false, readLocalNodeOnly: false, zone: null, nodeZones: new Map() },
+      readRouting: { replicaRead: false, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), maxReplicaLag: 0 },
     });
   });
 
@@ -72,6 +72,7 @@ accounts:
       readLocalNodeOnly: false,
       zone: 'az1',
       nodeZones: new Map([['127.0.0.1:7001', 'az1'], ['0123456789abcdef0123456789abcdef01234567', 'az2']]),
+      maxReplicaLag: 0,
     });
     expect(JSON.stringify(settings)).not.toContain('Pass1');
   });

@@ -20,6 +20,33 @@ import type { NodeTargeted } from '../../../src/routing/node-suffix.js';
 import type { Target } from '../../../src/upstream/forwarder.js';
 import type { PartTarget } from '../../../src/upstream/gather.js';
 import type { PartReply } from '../../../src/upstream/reducers.js';
+import { ClientSubscriptions } from '../../../src/upstream/client-subscriptions.js';
+import type { PubsubSubscriber, SubscriberHub, SubscriptionKind } from '../../../src/upstream/subscriber-hub.js';
+
+/**
+ * Stands in for the upstream subscriber hub: keeps who is subscribed to what (the reference
+ * counts handlers rely on) and confirms every subscription at once; no backend.
+ */
+export class FakeSubscriberHub {
+  readonly subscribers = new Map<string, Set<PubsubSubscriber>>();
+  subscribe(subscriber: PubsubSubscriber, kind: SubscriptionKind, name: string, ready: () => void): void {
+    const key = `${kind}:${name}`;
+    if (!this.subscribers.has(key)) this.subscribers.set(key, new Set());
+    this.subscribers.get(key)!.add(subscriber);
+    ready();
+  }
+  unsubscribe(subscriber: PubsubSubscriber, kind: SubscriptionKind, name: string): void {
+    const key = `${kind}:${name}`;
+    this.subscribers.get(key)?.delete(subscriber);
+    if (this.subscribers.get(key)?.size === 0) this.subscribers.delete(key);
+  }
+  subscriberCount(kind: SubscriptionKind, name: string): number {
+    return this.subscribers.get(`${kind}:${name}`)?.size ?? 0;
+  }
+  heldUpstream(kind: SubscriptionKind, name: string): boolean {
+    return this.subscriberCount(kind, name) > 0;
+  }
+}
 
 /** Three shards on made-up addresses, slots split as redis-cli --cluster create does. */
 export const THREE_SHARDS: ShardInput[] = [
@@ -27,6 +54,9 @@ export const THREE_SHARDS: ShardInput[] = [
   { master: { id: 'b'.repeat(40), host: '10.0.0.2', port: 7001, health: 'online' }, replicas: [], ranges: [[5461, 10922]] },
   { master: { id: 'c'.repeat(40), host: '10.0.0.3', port: 7002, health: 'online' }, replicas: [], ranges: [[10923, 16383]] },
 ];
+
+/** A standalone backend (`fakeProxy(['--backend', 'standalone', '--master', '10.0.0.1:7000'])`): one shard, every slot. */
+export const ONE_MASTER: ShardInput = { master: { id: 'a'.repeat(40), host: '10.0.0.1', port: 7000, health: 'online' }, replicas: [], ranges: [[0, 16383]] };
 
 export function fakeProxy(flags: string[] = []): ProxyContext {
   const config = resolveConfig(['--cluster', '10.0.0.1:7000', ...flags], {});
@@ -36,18 +66,21 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     config,
     runtime: buildRuntime(config.reloadable),
     // Handlers read only `current`; the refresher is not part of what they do.
-    topology: { current: snapshot } as unknown as ProxyContext['topology'],
+    topology: { current: config.backend === 'cluster' ? snapshot : new TopologySnapshot([ONE_MASTER], 1), kind: config.backend } as unknown as ProxyContext['topology'],
     pool: { recentlyFailed: () => false } as unknown as ProxyContext['pool'],
     metrics: new Metrics(false),
     logger,
     logLimiter: new LogLimiter(logger),
     redisVersion: '7.0.15',
+    backendDatabases: config.backend === 'cluster' ? 1 : 16,
     nextClientId: () => 1,
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
     monitors: new MonitorHub(),
     clientCount: () => 1,
     clients: new ClientDirectory(new FakeSessions()),
     proxyId: '127.0.0.1:6380/1',
+    blockedClientCount: () => 0,
+    pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
   };
 }
 
@@ -86,6 +119,7 @@ export class FakeConnection implements ConnectionState {
   readonly address = '127.0.0.1:50000';
   account: ConnectionState['account'];
   name: string | null = null;
+  db = 0;
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
@@ -94,6 +128,14 @@ export class FakeConnection implements ConnectionState {
   noEvict = false;
   noTouch = false;
   readonly replyModes: ReplyMode[] = [];
+  isClosed = false;
+  /** Masters noted as written to (the Session keeps a Set; the order here is the notes'). */
+  writtenMasters: string[] = [];
+  protocol: 2 | 3 = 2;
+  /** Messages delivered to this connection; `resp3` plays a client that said HELLO 3. */
+  readonly delivered: Buffer[] = [];
+  resp3 = false;
+  readonly subscriptions = new ClientSubscriptions((frame) => this.delivered.push(frame), () => this.resp3);
 
   constructor(proxy: ProxyContext) {
     this.account = proxy.runtime.accounts.initialAccount;
@@ -108,7 +150,21 @@ export class FakeConnection implements ConnectionState {
   }
 
   clientRecord(): ClientRecord {
-    return clientRecord({ id: this.id, addr: this.address, name: this.name ?? '', libName: this.libName, libVer: this.libVer });
+    return clientRecord({ id: this.id, addr: this.address, name: this.name ?? '', libName: this.libName, libVer: this.libVer, db: this.db, resp: this.protocol });
+  }
+
+  noteWrittenMaster(address: string): void {
+    if (!this.writtenMasters.includes(address)) this.writtenMasters.push(address);
+  }
+
+  takeWrittenMasters(): string[] {
+    const masters = this.writtenMasters;
+    this.writtenMasters = [];
+    return masters;
+  }
+
+  setProtocol(version: 2 | 3): void {
+    this.protocol = version;
   }
 
   dropWatch(): void {
@@ -174,6 +230,11 @@ export class FakeCall implements IncomingCall {
   get answer(): string {
     if (this.replies.length !== 1) throw new Error(`expected one reply, got ${this.replies.length}: ${this.replies.join(' | ')}`);
     return this.replies[0]!;
+  }
+
+  /** Every earlier reply is in at once here: the barrier runs straight away. */
+  afterEarlierReplies(run: () => void): void {
+    run();
   }
 
   reply(frame: Buffer): void {

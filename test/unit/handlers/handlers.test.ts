@@ -2,6 +2,7 @@
 // backend (the integration tests run the same commands against real clusters).
 import { describe, expect, it } from 'vitest';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
+import { runClient } from '../../../src/handlers/client-commands.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { runMonitor } from '../../../src/handlers/monitor-commands.js';
@@ -101,15 +102,29 @@ describe('WATCH', () => {
 });
 
 describe('HELLO and AUTH', () => {
-  it('HELLO 2 answers the server map and sets the name; HELLO 3 is NOPROTO', () => {
+  it('HELLO 2 answers the server map and sets the name; HELLO 3 switches to RESP3 and answers a map; HELLO 4 is NOPROTO', () => {
     const { call, connection } = setup();
     const hello = call('HELLO', '2', 'SETNAME', 'app');
     connectionCommands.hello(hello);
+    expect(hello.answer).toMatch(/^\*14\r\n/);
     expect(hello.answer).toContain('$7\r\nversion\r\n$6\r\n7.0.15\r\n');
     expect(connection.name).toBe('app');
     const three = call('HELLO', '3');
     connectionCommands.hello(three);
-    expect(three.answer).toBe('-NOPROTO unsupported protocol version\r\n');
+    expect(three.answer).toMatch(/^%7\r\n/);
+    expect(three.answer).toContain('$5\r\nproto\r\n:3\r\n');
+    expect(connection.protocol).toBe(3);
+    const four = call('HELLO', '4');
+    connectionCommands.hello(four);
+    expect(four.answer).toBe('-NOPROTO unsupported protocol version\r\n');
+    expect(connection.protocol).toBe(3);
+    const getname = call('CLIENT', 'GETNAME');
+    connection.name = null;
+    runClient(getname);
+    expect(getname.answer).toBe('_\r\n');
+    const reset = call('RESET');
+    connectionCommands.reset(reset);
+    expect(connection.protocol).toBe(2);
   });
 
   it('signs in with the right password and refuses (and counts) a wrong one', async () => {

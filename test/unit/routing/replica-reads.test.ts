@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../../src/auth/accounts.js';
-import { TopologySnapshot, type NodeHealth } from '../../../src/cluster/topology-snapshot.js';
-import { ReplicaReads, type ReadRoutingSettings } from '../../../src/routing/replica-reads.js';
+import { TopologySnapshot, type BackendNode, type NodeHealth } from '../../../src/cluster/topology-snapshot.js';
+import { FULL_WEIGHT, ReplicaReads, replicaWeight, type ReadRoutingSettings } from '../../../src/routing/replica-reads.js';
 
 const node = (port: number, health: NodeHealth = 'online') => ({ id: `id-${port}`, host: '10.0.0.1', port, health });
 // One shard (all slots): master :7000, replicas :7001 :7002 :7003; :7003 is still loading.
 const topology = new TopologySnapshot([{ master: node(7000), replicas: [node(7001), node(7002), node(7003, 'loading')], ranges: [[0, 16383]] }], 1);
 const shard = topology.shards[0]!;
 const settings = (overrides: Partial<ReadRoutingSettings> = {}): ReadRoutingSettings => ({
-  replicaRead: true, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), ...overrides,
+  replicaRead: true, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), maxReplicaLag: 0, ...overrides,
 });
 const everyNode = () => true;
 
@@ -52,3 +52,30 @@ describe('ReplicaReads.mayUseReplica', () => {
     expect(new ReplicaReads(settings({ replicaRead: false })).mayUseReplica(replicaPolicy, read)).toBe(false);
   });
 });
+
+describe('ReplicaReads with replication lag (standalone and Sentinel backends)', () => {
+  const lagging = (lags: number[]) =>
+    new TopologySnapshot([{ master: node(7000), replicas: lags.map((lagBytes, i) => ({ ...node(7001 + i), lagBytes })), ranges: [[0, 16383]] }], 1).shards[0]!;
+  const count = (reads: ReplicaReads, s: ReturnType<typeof lagging>, n: number) => {
+    const seen = new Map<number | 'master', number>();
+    for (let i = 0; i < n; i++) {
+      const port = reads.chooseReplica(s, everyNode)?.port ?? 'master';
+      seen.set(port, (seen.get(port) ?? 0) + 1);
+    }
+    return Object.fromEntries(seen);
+  };
+
+  it('weighs reads by lag: caught-up replicas alternate, one 1 MiB behind gets half as many', () => {
+    expect(replicaWeight({ ...node(1), lagBytes: 0 } as BackendNode)).toBe(FULL_WEIGHT);
+    expect(count(new ReplicaReads(settings()), lagging([0, 0]), 8)).toEqual({ 7001: 4, 7002: 4 });
+    expect(count(new ReplicaReads(settings()), lagging([0, 1024 * 1024]), 24)).toEqual({ 7001: 16, 7002: 8 });
+  });
+
+  it('gives no reads to a replica further behind than max-replica-lag, and the master when none is close enough', () => {
+    expect(count(new ReplicaReads(settings({ maxReplicaLag: 4096 })), lagging([100, 5000]), 6)).toEqual({ 7001: 6 });
+    expect(count(new ReplicaReads(settings({ maxReplicaLag: 4096 })), lagging([5000, 9000]), 2)).toEqual({ master: 2 });
+    // 0 = no limit.
+    expect(count(new ReplicaReads(settings()), lagging([5000, 5000]), 2)).toEqual({ 7001: 1, 7002: 1 });
+  });
+});
+

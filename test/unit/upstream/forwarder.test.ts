@@ -1,0 +1,139 @@
+// ForwardedCommand against scripted fake nodes (test/helpers/fake-node.ts): what slotgate does with
+// each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
+// Real Redis behaviour is covered by the integration tests (resharding, failover); these pin the
+// logic that handles the answers, including ones real Redis rarely gives.
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodePool } from '../../../src/backend/node-pool.js';
+import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
+import { Metrics } from '../../../src/observability/metrics.js';
+import { encodeCommand } from '../../../src/protocol/encoder.js';
+import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
+import { CLOSE, startFakeNode, type FakeAnswer, type FakeNode } from '../../helpers/fake-node.js';
+
+const nodes: FakeNode[] = [];
+const pools: NodePool[] = [];
+afterEach(async () => {
+  for (const pool of pools.splice(0)) pool.close();
+  for (const node of nodes.splice(0)) await node.close();
+});
+
+async function node(answer: FakeAnswer): Promise<FakeNode> {
+  const started = await startFakeNode(answer);
+  nodes.push(started);
+  return started;
+}
+
+/** A forwarding context whose slot map says every slot is on `owner`; records MOVED patches and refreshes. */
+function context(owner: FakeNode, commandTimeoutMs = 2000) {
+  const pool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs });
+  pools.push(pool);
+  const moved: [number, string][] = [];
+  const refreshes: string[] = [];
+  const snapshot = new TopologySnapshot([{ master: { id: 'f'.repeat(40), host: '127.0.0.1', port: owner.port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 1);
+  const ctx: ForwardContext = {
+    topology: {
+      current: snapshot,
+      applyMoved: (slot: number, address: string) => moved.push([slot, address]),
+      requestRefresh: (reason: string) => refreshes.push(reason),
+    } as unknown as ForwardContext['topology'],
+    metrics: new Metrics(false),
+    maxRedirects: 3,
+    commandTimeoutMs,
+    connectionFor: (address) => pool.connectionFor(address, 0),
+    recentlyFailed: () => false,
+  };
+  return { ctx, moved, refreshes };
+}
+
+function send(ctx: ForwardContext, ...words: string[]): Promise<{ frame: string; isError: boolean }> {
+  return new Promise((resolve) => {
+    new ForwardedCommand(ctx, [encodeCommand(words)], false, { slot: 5 }, null, {
+      complete: (frame, isError) => resolve({ frame: frame.toString('latin1'), isError }),
+    }).start();
+  });
+}
+
+describe('ForwardedCommand against scripted nodes', () => {
+  it('follows MOVED to the new owner, patches the slot map and asks for a refresh', async () => {
+    const target = await node(() => Buffer.from('$3\r\nnew\r\n'));
+    const source = await node(() => Buffer.from(`-MOVED 5 127.0.0.1:${target.port}\r\n`));
+    const { ctx, moved, refreshes } = context(source);
+    expect(await send(ctx, 'GET', 'k')).toEqual({ frame: '$3\r\nnew\r\n', isError: false });
+    expect(moved).toEqual([[5, `127.0.0.1:${target.port}`]]);
+    expect(refreshes).toContain('MOVED');
+  });
+
+  it('follows ASK with ASKING in the same write, and does not patch the slot map', async () => {
+    const target = await node((args) => Buffer.from(args[0] === 'ASKING' ? '+OK\r\n' : '$8\r\nimported\r\n'));
+    const source = await node(() => Buffer.from(`-ASK 5 127.0.0.1:${target.port}\r\n`));
+    const { ctx, moved } = context(source);
+    expect(await send(ctx, 'GET', 'k')).toEqual({ frame: '$8\r\nimported\r\n', isError: false });
+    expect(target.received).toEqual([['ASKING'], ['GET', 'k']]);
+    expect(moved).toEqual([]);
+  });
+
+  it('gives up after max-redirects with TRYAGAIN, never looping', async () => {
+    let self = 0;
+    const loop = await node(() => Buffer.from(`-MOVED 5 127.0.0.1:${self}\r\n`));
+    self = loop.port;
+    const { ctx } = context(loop);
+    const reply = await send(ctx, 'GET', 'k');
+    expect(reply.frame).toMatch(/^-TRYAGAIN slotgate gave up after too many MOVED\/ASK redirections/);
+    expect(loop.received).toHaveLength(4); // the first try and three redirections
+  });
+
+  it('retries TRYAGAIN and CLUSTERDOWN until the node answers (nothing ran)', async () => {
+    let calls = 0;
+    const busy = await node(() => Buffer.from(++calls === 1 ? '-TRYAGAIN Multiple keys request during rehashing of slot\r\n' : calls === 2 ? '-CLUSTERDOWN The cluster is down\r\n' : '+OK\r\n'));
+    const { ctx, refreshes } = context(busy);
+    expect(await send(ctx, 'SET', 'k', 'v')).toEqual({ frame: '+OK\r\n', isError: false });
+    expect(calls).toBe(3);
+    expect(refreshes).toContain('CLUSTERDOWN');
+  });
+
+  it('answers with the last error once retries run past the command timeout', async () => {
+    const down = await node(() => Buffer.from('-CLUSTERDOWN The cluster is down\r\n'));
+    const { ctx } = context(down, 200);
+    expect(await send(ctx, 'GET', 'k')).toEqual({ frame: '-CLUSTERDOWN The cluster is down\r\n', isError: true });
+  });
+
+  it('fails a command whose connection closed after it was sent, without sending it again', async () => {
+    const closing = await node(() => CLOSE);
+    const { ctx } = context(closing);
+    const reply = await send(ctx, 'INCR', 'k');
+    expect(reply.frame).toMatch(/^-ERR slotgate backend error: connection lost/);
+    expect(closing.received).toEqual([['INCR', 'k']]);
+  });
+
+  it('fails the connection on a reply that is not RESP, with a clear error', async () => {
+    const garbage = await node(() => Buffer.from('!not resp\r\n'));
+    const { ctx } = context(garbage);
+    const reply = await send(ctx, 'GET', 'k');
+    expect(reply.isError).toBe(true);
+    expect(reply.frame).toMatch(/^-ERR slotgate backend error: bad reply from backend/);
+  });
+
+  it('answers a replica read from the master when the replica is still loading its data', async () => {
+    const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
+    const replica = await node(() => Buffer.from('-LOADING Redis is loading the dataset in memory\r\n'));
+    const { ctx } = context(master);
+    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
+    pools.push(replicaPool);
+    const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
+    const reply = await new Promise<string>((resolve) => {
+      new ForwardedCommand(readCtx, [encodeCommand(['GET', 'k'])], false, { slot: 5, replicaRead: true }, null, {
+        complete: (frame) => resolve(frame.toString('latin1')),
+      }).start();
+    });
+    expect(reply).toBe('$6\r\nmaster\r\n');
+    expect(replica.received).toEqual([['GET', 'k']]);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
+  it('times out a stalled node after command-timeout rather than waiting forever', async () => {
+    const stalled = await node(() => null);
+    const { ctx } = context(stalled, 150);
+    const reply = await send(ctx, 'GET', 'k');
+    expect(reply.frame).toMatch(/^-ERR slotgate backend error: backend timeout after 150 ms/);
+  });
+});
