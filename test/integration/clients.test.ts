@@ -14,6 +14,8 @@ import { encodeCommand } from '../../src/protocol/encoder.js';
 
 type Line = Record<string, string>;
 
+const ADMIN_TOKEN = 'clients-admin-token';
+
 function parseList(text: unknown): Line[] {
   return String(text)
     .split('\n')
@@ -55,7 +57,7 @@ describe('CLIENT across slotgate instances and workers', () => {
   };
 
   beforeAll(async () => {
-    a = await startProxy(cluster().seeds, ['--admin-port', String(await findFreePort()), '--client-aliases', '127.0.0.0/8=loopback,10.0.0.0/8=office']);
+    a = await startProxy(cluster().seeds, ['--admin-port', String(await findFreePort()), '--client-aliases', '127.0.0.0/8=loopback,10.0.0.0/8=office', '--admin-token', ADMIN_TOKEN]);
     b = await startProxy(cluster().seeds);
     workers = await startSlotgateProcess(['--workers', '2', '--cluster', cluster().seeds.join(','), '--log-level', 'info'], {}, 'all workers listening');
   }, 60_000);
@@ -265,6 +267,55 @@ describe('CLIENT across slotgate instances and workers', () => {
     expect(await blocked.call('PING')).toBe('PONG');
   });
 
+  it('shows a subscriber\'s sub, psub, ssub and P flag as Redis does, and TYPE pubsub finds it', async () => {
+    const subscribe = async (client: RawClient): Promise<void> => {
+      client.command('SUBSCRIBE', 'clients-ch1', 'clients-ch2');
+      client.command('PSUBSCRIBE', 'clients-p*');
+      client.command('SSUBSCRIBE', '{clients}s');
+      for (let i = 0; i < 4; i++) await client.nextFrame();
+    };
+    const fields = (line: Line) => ({ flags: line.flags, sub: line.sub, psub: line.psub, ssub: line.ssub, resp: line.resp, db: line.db });
+    const server = oracle().options;
+    const direct = await RawClient.connect(server.port!, server.host!);
+    raw.push(direct);
+    await subscribe(direct);
+    const expected = fields(parseList(text(await oracle().call('CLIENT', 'LIST'))).find((line) => line.addr === addressOf(direct))!);
+    expect(expected).toMatchObject({ flags: 'P', sub: '2', psub: '1', ssub: '1' });
+
+    const subscriber = await connect(b.port, 'subscriber');
+    const id = String(await subscriber.call('CLIENT', 'ID'));
+    await subscribe(subscriber);
+    const lister = await connect(a.port);
+    expect(fields((await listOn(lister, 'ID', id))[0]!)).toEqual(expected);
+    expect((await listOn(lister, 'TYPE', 'pubsub')).map((line) => line.id)).toContain(id);
+    expect((await listOn(lister, 'TYPE', 'normal')).map((line) => line.id)).not.toContain(id);
+  });
+
+  it('a RESP3 client: resp=3, and CLIENT INFO and CLIENT LIST come as verbatim strings, as from Redis', async () => {
+    const verbatim = async (client: RawClient, ...args: string[]): Promise<string> => {
+      client.command(...args);
+      const frame = (await client.nextFrame()).toString('utf8');
+      expect(frame, args.join(' ')).toMatch(/^=\d+\r\ntxt:/);
+      return frame.slice(frame.indexOf('txt:') + 4, -2);
+    };
+    const server = oracle().options;
+    const direct = await RawClient.connect(server.port!, server.host!);
+    raw.push(direct);
+    direct.command('HELLO', '3');
+    await direct.nextFrame();
+    const expectedResp = parseList(await verbatim(direct, 'CLIENT', 'INFO'))[0]!.resp;
+    await verbatim(direct, 'CLIENT', 'LIST', 'ID', '1');
+
+    const client = await connect(a.port, 'speaks-resp3');
+    client.command('HELLO', '3');
+    await client.nextFrame();
+    const info = parseList(await verbatim(client, 'CLIENT', 'INFO'))[0]!;
+    expect(info.resp).toBe(expectedResp);
+    expect(info.resp).toBe('3');
+    const listed = parseList(await verbatim(client, 'CLIENT', 'LIST', 'ID', info.id!));
+    expect(listed.map((line) => [line.name, line.resp])).toEqual([['speaks-resp3', '3']]);
+  });
+
   it('CLIENT PAUSE and UNPAUSE reach every master, out of band', async () => {
     const client = await connect(a.port);
     expect(await client.call('CLIENT', 'PAUSE', '60000', 'WRITE')).toBe('OK');
@@ -278,7 +329,24 @@ describe('CLIENT across slotgate instances and workers', () => {
   });
 
   describe('GET/DELETE /v1/clients', () => {
-    const api = (path: string, init?: RequestInit): Promise<Response> => fetch(`http://127.0.0.1:${a.handle.adminPort}${path}`, init);
+    const api = (path: string, init?: RequestInit): Promise<Response> =>
+      fetch(`http://127.0.0.1:${a.handle.adminPort}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+    it('needs the admin token, like every endpoint but the probes', async () => {
+      const bare = (path: string, init?: RequestInit): Promise<Response> => fetch(`http://127.0.0.1:${a.handle.adminPort}${path}`, init);
+      const victim = await connect(a.port, 'token-victim');
+      const id = String(await victim.call('CLIENT', 'ID'));
+      for (const [path, method] of [['/v1/clients', 'GET'], [`/v1/clients/${id}`, 'DELETE'], ['/v1/clients', 'DELETE']] as const) {
+        const response = await bare(path, { method });
+        expect(response.status, `${method} ${path}`).toBe(401);
+        expect(JSON.stringify(await response.json())).not.toContain(ADMIN_TOKEN);
+        const wrong = await bare(path, { method, headers: { authorization: 'Bearer nope' } });
+        expect(wrong.status, `${method} ${path} with a wrong token`).toBe(401);
+      }
+      expect(await victim.call('PING')).toBe('PONG');
+      expect((await bare('/readyz')).status).toBe(200);
+      expect((await api('/v1/clients?limit=1')).status).toBe(200);
+    });
 
     it('pages, sorts and filters every instance\'s sessions, seed-000 style', async () => {
       const names = ['api-c', 'api-a', 'api-b'];

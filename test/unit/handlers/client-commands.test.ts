@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runClient } from '../../../src/handlers/client-commands.js';
 import { commandEntry } from '../../../src/handlers/registry.js';
 import { lookupCommand } from '../../../src/commands/command-table.js';
+import { CLIENT_TRACKING_UNSUPPORTED } from '../../../src/errors/catalogue.js';
 import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from './fake-call.js';
 
 function setup() {
@@ -153,6 +154,29 @@ describe('CLIENT', () => {
     expect(call('CLIENT', 'SETNAME', 'a b').answer).toBe('-ERR Client names cannot contain spaces, newlines or special characters.\r\n');
     expect(call('CLIENT', 'INFO').answer).toMatch(/^\$\d+\r\nid=7 addr=127\.0\.0\.1:50000 .* name=svc .*\n\r\n$/);
     expect(call('CLIENT', 'HELP').answer).toMatch(/^\*\d+\r\n\+CLIENT <subcommand>/);
-    expect(call('CLIENT', 'TRACKING', 'on').answer).toBe('-ERR CLIENT TRACKING is not supported by slotgate\r\n');
+    expect(call('CLIENT', 'CACHING', 'yes').answer).toBe('-ERR CLIENT CACHING is not supported by slotgate\r\n');
+    // TRACKING has a refusal entry of its own in the registry, with the reason.
+    const tracking = lookupCommand(['CLIENT', 'TRACKING', 'on'].map((w) => Buffer.from(w)));
+    expect(tracking.ok && commandEntry(tracking.spec).refusal).toBe(CLIENT_TRACKING_UNSUPPORTED);
+  });
+
+  it('in RESP3: GETNAME of no name is a RESP3 null, INFO a verbatim string with resp=3 and the database', () => {
+    const { call, connection } = setup();
+    connection.protocol = 3;
+    connection.db = 4;
+    expect(call('CLIENT', 'GETNAME').answer).toBe('_\r\n');
+    const info = call('CLIENT', 'INFO').answer;
+    expect(info).toMatch(/^=\d+\r\ntxt:id=7 .* db=4 .* resp=3 .*\n\r\n$/);
+    expect(Number(/^=(\d+)\r\n/.exec(info)![1])).toBe(Buffer.byteLength(info) - info.indexOf('\r\n') - 4);
+  });
+
+  it('in RESP3, CLIENT LIST is a verbatim string too', async () => {
+    const { proxy, sessions, connection } = setup();
+    connection.protocol = 3;
+    sessions.records = [clientRecord({ id: 1, name: 'one' })];
+    const c = FakeCall.of(proxy, connection, 'CLIENT', 'LIST');
+    runClient(c);
+    await settle();
+    expect(c.answer).toMatch(/^=\d+\r\ntxt:id=1 .* name=one .*\n\r\n$/);
   });
 });
