@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HOST, median, positiveIntFromEnv, processCpuSeconds, startSlotgateProcess } from './slotgate-process.mjs';
 
-const { startLocalCluster, findFreePort } = await import(new URL('../dist/src/dev/local-cluster.js', import.meta.url).href);
+const { startLocalCluster, findFreePort } = await import('../scripts/dev/local-cluster.ts');
 const execFileAsync = promisify(execFile);
 
 const settings = {

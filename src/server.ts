@@ -28,6 +28,10 @@ import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
+import { ClientDirectory } from './peers/client-directory.js';
+import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers/client-ids.js';
+import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
+import { SessionSet } from './session/local-sessions.js';
 import { Session } from './session/session.js';
 import { SubscriberHub } from './upstream/subscriber-hub.js';
 import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
@@ -142,6 +146,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   let lifecycle: Lifecycle = 'starting';
   let reload: (() => ReloadOutcome) | null = null;
   let admin: http.Server | null = null;
+  const sessions = new Set<Session>();
+  // Every slotgate's sessions (CLIENT LIST/KILL, /v1/clients); other instances once the bus runs.
+  const clients = new ClientDirectory(new SessionSet(sessions));
   const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
   try {
     if (adminListen) {
@@ -150,6 +157,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         topology,
         lifecycle: () => lifecycle,
         reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
+        clients,
+        clientAliases: config.clientAliases,
         adminToken: config.adminToken,
       });
       warnIfAdminExposed(logger, adminListen.host, config.adminToken);
@@ -166,7 +175,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   await commandTable.refresh();
   topology.on('change', () => void commandTable!.refresh());
 
-  let clientIds = 0;
+  const sequence = await allocateInstanceSequence(pool, topology, instanceNumber);
+  if (sequence === null) logger.warn('could not allocate an instance number from the cluster (INCR {slotgate}:instance-seq); client ids use a random one');
+  const instance = sequence === null ? randomInstanceNumber() : instanceNumber(sequence);
+  const clientIds = new ClientIdAllocator(instance);
   const context: ProxyContext = {
     config,
     topology,
@@ -176,7 +188,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     logLimiter,
     redisVersion: await backendRedisVersion(pool, topology.current),
     backendDatabases: topology.kind === 'cluster' ? 1 : await backendDatabases(pool, topology.current),
-    nextClientId: () => ++clientIds,
+    nextClientId: () => clientIds.next(),
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
@@ -195,9 +207,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
     }),
     runtime: buildRuntime(config.reloadable),
+    clients,
+    proxyId: `${config.bind}:${config.port}/${instance}`,
   };
   const loadConfig = options.loadConfig;
-  const sessions = new Set<Session>();
   /** Set while a drain waits for the last session. */
   let allSessionsClosed: (() => void) | null = null;
   const acceptClient = (socket: net.Socket): void => {
@@ -295,6 +308,19 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   // With --port 0 the port is known only now; the start time stays the first one. Cluster-aware
   // clients are told the plain port, or the TLS port when that is the only one.
   context.identity = proxyIdentity(config, port || tlsPort, context.identity.startedAt);
+  context.proxyId = `${context.identity.host}:${context.identity.port}/${instance}`;
+  // The other slotgate instances (and workers) in front of the cluster, through the cluster itself.
+  const bus = new PeerBus({
+    proxyId: context.proxyId,
+    pool,
+    topology,
+    security: backendSecurity,
+    connectTimeoutMs: config.connectTimeoutMs,
+    logger,
+    answer: (body) => clients.answer(body),
+  });
+  await bus.start();
+  clients.attach(bus);
 
   lifecycle = 'ready';
   logger.info(
@@ -319,6 +345,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     const cut = sessions.size;
     for (const session of [...sessions]) session.destroy();
     const outcome = { drained: total - cut, cut };
+    bus.stop();
     logger.info(outcome, cut > 0 ? 'drain finished: sessions still busy at shutdown-timeout were cut' : 'drain finished: every session closed cleanly');
     return outcome;
   };
@@ -338,6 +365,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       if (closed) return;
       closed = true;
       stopDescriptorWatch();
+      bus.stop();
       clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();

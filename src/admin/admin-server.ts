@@ -1,6 +1,7 @@
 /**
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
  * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
+ * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts),
  * `GET /v1/stats/{top-commands,latency,hot-keys}`. With `admin-token`, all but the three probes need it.
  *
  * The three probes answer different questions:
@@ -14,6 +15,7 @@ import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AdminToken } from './admin-auth.js';
+import { handleClients, isClientsPath, type ClientsApiDeps } from './clients-api.js';
 import { answerStats, isStatsPath } from './stats-endpoints.js';
 
 /** Where the instance is in its life: admin probes answer from it. */
@@ -26,6 +28,9 @@ export interface AdminServerDeps {
   lifecycle?: () => Lifecycle;
   /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
   reload?: () => ReloadOutcome;
+  /** The session directory (GET/DELETE /v1/clients); absent: those endpoints answer 404. */
+  clients?: ClientsApiDeps['clients'];
+  clientAliases?: ClientsApiDeps['clientAliases'];
   /** admin-token: '' or absent means none is required. */
   adminToken?: string;
 }
@@ -51,6 +56,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   const url = new URL(req.url ?? '/', 'http://admin');
   if (!token.admit(req, res, url.pathname)) return;
   if (url.pathname === '/v1/reload') return handleReload(req, res, deps);
+  if (isClientsPath(url.pathname) && deps.clients) {
+    return handleClients(req, res, url, { clients: deps.clients, clientAliases: deps.clientAliases ?? [] }, sendJson);
+  }
   if (req.method !== 'GET') return sendJson(res, 405, { error_code: 'MethodNotAllowed', error_msg: `${req.method} is not allowed here` });
   switch (url.pathname) {
     case '/livez':

@@ -102,6 +102,11 @@ export class AccountDirectory {
     return this.custom.size;
   }
 
+  /** True for `default` and every custom account (CLIENT KILL USER refuses unknown names, like Redis). */
+  hasAccount(name: string): boolean {
+    return name === DEFAULT_ACCOUNT_NAME || this.custom.has(name);
+  }
+
   /** `AUTH <secret>`; null = WRONGPASS. */
   authenticateSecret(secret: Buffer): Account | null {
     if (this.defaultPassword !== null && secretMatches(secret, this.defaultPassword)) return this.defaultAccount;

@@ -9,7 +9,7 @@
 
 import { AsciiCaseInsensitiveMap } from './byte-name-map.js';
 import { GENERATED_COMMANDS, GENERATED_FROM_REDIS_VERSION } from './command-table.generated.js';
-import { PROXY_ONLY_COMMANDS } from './proxy-only-commands.js';
+import { PROXY_ONLY_COMMANDS, PROXY_ONLY_SUBCOMMANDS } from './proxy-only-commands.js';
 import type { GeneratedCommand, KeySpec } from './key-spec.js';
 import { unknownCommandError, unknownSubcommandError, wrongArityError } from './lookup-errors.js';
 
@@ -121,12 +121,32 @@ export class CommandTable {
       this.specsByFullName.set(spec.name, spec);
       for (const sub of spec.subcommands?.values() ?? []) this.specsByFullName.set(sub.name, sub);
     }
+    const extraSubcommands = this.addProxyOnlySubcommands();
     this.entriesByName = new AsciiCaseInsensitiveMap<TableEntry>(
       everySpec.map((spec): [string, TableEntry] => [
         spec.name,
-        spec.subcommands ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap(spec.subcommands) } : { spec },
+        spec.subcommands
+          ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap([...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])]) }
+          : { spec },
       ]),
     );
+  }
+
+  /**
+   * Newer sub-commands slotgate answers itself (CLIENT SETINFO), by container: found by lookup,
+   * not listed. A backend whose own COMMAND reply has them (Redis 7.2+) keeps its own specs.
+   */
+  private addProxyOnlySubcommands(): Map<string, [string, CommandSpec][]> {
+    const extra = new Map<string, [string, CommandSpec][]>();
+    for (const command of PROXY_ONLY_SUBCOMMANDS) {
+      const [containerName, subName] = command.name.split('|') as [string, string];
+      const container = this.specsByFullName.get(containerName);
+      if (!container?.subcommands || this.specsByFullName.has(command.name)) continue;
+      const spec = buildSpec(command, container);
+      this.specsByFullName.set(spec.name, spec);
+      extra.set(containerName, [...(extra.get(containerName) ?? []), [subName, spec]]);
+    }
+    return extra;
   }
 
   /**

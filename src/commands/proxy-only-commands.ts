@@ -14,3 +14,28 @@ export const PROXY_ONLY_COMMANDS: readonly GeneratedCommand[] = [
     keySpecs: [],
   },
 ];
+
+/**
+ * Sub-commands newer than the Redis version the table was generated from (7.0), which clients
+ * send on connect (redis-py >= 5, Jedis 5 and node-redis send CLIENT SETINFO; 7.2's CLIENT
+ * NO-TOUCH): slotgate answers them itself, so they are looked up like the table's own. As in
+ * Redis 7.2. They are not part of allCommands() either.
+ */
+export const PROXY_ONLY_SUBCOMMANDS: readonly GeneratedCommand[] = [
+  {
+    name: 'client|setinfo', arity: 4,
+    flags: ['loading', 'noscript', 'stale'],
+    firstKey: 0, lastKey: 0, keyStep: 0,
+    aclCategories: ['@connection', '@slow'],
+    tips: [],
+    keySpecs: [],
+  },
+  {
+    name: 'client|no-touch', arity: 3,
+    flags: ['loading', 'noscript', 'stale'],
+    firstKey: 0, lastKey: 0, keyStep: 0,
+    aclCategories: ['@connection', '@slow'],
+    tips: [],
+    keySpecs: [],
+  },
+];

@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import yargs from 'yargs';
 import YAML from 'yaml';
+import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
-import { toSize } from './option-values.js';
+import { toList, toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
 import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
@@ -43,6 +44,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
   workers: number;
+  /** client-aliases: CIDR → description, shown as `desc` by GET /v1/clients. */
+  clientAliases: ClientAlias[];
   /** How long a graceful drain (SIGTERM/SIGINT) waits for sessions before cutting them. */
   shutdownTimeoutMs: number;
   adminPort: number;
@@ -121,6 +124,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
+    clientAliases: toClientAliases(get('client-aliases')),
     shutdownTimeoutMs: toInt('shutdown-timeout', get('shutdown-timeout'), 0, 3_600_000, MILLISECONDS),
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
@@ -204,3 +208,12 @@ function toInt(name: string, value: unknown, min: number, max: number, form: str
   return n;
 }
 
+function toClientAliases(value: unknown): ClientAlias[] {
+  return toList(value).map((item) => {
+    try {
+      return parseClientAlias(item);
+    } catch (err) {
+      throw new ConfigError(`option client-aliases: ${(err as Error).message}`);
+    }
+  });
+}

@@ -157,6 +157,11 @@ export const OPTIONS = {
   },
   'admin-port': { type: 'number', default: 9180, describe: 'HTTP port for /metrics, /healthz, /readyz, /livez and /v1/* (0 = off)', group: 'Admin' },
   'admin-bind': { type: 'string', default: '127.0.0.1', describe: 'Address the admin HTTP server listens on', group: 'Admin' },
+  'client-aliases': {
+    type: 'list',
+    describe: 'Descriptions of client networks for GET /v1/clients (field desc): "CIDR=description[,CIDR=description…]", e.g. "10.1.0.0/16=batch,192.168.7.0/24=office"; the first match wins',
+    group: 'Admin',
+  },
   'admin-token': {
     type: 'string',
     describe: 'Bearer token the admin HTTP API requires (Authorization: Bearer <token>) on every endpoint but /healthz; empty: no token. Prefer the env var SLOTGATE_ADMIN_TOKEN (flags show in ps)',

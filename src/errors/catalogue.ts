@@ -173,3 +173,37 @@ export function configSetProtected(name: string): ErrorReply {
   return error('disabled', `ERR CONFIG SET of '${name}' is not allowed through this proxy (protected parameter)`);
 }
 export const IMONITOR_LOST = error('backend', 'ERR slotgate: the IMONITOR connection to the backend node was lost');
+
+// CLIENT (handlers/client-commands.ts): Redis's texts; quoted arguments come back as the client's bytes.
+export const NO_SUCH_CLIENT = error('unknown_command', 'ERR No such client');
+export const CLIENT_ID_NOT_POSITIVE = error('unknown_command', 'ERR client-id should be greater than 0');
+export const INVALID_CLIENT_ID = error('unknown_command', 'ERR Invalid client ID');
+export const UNBLOCK_REASON = error('unknown_command', 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+
+export function unknownClientType(type: Buffer): ErrorReply {
+  return error('unknown_command', Buffer.concat([Buffer.from("ERR Unknown client type '"), cString(type), Buffer.from("'")]));
+}
+
+export function noSuchUser(user: Buffer): ErrorReply {
+  return error('unknown_command', Buffer.concat([Buffer.from("ERR No such user '"), cString(user), Buffer.from("'")]));
+}
+
+/** CLIENT SETINFO with an attribute other than LIB-NAME / LIB-VER. */
+export function unrecognizedClientOption(option: Buffer): ErrorReply {
+  return error('unknown_command', Buffer.concat([Buffer.from("ERR Unrecognized option '"), cString(option), Buffer.from("'")]));
+}
+
+/** CLIENT SETINFO value with a space, newline or other non-printable byte; `attribute` as the client wrote it. */
+export function badClientAttribute(attribute: Buffer): ErrorReply {
+  return error('unknown_command', Buffer.concat([Buffer.from('ERR '), cString(attribute), Buffer.from(' cannot contain spaces, newlines or special characters.')]));
+}
+
+/** CLIENT sub-commands a proxy cannot offer (server-assisted caching needs the node's own connection). */
+export function clientSubcommandUnsupported(subcommand: string): ErrorReply {
+  return error('unknown_command', `ERR CLIENT ${subcommand.toUpperCase()} is not supported by slotgate`);
+}
+
+/** `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try CLIENT HELP.`, `sub` as the client wrote it. */
+export function clientSubcommandSyntax(subcommand: Buffer): ErrorReply {
+  return error('wrong_arity', Buffer.concat([Buffer.from("ERR unknown subcommand or wrong number of arguments for '"), cString(subcommand), Buffer.from("'. Try CLIENT HELP.")]));
+}

@@ -12,6 +12,7 @@ import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
+import type { ClientRecord } from '../peers/client-record.js';
 import type { CommandOutcome } from '../observability/metrics.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
@@ -36,7 +37,12 @@ export interface OpenTransaction {
   queue(call: CommandCall): void;
   /** Runs the batch and answers `call` with EXEC's reply. */
   exec(call: CommandCall): void;
+  /** Commands queued so far (CLIENT LIST `multi=`). */
+  readonly queued: number;
 }
+
+/** CLIENT REPLY: ON, OFF (no replies from this command on), SKIP (no reply to the next command). */
+export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** What a handler may know and change about the client connection (one per client). */
 export interface ConnectionState {
@@ -53,6 +59,16 @@ export interface ConnectionState {
   dropWatch(): void;
   /** A backend connection of this client's own (WATCH state lives on it), in its database; the caller closes it. */
   dedicatedConnection(address: string): NodeConnection;
+  /** CLIENT SETINFO LIB-NAME / LIB-VER ('' until set), shown by CLIENT LIST and INFO. */
+  libName: string;
+  libVer: string;
+  /** CLIENT NO-EVICT / NO-TOUCH: kept and shown in CLIENT LIST flags (e, T); see handlers/client-commands.ts. */
+  noEvict: boolean;
+  noTouch: boolean;
+  /** CLIENT REPLY: applies to the request being run and the ones after it. */
+  setReplyMode(mode: ReplyMode): void;
+  /** This connection's CLIENT LIST / CLIENT INFO fields. */
+  clientRecord(): ClientRecord;
   /** The client has gone (a handler that polls, like WAIT, stops). */
   readonly isClosed: boolean;
   /** A write was sent to the master at `address` (Call.forward/gather note it; WAIT reads it). */

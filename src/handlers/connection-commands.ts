@@ -1,13 +1,14 @@
 /**
  * Commands about the client connection itself, answered by slotgate: PING, ECHO, QUIT, SELECT,
- * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET, CLIENT SETNAME/GETNAME/ID.
+ * HELLO, AUTH, READONLY/READWRITE/ASKING, RESET. CLIENT is handlers/client-commands.ts.
  */
 import { parseRedisInteger } from '../commands/argument-bytes.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import { OK, PONG } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
-import { mapReply, nullReply, type RespVersion } from '../protocol/resp3-encoder.js';
+import { mapReply, type RespVersion } from '../protocol/resp3-encoder.js';
+import { validClientAttribute } from './client-commands.js';
 import type { CommandCall } from './command-call.js';
 import { subscribedPing, unsubscribeAll } from './pubsub-commands.js';
 
@@ -81,7 +82,7 @@ export function hello(call: CommandCall): void {
       i += 2;
     } else if (option === 'setname' && i + 1 < args.length) {
       clientName = args[++i]!.toString('utf8');
-      if (!validClientName(clientName)) return call.fail(errors.BAD_CLIENT_NAME);
+      if (!validClientAttribute(clientName)) return call.fail(errors.BAD_CLIENT_NAME);
     } else {
       return call.fail(errors.helloOptionSyntax(args[i]!));
     }
@@ -133,6 +134,10 @@ export function reset(call: CommandCall): void {
   connection.dropWatch();
   unsubscribeAll(call);
   connection.name = null;
+  // Redis's RESET clears CLIENT REPLY OFF/SKIP, NO-EVICT and NO-TOUCH too (lib-name/lib-ver stay).
+  connection.setReplyMode('on');
+  connection.noEvict = false;
+  connection.noTouch = false;
   connection.db = 0;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
   connection.signIn(call.proxy.runtime.accounts.initialAccount);
@@ -144,24 +149,6 @@ export function reset(call: CommandCall): void {
   });
 }
 
-export function client(call: CommandCall): void {
-  const connection = call.connection;
-  switch (call.spec.name) {
-    case 'client|setname': {
-      const name = call.args[2]!.toString('utf8');
-      if (!validClientName(name)) return call.fail(errors.BAD_CLIENT_NAME);
-      connection.name = name || null;
-      return call.reply(OK);
-    }
-    case 'client|getname':
-      return call.reply(connection.name === null ? nullReply(connection.protocol) : encodeBulk(connection.name));
-    case 'client|id':
-      return call.reply(encodeInteger(connection.id));
-    default:
-      return call.fail(errors.notSupported(call.spec.name.replace('|', ' ')));
-  }
-}
-
 /**
  * A failed AUTH or HELLO AUTH: counted and logged (rate-limited) with the client's address, so
  * password guessing shows; never with the user name or password given (either may be a secret).
@@ -170,9 +157,4 @@ function refuseCredentials(call: CommandCall): void {
   call.proxy.metrics.authFailures.inc();
   call.proxy.logLimiter.log('auth_failure', 'warn', { addr: call.connection.address, command: call.spec.name }, 'authentication failed: wrong password or unknown user');
   call.fail(errors.WRONGPASS);
-}
-
-function validClientName(name: string): boolean {
-  // Redis: printable ASCII without spaces (validateClientName / '!'..'~').
-  return /^[!-~]*$/.test(name);
 }

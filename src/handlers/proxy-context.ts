@@ -10,6 +10,7 @@ import type { Runtime } from '../config/runtime.js';
 import type { MonitorHub } from '../monitor/monitor-hub.js';
 import type { LogLimiter } from '../observability/log-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { ClientDirectory } from '../peers/client-directory.js';
 import type { ProxyIdentity } from '../proxy-view/identity.js';
 import type { SubscriberHub } from '../upstream/subscriber-hub.js';
 
@@ -37,6 +38,10 @@ export interface ProxyContext {
   readonly monitors: MonitorHub;
   /** Client connections open now. */
   clientCount(): number;
+  /** The sessions of every slotgate in front of the cluster (CLIENT LIST/KILL/UNBLOCK). */
+  readonly clients: ClientDirectory;
+  /** This instance's name in CLIENT LIST `proxy=` (`<announce host:port>/<instance>`); final once listening. */
+  proxyId: string;
   /** Client connections waiting in a blocking command now (INFO's blocked_clients). */
   blockedClientCount(): number;
   /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */

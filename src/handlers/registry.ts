@@ -19,6 +19,7 @@ import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { CommandHandler } from './command-call.js';
+import { runClient } from './client-commands.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { runImonitor, runMonitor } from './monitor-commands.js';
@@ -80,12 +81,13 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['swapdb', { run: connectionCommands.swapdb, inTransaction: 'refuse', refusal: errors.notSupported('swapdb') }],
   ['hello', local(connectionCommands.hello)],
   ['auth', local(connectionCommands.auth)],
-  ['client', local(connectionCommands.client)],
-  // Client-side caching: the backends' invalidation pushes have no way to this client.
-  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
   ['readonly', local(connectionCommands.replyOk)],
   ['readwrite', local(connectionCommands.replyOk)],
   ['asking', local(connectionCommands.replyOk)],
+  // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
+  ['client', local(runClient)],
+  // Client-side caching: the backends' invalidation pushes have no way to this client.
+  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
   // Transactions.
   ['multi', local(transaction.multi, 'control')],
   ['exec', local(transaction.exec, 'control')],

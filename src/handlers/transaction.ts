@@ -28,6 +28,11 @@ export class Transaction implements OpenTransaction {
     this.aborted = true;
   }
 
+  /** Commands queued so far (CLIENT LIST `multi=`). */
+  get queued(): number {
+    return this.commands.length;
+  }
+
   /** Queues a command that may run inside the batch (its registry entry says `queue`). */
   queue(call: CommandCall): void {
     // A non-cluster backend has no slots: any keys may share a transaction (routed as one slot).

@@ -17,6 +17,8 @@ export class ReplySlot implements RequestMark {
   next: ReplySlot | null = null;
   /** Set when this reply should be followed by closing the connection (QUIT, protocol error). */
   closeAfter = false;
+  /** CLIENT REPLY OFF/SKIP: the reply keeps its place in the order but is not written. */
+  silent = false;
 }
 
 export class ReplyQueue {

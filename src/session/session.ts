@@ -19,10 +19,14 @@ import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
 import type { BackendRequest, NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
-import type { ConnectionState, OpenTransaction, WatchState } from '../handlers/command-call.js';
+import type { ConnectionState, OpenTransaction, ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
+import type { UnblockReason } from '../peers/client-directory.js';
+import type { ClientRecord } from '../peers/client-record.js';
+import { executeOn } from '../backend/node-pool.js';
+import { RespError } from '../protocol/reply-parser.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
@@ -73,6 +77,12 @@ function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number)
   return out;
 }
 
+/** The file descriptor of a client socket, when Node exposes it (-1 otherwise, e.g. TLS). */
+function socketDescriptor(socket: net.Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
+}
+
 export class Session implements ConnectionState, CallHost {
   readonly id: number;
   readonly createdAt = Date.now();
@@ -84,6 +94,10 @@ export class Session implements ConnectionState, CallHost {
   transaction: OpenTransaction | null = null;
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
   watch: WatchState | null = null;
+  libName = '';
+  libVer = '';
+  noEvict = false;
+  noTouch = false;
   /** RESP2 until HELLO 3; picks the backend connections (their protocol) for this client's commands. */
   protocol: RespVersion = 2;
   /**
@@ -111,6 +125,19 @@ export class Session implements ConnectionState, CallHost {
   private lastWrittenMaster: string | null = null;
   /** Set by drain(): close the connection as soon as the client owes nothing. */
   private draining = false;
+  /** CLIENT REPLY OFF, and SKIP's "not the next reply" (see setReplyMode). */
+  private replyOff = false;
+  private skipNextReply = false;
+  /** The request being dispatched now: CLIENT REPLY decides about its own reply too. */
+  private dispatching: Call | null = null;
+  /**
+   * Node of the blocking command sent last, and the backend's client id of each blocking
+   * connection (asked with CLIENT ID when it opens): CLIENT UNBLOCK is sent to that node for it.
+   */
+  private blockingAddress: string | null = null;
+  private blockingBackendIds: Map<string, Promise<number | null>> | null = null;
+  /** The blockingConnections key (node and database) of the blocking command sent last. */
+  private blockingKey: string | null = null;
   /** Connections of this session's own, for blocking commands (one per node). */
   private readonly blockingConnections = new Map<string, NodeConnection>();
   private readonly logger: Logger;
@@ -207,6 +234,7 @@ export class Session implements ConnectionState, CallHost {
       this.proxy.logLimiter.log('protocol_error', 'info', { err: err.message }, 'protocol error from client; closing the connection', this.logger);
       const slot = this.replies.reserve();
       slot.closeAfter = true;
+      slot.silent = this.replyOff; // like Redis: with CLIENT REPLY OFF not even this error is sent
       this.fill(slot, errors.protocolError(err.message).frame);
       this.closing = true;
       this.socket.pause();
@@ -216,12 +244,18 @@ export class Session implements ConnectionState, CallHost {
   private onRequest(req: Request): void {
     if (this.closing || this.streamStop) return;
     const call = this.replies.append(new Call(this));
+    if (this.replyOff || this.skipNextReply) {
+      call.silent = true;
+      this.skipNextReply = false;
+    }
+    this.dispatching = call;
     this.proxy.metrics.requestDecoded(call, req); // stats hook: start time, big request, hot-key sample
     try {
       dispatch(call, req);
     } catch (err) {
       this.internalError(call, err);
     }
+    this.dispatching = null;
     this.lastCommand = call.spec ? call.spec.name : 'NULL'; // Redis shows an unknown command as NULL
     // Checked per request, not per chunk: the decoder halts right here and keeps the rest of
     // the chunk, so a client never has more than its window of replies owed.
@@ -327,20 +361,27 @@ export class Session implements ConnectionState, CallHost {
     let bytes = 0;
     let count = 0;
     let closeAfter = false;
+    let silent = false;
     for (const slot of ready) {
-      bytes += slot.frame!.length;
+      if (slot.silent) silent = true;
+      else bytes += slot.frame!.length;
       count++;
       if (slot.closeAfter) {
         closeAfter = true;
         break;
       }
     }
+    // CLIENT REPLY OFF/SKIP: those replies were awaited in order like the others, and are dropped here.
+    const frames = silent ? ready.slice(0, count).filter((slot) => !slot.silent) : ready;
+    if (silent) count = frames.length;
     // One write() per flush: small replies are copied together, big ones go corked.
-    if (count === 1) socket.write(ready[0]!.frame!);
-    else if (bytes <= COPY_REPLIES_LIMIT) socket.write(concatFrames(ready, count, bytes));
+    if (count === 1) socket.write(frames[0]!.frame!);
+    else if (count === 0) {
+      // every reply of this flush was silenced
+    } else if (bytes <= COPY_REPLIES_LIMIT) socket.write(concatFrames(frames, count, bytes));
     else {
       socket.cork();
-      for (let i = 0; i < count; i++) socket.write(ready[i]!.frame!);
+      for (let i = 0; i < count; i++) socket.write(frames[i]!.frame!);
       socket.uncork();
     }
     this.proxy.metrics.bytesOut.inc(bytes);
@@ -386,8 +427,103 @@ export class Session implements ConnectionState, CallHost {
     if (!conn || conn.isClosed) {
       conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol, this.db);
       this.blockingConnections.set(key, conn);
+      // Pipelined ahead of the blocking command, so it costs no round trip: the id CLIENT UNBLOCK needs.
+      this.blockingBackendIds ??= new Map();
+      this.blockingBackendIds.set(
+        key,
+        executeOn(conn, ['CLIENT', 'ID']).then(
+          (reply) => (typeof reply === 'number' ? reply : null),
+          () => null,
+        ),
+      );
     }
+    this.blockingAddress = address;
+    this.blockingKey = key;
     return conn;
+  }
+
+  /**
+   * CLIENT UNBLOCK for this session: when a blocking command of it is waiting on a node, that node
+   * is asked to unblock it (CLIENT UNBLOCK <its connection's id> TIMEOUT|ERROR), so the node's own
+   * reply (nil, or -UNBLOCKED) comes back the usual way. Nothing is cut short here: a value the
+   * node already popped is never lost.
+   */
+  async unblock(reason: UnblockReason): Promise<boolean> {
+    const address = this.blockingAddress;
+    const key = this.blockingKey;
+    if (this.blockedOn === null || this.heldBlocking !== null || address === null || key === null) return false;
+    const backendId = await this.blockingBackendIds?.get(key);
+    if (backendId === null || backendId === undefined || this.blockedOn === null) return false;
+    const reply = await this.proxy.pool.execute(address, ['CLIENT', 'UNBLOCK', String(backendId), reason.toUpperCase()]);
+    return !(reply instanceof RespError) && reply === 1;
+  }
+
+  /** CLIENT REPLY (ConnectionState): ON answers, OFF and SKIP do not (Redis's clientCommand). */
+  setReplyMode(mode: ReplyMode): void {
+    const current = this.dispatching;
+    if (mode === 'on') {
+      this.replyOff = false;
+      this.skipNextReply = false;
+      if (current) current.silent = false;
+    } else if (mode === 'off') {
+      this.replyOff = true;
+      if (current) current.silent = true;
+    } else {
+      if (!this.replyOff) this.skipNextReply = true;
+      if (current) current.silent = true;
+    }
+  }
+
+  /** This session as CLIENT LIST shows it: figures of slotgate's own socket and queues. */
+  clientRecord(): ClientRecord {
+    const socket = this.socket;
+    const now = Date.now();
+    const qbuf = this.decoder.bufferedBytes;
+    const omem = socket.writableLength;
+    return {
+      id: this.id,
+      addr: this.address,
+      laddr: `${socket.localAddress}:${socket.localPort}`,
+      fd: socketDescriptor(socket),
+      name: this.name ?? '',
+      age: Math.floor((now - this.createdAt) / 1000),
+      idle: Math.floor((now - this.lastInteraction) / 1000),
+      flags: this.flags(),
+      db: this.db,
+      sub: this.subscriptions.channels.size,
+      psub: this.subscriptions.patterns.size,
+      ssub: this.subscriptions.shardChannels.size,
+      multi: this.transaction ? this.transaction.queued : -1,
+      qbuf,
+      qbufFree: 0,
+      obl: 0,
+      oll: this.replies.length,
+      omem,
+      totMem: qbuf + omem,
+      events: (this.paused ? '' : 'r') + (omem > 0 ? 'w' : ''),
+      // Like Redis, a client's own CLIENT LIST / INFO shows that command as its last.
+      cmd: this.dispatching?.spec ? this.dispatching.spec.name : this.lastCommand,
+      user: this.signedInAs?.name ?? 'default',
+      resp: this.protocol,
+      libName: this.libName,
+      libVer: this.libVer,
+      network: 'encrypted' in socket ? 'tls' : 'tcp',
+      proxy: this.proxy.proxyId,
+    };
+  }
+
+  /** CLIENT LIST flags, Redis's letters for the states a slotgate session can be in. */
+  private flags(): string {
+    let flags = '';
+    if (this.streamStop) flags += 'O';
+    // Redis's CLIENT_PUBSUB: subscribed to anything, in RESP2 or RESP3.
+    if (this.subscriptions.active) flags += 'P';
+    if (this.transaction) flags += 'x';
+    if (this.blockedOn !== null && this.heldBlocking === null) flags += 'b';
+    if (this.closing) flags += 'c';
+    if (this.noEvict) flags += 'e';
+    if (this.noTouch) flags += 'T';
+    return flags || 'N';
   }
 
   /** In a blocking command (BLPOP, XREAD BLOCK…) that has not been answered yet. */
@@ -429,6 +565,7 @@ export class Session implements ConnectionState, CallHost {
     this.protocol = version;
     for (const conn of this.blockingConnections.values()) conn.close();
     this.blockingConnections.clear();
+    this.blockingBackendIds = null;
     this.watch?.conn.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
   }
 
@@ -441,6 +578,8 @@ export class Session implements ConnectionState, CallHost {
   private releaseConnections(): void {
     for (const conn of this.blockingConnections.values()) conn.close();
     this.blockingConnections.clear();
+    this.blockingBackendIds = null;
+    this.blockingAddress = null;
     this.dropWatch();
   }
 

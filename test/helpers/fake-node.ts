@@ -1,7 +1,8 @@
 // A programmable fake Redis Cluster node, for tests of the logic that handles what a node might
 // answer (garbage, unexpected types, stalls). Never a stand-in for Redis in behaviour tests.
 //
-// It owns every slot, answers the commands slotgate needs to start (CLUSTER SHARDS, INFO), and
+// It owns every slot, answers the commands slotgate needs to start (CLUSTER SHARDS, INFO), refuses
+// the peer bus's (keys and channels tagged {slotgate}; slotgate then runs alone), and
 // hands every other request to `answer`, which returns the reply bytes, or null to hold the
 // request back until `release()` (so a test can line several clients' requests up on one
 // backend connection and answer them together, in order).
@@ -60,9 +61,11 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
     // slotgate reads the command table at start and checks COMMAND COUNT on refreshes: a node
     // without COMMAND (renamed away) leaves it on its generated table, which the tests expect.
     if (name === 'command') return Buffer.from("-ERR unknown command 'COMMAND'\r\n");
+    if (isPeerBus(args)) return Buffer.from('-ERR the fake node has no peer bus\r\n');
     return answer(args);
   };
-  const isStartup = (args: string[]): boolean => ['cluster', 'info', 'command'].includes(args[0]!.toLowerCase());
+  const isPeerBus = (args: string[]): boolean => args.slice(1).some((arg) => arg.startsWith('{slotgate}'));
+  const isStartup = (args: string[]): boolean => ['cluster', 'info', 'command'].includes(args[0]!.toLowerCase()) || isPeerBus(args);
 
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -10,6 +10,7 @@ import { addressNodeId } from '../../src/cluster/node-identity.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { RawClient, startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
+import { waitUntil } from '../helpers/traffic.js';
 
 /** Resolves with the next message event of `client` (ioredis). */
 function nextMessage(client: Redis, event: 'message' | 'pmessage' | 'smessage'): Promise<string[]> {
@@ -164,6 +165,31 @@ accounts:
     await new Promise((r) => setTimeout(r, 100)); // let BLPOP reach the master first (no assertion on time)
     await pusher.rpush(list, 'item');
     expect(await waiting).toEqual([list, 'item']);
+  });
+
+  it('CLIENT LIST shows the session\'s database; CLIENT UNBLOCK reaches a client blocked in any of its databases', async () => {
+    const blocked = await RawClient.connect(proxy.port);
+    const admin = await RawClient.connect(proxy.port);
+    try {
+      const id = String(await blocked.call('CLIENT', 'ID'));
+      const line = async (): Promise<Record<string, string>> =>
+        Object.fromEntries(String(await admin.call('CLIENT', 'LIST', 'ID', id)).trim().split(' ').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+      const blockAndUnblock = async (db: string): Promise<void> => {
+        expect(await blocked.call('SELECT', db)).toBe('OK');
+        blocked.command('BLPOP', `unblock:${run}:${db}`, '0');
+        await waitUntil(async () => (await line()).flags === 'b', 10_000, `the client to block in db ${db}`);
+        expect((await line()).db).toBe(db);
+        expect(await admin.call('CLIENT', 'UNBLOCK', id)).toBe(1);
+        expect(await blocked.next()).toBe(null);
+      };
+      // Each database has a blocking connection of its own, with its own backend id to unblock.
+      await blockAndUnblock('0');
+      await blockAndUnblock('4');
+      await blockAndUnblock('0');
+    } finally {
+      blocked.close();
+      admin.close();
+    }
   });
 
   it('a RESP3 session in database 4: shared, WATCH and blocking connections say HELLO 3 and SELECT 4, replies as the master gives them', async () => {

@@ -6,10 +6,12 @@ import { TopologySnapshot, type ShardInput } from '../../../src/cluster/topology
 import { resolveConfig } from '../../../src/config/config.js';
 import { buildRuntime } from '../../../src/config/runtime.js';
 import type { ErrorReply } from '../../../src/errors/catalogue.js';
-import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, WatchState } from '../../../src/handlers/command-call.js';
+import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, ReplyMode, WatchState } from '../../../src/handlers/command-call.js';
 import type { IncomingCall } from '../../../src/handlers/dispatch.js';
 import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
 import { MonitorHub } from '../../../src/monitor/monitor-hub.js';
+import { ClientDirectory, type LocalSessions } from '../../../src/peers/client-directory.js';
+import { matchesFilter, type ClientRecord } from '../../../src/peers/client-record.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { LogLimiter } from '../../../src/observability/log-limiter.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -75,8 +77,40 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
     monitors: new MonitorHub(),
     clientCount: () => 1,
+    clients: new ClientDirectory(new FakeSessions()),
+    proxyId: '127.0.0.1:6380/1',
     blockedClientCount: () => 0,
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
+  };
+}
+
+/** Sessions of a fake proxy: records a test puts in; kill removes them; unblock answers `unblockable`. */
+export class FakeSessions implements LocalSessions {
+  records: ClientRecord[] = [];
+  unblockable = new Set<number>();
+
+  list(filter: Parameters<LocalSessions['list']>[0]): ClientRecord[] {
+    return this.records.filter((r) => matchesFilter(r, filter));
+  }
+
+  kill(filter: Parameters<LocalSessions['kill']>[0], spare?: number): { killed: number; spared: boolean } {
+    const matched = this.records.filter((r) => matchesFilter(r, filter));
+    this.records = this.records.filter((r) => !matched.includes(r) || r.id === spare);
+    return { killed: matched.length, spared: matched.some((r) => r.id === spare) };
+  }
+
+  unblock(id: number): Promise<boolean> {
+    return Promise.resolve(this.unblockable.has(id));
+  }
+}
+
+/** A ClientRecord with every field, for fake sessions. */
+export function clientRecord(fields: Partial<ClientRecord> & { id: number }): ClientRecord {
+  return {
+    addr: '127.0.0.1:50000', laddr: '127.0.0.1:6380', fd: 9, name: '', age: 0, idle: 0, flags: 'N', db: 0, sub: 0, psub: 0, ssub: 0,
+    multi: -1, qbuf: 0, qbufFree: 0, obl: 0, oll: 0, omem: 0, totMem: 0, events: 'r', cmd: 'NULL', user: 'default', resp: 2,
+    libName: '', libVer: '', network: 'tcp', proxy: '127.0.0.1:6380/1',
+    ...fields,
   };
 }
 
@@ -89,6 +123,11 @@ export class FakeConnection implements ConnectionState {
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;
   readonly dedicated: { address: string; closed: boolean }[] = [];
+  libName = '';
+  libVer = '';
+  noEvict = false;
+  noTouch = false;
+  readonly replyModes: ReplyMode[] = [];
   isClosed = false;
   /** Masters noted as written to (the Session keeps a Set; the order here is the notes'). */
   writtenMasters: string[] = [];
@@ -104,6 +143,14 @@ export class FakeConnection implements ConnectionState {
 
   signIn(account: ConnectionState['account']): void {
     this.account = account;
+  }
+
+  setReplyMode(mode: ReplyMode): void {
+    this.replyModes.push(mode);
+  }
+
+  clientRecord(): ClientRecord {
+    return clientRecord({ id: this.id, addr: this.address, name: this.name ?? '', libName: this.libName, libVer: this.libVer, db: this.db, resp: this.protocol });
   }
 
   noteWrittenMaster(address: string): void {

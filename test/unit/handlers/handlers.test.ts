@@ -2,6 +2,7 @@
 // backend (the integration tests run the same commands against real clusters).
 import { describe, expect, it } from 'vitest';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
+import { runClient } from '../../../src/handlers/client-commands.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { runMonitor } from '../../../src/handlers/monitor-commands.js';
@@ -119,7 +120,7 @@ describe('HELLO and AUTH', () => {
     expect(connection.protocol).toBe(3);
     const getname = call('CLIENT', 'GETNAME');
     connection.name = null;
-    connectionCommands.client(getname);
+    runClient(getname);
     expect(getname.answer).toBe('_\r\n');
     const reset = call('RESET');
     connectionCommands.reset(reset);
