@@ -122,13 +122,14 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     const sentinelPort = Number(group.sentinels[0]!.split(':')[1]);
     const sentinel = new Redis({ host: '127.0.0.1', port: sentinelPort, maxRetriesPerRequest: 0 });
     try {
-      // The previous test's failover may still be in progress in the Sentinels' eyes (until its
-      // failover-timeout state clears): SENTINEL FAILOVER answers INPROG until then.
+      // The previous test's failover may still be settling in the Sentinels' eyes: SENTINEL
+      // FAILOVER answers INPROG until its state clears, and NOGOODSLAVE until the Sentinels have
+      // seen (INFO every 10 s) the surviving replica follow the new master.
       let answer: unknown;
       await waitUntil(
         async () => {
           answer = await sentinel.call('SENTINEL', 'FAILOVER', group.masterName).catch((err: Error) => err.message);
-          return !(typeof answer === 'string' && answer.startsWith('INPROG'));
+          return !(typeof answer === 'string' && /^(INPROG|NOGOODSLAVE)/.test(answer));
         },
         PATIENCE_MS,
         'the Sentinels to accept a new failover',
