@@ -56,7 +56,9 @@ export async function startSlotgateProcess(args: string[], env: NodeJS.ProcessEn
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the output the process (and, with --workers, its workers, which write to the
+  // same pipe) wrote just before exiting may still be in the pipe when 'exit' fires.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const running: RunningSlotgate = {
     child,
     port,
