@@ -113,7 +113,7 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     expect(shard.replicas.find((r) => r.port === victim)?.health ?? 'failed').toBe('failed');
   }, 4 * PATIENCE_MS);
 
-  it('follows a planned SENTINEL FAILOVER: writes refused by the demoted master are retried on the new one, no client sees an error', async () => {
+  it('follows a planned SENTINEL FAILOVER: writes refused by the demoted master are retried on the new one, errors only during the switch', async () => {
     const [current] = await group.masterPorts();
     await group.waitForReplicas(current!, 1);
     const client = proxy.client({ maxRetriesPerRequest: 0 });
@@ -140,10 +140,15 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     }
     // The old master stays up and becomes a replica: writes that reach it get READONLY.
     await waitUntil(() => proxy.handle.context.topology.current.shards[0]?.master.port !== current, PATIENCE_MS, 'slotgate to follow the switch');
+    const resumedAfter = traffic.started;
     const operationsAtSwitch = traffic.operations;
     await waitUntil(() => traffic.operations > operationsAtSwitch + 1000, PATIENCE_MS, 'traffic after the switch');
     const report = await traffic.stop();
-    expect(report.errors).toEqual([]);
+    // What slotgate promises (issue 13): errors only during the switch, and those say the backend
+    // connection went (a command in flight to the old master when slotgate dropped it: it may have
+    // run, so it is not sent again); none for a command sent once slotgate followed the switch.
+    expect(report.errors.filter((e) => e.startedAs > resumedAfter)).toEqual([]);
+    for (const e of report.errors) expect(e.message).toMatch(/backend|READONLY/);
   }, 4 * PATIENCE_MS);
 
   it('pub/sub: the subscriber from before both failovers still hears PUBLISH through slotgate', async () => {
