@@ -16,7 +16,8 @@
 // HELLO 3) on both sides; BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
 // profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof); BENCH_PREDIXY,
 // a predixy binary to measure beside slotgate (PREDIXY_THREADS, default 1); BENCH_SLOTGATE_ARGS, more
-// slotgate options (e.g. "--workers 2").
+// slotgate options (e.g. "--workers 2"); BENCH_LOADGEN_CPUS, the cores redis-benchmark is pinned to
+// (taskset -c, e.g. "1").
 //
 // Runs alternate direct and slotgate (and swap which goes first every round) so that drift in the
 // machine's speed (thermal, noisy neighbours) hits both sides alike; each cell is a median of rounds.
@@ -54,8 +55,17 @@ const settings = {
   predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
   slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
   latencyRequests: positiveIntFromEnv('BENCH_LATENCY_REQUESTS', 20_000),
+  /** e.g. "1": run redis-benchmark on that core only, to compare `--workers` settings (taskset -c). */
+  loadgenCpus: process.env.BENCH_LOADGEN_CPUS || undefined,
 };
 const TESTS = ['SET', 'GET'];
+
+/** redis-benchmark with `args`; pinned to the CPUs of BENCH_LOADGEN_CPUS (taskset) when that is set. */
+function runLoadGenerator(args) {
+  const options = { maxBuffer: 16 * 1024 * 1024 };
+  if (settings.loadgenCpus) return execFileAsync('taskset', ['-c', settings.loadgenCpus, 'redis-benchmark', ...args], options);
+  return execFileAsync('redis-benchmark', args, options);
+}
 
 /** Runs redis-benchmark once and returns { SET: rps, GET: rps }. */
 async function runBenchmark(targetArgs, pipeline, requests) {
@@ -69,7 +79,7 @@ async function runBenchmark(targetArgs, pipeline, requests) {
     '-q', '--csv',
     ...(settings.resp3 ? ['-3'] : []),
   ];
-  const { stdout } = await execFileAsync('redis-benchmark', args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await runLoadGenerator(args);
   // CSV rows look like "SET","132978.73","0.307",...; --cluster mode prints a node list before them.
   const rps = {};
   for (const line of stdout.split('\n')) {
@@ -85,7 +95,7 @@ async function runBenchmark(targetArgs, pipeline, requests) {
 /** GET with one client, no pipeline: { p50, p99 } in ms (redis-benchmark's CSV latency columns). */
 async function runLatency(targetArgs) {
   const args = [...targetArgs, '-t', 'get', '-n', String(settings.latencyRequests), '-c', '1', '-P', '1', '-r', '100000', '--csv'];
-  const { stdout } = await execFileAsync('redis-benchmark', args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await runLoadGenerator(args);
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   for (const line of stdout.split('\n')) {
     const cells = line.trim().split(',').map((c) => c.replace(/"/g, ''));

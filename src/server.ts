@@ -240,7 +240,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   };
   // With a TLS listener, port 0 turns the plain one off (as in Redis); without one, port 0 is
   // "any free port" (tests, run-local). The plain listener is the same code either way.
-  const plainServer = config.tls && config.port === 0 ? null : net.createServer(acceptClient);
+  // pauseOnConnect: nothing is read before the session says how (io/socket-reader.ts).
+  const plainServer = config.tls && config.port === 0 ? null : net.createServer({ pauseOnConnect: true }, acceptClient);
   const tlsHandshakeFailed = (socket: net.Socket, reason: string | undefined): void => {
     metrics.tlsHandshakeFailures.inc();
     logLimiter.log('tls_handshake', 'warn', { addr: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'client TLS handshake failed');

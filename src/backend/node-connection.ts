@@ -3,10 +3,11 @@
  *
  * Technique (after predixy): many client sessions share this connection. Requests are
  * appended to an in-flight FIFO and their bytes queued for writing; everything queued
- * during one event-loop turn goes out in a single corked write at `setImmediate` time
+ * during one event-loop turn goes out in a single write at `setImmediate` time
  * (after the poll phase has read every readable client socket), so fifty clients doing
  * one GET each cost Redis one read(), not fifty. Replies are framed (not parsed) and
- * matched to the FIFO head: Redis answers a connection's commands in order.
+ * matched to the FIFO head: Redis answers a connection's commands in order. Reads and
+ * writes skip Node's stream machinery where they can (src/io/).
  *
  * Invariants:
  *  - a request is in `inflight` from the moment its bytes are queued until its reply
@@ -22,6 +23,8 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { connectReadOption } from '../io/socket-reader.js';
+import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo } from '../util/fifo.js';
@@ -127,11 +130,14 @@ function concatPayloads(batch: readonly InflightEntry[], total: number): Buffer 
 
 export class NodeConnection {
   private socket: net.Socket | null = null;
+  private writer: SocketWriter | null = null;
   private state: State = 'idle';
   private readonly inflight = new Fifo<InflightEntry>(64);
   /** Entries whose bytes are waiting for the next flush (or for the connection). */
   private unwritten: InflightEntry[] = [];
   private flushScheduled = false;
+  /** Requests in the last write: 1 means light load (see send). */
+  private lastBatchSize = 0;
   private readonly framer: ReplyFramer;
   private timeoutTimer: NodeJS.Timeout | null = null;
 
@@ -167,7 +173,12 @@ export class NodeConnection {
     if (connecting && this.options.handshake) for (const command of this.options.handshake) this.enqueue(handshakeRequest(command));
     this.enqueue(request);
     if (connecting) this.connect();
-    else if (this.state === 'ready') this.scheduleFlush();
+    else if (this.state === 'ready') {
+      // Idle connection, and the last batch was a lone request too (light load): waiting for the
+      // end of the turn could only add latency. Under load, batches are bigger and this waits.
+      if (this.lastBatchSize <= 1 && this.unwritten.length === 1 && this.inflight.length <= 1) this.flush();
+      else this.scheduleFlush();
+    }
   }
 
   private enqueue(request: BackendRequest): void {
@@ -186,10 +197,15 @@ export class NodeConnection {
   private connect(): void {
     this.state = 'connecting';
     const tlsOptions = this.options.security?.tlsOptions(this.host) ?? null;
-    const socket = tlsOptions
-      ? tls.connect({ ...tlsOptions, host: this.host, port: this.port }).setNoDelay(true)
-      : net.connect({ host: this.host, port: this.port, noDelay: true });
+    // Plain TCP reads into the process's shared read buffer (io/socket-reader.ts); TLS decrypts into its own.
+    const onChunk = (chunk: Buffer): void => {
+      if (this.socket === socket) this.onData(chunk);
+    };
+    const socket: net.Socket = tlsOptions
+      ? tls.connect({ ...tlsOptions, host: this.host, port: this.port }).setNoDelay(true).on('data', onChunk)
+      : net.connect({ host: this.host, port: this.port, noDelay: true, onread: connectReadOption(onChunk) });
     this.socket = socket;
+    this.writer = new SocketWriter(socket, () => undefined);
     // Until the node has accepted the credentials the connection is still being made: a node
     // that never answers AUTH fails it after connectTimeoutMs like one that never accepts.
     socket.setTimeout(this.options.connectTimeoutMs);
@@ -210,14 +226,6 @@ export class NodeConnection {
       socket.setTimeout(0);
       this.becomeReady();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket !== socket) return;
-      try {
-        this.framer.write(chunk);
-      } catch (err) {
-        this.fail({ message: `bad reply from backend: ${(err as Error).message}`, neverSent: false, kind: 'closed' }, true);
-      }
-    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
       const connecting = this.state === 'connecting' || this.state === 'authenticating';
@@ -234,6 +242,14 @@ export class NodeConnection {
       if (this.socket !== socket) return;
       this.fail({ message: 'connection lost', neverSent: this.state === 'connecting' || this.state === 'authenticating', kind: 'closed' }, true);
     });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.framer.write(chunk);
+    } catch (err) {
+      this.fail({ message: `bad reply from backend: ${(err as Error).message}`, neverSent: false, kind: 'closed' }, true);
+    }
   }
 
   private becomeReady(): void {
@@ -264,10 +280,11 @@ export class NodeConnection {
 
   private flush(): void {
     this.flushScheduled = false;
-    const socket = this.socket;
-    if (this.state !== 'ready' || !socket || this.unwritten.length === 0) return;
+    const writer = this.writer;
+    if (this.state !== 'ready' || !writer || this.unwritten.length === 0) return;
     const batch = this.unwritten;
     this.unwritten = [];
+    this.lastBatchSize = batch.length;
     const now = performance.now();
     for (const entry of batch) {
       entry.sentAt = now;
@@ -275,20 +292,18 @@ export class NodeConnection {
     }
     // One write per batch. Small commands are copied into one buffer (a memcpy is far
     // cheaper than a writev of many tiny chunks through the stream machinery); a big
-    // payload is not copied, the batch goes out corked instead.
+    // payload is not copied, each goes out in a write of its own.
     if (batch.length === 1) {
-      socket.write(batch[0]!.request.payload);
+      writer.write(batch[0]!.request.payload);
       return;
     }
     let total = 0;
     for (const entry of batch) total += entry.request.payload.length;
     if (total <= COPY_BATCH_LIMIT) {
-      socket.write(concatPayloads(batch, total));
+      writer.write(concatPayloads(batch, total));
       return;
     }
-    socket.cork();
-    for (const entry of batch) socket.write(entry.request.payload);
-    socket.uncork();
+    for (const entry of batch) writer.write(entry.request.payload);
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
@@ -344,6 +359,7 @@ export class NodeConnection {
   private fail(failure: BackendFailure, notify: boolean): void {
     const socket = this.socket;
     this.socket = null;
+    this.writer = null;
     if (socket) socket.destroy();
     if (this.timeoutTimer) clearInterval(this.timeoutTimer);
     this.timeoutTimer = null;

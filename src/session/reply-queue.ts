@@ -25,6 +25,8 @@ export class ReplyQueue {
   private head: ReplySlot | null = null;
   private tail: ReplySlot | null = null;
   private size = 0;
+  /** Slots still waiting for their reply. */
+  private waiting = 0;
 
   get length(): number {
     return this.size;
@@ -40,12 +42,24 @@ export class ReplyQueue {
     else this.head = slot;
     this.tail = slot;
     this.size++;
+    if (slot.frame === null) this.waiting++;
     return slot;
+  }
+
+  /** Sets `slot`'s reply (a slot of this queue). */
+  fill(slot: ReplySlot, frame: Buffer): void {
+    if (slot.frame === null) this.waiting--;
+    slot.frame = frame;
   }
 
   /** True when the head slot has its reply. */
   get headReady(): boolean {
     return this.head !== null && this.head.frame !== null;
+  }
+
+  /** True when every slot has its reply (and there is at least one). */
+  get allReady(): boolean {
+    return this.size > 0 && this.waiting === 0;
   }
 
   /** The oldest slot still waiting for its reply, or null when every reply is in. */
@@ -72,5 +86,6 @@ export class ReplyQueue {
   clear(): void {
     this.head = this.tail = null;
     this.size = 0;
+    this.waiting = 0;
   }
 }

@@ -30,6 +30,8 @@ import { RespError } from '../protocol/reply-parser.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
+import { readSocket } from '../io/socket-reader.js';
+import { SocketWriter } from '../io/socket-writer.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
 import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
@@ -110,7 +112,12 @@ export class Session implements ConnectionState, CallHost {
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
   private signedInAs: Account | null = null;
   private readonly replies = new ReplyQueue();
+  /** Writes to the client (io/socket-writer.ts); its unsentBytes is this client's output buffer. */
+  private readonly writer: SocketWriter;
   private flushScheduled = false;
+  /** True while a chunk from the client is being decoded: replies made meanwhile leave at its end. */
+  private decoding = false;
+  private flushAfterDecode = false;
   private paused = false;
   /** Average size of this client's replies (see fill), and the window of replies it may owe. */
   private replyBytesEstimate = INITIAL_REPLY_ESTIMATE;
@@ -125,6 +132,7 @@ export class Session implements ConnectionState, CallHost {
   private lastWrittenMaster: string | null = null;
   /** Set by drain(): close the connection as soon as the client owes nothing. */
   private draining = false;
+  private idleCloseScheduled = false;
   /** CLIENT REPLY OFF, and SKIP's "not the next reply" (see setReplyMode). */
   private replyOff = false;
   private skipNextReply = false;
@@ -176,7 +184,7 @@ export class Session implements ConnectionState, CallHost {
       connectionFor: (address) => this.blockingConnection(address),
     };
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.writer = new SocketWriter(socket, () => this.maybeResume());
     socket.on('drain', () => this.maybeResume());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -188,6 +196,8 @@ export class Session implements ConnectionState, CallHost {
         if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
       });
     }
+    // The server accepts with pauseOnConnect, so the first read happens here (io/socket-reader.ts).
+    readSocket(socket, (chunk) => this.onData(chunk));
   }
 
   /** Handlers see this connection's state through this interface (CallHost). */
@@ -224,6 +234,7 @@ export class Session implements ConnectionState, CallHost {
 
   /** Feeds the decoder `chunk`, or (null) lets it go on with what it held back. */
   private decode(chunk: Buffer | null): void {
+    this.decoding = true;
     try {
       if (chunk) this.decoder.write(chunk);
       else this.decoder.resume();
@@ -238,6 +249,13 @@ export class Session implements ConnectionState, CallHost {
       this.fill(slot, errors.protocolError(err.message).frame);
       this.closing = true;
       this.socket.pause();
+    } finally {
+      this.decoding = false;
+    }
+    // Replies slotgate answered itself while decoding (PING, errors…) leave together, now.
+    if (this.flushAfterDecode) {
+      this.flushAfterDecode = false;
+      this.flush();
     }
   }
 
@@ -280,7 +298,7 @@ export class Session implements ConnectionState, CallHost {
 
   /** CallHost: a reply for `slot`, in order with the others. */
   answer(slot: ReplySlot, frame: Buffer): void {
-    this.fill(slot, frame);
+    this.fill(slot, frame, true);
   }
 
   /** CallHost: a reply, then the connection closes once it (and everything before it) is written. */
@@ -321,17 +339,27 @@ export class Session implements ConnectionState, CallHost {
     else this.fill(this.replies.reserve(), frame);
   }
 
-  private fill(slot: ReplySlot, frame: Buffer): void {
-    slot.frame = frame;
+  /**
+   * Sets a reply and decides when it leaves. `replyToCall`: the answer to one of the client's
+   * requests (not a pub/sub message or MONITOR line, which come in bursts and are batched).
+   *  - Decoding a chunk of the client's: at the end of that chunk (one write for a pipeline).
+   *  - The answer that leaves the client owing nothing else: at once. Nothing could join it, and
+   *    waiting for the end of the event-loop turn only adds latency (issue #12).
+   *  - Otherwise after the poll phase (setImmediate): replies of one pipeline arriving from
+   *    several nodes in the same loop iteration leave in one write.
+   */
+  private fill(slot: ReplySlot, frame: Buffer, replyToCall = false): void {
+    this.replies.fill(slot, frame);
     if (this.blockedOn !== null) this.advanceBlocking(slot);
     // The window of replies owed follows their size (an average that forgets old replies
     // in about 8): small replies allow `client-max-inflight`, 1 MB ones a handful.
     this.replyBytesEstimate += (frame.length - this.replyBytesEstimate) / 8;
     this.inflightLimit = inflightWindow(this.replyBytesEstimate, this.proxy.config.clientMaxInflight);
-    if (!this.flushScheduled && this.replies.headReady) {
+    if (!this.replies.headReady) return;
+    if (this.decoding) this.flushAfterDecode = true;
+    else if (replyToCall && this.replies.allReady) this.flush();
+    else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // After the poll phase: replies of one pipeline arriving from several nodes in the
-      // same loop iteration leave in one write.
       setImmediate(this.flushCallback);
     }
   }
@@ -353,6 +381,7 @@ export class Session implements ConnectionState, CallHost {
   private readonly flushCallback = (): void => this.flush();
 
   private flush(): void {
+    // Also called directly (see fill); a setImmediate still scheduled then finds nothing to send.
     this.flushScheduled = false;
     if (this.closed) return;
     const ready = this.replies.takeReady();
@@ -374,15 +403,15 @@ export class Session implements ConnectionState, CallHost {
     // CLIENT REPLY OFF/SKIP: those replies were awaited in order like the others, and are dropped here.
     const frames = silent ? ready.slice(0, count).filter((slot) => !slot.silent) : ready;
     if (silent) count = frames.length;
-    // One write() per flush: small replies are copied together, big ones go corked.
-    if (count === 1) socket.write(frames[0]!.frame!);
+    // One write per flush: small replies are copied together (a memcpy is cheaper than a writev).
+    const writer = this.writer;
+    if (count === 1) writer.write(frames[0]!.frame!);
     else if (count === 0) {
       // every reply of this flush was silenced
-    } else if (bytes <= COPY_REPLIES_LIMIT) socket.write(concatFrames(frames, count, bytes));
+    } else if (bytes <= COPY_REPLIES_LIMIT) writer.write(concatFrames(frames, count, bytes));
     else {
-      socket.cork();
-      for (let i = 0; i < count; i++) socket.write(frames[i]!.frame!);
-      socket.uncork();
+      // Big replies are not copied: each is its own write (their size, not the call count, is the cost).
+      for (let i = 0; i < count; i++) writer.write(frames[i]!.frame!);
     }
     this.proxy.metrics.bytesOut.inc(bytes);
     if (closeAfter) {
@@ -393,13 +422,14 @@ export class Session implements ConnectionState, CallHost {
     // A subscriber has a limit of its own (Redis's pubsub class): messages come whether it reads or not.
     const subscribed = this.subscriptions.active;
     const limit = subscribed ? this.proxy.config.clientOutputBufferLimitPubsub : this.proxy.config.clientOutputBufferLimit;
-    if (socket.writableLength > limit) {
+    const unsent = writer.unsentBytes;
+    if (unsent > limit) {
       if (subscribed) this.proxy.metrics.pubsubSlowSubscribersDisconnected.inc();
-      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: socket.writableLength, subscribed }, 'client output buffer limit reached; closing the connection', this.logger);
+      this.proxy.logLimiter.log('output_buffer_limit', 'warn', { unsentBytes: unsent, subscribed }, 'client output buffer limit reached; closing the connection', this.logger);
       this.destroy();
       return;
     }
-    if (socket.writableLength > OUTPUT_HIGH_WATER) this.pause();
+    if (unsent > OUTPUT_HIGH_WATER) this.pause();
     else this.maybeResume();
     if (this.draining) this.closeIfIdle();
   }
@@ -413,7 +443,7 @@ export class Session implements ConnectionState, CallHost {
   private maybeResume(): void {
     if (!this.paused || this.closing || this.blockedOn !== null) return;
     if (this.replies.length > this.inflightLimit / 2) return;
-    if (this.socket.writableLength > OUTPUT_HIGH_WATER) return;
+    if (this.writer.unsentBytes > OUTPUT_HIGH_WATER) return;
     this.paused = false;
     // Requests held back in the decoder first: they may fill the window again.
     this.decode(null);
@@ -479,7 +509,7 @@ export class Session implements ConnectionState, CallHost {
     const socket = this.socket;
     const now = Date.now();
     const qbuf = this.decoder.bufferedBytes;
-    const omem = socket.writableLength;
+    const omem = this.writer.unsentBytes;
     return {
       id: this.id,
       addr: this.address,
@@ -598,12 +628,28 @@ export class Session implements ConnectionState, CallHost {
   }
 
   private closeIfIdle(): void {
+    if (!this.isIdle() || this.idleCloseScheduled) return;
+    // Not yet: requests the client sent while its reads were stopped (window full, blocked) are
+    // still in the kernel's buffer, and reads that just resumed get them only at the next poll.
+    // A setImmediate set from the check phase runs after that poll: closing then leaves no sent
+    // command unanswered.
+    this.idleCloseScheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.idleCloseScheduled = false;
+        if (!this.isIdle()) return;
+        this.closing = true;
+        this.releaseConnections();
+        // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
+        this.socket.end(() => this.destroy());
+      }),
+    );
+  }
+
+  /** Owes nothing and holds nothing that makes it busy (see drain). */
+  private isIdle(): boolean {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    if (this.closing || this.streamStop || this.subscriptions.active || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0) return;
-    this.closing = true;
-    this.releaseConnections();
-    // Like a QUIT: the FIN after every reply written, then the descriptor freed without waiting for the client's.
-    this.socket.end(() => this.destroy());
+    return !(this.closing || this.streamStop || this.subscriptions.active || this.transaction || this.watch || this.replies.length > 0 || this.decoder.bufferedBytes > 0);
   }
 
   /** Drops the connection now (client gone, limit exceeded, killed). */

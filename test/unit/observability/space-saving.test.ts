@@ -72,3 +72,19 @@ describe('SpaceSaving', () => {
     expect(() => new SpaceSaving(0)).toThrow(RangeError);
   });
 });
+
+describe('SpaceSaving replacement order', () => {
+  it('replaces an item at the smallest count, the oldest first, and never one counted up since', () => {
+    const s = new SpaceSaving<string>(3);
+    for (const x of ['a', 'b', 'c']) s.offer(x, x);
+    s.offer('d', 'd'); // a, b, c all at 1: the oldest, a, goes
+    expect(new Set(s.top(3).map((t) => t.id))).toEqual(new Set(['b', 'c', 'd']));
+    s.offer('b', 'b'); // b counted up to 2: c (1) is now the only minimum
+    s.offer('e', 'e');
+    expect(new Set(s.top(3).map((t) => t.id))).toEqual(new Set(['b', 'd', 'e']));
+    expect(s.top(3).find((t) => t.id === 'e')).toMatchObject({ count: 2, error: 1 });
+    // Everything is at 2 now: the next newcomer replaces one of them and counts 3.
+    s.offer('f', 'f');
+    expect(s.top(1)[0]).toMatchObject({ id: 'f', count: 3, error: 2 });
+  });
+});

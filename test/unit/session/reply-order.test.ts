@@ -21,6 +21,29 @@ describe('reply queue', () => {
   });
 });
 
+describe('reply queue: allReady', () => {
+  it('is true only when every slot has its reply, not merely the head and the tail', () => {
+    const queue = new ReplyQueue();
+    expect(queue.allReady).toBe(false); // nothing owed is not "ready to write"
+    const slots = Array.from({ length: 3 }, () => queue.reserve());
+    queue.fill(slots[2]!, Buffer.from('c'));
+    queue.fill(slots[0]!, Buffer.from('a'));
+    expect(queue.headReady).toBe(true);
+    expect(queue.allReady).toBe(false); // the middle one is still out
+    queue.fill(slots[1]!, Buffer.from('b'));
+    expect(queue.allReady).toBe(true);
+    expect(queue.takeReady().map((s) => s.frame!.toString())).toEqual(['a', 'b', 'c']);
+    expect(queue.allReady).toBe(false);
+    const next = queue.reserve();
+    expect(queue.allReady).toBe(false);
+    queue.fill(next, Buffer.from('d'));
+    queue.fill(next, Buffer.from('d')); // a second fill of the same slot counts once
+    expect(queue.allReady).toBe(true);
+    queue.reserve();
+    expect(queue.allReady).toBe(false);
+  });
+});
+
 describe('fifo', () => {
   it('keeps order across growth and wrap-around', () => {
     const fifo = new Fifo<number>(2);

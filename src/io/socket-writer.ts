@@ -1,0 +1,130 @@
+/**
+ * Writes a buffer to a socket without the Writable stream machinery when nothing is queued.
+ *
+ * Why: `socket.write` runs, per call, Writable's state machine (writeOrBuffer, _write, onwrite,
+ * an afterWrite tick) around the one thing that matters, libuv's write of the bytes. At pipeline
+ * 1 a proxy writes once per request to its client, so that machinery was a large share of its
+ * user CPU (issue #12's profile). When the socket's Writable has nothing buffered, this writer
+ * hands the buffer straight to the socket's libuv stream handle; libuv keeps a stream's writes
+ * (and a later shutdown from socket.end()) in order, so mixing these writes with the socket's own
+ * is safe as long as the Writable holds none of its own when one is made here.
+ *
+ * Most writes complete at once (the kernel takes the bytes). One that does not stays queued in
+ * libuv with its buffer; `unsentBytes` counts it with the Writable's own queue, and `onDrained`
+ * runs once every such write is done (the socket's 'drain' does not see these writes).
+ *
+ * This uses Node's stream_wrap binding (WriteWrap), reached through process.binding, a documented
+ * but deprecated door. Where it is missing (another Node, a TLS socket, a socket not yet
+ * connected) every write goes through socket.write, which behaves the same, only slower.
+ */
+import type net from 'node:net';
+
+interface WriteRequest {
+  handle: unknown;
+  oncomplete: (this: WriteRequest, status: number) => void;
+  async: boolean;
+  bytes: number;
+  buffer: Buffer | null;
+  writer: SocketWriter | null;
+}
+
+interface StreamHandle {
+  writeBuffer(req: WriteRequest, data: Buffer): number;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteRequest;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+function loadBinding(): StreamWrapBinding | null {
+  try {
+    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
+    if (typeof binding.WriteWrap !== 'function' || !(binding.streamBaseState instanceof Int32Array) || typeof binding.kLastWriteWasAsync !== 'number') return null;
+    return binding as StreamWrapBinding;
+  } catch {
+    return null;
+  }
+}
+
+const binding = loadBinding();
+
+/** A write libuv finished later: its bytes are no longer unsent. */
+function onWriteComplete(this: WriteRequest, status: number): void {
+  const writer = this.writer;
+  this.writer = null;
+  this.buffer = null;
+  writer?.completed(this.bytes, status);
+}
+
+/**
+ * A request object for a write that completes at once is not kept by libuv, so one serves every
+ * such write; a write that goes asynchronous keeps its request, and a new spare is made.
+ */
+let spare: WriteRequest | null = null;
+
+function takeRequest(): WriteRequest {
+  const req = spare ?? new binding!.WriteWrap();
+  spare = null;
+  req.oncomplete = onWriteComplete;
+  req.async = false;
+  req.bytes = 0;
+  req.buffer = null;
+  req.writer = null;
+  return req;
+}
+
+export class SocketWriter {
+  /** Bytes of writes made here that libuv has not finished yet. */
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly socket: net.Socket,
+    /** Called when the last pending write made here is done (like the socket's 'drain'). */
+    private readonly onDrained: () => void,
+  ) {}
+
+  /** Output written but not yet taken by the kernel: this writer's and the socket's own. */
+  get unsentBytes(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
+  write(data: Buffer): void {
+    const socket = this.socket;
+    const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+    if (binding === null || !handle || socket.writableLength > 0 || socket.destroyed || socket.writableEnded || socket.connecting || 'encrypted' in socket) {
+      socket.write(data);
+      return;
+    }
+    const req = takeRequest();
+    req.handle = handle;
+    const err = handle.writeBuffer(req, data);
+    if (err !== 0) {
+      spare = req;
+      socket.destroy(new Error(`write failed (${err})`));
+      return;
+    }
+    if (binding.streamBaseState[binding.kLastWriteWasAsync] === 0) {
+      req.handle = null;
+      spare = req;
+      return;
+    }
+    // Queued in libuv: the request (and the buffer it holds) lives until onWriteComplete.
+    req.async = true;
+    req.bytes = data.length;
+    req.buffer = data;
+    req.writer = this;
+    this.pendingBytes += data.length;
+  }
+
+  /** onWriteComplete: `bytes` left libuv's queue, with libuv's `status` (negative: failed). */
+  completed(bytes: number, status: number): void {
+    this.pendingBytes -= bytes;
+    if (status < 0) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.pendingBytes === 0) this.onDrained();
+  }
+}
