@@ -7,6 +7,7 @@
 //
 //   npm run bench:idle-sessions                                  (builds first)
 //   BENCH_SESSIONS=10000 BENCH_BASELINE=/tmp/slotgate-base npm run bench:idle-sessions
+//   BENCH_NODE_DEFAULTS=1 npm run bench:idle-sessions   (node without --max-semi-space-size=1, as users run it)
 //
 // File descriptors: the bench holds N client sockets and slotgate N more (plus its backend ones);
 // each process needs `ulimit -n` above N + 100.
@@ -32,7 +33,9 @@ async function startSlotgate(root, seeds) {
   const adminPort = await findFreePort(HOST);
   // A small young generation: heap-used then counts live objects, not up to 16 MB of young garbage
   // (which would be ±1.6 KB per session at 10,000 sessions, more than what is measured).
-  const args = ['--max-semi-space-size=1', resolve(root, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', String(adminPort), '--maxclients', String(sessions + 100), '--log-level', 'warn'];
+  // BENCH_NODE_DEFAULTS=1 runs node as users do (no flag): the total RSS is then the one to quote.
+  const nodeArgs = process.env.BENCH_NODE_DEFAULTS === '1' ? [] : ['--max-semi-space-size=1'];
+  const args = [...nodeArgs, resolve(root, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', String(adminPort), '--maxclients', String(sessions + 100), '--log-level', 'warn'];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 200; i++) {
     try {
@@ -89,7 +92,7 @@ async function settledMemory(slotgate) {
   let rss = Infinity;
   for (let i = 0; i < 6; i++) {
     await sleep(1000);
-    heap = Math.min(heap, await metric(slotgate.adminPort, 'slotgate_nodejs_heap_size_used_bytes'));
+    heap = Math.min(heap, await metric(slotgate.adminPort, 'nodejs_heap_size_used_bytes'));
     rss = Math.min(rss, rssBytes(slotgate.child.pid));
   }
   return { heap, rss };
@@ -130,7 +133,7 @@ async function measure(root, seeds) {
     debug('full', full);
     const listMs = await clientListMs(slotgate.port).catch(() => NaN);
     for (const socket of sockets) socket.destroy();
-    return { heapPerSession: (full.heap - empty.heap) / sessions, rssPerSession: (full.rss - empty.rss) / sessions, listMs };
+    return { heapPerSession: (full.heap - empty.heap) / sessions, rssPerSession: (full.rss - empty.rss) / sessions, rssEmpty: empty.rss, rssFull: full.rss, listMs };
   } finally {
     slotgate.child.kill('SIGTERM');
     await new Promise((r) => slotgate.child.once('exit', r));
@@ -145,7 +148,11 @@ try {
   for (const [label, root] of builds) {
     const r = await measure(root, cluster.seeds);
     results[label] = r;
-    console.log(`${label.padEnd(11)} heap ${(r.heapPerSession / 1024).toFixed(2)} KB/session, RSS ${(r.rssPerSession / 1024).toFixed(2)} KB/session, CLIENT LIST of all: ${r.listMs.toFixed(0)} ms`);
+    const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(
+      `${label.padEnd(11)} heap ${(r.heapPerSession / 1024).toFixed(2)} KB/session, RSS ${(r.rssPerSession / 1024).toFixed(2)} KB/session ` +
+        `(total RSS ${mb(r.rssEmpty)} MB idle -> ${mb(r.rssFull)} MB with ${sessions}), CLIENT LIST of all: ${r.listMs.toFixed(0)} ms`,
+    );
   }
   if (baseline) {
     const delta = results['this build'].heapPerSession - results.baseline.heapPerSession;

@@ -27,6 +27,7 @@ import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
+import { callbackNow } from '../util/callback-clock.js';
 import { Fifo } from '../util/fifo.js';
 
 export interface BackendRequest {
@@ -136,6 +137,7 @@ export class NodeConnection {
   /** Entries whose bytes are waiting for the next flush (or for the connection). */
   private unwritten: InflightEntry[] = [];
   private flushScheduled = false;
+  private addressText: string | null = null;
   /** Requests in the last write: 1 means light load (see send). */
   private lastBatchSize = 0;
   private readonly framer: ReplyFramer;
@@ -152,8 +154,9 @@ export class NodeConnection {
     );
   }
 
+  /** host:port, made once: the forwarder reads it for every request it sends here. */
   get address(): string {
-    return `${this.host}:${this.port}`;
+    return (this.addressText ??= `${this.host}:${this.port}`);
   }
 
   get pendingCount(): number {
@@ -285,7 +288,7 @@ export class NodeConnection {
     const batch = this.unwritten;
     this.unwritten = [];
     this.lastBatchSize = batch.length;
-    const now = performance.now();
+    const now = callbackNow();
     for (const entry of batch) {
       entry.sentAt = now;
       entry.written = true;

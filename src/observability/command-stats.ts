@@ -13,6 +13,7 @@
  * children bound once; Prometheus counters are folded in from it at scrape time.
  */
 import { getCommandSpec } from '../commands/command-table.js';
+import { callbackNow } from '../util/callback-clock.js';
 import type { FastHistogram, HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker, type KeyType } from './hot-keys.js';
 import { histogramData, type HistogramData } from './latency-summary.js';
@@ -26,7 +27,7 @@ export const BIG_VALUE_BYTES = 32 * 1024;
 
 /** What a request carries from decode to its reply (the session's ReplySlot implements it). */
 export interface RequestMark {
-  /** performance.now() when the request was decoded; 0 when not stamped. */
+  /** When the request was decoded (util/callback-clock.ts); 0 when not stamped. */
   startedAt: number;
   /** The request's arguments when it was picked for the hot-key sample, else null. */
   sampledArgs: readonly Buffer[] | null;
@@ -119,7 +120,7 @@ export class CommandStats {
   }
 
   requestDecoded(mark: RequestMark, req: { readonly raw: Buffer; readonly args: readonly Buffer[] }): void {
-    mark.startedAt = performance.now();
+    mark.startedAt = callbackNow();
     if (req.raw.length > BIG_VALUE_BYTES) this.bigRequests++;
     if (this.hotKeys.shouldSample()) mark.sampledArgs = req.args;
   }
@@ -133,7 +134,7 @@ export class CommandStats {
     if (replyBytes > BIG_VALUE_BYTES) this.bigReplies++;
     if (mark === null) return;
     if (mark.startedAt > 0) {
-      const seconds = (performance.now() - mark.startedAt) / 1000;
+      const seconds = (callbackNow() - mark.startedAt) / 1000;
       mark.startedAt = 0; // a slot answered twice (never expected) is timed once
       entry.seconds += seconds;
       entry.byClass.observe(seconds);

@@ -72,6 +72,27 @@ function dropReply(payload: Buffer): BackendRequest {
   return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
 }
 
+/**
+ * A ForwardContext: one object literal for both kinds, so the forwarder's property reads see one
+ * shape (replicaReadConnection is present, maybe undefined).
+ */
+function forwardContext(
+  proxy: ProxyContext,
+  connectionFor: (address: string) => NodeConnection,
+  replicaRead: ((slot: number) => NodeConnection | null) | undefined,
+): ForwardContext {
+  const pool = proxy.pool;
+  return {
+    topology: proxy.topology,
+    metrics: proxy.metrics,
+    maxRedirects: proxy.config.maxRedirects,
+    commandTimeoutMs: proxy.config.commandTimeoutMs,
+    recentlyFailed: (address: string) => pool.recentlyFailed(address),
+    connectionFor,
+    replicaReadConnection: replicaRead,
+  };
+}
+
 function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
   const out = Buffer.allocUnsafe(bytes);
   let offset = 0;
@@ -147,13 +168,13 @@ export class Session implements ConnectionState, CallHost {
   /** The blockingConnections key (node and database) of the blocking command sent last. */
   private blockingKey: string | null = null;
   /** Connections of this session's own, for blocking commands (one per node). */
-  private readonly blockingConnections = new Map<string, NodeConnection>();
-  private readonly logger: Logger;
-  /** How this session's commands reach the backend on shared connections (fan-out parts too). */
-  readonly sharedForward: ForwardContext;
+  private blockingConnections: Map<string, NodeConnection> | null = null;
+  /** Made on first use (see logger): most sessions never log, and 10,000 idle ones should not pay for it. */
+  private childLogger: Logger | null = null;
+  private sharedForwardContext: ForwardContext | null = null;
+  private blockingForwardContext: ForwardContext | null = null;
   /** Set while the session streams a MONITOR/IMONITOR feed (no more requests are run); stops the feed. */
   private streamStop: (() => void) | null = null;
-  readonly blockingForward: ForwardContext;
 
   constructor(
     readonly socket: net.Socket,
@@ -162,27 +183,10 @@ export class Session implements ConnectionState, CallHost {
     const ctx = proxy;
     this.id = ctx.nextClientId();
     this.inflightLimit = inflightWindow(this.replyBytesEstimate, ctx.config.clientMaxInflight);
-    this.logger = ctx.logger.child({ client: this.id, addr: `${socket.remoteAddress}:${socket.remotePort}` });
     this.decoder = new RequestDecoder((req) => this.onRequest(req), {
       maxBulkLength: ctx.config.protoMaxBulkLen,
     });
     this.signIn(ctx.runtime.accounts.initialAccount);
-    const base = {
-      topology: ctx.topology,
-      metrics: ctx.metrics,
-      maxRedirects: ctx.config.maxRedirects,
-      commandTimeoutMs: ctx.config.commandTimeoutMs,
-      recentlyFailed: (address: string) => ctx.pool.recentlyFailed(address),
-    };
-    this.sharedForward = {
-      ...base,
-      connectionFor: (address) => (this.watch?.conn.address === address ? this.watch.conn : ctx.pool.connectionFor(address, this.id, this.protocol, this.db)),
-      replicaReadConnection: (slot) => replicaReadConnection(ctx.topology, ctx.runtime, ctx.pool, slot, this.id, this.protocol, this.db),
-    };
-    this.blockingForward = {
-      ...base,
-      connectionFor: (address) => this.blockingConnection(address),
-    };
     socket.setNoDelay(true);
     this.writer = new SocketWriter(socket, () => this.maybeResume());
     socket.on('drain', () => this.maybeResume());
@@ -193,11 +197,30 @@ export class Session implements ConnectionState, CallHost {
         // Redis does not time out clients blocked in a command; neither do we.
         if (this.streamStop) return; // nor monitors (Redis exempts them too)
         if (this.subscriptions.active) return; // nor subscribers, which may hear nothing for hours
-        if (this.blockingConnections.size === 0 || this.replies.length === 0) this.destroy();
+        if (!this.blockingConnections?.size || this.replies.length === 0) this.destroy();
       });
     }
     // The server accepts with pauseOnConnect, so the first read happens here (io/socket-reader.ts).
     readSocket(socket, (chunk) => this.onData(chunk));
+  }
+
+  private get logger(): Logger {
+    return (this.childLogger ??= this.proxy.logger.child({ client: this.id, addr: this.address }));
+  }
+
+  /** How this session's commands reach the backend on shared connections (fan-out parts too); made on first use. */
+  get sharedForward(): ForwardContext {
+    const pool = this.proxy.pool;
+    return (this.sharedForwardContext ??= forwardContext(
+      this.proxy,
+      (address) => (this.watch?.conn.address === address ? this.watch.conn : pool.connectionFor(address, this.id, this.protocol, this.db)),
+      (slot) => replicaReadConnection(this.proxy.topology, this.proxy.runtime, pool, slot, this.id, this.protocol, this.db),
+    ));
+  }
+
+  /** How this session's blocking commands reach the backend: on connections of its own. */
+  get blockingForward(): ForwardContext {
+    return (this.blockingForwardContext ??= forwardContext(this.proxy, (address) => this.blockingConnection(address), undefined));
   }
 
   /** Handlers see this connection's state through this interface (CallHost). */
@@ -453,10 +476,11 @@ export class Session implements ConnectionState, CallHost {
   private blockingConnection(address: string): NodeConnection {
     // One per node and database: a connection stays in the database it selected when it connected.
     const key = this.db === 0 ? address : `${address}/${this.db}`;
-    let conn = this.blockingConnections.get(key);
+    const connections = (this.blockingConnections ??= new Map());
+    let conn = connections.get(key);
     if (!conn || conn.isClosed) {
       conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, this.protocol, this.db);
-      this.blockingConnections.set(key, conn);
+      connections.set(key, conn);
       // Pipelined ahead of the blocking command, so it costs no round trip: the id CLIENT UNBLOCK needs.
       this.blockingBackendIds ??= new Map();
       this.blockingBackendIds.set(
@@ -593,8 +617,7 @@ export class Session implements ConnectionState, CallHost {
   setProtocol(version: RespVersion): void {
     if (version === this.protocol) return;
     this.protocol = version;
-    for (const conn of this.blockingConnections.values()) conn.close();
-    this.blockingConnections.clear();
+    this.closeBlockingConnections();
     this.blockingBackendIds = null;
     this.watch?.conn.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
   }
@@ -605,9 +628,14 @@ export class Session implements ConnectionState, CallHost {
     this.watch = null;
   }
 
-  private releaseConnections(): void {
+  private closeBlockingConnections(): void {
+    if (!this.blockingConnections) return;
     for (const conn of this.blockingConnections.values()) conn.close();
-    this.blockingConnections.clear();
+    this.blockingConnections = null;
+  }
+
+  private releaseConnections(): void {
+    this.closeBlockingConnections();
     this.blockingBackendIds = null;
     this.blockingAddress = null;
     this.dropWatch();

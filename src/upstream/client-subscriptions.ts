@@ -7,10 +7,14 @@ import type { PubsubSubscriber, SubscriptionKind } from './subscriber-hub.js';
 
 const PUSH = 0x3e; // '>'
 
+const NONE: ReadonlySet<string> = new Set();
+
 export class ClientSubscriptions implements PubsubSubscriber {
-  readonly channels = new Set<string>();
-  readonly patterns = new Set<string>();
-  readonly shardChannels = new Set<string>();
+  // Made on first subscription: most clients never subscribe, and 10,000 idle ones would pay for
+  // three empty Sets each (issue #12's idle-connection memory).
+  private channelSet: Set<string> | null = null;
+  private patternSet: Set<string> | null = null;
+  private shardChannelSet: Set<string> | null = null;
 
   /**
    * @param write  queues a frame for the client, in order with its replies
@@ -20,6 +24,18 @@ export class ClientSubscriptions implements PubsubSubscriber {
     private readonly write: (frame: Buffer) => void,
     private readonly resp3: () => boolean,
   ) {}
+
+  get channels(): ReadonlySet<string> {
+    return this.channelSet ?? NONE;
+  }
+
+  get patterns(): ReadonlySet<string> {
+    return this.patternSet ?? NONE;
+  }
+
+  get shardChannels(): ReadonlySet<string> {
+    return this.shardChannelSet ?? NONE;
+  }
 
   /** Subscribed to anything: Redis's "subscribed mode" (RESP2 clients may then run only a few commands). */
   get active(): boolean {
@@ -35,8 +51,11 @@ export class ClientSubscriptions implements PubsubSubscriber {
     return this.resp3();
   }
 
+  /** The set of `kind`, to change (made when first asked for). */
   of(kind: SubscriptionKind): Set<string> {
-    return kind === 'channel' ? this.channels : kind === 'pattern' ? this.patterns : this.shardChannels;
+    if (kind === 'channel') return (this.channelSet ??= new Set());
+    if (kind === 'pattern') return (this.patternSet ??= new Set());
+    return (this.shardChannelSet ??= new Set());
   }
 
   /** The count Redis puts in a confirmation: shard channels are counted apart from the rest. */

@@ -23,6 +23,7 @@ import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import * as errors from '../errors/catalogue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { encodeCommand } from '../protocol/encoder.js';
+import { callbackNow } from '../util/callback-clock.js';
 
 const ASKING = encodeCommand(['ASKING']);
 const MULTI = encodeCommand(['MULTI']);
@@ -122,7 +123,7 @@ export class ForwardedCommand implements BackendRequest {
   private sendOn(conn: NodeConnection, asking: boolean): void {
     this.address = conn.address;
     this.buildPayload(asking);
-    this.startedAt = this.onLatency ? performance.now() : 0;
+    this.startedAt = this.onLatency ? callbackNow() : 0;
     conn.send(this);
   }
 
@@ -152,7 +153,7 @@ export class ForwardedCommand implements BackendRequest {
       if (isError && this.redirectFrame === null && (parseRedirect(frame) || this.fromDemotedMaster(frame))) this.redirectFrame = frame;
       return;
     }
-    if (this.onLatency) this.onLatency.observe((performance.now() - this.startedAt) / 1000);
+    if (this.onLatency) this.onLatency.observe((callbackNow() - this.startedAt) / 1000);
     if (this.onReplica) {
       this.onReplica = false;
       // A replica still loading its data (restarted, or resyncing) cannot serve the read: its master can.

@@ -22,6 +22,8 @@ describe('Metrics command hooks', () => {
     for (let i = 0; i < 3; i++) {
       const slot = mark();
       m.requestDecoded(slot, req('GET', 'k'));
+      // Timed from the callback it was decoded in to the one it was answered in (util/callback-clock.ts).
+      await new Promise((resolve) => setTimeout(resolve, 2));
       m.commandDone('get', 'ok', slot, 10);
     }
     const slot = mark();
