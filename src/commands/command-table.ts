@@ -39,6 +39,8 @@ export interface CommandSpec {
   /** Redis command tips, e.g. `request_policy:all_shards`, `response_policy:agg_sum`. */
   readonly tips: readonly string[];
   readonly keySpecs: readonly KeySpec[];
+  /** keySpecs without the NOT_KEY ones (shard channels): made once, the router reads it per request. */
+  readonly keyArgumentSpecs: readonly KeySpec[];
   /** As Redis names them, e.g. `@read`, `@string`. */
   readonly aclCategories: readonly string[];
   /** Keyed by the sub-command's own name (`encoding`), for container commands like OBJECT. */
@@ -81,6 +83,7 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
     keyStep: command.keyStep,
     tips: command.tips,
     keySpecs: command.keySpecs,
+    keyArgumentSpecs: command.keySpecs.filter((keySpec) => !keySpec.flags.includes('NOT_KEY')),
     aclCategories: command.aclCategories,
   };
   if (parent) spec.parent = parent;

@@ -74,8 +74,7 @@ function beginSearch(keySpec: KeySpec, args: readonly Buffer[]): number {
 function interpretKeySpecs(spec: CommandSpec, args: readonly Buffer[], includeNotKeys: boolean): KeyIndexes {
   const argc = args.length;
   const keys: number[] = [];
-  for (const keySpec of spec.keySpecs) {
-    if (!includeNotKeys && keySpec.flags.includes('NOT_KEY')) continue;
+  for (const keySpec of includeNotKeys ? spec.keySpecs : spec.keyArgumentSpecs) {
     let first = beginSearch(keySpec, args);
     if (first === 0) continue;
 
