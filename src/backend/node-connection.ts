@@ -5,7 +5,8 @@
  * appended to an in-flight FIFO and their bytes queued for writing; everything queued
  * during one event-loop turn goes out in a single write at `setImmediate` time
  * (after the poll phase has read every readable client socket), so fifty clients doing
- * one GET each cost Redis one read(), not fifty. Replies are framed (not parsed) and
+ * one GET each cost Redis one read(), not fifty; at light load (an idle connection whose last
+ * write carried a lone request) a request is written at once. Replies are framed (not parsed) and
  * matched to the FIFO head: Redis answers a connection's commands in order. Reads and
  * writes skip Node's stream machinery where they can (src/io/).
  *

@@ -6,9 +6,10 @@
  *
  * Hot path: decoder callback → Call → dispatch (lookup, gate, registry) → route handler →
  * ForwardedCommand.start() on a shared backend connection. The request's raw bytes are forwarded untouched; the
- * reply frame is written back untouched. Replies are flushed once per event-loop turn
- * (setImmediate, after every readable socket was read), so a pipeline answered by
- * several nodes in one turn goes back in one write.
+ * reply frame is written back untouched. A reply that leaves the client owing nothing is
+ * written at once; otherwise replies are flushed once per event-loop turn (setImmediate,
+ * after every readable socket was read), so a pipeline answered by several nodes in one
+ * turn goes back in one write (see fill). Socket I/O goes through src/io/.
  *
  * Back-pressure: when `client-max-inflight` replies are owed, or the socket's unsent
  * output passes a high-water mark, the session stops reading from the client until
