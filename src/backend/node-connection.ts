@@ -28,7 +28,6 @@ import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
-import { callbackNow } from '../util/callback-clock.js';
 import { Fifo } from '../util/fifo.js';
 
 export interface BackendRequest {
@@ -289,7 +288,8 @@ export class NodeConnection {
     const batch = this.unwritten;
     this.unwritten = [];
     this.lastBatchSize = batch.length;
-    const now = callbackNow();
+    // The clock itself, not callbackNow(): the command timeout counts from here (one read per batch).
+    const now = performance.now();
     for (const entry of batch) {
       entry.sentAt = now;
       entry.written = true;

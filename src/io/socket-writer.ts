@@ -22,7 +22,6 @@ import type net from 'node:net';
 interface WriteRequest {
   handle: unknown;
   oncomplete: (this: WriteRequest, status: number) => void;
-  async: boolean;
   bytes: number;
   buffer: Buffer | null;
   writer: SocketWriter | null;
@@ -68,7 +67,6 @@ function takeRequest(): WriteRequest {
   const req = spare ?? new binding!.WriteWrap();
   spare = null;
   req.oncomplete = onWriteComplete;
-  req.async = false;
   req.bytes = 0;
   req.buffer = null;
   req.writer = null;
@@ -111,7 +109,6 @@ export class SocketWriter {
       return;
     }
     // Queued in libuv: the request (and the buffer it holds) lives until onWriteComplete.
-    req.async = true;
     req.bytes = data.length;
     req.buffer = data;
     req.writer = this;

@@ -211,12 +211,18 @@ export class Session implements ConnectionState, CallHost {
 
   /** How this session's commands reach the backend on shared connections (fan-out parts too); made on first use. */
   get sharedForward(): ForwardContext {
-    const pool = this.proxy.pool;
-    return (this.sharedForwardContext ??= forwardContext(
-      this.proxy,
+    return (this.sharedForwardContext ??= this.makeSharedForward());
+  }
+
+  private makeSharedForward(): ForwardContext {
+    const proxy = this.proxy;
+    const pool = proxy.pool;
+    return forwardContext(
+      proxy,
       (address) => (this.watch?.conn.address === address ? this.watch.conn : pool.connectionFor(address, this.id, this.protocol, this.db)),
-      (slot) => replicaReadConnection(this.proxy.topology, this.proxy.runtime, pool, slot, this.id, this.protocol, this.db),
-    ));
+      // proxy.runtime is read per call: a reload replaces it (config/reload.ts).
+      (slot) => replicaReadConnection(proxy.topology, proxy.runtime, pool, slot, this.id, this.protocol, this.db),
+    );
   }
 
   /** How this session's blocking commands reach the backend: on connections of its own. */
