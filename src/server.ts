@@ -344,7 +344,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       clearTimeout(deadline);
     }
     const cut = sessions.size;
-    for (const session of [...sessions]) session.destroy();
+    for (const session of [...sessions]) session.close('shutdown');
     const outcome = { drained: total - cut, cut };
     bus.stop();
     logger.info(outcome, cut > 0 ? 'drain finished: sessions still busy at shutdown-timeout were cut' : 'drain finished: every session closed cleanly');
@@ -369,7 +369,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       bus.stop();
       clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-      for (const session of [...sessions]) session.destroy();
+      for (const session of [...sessions]) session.close('shutdown');
       context.pubsub.close();
       topology!.stop();
       pool.close();

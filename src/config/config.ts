@@ -40,6 +40,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   idleTimeoutSeconds: number;
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
+  /** Input a client may have held back before it is disconnected (client-query-buffer-limit). */
+  clientQueryBufferLimit: number;
   /** The output limit of a subscribed client (client-output-buffer-limit-pubsub). */
   clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
@@ -121,6 +123,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientQueryBufferLimit: toSize('client-query-buffer-limit', get('client-query-buffer-limit')),
     clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),

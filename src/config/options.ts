@@ -131,6 +131,12 @@ export const OPTIONS = {
     describe: 'Disconnect a client whose unread replies exceed this many bytes (a client that stops reading cannot grow memory without bound)',
     group: 'Limits',
   },
+  'client-query-buffer-limit': {
+    type: 'size',
+    default: '1gb',
+    describe: "Disconnect a client whose input held back (sent while it waits on a blocking command, or faster than replies come back) exceeds this many bytes, as Redis's client-query-buffer-limit",
+    group: 'Limits',
+  },
   'client-output-buffer-limit-pubsub': {
     type: 'size',
     default: '32mb',

@@ -155,6 +155,13 @@ export class Metrics {
     help: 'Client connections refused because maxclients was reached',
     registers: [this.registry],
   });
+  /** Why client connections ended (session/session.ts CloseReason: a bounded set). */
+  readonly connectionsClosed = new client.Counter({
+    name: 'slotgate_client_connections_closed_total',
+    help: 'Client connections closed, by reason (client_closed, protocol_error, quit, killed, output_buffer_limit, query_buffer_limit, idle_timeout, drained, shutdown)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   /** INFO stats' total_connections_received and rejected_connections (zeroed by CONFIG RESETSTAT, like Redis's). */
   connectionsReceived = 0;
   connectionsRefused = 0;
