@@ -22,24 +22,23 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
-import type { NodeConnection } from '../backend/node-connection.js';
 import * as errors from '../errors/catalogue.js';
-import type { ConnectionState, OpenTransaction, ReplyMode, WatchState } from '../handlers/command-call.js';
+import type { ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
-import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { readSocket } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
-import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
-import { BackendAffinity } from './backend-affinity.js';
+import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
+import type { BackendAffinity } from './backend-affinity.js';
 import { Call, type CallHost } from './call.js';
-import { ClientState, clientFlags, clientRecordOf } from './client-state.js';
+import { ClientConnection, type ConnectionControl } from './client-connection.js';
+import { clientFlags, clientRecordOf } from './client-state.js';
 import { ReadGate } from './read-gate.js';
 import type { ReplySlot } from './reply-queue.js';
 import { ReplyWriter } from './reply-writer.js';
@@ -66,14 +65,10 @@ function socketDescriptor(socket: net.Socket): number {
   return typeof fd === 'number' ? fd : -1;
 }
 
-export class Session implements ConnectionState, CallHost {
+export class Session implements CallHost, ConnectionControl {
   readonly id: number;
-  readonly state: ClientState;
-  /**
-   * Pub/sub: messages are written like MONITOR lines, in order with the replies owed; in RESP3 as
-   * push frames, and every command stays allowed while subscribed.
-   */
-  readonly subscriptions = new ClientSubscriptions((frame) => this.streamFrame(frame), () => this.state.protocol === 3);
+  /** The connection as handlers see it: the client's state, subscriptions, backend affinity. */
+  readonly connection: ClientConnection;
   private phase: SessionPhase = 'open';
   private readonly decoder: RequestDecoder;
   private readonly writer: ReplyWriter;
@@ -104,9 +99,10 @@ export class Session implements ConnectionState, CallHost {
   ) {
     const config = proxy.config;
     this.id = proxy.nextClientId();
-    this.state = new ClientState(this.id);
     this.decoder = new RequestDecoder((req) => this.onRequest(req), { maxBulkLength: config.protoMaxBulkLen });
-    this.signIn(proxy.runtime.accounts.initialAccount);
+    this.connection = new ClientConnection(this.id, proxy, this);
+    this.affinity = this.connection.affinity;
+    this.connection.signIn(proxy.runtime.accounts.initialAccount);
     socket.setNoDelay(true);
     this.output = new SocketWriter(socket, () => this.gate.maybeResume());
     this.writer = new ReplyWriter(this.output, {
@@ -115,7 +111,6 @@ export class Session implements ConnectionState, CallHost {
       wrote: (bytes) => proxy.metrics.bytesOut.inc(bytes),
     });
     this.gate = new ReadGate(this.gatedClient(), config.clientMaxInflight, config.clientQueryBufferLimit);
-    this.affinity = new BackendAffinity(proxy, this.state);
     socket.on('drain', () => this.gate.maybeResume());
     socket.on('error', () => this.close('client_closed'));
     // Redis frees a client when its read returns 0; with allowHalfOpen off Node would end our side too.
@@ -152,66 +147,18 @@ export class Session implements ConnectionState, CallHost {
     return (this.childLogger ??= this.proxy.logger.child({ client: this.id, addr: this.address }));
   }
 
-  // ConnectionState: what handlers read and set, kept in ClientState and BackendAffinity.
-  get name(): string | null {
-    return this.state.name;
-  }
-  set name(value: string | null) {
-    this.state.name = value;
-  }
-  get db(): number {
-    return this.state.db;
-  }
-  set db(value: number) {
-    this.state.db = value;
-  }
-  get transaction(): OpenTransaction | null {
-    return this.state.transaction;
-  }
-  set transaction(value: OpenTransaction | null) {
-    this.state.transaction = value;
-  }
-  get libName(): string {
-    return this.state.libName;
-  }
-  set libName(value: string) {
-    this.state.libName = value;
-  }
-  get libVer(): string {
-    return this.state.libVer;
-  }
-  set libVer(value: string) {
-    this.state.libVer = value;
-  }
-  get noEvict(): boolean {
-    return this.state.noEvict;
-  }
-  set noEvict(value: boolean) {
-    this.state.noEvict = value;
-  }
-  get noTouch(): boolean {
-    return this.state.noTouch;
-  }
-  set noTouch(value: boolean) {
-    this.state.noTouch = value;
-  }
-  get protocol(): RespVersion {
-    return this.state.protocol;
-  }
-  get watch(): WatchState | null {
-    return this.affinity.watch;
-  }
-  set watch(value: WatchState | null) {
-    this.affinity.watch = value;
-  }
-  get account(): Account | null {
-    return this.state.account;
+  /** ConnectionControl: Redis's tighter request limits apply until the client signs in. */
+  signedIn(account: Account | null): void {
+    this.decoder.authRequired = account === null;
   }
 
-  /** Signs in as `account`; null signs out (RESET while the default account has a password). */
-  signIn(account: Account | null): void {
-    this.state.account = account;
-    this.decoder.authRequired = account === null;
+  /** The client's subscriptions and WATCH (INFO and the server read them). */
+  get subscriptions(): ClientSubscriptions {
+    return this.connection.subscriptions;
+  }
+
+  get watch(): WatchState | null {
+    return this.affinity.watch;
   }
 
   get address(): string {
@@ -225,11 +172,6 @@ export class Session implements ConnectionState, CallHost {
 
   get blockingForward(): ForwardContext {
     return this.affinity.blockingForward;
-  }
-
-  /** Handlers see this connection's state through this interface (CallHost). */
-  get connection(): ConnectionState {
-    return this;
   }
 
   /** Replies owed to the client (commands in flight). */
@@ -249,7 +191,7 @@ export class Session implements ConnectionState, CallHost {
   private onData(chunk: Buffer): void {
     // Closing: the input is read (so the client's going away is seen) and dropped, as Redis does.
     if (this.phase === 'closing' || this.phase === 'closed') return;
-    this.state.lastInteraction = Date.now();
+    this.connection.lastInteraction = Date.now();
     this.proxy.metrics.bytesIn.inc(chunk.length);
     this.decode(chunk);
     if (this.gate.inputTaken() === 'over-query-buffer-limit') {
@@ -298,7 +240,7 @@ export class Session implements ConnectionState, CallHost {
       this.internalError(call, err);
     }
     this.dispatching = null;
-    this.state.lastCommand = call.spec ? call.spec.name : 'NULL'; // Redis shows an unknown command as NULL
+    this.connection.lastCommand = call.spec ? call.spec.name : 'NULL'; // Redis shows an unknown command as NULL
     this.gate.requestDispatched();
   }
 
@@ -374,7 +316,7 @@ export class Session implements ConnectionState, CallHost {
   /** After a flush: the output limit, back-pressure, and a drain waiting for the client to be idle. */
   private afterFlush(unsent: number): void {
     // A subscriber has a limit of its own (Redis's pubsub class): messages come whether it reads or not.
-    const subscribed = this.subscriptions.active;
+    const subscribed = this.connection.subscriptions.active;
     const config = this.proxy.config;
     const limit = subscribed ? config.clientOutputBufferLimitPubsub : config.clientOutputBufferLimit;
     if (unsent > limit) {
@@ -416,13 +358,13 @@ export class Session implements ConnectionState, CallHost {
     const flags = clientFlags({
       monitor: this.streamStop !== null,
       subscribed: subscriptions.active,
-      transaction: this.state.transaction !== null,
+      transaction: this.connection.transaction !== null,
       blocked: this.isBlocked,
       closing: this.phase === 'closing' || this.phase === 'closed',
-      noEvict: this.state.noEvict,
-      noTouch: this.state.noTouch,
+      noEvict: this.connection.noEvict,
+      noTouch: this.connection.noTouch,
     });
-    return clientRecordOf(this.state, {
+    return clientRecordOf(this.connection, {
       addr: this.address,
       laddr: `${socket.localAddress}:${socket.localPort}`,
       fd: socketDescriptor(socket),
@@ -450,38 +392,10 @@ export class Session implements ConnectionState, CallHost {
     return this.phase === 'closed';
   }
 
-  noteWrittenMaster(address: string): void {
-    this.affinity.noteWrittenMaster(address);
-  }
-
-  takeWrittenMasters(): string[] {
-    return this.affinity.takeWrittenMasters();
-  }
-
-  /** A connection of this session's own to `address` (WATCH state lives on it), in the session's database. */
-  dedicatedConnection(address: string): NodeConnection {
-    return this.affinity.dedicatedConnection(address);
-  }
-
-  /**
-   * HELLO 2/3, RESET: the commands that follow travel backend connections of `version`. Run
-   * behind a barrier (CommandCall.afterEarlierReplies), so nothing of this client is in flight.
-   */
-  setProtocol(version: RespVersion): void {
-    if (version === this.state.protocol) return;
-    this.state.protocol = version;
-    this.affinity.protocolChanged(version);
-  }
-
-  /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
-  dropWatch(): void {
-    this.affinity.dropWatch();
-  }
-
   private idleTimedOut(): void {
     // Redis does not time out clients blocked in a command, monitors or subscribers (which may
     // hear nothing for hours); neither does slotgate.
-    if (this.streamStop || this.subscriptions.active || this.gate.blockingSent) return;
+    if (this.streamStop || this.connection.subscriptions.active || this.gate.blockingSent) return;
     if (this.writer.length === 0) this.close('idle_timeout');
   }
 
@@ -516,7 +430,7 @@ export class Session implements ConnectionState, CallHost {
   /** Owes nothing and holds nothing that makes it busy (see drain). */
   private isIdle(): boolean {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    return !(this.streamStop || this.subscriptions.active || this.state.transaction || this.affinity.watch || this.writer.length > 0 || this.decoder.bufferedBytes > 0);
+    return !(this.streamStop || this.connection.subscriptions.active || this.connection.transaction || this.affinity.watch || this.writer.length > 0 || this.decoder.bufferedBytes > 0);
   }
 
   /**

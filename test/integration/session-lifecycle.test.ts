@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
+import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { waitUntil } from '../helpers/traffic.js';
 import { Random } from '../helpers/fuzz/random.js';
@@ -106,6 +107,35 @@ describe('session lifecycle: no session outlives its socket', () => {
     });
   }
 
+  it('a flood of malformed frames from many short connections never locks a well-behaved client out', async () => {
+    // Twice maxclients at a time, closing or not after the error; after every wave a client gets in.
+    const total = Number(process.env.MALFORMED_FUZZ_CONNECTIONS ?? 600);
+    const rng = new Random(Number(process.env.MALFORMED_FUZZ_SEED ?? 17));
+    const frames = Object.values(MALFORMED);
+    const probe = async (): Promise<void> => {
+      const c = await RawClient.connect(tight.port);
+      try {
+        expect(await c.call('PING')).toBe('PONG');
+      } finally {
+        c.close();
+      }
+    };
+    for (let sent = 0; sent < total; sent += 6) {
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const frame = rng.pick(frames);
+          // A random cut of the frame, and garbage bytes after it: still one protocol error.
+          const bytes = frame.slice(0, rng.int(1, frame.length)) + (rng.chance(0.5) ? '\x00\xff*-1\r\n$x\r\n' : '');
+          await sendAndCut(tight.port, rng.chance(0.5) ? frame : bytes, rng.chance(0.5) ? 'destroy' : 'end');
+        }),
+      );
+      await waitUntil(() => tight.handle.sessions.size === 0, RELEASE_MS, `the wave's sessions to be released (${tight.handle.sessions.size} left)`);
+      if (sent % 60 === 0) await probe();
+    }
+    await probe();
+    await waitUntil(() => tight.handle.sessions.size === 0, RELEASE_MS, 'every session to be released');
+  });
+
   for (const [name, command] of [
     ['BLPOP k 0', ['BLPOP', 'life:list', '0']],
     ['XREAD BLOCK 0', ['XREAD', 'BLOCK', '0', 'STREAMS', 'life:stream', '$']],
@@ -187,7 +217,7 @@ describe('session lifecycle: random short lives leave nothing behind', () => {
 
   beforeAll(async () => {
     // One shared connection per node and protocol, so the warm-up below opens every one there is.
-    proxy = await startProxy(cluster().seeds, ['--maxclients', '64', '--backend-connections', '1']);
+    proxy = await startProxy(cluster().seeds, ['--maxclients', '64', '--backend-connections', '1', '--admin-port', String(await findFreePort())]);
     ports = cluster().nodes.map((n) => n.port);
   });
   afterAll(async () => {
@@ -277,6 +307,13 @@ describe('session lifecycle: random short lives leave nothing behind', () => {
     await waitUntil(async () => (await infoSum(ports, 'blocked_clients')) === 0, RELEASE_MS, 'the nodes to hold no blocked command');
     await waitUntil(async () => (await infoSum(ports, 'connected_clients')) <= before, RELEASE_MS, 'the nodes to hold no connection of a gone client');
     expect(await plain.ping()).toBe('PONG');
+    // Every view of the clients agrees with the one socket still open.
+    expect(await plain.info('clients')).toMatch(/^connected_clients:1\r?$/m);
+    expect(String(await plain.client('LIST')).trim().split('\n')).toHaveLength(1);
+    const admin = `http://127.0.0.1:${proxy.handle.adminPort}`;
+    expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^slotgate_client_connections 1$/m);
+    const listed = (await (await fetch(`${admin}/v1/clients`)).json()) as { clients?: unknown[] };
+    expect(listed.clients).toHaveLength(1);
     plain.disconnect();
   });
 });
