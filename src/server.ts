@@ -3,6 +3,8 @@
  * → topology → client listener and admin HTTP server. `startSlotgate` is what main.ts,
  * the local demo and the integration tests all call.
  */
+import { sharedBufferReads } from './io/socket-reader.js';
+import { directWrites } from './io/socket-writer.js';
 import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -325,7 +327,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 
   lifecycle = 'ready';
   logger.info(
-    { port, tlsPort, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
+    { port, tlsPort, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length, io: { sharedBufferReads, directWrites } },
     'slotgate listening',
   );
 

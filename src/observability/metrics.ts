@@ -6,6 +6,8 @@
  * command is a Map lookup and an increment, not a label resolution.
  * Node's process metrics keep their standard names (process_*, nodejs_*).
  */
+import { sharedBufferReads } from '../io/socket-reader.js';
+import { directWrites } from '../io/socket-writer.js';
 import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { InstantaneousRate } from './ops-rate.js';
@@ -132,6 +134,14 @@ export class Metrics {
     name: 'slotgate_build_info',
     help: 'Always 1; the labels say which slotgate and which Node.js run',
     labelNames: ['version', 'node_version'] as const,
+    registers: [this.registry],
+  });
+  /** Which of slotgate's own I/O paths this Node allows (io/): 0 means the slower fallback runs. */
+  readonly ioFastPath = new client.Gauge({
+    name: 'slotgate_io_fast_path',
+    help: "1 when slotgate's own I/O path is active on this Node.js: path=shared_buffer_reads (client reads into one shared buffer), path=direct_writes (writes straight to libuv); 0 when it fell back to Node's streams",
+    labelNames: ['path'] as const,
+    aggregator: 'min',
     registers: [this.registry],
   });
   readonly proxyErrors = new client.Counter({
@@ -321,6 +331,8 @@ export class Metrics {
       }
     }
     this.buildInfo.labels(SLOTGATE_VERSION, process.version).set(1);
+    this.ioFastPath.labels('shared_buffer_reads').set(sharedBufferReads ? 1 : 0);
+    this.ioFastPath.labels('direct_writes').set(directWrites ? 1 : 0);
     this.latencyByClass = {
       read: this.backendLatency.child('read'),
       write: this.backendLatency.child('write'),
