@@ -29,8 +29,8 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
 import { ClientDirectory } from './peers/client-directory.js';
-import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers/client-ids.js';
-import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
+import { ClientIdAllocator, MAX_INSTANCE_NUMBER } from './peers/client-ids.js';
+import { pickInstanceNumber, PeerBus } from './peers/peer-bus.js';
 import { SessionSet } from './session/local-sessions.js';
 import { Session } from './session/session.js';
 import { SubscriberHub } from './upstream/subscriber-hub.js';
@@ -175,9 +175,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   await commandTable.refresh();
   topology.on('change', () => void commandTable!.refresh());
 
-  const sequence = await allocateInstanceSequence(pool, topology, instanceNumber);
-  if (sequence === null) logger.warn('could not allocate an instance number from the cluster (INCR {slotgate}:instance-seq); client ids use a random one');
-  const instance = sequence === null ? randomInstanceNumber() : instanceNumber(sequence);
+  const { instance, checked } = await pickInstanceNumber(pool, topology, MAX_INSTANCE_NUMBER);
+  if (!checked) logger.warn('could not list the live slotgate instances (PUBSUB SHARDCHANNELS on the peer bus); this one took a random instance number unchecked');
   const clientIds = new ClientIdAllocator(instance);
   const context: ProxyContext = {
     config,
@@ -315,9 +314,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     proxyId: context.proxyId,
     pool,
     topology,
-    security: backendSecurity,
-    connectTimeoutMs: config.connectTimeoutMs,
     logger,
+    logLimiter,
+    secret: config.peerSecret,
+    onDropped: (reason) => metrics.peerBusMessagesDropped.labels(reason).inc(),
     answer: (body) => clients.answer(body),
   });
   await bus.start();

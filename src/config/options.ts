@@ -167,6 +167,11 @@ export const OPTIONS = {
     describe: 'Bearer token the admin HTTP API requires (Authorization: Bearer <token>) on every endpoint but /healthz; empty: no token. Prefer the env var SLOTGATE_ADMIN_TOKEN (flags show in ps)',
     group: 'Admin',
   },
+  'peer-secret': {
+    type: 'string',
+    describe: 'Shared secret of the slotgate instances in front of one cluster: every peer-bus message (cross-instance CLIENT LIST/KILL) carries an HMAC of it and a timestamp, and messages without a valid one are dropped. Config file or SLOTGATE_PEER_SECRET only, like backend-password. Needs a restart',
+    group: 'Admin',
+  },
   'hot-key-sampling': {
     type: 'number',
     default: 64,

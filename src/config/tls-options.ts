@@ -16,20 +16,30 @@ export type { BackendAuthSettings, BackendTlsSettings, ClientTlsSettings, Connec
 
 const TLS_AUTH_CLIENTS: readonly TlsAuthClients[] = ['yes', 'no', 'optional'];
 
-/** True when `argv` carries --backend-password (any spelling yargs accepts). */
-function passwordOnCommandLine(argv: readonly string[]): boolean {
-  return argv.some((arg) => /^--backend-password(=|$)/.test(arg));
+/** Refuses a secret given as a flag (any spelling yargs accepts): ps shows every process's arguments. */
+function refuseOnCommandLine(argv: readonly string[], option: string, envName: string): void {
+  const flag = new RegExp(`^--${option}(=|$)`);
+  if (argv.some((arg) => flag.test(arg))) {
+    throw new ConfigError(`option ${option}: not accepted on the command line (ps shows every process's arguments); put it in the config file or in ${envName}`);
+  }
 }
 
 export function resolveConnectionSecurity(get: (name: OptionName) => unknown, argv: readonly string[]): ConnectionSecuritySettings {
-  if (passwordOnCommandLine(argv)) {
-    throw new ConfigError('option backend-password: not accepted on the command line (ps shows every process\'s arguments); put it in the config file or in SLOTGATE_BACKEND_PASSWORD');
-  }
+  refuseOnCommandLine(argv, 'backend-password', 'SLOTGATE_BACKEND_PASSWORD');
   return {
     backendAuth: backendAuth(get),
     tls: clientTls(get),
     backendTls: backendTls(get),
   };
+}
+
+/** `peer-secret` (peers/bus-seal.ts): null when not set. Like backend-password, never a flag. */
+export function resolvePeerSecret(get: (name: OptionName) => unknown, argv: readonly string[]): string | null {
+  refuseOnCommandLine(argv, 'peer-secret', 'SLOTGATE_PEER_SECRET');
+  const secret = get('peer-secret');
+  if (secret === undefined || secret === null || secret === '') return null;
+  if (typeof secret !== 'string') throw new ConfigError('option peer-secret: must be a string (quote it in YAML)');
+  return secret;
 }
 
 function backendAuth(get: (name: OptionName) => unknown): BackendAuthSettings | null {
