@@ -81,13 +81,11 @@ export class SentinelTopologySource implements TopologySource {
   }
 
   watch(changed: (reason: string) => void): void {
-    const auth = (): Buffer | null => this.options.security.authCommand();
     this.watches = this.options.sentinels.map(
       (address) =>
         new SentinelWatch(address, {
           masterName: this.options.masterName,
-          connectTimeoutMs: this.options.connectTimeoutMs,
-          authCommand: auth,
+          pool: this.sentinelPool,
           changed,
           onError: (at, message) => this.options.logger.debug({ sentinel: at, err: message }, 'sentinel subscription error'),
         }),
