@@ -128,7 +128,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
-  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger), {
+  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger, (failure) => metrics.backendFailures.labels(failure.kind).inc()), {
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,

@@ -29,7 +29,7 @@ export function resolveConnectionSecurity(get: (name: OptionName) => unknown, ar
   return {
     backendAuth: backendAuth(get),
     tls: clientTls(get),
-    backendTls: backendTls(get),
+    backendTls: outgoingTls(get, 'backend-tls'),
   };
 }
 
@@ -70,22 +70,24 @@ function clientTls(get: (name: OptionName) => unknown): ClientTlsSettings | null
   return { port, certFile, keyFile, caCertFile, authClients };
 }
 
-function backendTls(get: (name: OptionName) => unknown): BackendTlsSettings | null {
-  const certFile = optionalText(get('backend-tls-cert-file'));
-  const keyFile = optionalText(get('backend-tls-key-file'));
-  if ((certFile === null) !== (keyFile === null)) throw new ConfigError('option backend-tls-cert-file: needs backend-tls-key-file, and the other way round');
+/** TLS to the backend nodes (`backend-tls`, `backend-tls-*`) or to the Sentinels (`sentinel-tls`, `sentinel-tls-*`). */
+export function outgoingTls(get: (name: OptionName) => unknown, p: 'backend-tls' | 'sentinel-tls'): BackendTlsSettings | null {
+  const option = (suffix: string): unknown => get(`${p}${suffix}` as OptionName);
+  const certFile = optionalText(option('-cert-file'));
+  const keyFile = optionalText(option('-key-file'));
+  if ((certFile === null) !== (keyFile === null)) throw new ConfigError(`option ${p}-cert-file: needs ${p}-key-file, and the other way round`);
   const settings: BackendTlsSettings = {
-    caCertFile: optionalText(get('backend-tls-ca-cert-file')),
-    serverName: optionalText(get('backend-tls-server-name')),
+    caCertFile: optionalText(option('-ca-cert-file')),
+    serverName: optionalText(option('-server-name')),
     certFile,
     keyFile,
   };
-  if (!toBoolean('backend-tls', get('backend-tls'), false)) {
+  if (!toBoolean(p, option(''), false)) {
     const given = Object.values(settings).some((value) => value !== null);
-    if (given) throw new ConfigError('option backend-tls: the backend-tls-* options are set but backend-tls is no');
+    if (given) throw new ConfigError(`option ${p}: the ${p}-* options are set but ${p} is no`);
     return null;
   }
-  return settings;
+  return p === 'backend-tls' ? settings : { ...settings, optionPrefix: p };
 }
 
 function optionalText(value: unknown): string | null {
