@@ -57,7 +57,7 @@ export class SentinelWatch {
       },
     );
     this.conn = conn;
-    conn.send({ payload: encodeCommand(['SUBSCRIBE', ...SENTINEL_CHANNELS]), replyCount: 0, onReply: () => undefined, onFailure: () => undefined });
+    conn.sendSubscribed(encodeCommand(['SUBSCRIBE', ...SENTINEL_CHANNELS]));
   }
 
   private onFrame(frame: Buffer): void {

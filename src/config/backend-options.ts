@@ -10,7 +10,7 @@ import { BACKEND_KINDS, type BackendKind } from '../cluster/topology-source.js';
 import { ConfigError } from './config-error.js';
 import { toList } from './option-values.js';
 import type { OptionName } from './options.js';
-import { outgoingTls } from './tls-options.js';
+import { outgoingTls, refuseOnCommandLine } from './tls-options.js';
 import type { BackendTlsSettings } from '../tls/tls-settings.js';
 
 export interface SentinelSettings {
@@ -33,9 +33,7 @@ export interface BackendSettings {
 }
 
 export function resolveBackendSettings(get: (name: OptionName) => unknown, argv: readonly string[]): BackendSettings {
-  if (argv.some((arg) => /^--sentinel-password(=|$)/.test(arg))) {
-    throw new ConfigError('option sentinel-password: not accepted on the command line (ps shows every process\'s arguments); put it in the config file or in SLOTGATE_SENTINEL_PASSWORD');
-  }
+  refuseOnCommandLine(argv, 'sentinel-password', 'SLOTGATE_SENTINEL_PASSWORD');
   const backend = String(get('backend') ?? 'cluster').trim().toLowerCase() as BackendKind;
   if (!BACKEND_KINDS.includes(backend)) throw new ConfigError(`option backend: '${String(get('backend'))}' is not one of ${BACKEND_KINDS.join(', ')}`);
   const settings: BackendSettings = {

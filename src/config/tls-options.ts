@@ -17,7 +17,7 @@ export type { BackendAuthSettings, BackendTlsSettings, ClientTlsSettings, Connec
 const TLS_AUTH_CLIENTS: readonly TlsAuthClients[] = ['yes', 'no', 'optional'];
 
 /** Refuses a secret given as a flag (any spelling yargs accepts): ps shows every process's arguments. */
-function refuseOnCommandLine(argv: readonly string[], option: string, envName: string): void {
+export function refuseOnCommandLine(argv: readonly string[], option: string, envName: string): void {
   const flag = new RegExp(`^--${option}(=|$)`);
   if (argv.some((arg) => flag.test(arg))) {
     throw new ConfigError(`option ${option}: not accepted on the command line (ps shows every process's arguments); put it in the config file or in ${envName}`);

@@ -66,7 +66,7 @@ export class BusSubscriber {
       (failure) => this.broken(conn, failure.message),
     );
     this.conn = conn;
-    conn.send({ payload: encodeCommand(['SSUBSCRIBE', ...this.options.channels]), replyCount: 0, onReply: () => undefined, onFailure: () => undefined });
+    conn.sendSubscribed(encodeCommand(['SSUBSCRIBE', ...this.options.channels]));
   }
 
   private broken(conn: NodeConnection, reason: string): void {

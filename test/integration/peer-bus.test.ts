@@ -61,6 +61,24 @@ function logCapture(): { stream: Writable; lines: Record<string, unknown>[] } {
   return { stream, lines };
 }
 
+/** Instances A and B in front of the cluster, with this config file; A's log goes to `logOfA` (warnings up). */
+function useTwoInstances(seeds: () => string[], yaml: string, logOfA?: Writable): { a: () => StartedProxy; b: () => StartedProxy } {
+  let config: TempConfigFile;
+  let a: StartedProxy;
+  let b: StartedProxy;
+  beforeAll(async () => {
+    config = tempConfigFile(yaml);
+    a = await startProxy(seeds(), ['--config', config.path, ...(logOfA ? ['--log-level', 'warn'] : [])], { logDestination: logOfA });
+    b = await startProxy(seeds(), ['--config', config.path]);
+  }, 30_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    config?.remove();
+  });
+  return { a: () => a, b: () => b };
+}
+
 describe('the peer bus', () => {
   const cluster = useDedicatedCluster({ masters: 3, replicasPerMaster: 0 });
   let nodes: BackendNodes;
@@ -78,25 +96,12 @@ describe('the peer bus', () => {
   });
 
   describe('without peer-secret', () => {
-    let config: TempConfigFile;
-    let a: StartedProxy;
-    let b: StartedProxy;
     const logOfA = logCapture();
-
-    beforeAll(async () => {
-      config = tempConfigFile(ACCOUNTS);
-      a = await startProxy(cluster().seeds, ['--config', config.path, '--log-level', 'warn'], { logDestination: logOfA.stream });
-      b = await startProxy(cluster().seeds, ['--config', config.path]);
-    }, 30_000);
-    afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      config?.remove();
-    });
+    const instances = useTwoInstances(() => cluster().seeds, ACCOUNTS, logOfA.stream);
 
     it('keeps nothing in the user\'s keyspace: DBSIZE 0 and KEYS * empty with two instances, before and after FLUSHALL', async () => {
-      const operator = keep(await signedIn(a.port, 'operator', 'lister'));
-      keep(await signedIn(b.port, 'reader', 'on-b'));
+      const operator = keep(await signedIn(instances.a().port, 'operator', 'lister'));
+      keep(await signedIn(instances.b().port, 'reader', 'on-b'));
       // The bus works: A lists B's session.
       expect(await namesListed(operator)).toContain('on-b');
       expect(await operator.call('DBSIZE')).toBe(0);
@@ -111,7 +116,7 @@ describe('the peer bus', () => {
     });
 
     it('refuses every command naming a slotgate channel or key, for every account, and a forged kill kills nothing', async () => {
-      const victim = keep(await signedIn(b.port, 'operator', 'victim'));
+      const victim = keep(await signedIn(instances.b().port, 'operator', 'victim'));
       const commands: [Account[], string[]][] = [
         [['reader', 'app', 'operator'], ['SPUBLISH', REQUESTS, FORGED_KILL]],
         [['reader', 'app', 'operator'], ['PUBLISH', REQUESTS, FORGED_KILL]],
@@ -127,7 +132,7 @@ describe('the peer bus', () => {
       ];
       for (const [accounts, command] of commands) {
         for (const account of accounts) {
-          const client = keep(await signedIn(a.port, account));
+          const client = keep(await signedIn(instances.a().port, account));
           expect(message(await client.call(...command)), `${account}: ${command.join(' ')}`).toMatch(RESERVED);
         }
       }
@@ -135,23 +140,23 @@ describe('the peer bus', () => {
       const subscriptions = [['SSUBSCRIBE', '{slotgate}:bus:replies:evil'], ['SUBSCRIBE', REQUESTS], ['PSUBSCRIBE', '{slotgate}:*'], ['PSUBSCRIBE', '{slot*'], ['PSUBSCRIBE', '{slotgate}:bus:re?uests']];
       for (const account of ['reader', 'app', 'operator'] as const) {
         for (const command of subscriptions) {
-          const client = keep(await signedIn(a.port, account));
+          const client = keep(await signedIn(instances.a().port, account));
           expect(message(await client.call(...command)), `${account}: ${command.join(' ')}`).toMatch(RESERVED);
         }
       }
       // Inside MULTI the refusal aborts the transaction, as any refused command does.
-      const app = keep(await signedIn(a.port, 'app'));
+      const app = keep(await signedIn(instances.a().port, 'app'));
       expect(await app.call('MULTI')).toBe('OK');
       expect(message(await app.call('SPUBLISH', REQUESTS, FORGED_KILL))).toMatch(RESERVED);
       expect(message(await app.call('EXEC'))).toMatch(/^EXECABORT/);
       // The victim lives, and the bus still answers.
       expect(await victim.call('PING')).toBe('PONG');
-      const operator = keep(await signedIn(a.port, 'operator'));
+      const operator = keep(await signedIn(instances.a().port, 'operator'));
       expect(await namesListed(operator)).toContain('victim');
     });
 
     it('leaves what is not slotgate\'s alone, and lists none of slotgate\'s channels', async () => {
-      const app = keep(await signedIn(a.port, 'app'));
+      const app = keep(await signedIn(instances.a().port, 'app'));
       expect(await app.call('SET', '{user}:value', '{slotgate}:bus:requests')).toBe('OK'); // a value, not a name
       expect(String(await app.call('GET', '{user}:value'))).toBe('{slotgate}:bus:requests');
       expect(await app.call('DEL', '{user}:value')).toBe(1);
@@ -160,7 +165,7 @@ describe('the peer bus', () => {
       // The nodes do hold the bus's subscriptions (presence): slotgate hides them.
       expect((await busMaster.call('PUBSUB', 'SHARDCHANNELS', '{slotgate}*')) as string[]).toContain(REQUESTS);
       // Broad patterns are not aimed at slotgate's names (and could not hear its shard channels).
-      const subscriber = keep(await signedIn(a.port, 'reader'));
+      const subscriber = keep(await signedIn(instances.a().port, 'reader'));
       expect(((await subscriber.call('PSUBSCRIBE', '*')) as unknown[]).map(String)).toEqual(['psubscribe', '*', '1']);
     });
 
@@ -168,7 +173,7 @@ describe('the peer bus', () => {
       const fake = new Redis({ host: busMaster.options.host, port: busMaster.options.port, maxRetriesPerRequest: 1 });
       try {
         await fake.ssubscribe('{slotgate}:bus:replies:10.9.9.9:1/77');
-        const operator = keep(await signedIn(a.port, 'operator'));
+        const operator = keep(await signedIn(instances.a().port, 'operator'));
         const missed = (): number => logOfA.lines.filter((line) => JSON.stringify(line.missing ?? []).includes('10.9.9.9:1/77')).length;
         await namesListed(operator);
         expect(missed()).toBe(1);
@@ -179,7 +184,7 @@ describe('the peer bus', () => {
         const shower = new Redis({ host: busMaster.options.host, port: busMaster.options.port, maxRetriesPerRequest: 1 });
         try {
           const life = JSON.stringify({ kind: 'reply', id: 0, from: '10.9.9.9:1/77', body: null });
-          await shower.call('SPUBLISH', `{slotgate}:bus:replies:${a.handle.context.proxyId}`, life);
+          await shower.call('SPUBLISH', `{slotgate}:bus:replies:${instances.a().handle.context.proxyId}`, life);
         } finally {
           shower.disconnect();
         }
@@ -192,28 +197,16 @@ describe('the peer bus', () => {
   });
 
   describe('with peer-secret', () => {
-    let config: TempConfigFile;
-    let a: StartedProxy;
-    let b: StartedProxy;
+    const instances = useTwoInstances(() => cluster().seeds, `${ACCOUNTS}peer-secret: "${SECRET}"\n`);
     const dropped = async (proxy: StartedProxy, reason: string): Promise<number> =>
       (await proxy.handle.context.metrics.peerBusMessagesDropped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
     const seal = (secret: string, channel: string, t: number, m: string): string =>
       JSON.stringify({ t, m, h: createHmac('sha256', secret).update(`${channel}\n${t}\n${m}`).digest('hex') });
 
-    beforeAll(async () => {
-      config = tempConfigFile(`${ACCOUNTS}peer-secret: "${SECRET}"\n`);
-      a = await startProxy(cluster().seeds, ['--config', config.path]);
-      b = await startProxy(cluster().seeds, ['--config', config.path]);
-    }, 30_000);
-    afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      config?.remove();
-    });
 
     it('drops and counts messages forged, altered or replayed directly on the cluster; genuine ones work', async () => {
-      const victim = keep(await signedIn(b.port, 'reader', 'sealed-victim'));
-      const operator = keep(await signedIn(a.port, 'operator'));
+      const victim = keep(await signedIn(instances.b().port, 'reader', 'sealed-victim'));
+      const operator = keep(await signedIn(instances.a().port, 'operator'));
       const direct = new Redis({ host: busMaster.options.host, port: busMaster.options.port, maxRetriesPerRequest: 1 });
       const tap = new Redis({ host: busMaster.options.host, port: busMaster.options.port, maxRetriesPerRequest: 1 });
       try {
@@ -234,9 +227,9 @@ describe('the peer bus', () => {
           ['malformed', 'not json'],
         ];
         for (const [reason, payload] of cases) {
-          const before = await dropped(b, reason);
+          const before = await dropped(instances.b(), reason);
           expect(await direct.call('SPUBLISH', REQUESTS, payload)).toBeGreaterThan(0);
-          await waitUntil(async () => (await dropped(b, reason)) > before, 5000, `B to drop a ${reason} message`);
+          await waitUntil(async () => (await dropped(instances.b(), reason)) > before, 5000, `B to drop a ${reason} message`);
         }
         // Nothing was killed; the bus still answers.
         expect(await victim.call('PING')).toBe('PONG');
