@@ -52,6 +52,7 @@ export class SentinelWatch {
       (failure) => {
         if (this.conn !== conn) return;
         this.conn = null;
+        conn.close();
         this.options.onError(this.address, failure.message);
         if (!this.stopped) this.backoff.schedule(() => this.connect());
       },
