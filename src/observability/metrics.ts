@@ -29,7 +29,7 @@ export const PROXY_ERROR_KINDS = [
   'protocol_version', // HELLO with a version other than 2 (NOPROTO), or not a number
   'transaction', // MULTI/EXEC/DISCARD/WATCH misuse, EXECABORT, commands not allowed inside MULTI
   'not_supported', // commands slotgate does not offer (SELECT n, some CLUSTER and CLIENT sub-commands)
-  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters
+  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters, slotgate's reserved names
   'crossslot',
   'auth', // WRONGPASS, NOAUTH
   'noperm', // read-only accounts writing
@@ -214,6 +214,12 @@ export class Metrics {
   readonly pubsubResubscriptions = new client.Counter({
     name: 'slotgate_pubsub_resubscriptions_total',
     help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly peerBusMessagesDropped = new client.Counter({
+    name: 'slotgate_peer_bus_messages_dropped_total',
+    help: 'Peer-bus messages dropped as not from a slotgate peer, by reason: malformed, unsigned, bad_signature, stale, replayed (the last four with peer-secret)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
