@@ -3,10 +3,26 @@
  * library, flags), as plain data; and its CLIENT LIST line, made from that data and from figures
  * the session's parts report (`LiveFigures`). No socket, no queue, no timer lives here.
  */
+import type net from 'node:net';
 import type { Account } from '../auth/accounts.js';
 import type { OpenTransaction } from '../handlers/command-call.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
+
+/** Why a connection ended (the `reason` label of slotgate_client_connections_closed_total). */
+export type CloseReason =
+  | 'client_closed'
+  | 'protocol_error'
+  | 'quit'
+  | 'killed'
+  | 'output_buffer_limit'
+  | 'query_buffer_limit'
+  | 'idle_timeout'
+  | 'drained'
+  | 'shutdown';
+
+/** open → (draining) → closing → closed: see session.ts. */
+export type SessionPhase = 'open' | 'draining' | 'closing' | 'closed';
 
 export class ClientState {
   readonly createdAt = Date.now();
@@ -72,6 +88,18 @@ export interface LiveFigures {
   readonly runningCommand: string | null;
   readonly network: 'tcp' | 'tls';
   readonly proxy: string;
+}
+
+/** The socket's part of a CLIENT LIST line. */
+export function socketFigures(socket: net.Socket): Pick<LiveFigures, 'addr' | 'laddr' | 'fd' | 'network'> {
+  // The descriptor when Node exposes it (-1 otherwise, e.g. TLS).
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return {
+    addr: `${socket.remoteAddress}:${socket.remotePort}`,
+    laddr: `${socket.localAddress}:${socket.localPort}`,
+    fd: typeof fd === 'number' ? fd : -1,
+    network: 'encrypted' in socket ? 'tls' : 'tcp',
+  };
 }
 
 export function clientRecordOf(state: ClientState, live: LiveFigures, now = Date.now()): ClientRecord {

@@ -38,32 +38,13 @@ import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { BackendAffinity } from './backend-affinity.js';
 import { Call, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
-import { clientFlags, clientRecordOf } from './client-state.js';
-import { ReadGate } from './read-gate.js';
+import { clientFlags, clientRecordOf, socketFigures, type CloseReason, type SessionPhase } from './client-state.js';
+import { ReadGate, gatedSocket } from './read-gate.js';
 import type { ReplySlot } from './reply-queue.js';
 import { ReplyWriter } from './reply-writer.js';
 
 export { inflightWindow } from './read-gate.js';
-
-/** Why a connection ended (the `reason` label of slotgate_client_connections_closed_total). */
-export type CloseReason =
-  | 'client_closed'
-  | 'protocol_error'
-  | 'quit'
-  | 'killed'
-  | 'output_buffer_limit'
-  | 'query_buffer_limit'
-  | 'idle_timeout'
-  | 'drained'
-  | 'shutdown';
-
-export type SessionPhase = 'open' | 'draining' | 'closing' | 'closed';
-
-/** The file descriptor of a client socket, when Node exposes it (-1 otherwise, e.g. TLS). */
-function socketDescriptor(socket: net.Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
-}
+export type { CloseReason, SessionPhase } from './client-state.js';
 
 export class Session implements CallHost, ConnectionControl {
   readonly id: number;
@@ -110,7 +91,7 @@ export class Session implements CallHost, ConnectionControl {
       closingReplyWritten: () => this.endAfterReplies(),
       wrote: (bytes) => proxy.metrics.bytesOut.inc(bytes),
     });
-    this.gate = new ReadGate(this.gatedClient(), config.clientMaxInflight, config.clientQueryBufferLimit);
+    this.gate = new ReadGate(gatedSocket(socket, this.decoder, this.writer, () => this.decode(null)), config.clientMaxInflight, config.clientQueryBufferLimit);
     socket.on('drain', () => this.gate.maybeResume());
     socket.on('error', () => this.close('client_closed'));
     // Redis frees a client when its read returns 0; with allowHalfOpen off Node would end our side too.
@@ -119,28 +100,6 @@ export class Session implements CallHost, ConnectionControl {
     if (config.idleTimeoutSeconds > 0) socket.setTimeout(config.idleTimeoutSeconds * 1000, () => this.idleTimedOut());
     // The server accepts with pauseOnConnect, so the first read happens here (io/socket-reader.ts).
     readSocket(socket, (chunk) => this.onData(chunk));
-  }
-
-  private gatedClient() {
-    const socket = this.socket;
-    const decoder = this.decoder;
-    const writer = this.writer;
-    return {
-      pauseSocket: () => socket.pause(),
-      resumeSocket: () => socket.resume(),
-      holdRequests: () => decoder.stop(),
-      decodeHeld: () => this.decode(null),
-      get heldInputBytes() {
-        return decoder.bufferedBytes;
-      },
-      get owed() {
-        return writer.length;
-      },
-      firstUnanswered: () => writer.firstUnanswered(),
-      get unsentBytes() {
-        return writer.unsentBytes;
-      },
-    };
   }
 
   private get logger(): Logger {
@@ -353,7 +312,6 @@ export class Session implements CallHost, ConnectionControl {
 
   /** This session as CLIENT LIST shows it: figures of slotgate's own socket and queues. */
   clientRecord(): ClientRecord {
-    const socket = this.socket;
     const subscriptions = this.subscriptions;
     const flags = clientFlags({
       monitor: this.streamStop !== null,
@@ -365,9 +323,7 @@ export class Session implements CallHost, ConnectionControl {
       noTouch: this.connection.noTouch,
     });
     return clientRecordOf(this.connection, {
-      addr: this.address,
-      laddr: `${socket.localAddress}:${socket.localPort}`,
-      fd: socketDescriptor(socket),
+      ...socketFigures(this.socket),
       flags,
       sub: subscriptions.channels.size,
       psub: subscriptions.patterns.size,
@@ -378,7 +334,6 @@ export class Session implements CallHost, ConnectionControl {
       reading: this.gate.reading,
       // Like Redis, a client's own CLIENT LIST / INFO shows that command as its last.
       runningCommand: this.dispatching?.spec ? this.dispatching.spec.name : null,
-      network: 'encrypted' in socket ? 'tls' : 'tcp',
       proxy: this.proxy.proxyId,
     });
   }
