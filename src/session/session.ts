@@ -243,9 +243,12 @@ export class Session implements CallHost, ConnectionControl {
 
   /** CLIENT LIST's `b` and INFO's blocked_clients count a client once its node holds the command. */
   private noteBlockedOnNode(call: Call): void {
-    void this.affinity.blockedOnNode().then((held) => {
-      if (held && this.gate.isBlockedOn(call)) this.blockedOnNode = true;
-    });
+    this.affinity.blockedOnNode().then(
+      (held) => {
+        if (held && this.gate.isBlockedOn(call)) this.blockedOnNode = true;
+      },
+      () => undefined, // not known to be held: the client is not reported blocked
+    );
   }
 
   /**
