@@ -6,17 +6,30 @@
  * backend connection, CLUSTERDOWN). On-demand requests are single-flight and debounced:
  * a storm of MOVED replies during a reshard costs one CLUSTER SHARDS per
  * `minRefreshGapMs`, not one per reply.
+ *
+ * While refreshes fail (every node down) the gap doubles from `minRefreshGapMs` up to
+ * MAX_BACKOFF_MS and a retry is scheduled at that gap; the first success resets it. Failures are
+ * logged through `logFailure` (rate-limited by the server).
+ *
+ * A replica whose connection breaks gets no reads (`loading`) until a refresh begun after the
+ * break confirms it in sync (replica-health.ts); meanwhile refreshes run every
+ * UNCONFIRMED_RECHECK_MS, so it serves reads again soon after it comes back.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
-import { EMPTY_TOPOLOGY, TopologySnapshot, type ShardInput } from './topology-snapshot.js';
+import { EMPTY_TOPOLOGY, TopologySnapshot, type BackendNode, type ShardInput } from './topology-snapshot.js';
 import type { BackendKind, TopologySource } from './topology-source.js';
+
+const MAX_BACKOFF_MS = 5000;
+const UNCONFIRMED_RECHECK_MS = 1000;
 
 export interface TopologyManagerOptions {
   refreshIntervalMs: number;
   minRefreshGapMs: number;
   logger: Logger;
+  /** Where a failed refresh is reported (default: logger.warn); the server rate-limits it. */
+  logFailure?: (fields: Record<string, unknown>, message: string) => void;
   onRefresh?: (outcome: 'changed' | 'unchanged' | 'failed') => void;
 }
 
@@ -32,8 +45,15 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   private debounceTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Why the last refresh failed, for start()'s error. */
+  /** Why the last refresh failed, for start()'s error and /healthz. */
   private lastFailure = '';
+  /** Refreshes failed in a row (0 after a success): sets the back-off. */
+  private failures = 0;
+  private failingSince = 0;
+  /** Refreshes started so far; marks below are compared with it. */
+  private refreshStarts = 0;
+  /** Replicas whose connection broke → `refreshStarts` at the break (see the header). */
+  private readonly unconfirmed = new Map<string, number>();
 
   constructor(
     private readonly pool: NodePool,
@@ -77,13 +97,43 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       this.rerunRequested = true;
       return;
     }
-    const wait = Math.max(0, this.lastRefreshAt + this.options.minRefreshGapMs - Date.now());
+    const wait = Math.max(0, this.lastRefreshAt + this.gapMs() - Date.now());
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = null;
       this.options.logger.debug({ reason }, 'topology refresh requested');
       void this.refreshNow();
     }, wait);
     this.debounceTimer.unref();
+  }
+
+  /** The pause before the next refresh: `minRefreshGapMs`, doubled per failure in a row up to MAX_BACKOFF_MS. */
+  gapMs(): number {
+    if (this.failures === 0) return this.options.minRefreshGapMs;
+    return Math.min(MAX_BACKOFF_MS, this.options.minRefreshGapMs * 2 ** Math.min(this.failures - 1, 16));
+  }
+
+  /** What /healthz reports: whether the last refresh failed, since when, and why. */
+  health(): { refreshFailing: boolean; failuresInARow: number; failingSinceMs?: number; lastError?: string } {
+    if (this.failures === 0) return { refreshFailing: false, failuresInARow: 0 };
+    return { refreshFailing: true, failuresInARow: this.failures, failingSinceMs: this.failingSince, lastError: this.lastFailure };
+  }
+
+  /** Nodes of the current topology whose connections failed lately (what /healthz lists as down). */
+  downNodes(): BackendNode[] {
+    return this.snapshot.allNodes().filter((n) => this.pool.recentlyFailed(n.address));
+  }
+
+  /**
+   * A connection to `address` broke. A replica there gets no reads until a refresh begun after
+   * now confirms it in sync: it may be restarting without its data.
+   */
+  connectionBroken(address: string): void {
+    const node = this.snapshot.nodeByAddress(address);
+    if (node?.role === 'replica') {
+      this.unconfirmed.set(address, this.refreshStarts);
+      if (node.health === 'online') this.snapshot = this.snapshot.withHealth(new Set([address]), 'loading');
+    }
+    this.requestRefresh('backend connection failure');
   }
 
   /** Point one slot at another master right away (a MOVED reply), ahead of the full refresh. */
@@ -97,23 +147,63 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       this.rerunRequested = true;
       return this.inflight;
     }
+    const started = ++this.refreshStarts;
     this.inflight = this.source
       .discover(this.snapshot)
-      .then((shards) => this.install(shards))
-      .catch((err: Error) => {
-        this.lastFailure = err.message;
-        this.options.onRefresh?.('failed');
-        this.options.logger.warn({ err: err.message }, 'topology refresh failed; keeping the previous view');
-      })
+      .then((shards) => this.succeeded(shards, started))
+      .catch((err: Error) => this.failed(err))
       .finally(() => {
         this.inflight = null;
         this.lastRefreshAt = Date.now();
-        if (this.rerunRequested && !this.stopped) {
+        if (this.stopped) return;
+        if (this.rerunRequested || this.failures > 0) {
           this.rerunRequested = false;
-          this.requestRefresh('rerun');
+          this.requestRefresh(this.failures > 0 ? 'retry after failure' : 'rerun');
+        } else if (this.unconfirmed.size > 0) {
+          this.recheckSoon();
         }
       });
     return this.inflight;
+  }
+
+  private failed(err: Error): void {
+    this.lastFailure = err.message;
+    if (this.failures++ === 0) this.failingSince = Date.now();
+    this.options.onRefresh?.('failed');
+    const fields = { err: err.message, failuresInARow: this.failures, nextAttemptMs: this.gapMs() };
+    const message = 'topology refresh failed; keeping the previous view';
+    if (this.options.logFailure) this.options.logFailure(fields, message);
+    else this.options.logger.warn(fields, message);
+  }
+
+  private succeeded(shards: ShardInput[], started: number): void {
+    if (this.failures > 0) {
+      this.options.logger.info({ failuresInARow: this.failures, failingForMs: Date.now() - this.failingSince }, 'topology refresh succeeds again');
+      this.failures = 0;
+    }
+    this.install(this.withoutUnconfirmed(shards, started));
+  }
+
+  /** Replicas whose connection broke after this refresh began stay out of reads (see the header). */
+  private withoutUnconfirmed(shards: ShardInput[], started: number): ShardInput[] {
+    if (this.unconfirmed.size === 0) return shards;
+    const present = new Set(shards.flatMap((s) => s.replicas.map((r) => `${r.host}:${r.port}`)));
+    for (const address of this.unconfirmed.keys()) if (!present.has(address)) this.unconfirmed.delete(address);
+    return shards.map((shard) => ({
+      ...shard,
+      replicas: shard.replicas.map((replica) => {
+        const address = `${replica.host}:${replica.port}`;
+        const mark = this.unconfirmed.get(address);
+        if (mark === undefined) return replica;
+        if (mark < started && replica.health !== 'loading') this.unconfirmed.delete(address);
+        return mark < started ? replica : { ...replica, health: 'loading' as const };
+      }),
+    }));
+  }
+
+  private recheckSoon(): void {
+    const timer = setTimeout(() => this.requestRefresh('replica not confirmed in sync'), UNCONFIRMED_RECHECK_MS);
+    timer.unref();
   }
 
   private install(shards: ShardInput[]): void {

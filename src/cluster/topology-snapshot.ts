@@ -120,6 +120,13 @@ export class TopologySnapshot {
     return layoutKey(this) === layoutKey(other);
   }
 
+  /** A copy in which the nodes at `addresses` have `health` (a replica whose connection broke: no reads). */
+  withHealth(addresses: ReadonlySet<string>, health: NodeHealth): TopologySnapshot {
+    const patch = (n: BackendNode) => (addresses.has(n.address) ? { ...n, health } : n);
+    const inputs: ShardInput[] = this.shards.map((s) => ({ master: patch(s.master), replicas: s.replicas.map(patch), ranges: s.ranges.map(([a, b]): [number, number] => [a, b]) }));
+    return new TopologySnapshot(inputs, this.epoch);
+  }
+
   /** A copy in which `slot` is served by the shard whose master is at `address` (a MOVED patch). */
   withSlotMovedTo(slot: number, address: string): TopologySnapshot | undefined {
     const target = this.nodesByAddress.get(address);

@@ -27,7 +27,7 @@ describe('INFO replication', () => {
   });
 
   it('reads a replica: where its master is', () => {
-    expect(parseReplicationInfo(REPLICA_INFO)).toEqual({ role: 'replica', masterHost: '127.0.0.1', masterPort: 7000, linkUp: true });
+    expect(parseReplicationInfo(REPLICA_INFO)).toEqual({ role: 'replica', masterHost: '127.0.0.1', masterPort: 7000, linkUp: true, syncInProgress: true });
   });
 
   it('refuses what it cannot read (the refresher keeps the previous view)', () => {
