@@ -14,7 +14,8 @@
  *    write did not run, so ask for a topology refresh and retry like TRYAGAIN until the new
  *    master is known. (A cluster's demoted master answers MOVED instead.)
  *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
- *    the command may have run, and a retry could apply a write twice.
+ *    the command may have run, and a retry could apply a write twice. The one exception is a
+ *    replica read (a read-only command): it goes to the master once, within the deadline.
  */
 import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
@@ -168,6 +169,14 @@ export class ForwardedCommand implements BackendRequest {
   }
 
   onFailure(failure: BackendFailure): void {
+    if (this.onReplica) {
+      // A replica read (read-only commands only: replica-reads.ts) whose replica went away, before
+      // or after the bytes left: running it again cannot change data, so the master answers it,
+      // once, within command-timeout. Never for writes: those stay at most once (header).
+      this.onReplica = false;
+      const master = this.target.slot === null ? undefined : this.ctx.topology.current.masterForSlot(this.target.slot);
+      if (master && Date.now() < this.deadline) return this.sendTo(master.address, false);
+    }
     if (mayRetry(failure)) {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;

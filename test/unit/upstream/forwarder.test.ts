@@ -113,6 +113,34 @@ describe('ForwardedCommand against scripted nodes', () => {
     expect(reply.frame).toMatch(/^-ERR slotgate backend error: bad reply from backend/);
   });
 
+  /** `words` sent as a replica read: to `replica` first, the master being `master`. */
+  async function replicaRead(master: FakeNode, replica: FakeNode, words: string[]): Promise<string> {
+    const { ctx } = context(master);
+    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
+    pools.push(replicaPool);
+    const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
+    return new Promise<string>((resolve) => {
+      new ForwardedCommand(readCtx, [encodeCommand(words)], false, { slot: 5, replicaRead: true }, null, {
+        complete: (frame) => resolve(frame.toString('latin1')),
+      }).start();
+    });
+  }
+
+  it('sends a replica read again to the master, once, when the replica drops the connection after receiving it', async () => {
+    const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
+    const replica = await node(() => CLOSE);
+    expect(await replicaRead(master, replica, ['GET', 'k'])).toBe('$6\r\nmaster\r\n');
+    expect(replica.received).toEqual([['GET', 'k']]);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
+  it('does not send a read again when the master drops it too: one retry, then the error', async () => {
+    const master = await node(() => CLOSE);
+    const replica = await node(() => CLOSE);
+    expect(await replicaRead(master, replica, ['GET', 'k'])).toMatch(/^-ERR slotgate backend error: connection lost/);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
   it('answers a replica read from the master when the replica is still loading its data', async () => {
     const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
     const replica = await node(() => Buffer.from('-LOADING Redis is loading the dataset in memory\r\n'));
