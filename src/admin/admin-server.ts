@@ -89,7 +89,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
         shards: snapshot.shards.map((s) => ({
           index: s.index,
           slots: s.ranges.map(([a, b]) => [a, b]),
-          // lag_bytes: standalone and Sentinel backends only (a cluster does not report it).
+          // lag_bytes: replicas whose master reported their offset at the last refresh.
           nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health, ...(n.lagBytes === undefined ? {} : { lag_bytes: n.lagBytes }) })),
         })),
       });

@@ -21,7 +21,7 @@ export interface BackendNode {
   readonly shardIndex: number;
   /**
    * A replica's replication lag in bytes (its master's offset minus its own), when the backend
-   * reports it (standalone and Sentinel backends); undefined otherwise. Weighs replica reads.
+   * reports it (its master's INFO replication); undefined otherwise. Weighs replica reads.
    */
   readonly lagBytes?: number;
 }
