@@ -3,7 +3,8 @@
 // until it has one it answers reads from an empty dataset: nil for keys that exist. The masters
 // sync diskless with a delay, so that wait lasts seconds, and the restart is quicker than
 // cluster-node-timeout, so gossip never calls the replica failing. Through slotgate, no read may
-// answer nil, none may fail, and the replicas serve reads again once they have caught up.
+// answer nil, none may fail, and the replicas serve reads again once they have caught up. And a
+// replica further behind than max-replica-lag (its master's offset minus its own) gets no reads.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +15,9 @@ import { waitUntil } from '../helpers/traffic.js';
 
 const KEYS = 2000;
 const SYNC_DELAY_SECONDS = 10;
+const MAX_LAG = 4096;
 
-describe('replica reads after a replica restarts without its data', () => {
+describe('cluster replica reads only from replicas in sync', () => {
   const cluster = useDedicatedCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 5000 });
   let proxy: StartedProxy;
   const direct = new Map<number, Redis>();
@@ -26,7 +28,7 @@ describe('replica reads after a replica restarts without its data', () => {
   };
 
   beforeAll(async () => {
-    proxy = await startProxy(cluster().seeds, ['--replica-read', 'yes', '--topology-refresh-interval', '1000']);
+    proxy = await startProxy(cluster().seeds, ['--replica-read', 'yes', '--topology-refresh-interval', '1000', '--max-replica-lag', String(MAX_LAG)]);
   });
   afterAll(async () => {
     for (const redis of direct.values()) redis.disconnect();
@@ -97,5 +99,35 @@ describe('replica reads after a replica restarts without its data', () => {
     expect(reads).toBeGreaterThan(KEYS);
     expect(nils).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('gives no reads to a replica further behind than max-replica-lag, and reads again once it has caught up', async () => {
+    const client = proxy.client();
+    const key = '{lag}:k';
+    await client.set(key, 'old');
+    const any = node((await cluster().masterPorts())[0]!);
+    const slot = Number(await any.cluster('KEYSLOT', key));
+    const range = (await any.cluster('SLOTS')).find(([a, b]) => slot >= a && slot <= b)!;
+    const masterPort = range[2][1];
+    const replicaPort = Number(/^slave0:.*port=(\d+)/m.exec(await node(masterPort).info('replication'))![1]);
+    const replicaAddress = `127.0.0.1:${replicaPort}`;
+    await waitUntil(() => proxy.handle.context.topology.current.nodeByAddress(replicaAddress)?.health === 'online', 20_000, 'the replica in reads');
+
+    // The replica keeps answering reads but stops applying its master's stream: it falls behind.
+    await node(replicaPort).client('PAUSE', '30000', 'WRITE');
+    try {
+      await client.set(key, 'new');
+      await client.set('{lag}:filler', 'x'.repeat(4 * MAX_LAG));
+      await waitUntil(() => (proxy.handle.context.topology.current.nodeByAddress(replicaAddress)?.lagBytes ?? 0) > MAX_LAG, 20_000, 'slotgate to see the replica lag');
+      expect(await node(replicaPort).info('replication')).toContain(`master_port:${masterPort}`);
+      const reads = await Promise.all(Array.from({ length: 50 }, () => client.get(key)));
+      expect(reads.filter((v) => v !== 'new')).toEqual([]);
+    } finally {
+      await node(replicaPort).client('UNPAUSE');
+    }
+    await waitUntil(() => (proxy.handle.context.topology.current.nodeByAddress(replicaAddress)?.lagBytes ?? Infinity) <= MAX_LAG, 20_000, 'the replica to catch up');
+    const before = await replicaGetCalls([replicaPort]);
+    await Promise.all(Array.from({ length: 50 }, () => client.get(key)));
+    expect(await replicaGetCalls([replicaPort])).toBeGreaterThan(before);
   });
 });
