@@ -1,7 +1,6 @@
 // Replica reads only from replicas that are in sync (issue #19). A replica restarted without its
 // data (a replaced node has no dump.rdb; the test removes the one its first sync left) needs a full
-// resync, and
-// until it has one it answers reads from an empty dataset: nil for keys that exist. The masters
+// resync, and until it has one it answers reads from an empty dataset: nil for keys that exist. The masters
 // sync diskless with a delay, so that wait lasts seconds, and the restart is quicker than
 // cluster-node-timeout, so gossip never calls the replica failing. Through slotgate, no read may
 // answer nil, none may fail, and the replicas serve reads again once they have caught up. And a
