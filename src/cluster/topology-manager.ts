@@ -19,7 +19,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
 import { EMPTY_TOPOLOGY, TopologySnapshot, type BackendNode, type ShardInput } from './topology-snapshot.js';
-import type { BackendKind, TopologySource } from './topology-source.js';
+import type { BackendKind, FailoverSignal, TopologySource } from './topology-source.js';
+import { WriteHold } from './write-hold.js';
 
 const MAX_BACKOFF_MS = 5000;
 const UNCONFIRMED_RECHECK_MS = 1000;
@@ -28,6 +29,8 @@ export interface TopologyManagerOptions {
   refreshIntervalMs: number;
   minRefreshGapMs: number;
   logger: Logger;
+  /** The longest commands for a master in failover are held (write-hold.ts): command-timeout. */
+  maxHoldMs?: number;
   /** Where a failed refresh is reported (default: logger.warn); the server rate-limits it. */
   logFailure?: (fields: Record<string, unknown>, message: string) => void;
   onRefresh?: (outcome: 'changed' | 'unchanged' | 'failed') => void;
@@ -54,6 +57,8 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   private refreshStarts = 0;
   /** Replicas whose connection broke → `refreshStarts` at the break (see the header). */
   private readonly unconfirmed = new Map<string, number>();
+  /** Commands for masters in failover, parked until a refresh confirms the new master. */
+  readonly hold: WriteHold;
 
   constructor(
     private readonly pool: NodePool,
@@ -61,6 +66,11 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     private readonly options: TopologyManagerOptions,
   ) {
     super();
+    const logger = options.logger;
+    this.hold = new WriteHold(options.maxHoldMs ?? 5000, {
+      started: (master, reason) => logger.info({ master, reason }, 'failover of a master begun: holding its commands until the new master is confirmed'),
+      ended: (master, how, heldMs, parked) => logger.info({ master, how, heldMs, parked }, 'failover hold ended: held commands resume'),
+    });
   }
 
   get current(): TopologySnapshot {
@@ -78,7 +88,10 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     if (this.snapshot.shards.length === 0) {
       throw new Error(`no usable ${this.source.describe()}${this.lastFailure ? ` (${this.lastFailure})` : ''}`);
     }
-    this.source.watch?.((reason) => this.requestRefresh(reason));
+    this.source.watch?.(
+      (reason) => this.requestRefresh(reason),
+      (signal) => this.failoverSignal(signal),
+    );
     this.periodicTimer = setInterval(() => this.requestRefresh('periodic'), this.options.refreshIntervalMs);
     this.periodicTimer.unref();
   }
@@ -86,6 +99,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   stop(): void {
     this.stopped = true;
     this.source.stop?.();
+    this.hold.stop();
     if (this.periodicTimer) clearInterval(this.periodicTimer);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
   }
@@ -134,6 +148,19 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       if (node.health === 'online') this.snapshot = this.snapshot.withHealth(new Set([address]), 'loading');
     }
     this.requestRefresh('backend connection failure');
+  }
+
+  /**
+   * A failover of the master at `signal.master` began (hold its commands until a refresh confirms
+   * the new master) or was given up (let them go).
+   */
+  failoverSignal(signal: FailoverSignal): void {
+    if (signal.kind === 'aborted') {
+      this.hold.release(signal.master, 'aborted');
+    } else if (this.snapshot.nodeByAddress(signal.master)?.role === 'master') {
+      this.hold.hold(signal.master, signal.reason);
+    }
+    this.requestRefresh(signal.reason);
   }
 
   /** Point one slot at another master right away (a MOVED reply), ahead of the full refresh. */
@@ -217,6 +244,10 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       return;
     }
     this.snapshot = candidate;
+    const masters = new Set(candidate.masters().map((m) => m.address));
+    // A master that is one no longer (a failover): its connections finish what they carry and close.
+    for (const old of previous.masters()) if (!masters.has(old.address)) this.pool.retire(old.address);
+    this.hold.releaseAllBut(masters);
     this.options.onRefresh?.('changed');
     this.options.logger.info(
       {

@@ -111,6 +111,7 @@ class Gathering {
       }
       const replica = replicaRead && slot !== null ? this.ctx.replicaReadConnection?.(slot) : null;
       if (replica) addTo(byReplica, replica, i);
+      else if (this.ctx.topology.hold.isHeld(node.address)) this.resend(i); // parked until its new master is known
       else addTo(byNode, node, i);
     }
     const replicaConnections = new Set(byReplica.keys());

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodePool } from '../../../src/backend/node-pool.js';
 import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
+import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
@@ -35,6 +36,7 @@ function context(owner: FakeNode, commandTimeoutMs = 2000) {
       current: snapshot,
       applyMoved: (slot: number, address: string) => moved.push([slot, address]),
       requestRefresh: (reason: string) => refreshes.push(reason),
+      hold: new WriteHold(commandTimeoutMs, { started: () => {}, ended: () => {} }),
     } as unknown as ForwardContext['topology'],
     metrics: new Metrics(false),
     maxRedirects: 3,
@@ -156,6 +158,22 @@ describe('ForwardedCommand against scripted nodes', () => {
     expect(reply).toBe('$6\r\nmaster\r\n');
     expect(replica.received).toEqual([['GET', 'k']]);
     expect(master.received).toEqual([['GET', 'k']]);
+  });
+
+  it('parks a command for a master in failover and sends it to the new master once confirmed', async () => {
+    const oldMaster = await node(() => Buffer.from('+OK\r\n'));
+    const newMaster = await node(() => Buffer.from('+OK\r\n'));
+    const { ctx } = context(oldMaster);
+    const topology = ctx.topology as unknown as { current: TopologySnapshot; hold: WriteHold };
+    topology.hold.hold(`127.0.0.1:${oldMaster.port}`, 'sentinel +selected-slave');
+    const replies = [send(ctx, 'SET', 'a', '1'), send(ctx, 'SET', 'b', '2')];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(oldMaster.received).toEqual([]);
+    topology.current = new TopologySnapshot([{ master: { id: 'e'.repeat(40), host: '127.0.0.1', port: newMaster.port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 2);
+    topology.hold.releaseAllBut(new Set([`127.0.0.1:${newMaster.port}`]));
+    expect(await Promise.all(replies)).toEqual([{ frame: '+OK\r\n', isError: false }, { frame: '+OK\r\n', isError: false }]);
+    expect(newMaster.received).toEqual([['SET', 'a', '1'], ['SET', 'b', '2']]);
+    expect(oldMaster.received).toEqual([]);
   });
 
   it('times out a stalled node after command-timeout rather than waiting forever', async () => {
