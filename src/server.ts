@@ -132,8 +132,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
-    maxHoldMs: config.commandTimeoutMs,
-    logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
+    maxHoldMs: config.commandTimeoutMs, logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
     onRefresh: (outcome) => {
       metrics.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') void commandTable?.check();
