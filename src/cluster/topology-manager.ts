@@ -155,12 +155,19 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
    * the new master) or was given up (let them go).
    */
   failoverSignal(signal: FailoverSignal): void {
-    if (signal.kind === 'aborted') {
-      this.hold.release(signal.master, 'aborted');
-    } else if (this.snapshot.nodeByAddress(signal.master)?.role === 'master') {
-      this.hold.hold(signal.master, signal.reason);
-    }
+    if (signal.kind === 'aborted') this.hold.release(signal.master, 'aborted');
+    else this.holdMaster(signal.master, signal.reason);
     this.requestRefresh(signal.reason);
+  }
+
+  /**
+   * Holds the commands for `address` while it is the master of the current topology (a failover
+   * of it has begun); returns false when it is not (the switch is already installed: nothing to wait for).
+   */
+  holdMaster(address: string, reason: string): boolean {
+    if (this.snapshot.nodeByAddress(address)?.role !== 'master') return false;
+    this.hold.hold(address, reason);
+    return true;
   }
 
   /** Point one slot at another master right away (a MOVED reply), ahead of the full refresh. */
@@ -240,6 +247,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       // Re-install anyway: a MOVED patch may have diverged from the cluster's own answer, and
       // replication lags (standalone, sentinel) change without changing the layout.
       this.snapshot = new TopologySnapshot(shards, previous.epoch);
+      this.hold.releaseAllBut(new Set(this.snapshot.masters().map((m) => m.address)));
       this.options.onRefresh?.('unchanged');
       return;
     }

@@ -204,10 +204,12 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
     const redirect = parseRedirect(frame);
     if (!redirect) {
       if (!this.fromDemotedMaster(frame)) return false;
-      // Not run there: hold this master's commands (this one first) until a refresh finds the new one.
-      this.ctx.topology.hold.hold(this.address, 'READONLY');
-      this.ctx.topology.requestRefresh('READONLY');
-      if (Date.now() < this.deadline && this.ctx.topology.hold.park(this.address, this)) return true;
+      // Not run there: hold this master's commands (this one first) until a refresh finds the new
+      // one; when slotgate already follows the new master, just send it again.
+      const { topology } = this.ctx;
+      const held = topology.holdMaster(this.address, 'READONLY');
+      topology.requestRefresh('READONLY');
+      if (held && Date.now() < this.deadline && topology.hold.park(this.address, this)) return true;
       return this.retryLater(() => frame);
     }
     const { topology, metrics } = this.ctx;

@@ -24,7 +24,7 @@ function setup() {
       return state.answer;
     },
   };
-  const pool = { retainOnly: () => {}, recentlyFailed: () => state.failing } as unknown as NodePool;
+  const pool = { retainOnly: () => {}, retire: () => {}, recentlyFailed: () => state.failing } as unknown as NodePool;
   const logged: string[] = [];
   const manager = new TopologyManager(pool, source, {
     refreshIntervalMs: 5000,
@@ -75,6 +75,19 @@ describe('TopologyManager', () => {
     // The next refresh (the one the break asked for) confirms it.
     await vi.advanceTimersByTimeAsync(200);
     expect(manager.current.nodeByAddress('127.0.0.1:7001')!.health).toBe('online');
+    manager.stop();
+  });
+
+  it('holds a master only while it is the master, and lets go once a refresh names another', async () => {
+    const { state, manager } = setup();
+    await manager.start();
+    expect(manager.holdMaster('127.0.0.1:7001', 'READONLY')).toBe(false); // a replica: nothing to hold
+    expect(manager.holdMaster('127.0.0.1:7000', 'sentinel +selected-slave')).toBe(true);
+    await manager.refreshNow(); // still the old master: keep holding
+    expect(manager.hold.isHeld('127.0.0.1:7000')).toBe(true);
+    state.answer = [{ master: node(7001), replicas: [node(7000)], ranges: [[0, 16383]] }];
+    await manager.refreshNow();
+    expect(manager.hold.isHeld('127.0.0.1:7000')).toBe(false);
     manager.stop();
   });
 });

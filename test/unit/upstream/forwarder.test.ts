@@ -30,13 +30,15 @@ function context(owner: FakeNode, commandTimeoutMs = 2000) {
   pools.push(pool);
   const moved: [number, string][] = [];
   const refreshes: string[] = [];
+  const hold = new WriteHold(commandTimeoutMs, { started: () => {}, ended: () => {} });
   const snapshot = new TopologySnapshot([{ master: { id: 'f'.repeat(40), host: '127.0.0.1', port: owner.port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 1);
   const ctx: ForwardContext = {
     topology: {
       current: snapshot,
       applyMoved: (slot: number, address: string) => moved.push([slot, address]),
       requestRefresh: (reason: string) => refreshes.push(reason),
-      hold: new WriteHold(commandTimeoutMs, { started: () => {}, ended: () => {} }),
+      hold,
+      holdMaster: (address: string, reason: string) => (hold.hold(address, reason), true),
     } as unknown as ForwardContext['topology'],
     metrics: new Metrics(false),
     maxRedirects: 3,
