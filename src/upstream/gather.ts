@@ -111,7 +111,9 @@ class Gathering {
       }
       const replica = replicaRead && slot !== null ? this.ctx.replicaReadConnection?.(slot) : null;
       if (replica) addTo(byReplica, replica, i);
-      else if (this.ctx.topology.hold.isHeld(node.address)) this.resend(i); // parked until its new master is known
+      // A key part for a master being failed over waits (parked) for the new one; a part addressed
+      // to that node by name goes to it as asked.
+      else if (slot !== null && this.ctx.topology.hold.isHeld(node.address)) this.resend(i);
       else addTo(byNode, node, i);
     }
     const replicaConnections = new Set(byReplica.keys());
