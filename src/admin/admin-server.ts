@@ -9,7 +9,7 @@
  *  - /readyz: send clients here: 503 while starting (connecting to the cluster) and draining.
  *  - /healthz: the cluster behind is whole (every slot covered) and answers topology refreshes;
  *    503 "draining" during a drain. Its body says what is down: nodes whose connections failed in
- *    the last 5 s, and a failing topology refresh (since when, the last error).
+ *    the last 5 s (by shard, role and id), and a failing topology refresh (for how long).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -109,11 +109,13 @@ function healthBody(topology: TopologyManager): Record<string, unknown> {
   const covered = snapshot.coveredSlotCount();
   const refresh = topology.health();
   const healthy = covered === 16384 && !refresh.refreshFailing;
-  const down = topology.downNodes().map((n) => ({ address: n.address, role: n.role }));
+  // Open to anyone who reaches the admin port (no token): nodes by shard, role and id, never by address.
+  const down = topology.downNodes().map((n) => ({ shard: n.shardIndex, role: n.role, id: n.id }));
   const body: Record<string, unknown> = { status: healthy ? 'ok' : 'degraded', covered_slots: covered, shards: snapshot.shards.length };
   if (down.length > 0) body.down = down;
   if (refresh.refreshFailing) {
-    body.topology_refresh = { failing: true, failures_in_a_row: refresh.failuresInARow, failing_for_ms: Date.now() - (refresh.failingSinceMs ?? Date.now()), last_error: refresh.lastError };
+    // Not the error text, which names nodes by address: the log has it.
+    body.topology_refresh = { failing: true, failures_in_a_row: refresh.failuresInARow, failing_for_ms: Date.now() - (refresh.failingSinceMs ?? Date.now()) };
   }
   return body;
 }

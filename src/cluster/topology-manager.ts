@@ -48,7 +48,7 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
   private debounceTimer: NodeJS.Timeout | null = null;
   private periodicTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Why the last refresh failed, for start()'s error and /healthz. */
+  /** Why the last refresh failed, for start()'s error. */
   private lastFailure = '';
   /** Refreshes failed in a row (0 after a success): sets the back-off. */
   private failures = 0;
@@ -126,10 +126,10 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     return Math.min(MAX_BACKOFF_MS, this.options.minRefreshGapMs * 2 ** Math.min(this.failures - 1, 16));
   }
 
-  /** What /healthz reports: whether the last refresh failed, since when, and why. */
-  health(): { refreshFailing: boolean; failuresInARow: number; failingSinceMs?: number; lastError?: string } {
+  /** What /healthz reports: whether the last refresh failed, and since when. */
+  health(): { refreshFailing: boolean; failuresInARow: number; failingSinceMs?: number } {
     if (this.failures === 0) return { refreshFailing: false, failuresInARow: 0 };
-    return { refreshFailing: true, failuresInARow: this.failures, failingSinceMs: this.failingSince, lastError: this.lastFailure };
+    return { refreshFailing: true, failuresInARow: this.failures, failingSinceMs: this.failingSince };
   }
 
   /** Nodes of the current topology whose connections failed lately (what /healthz lists as down). */
