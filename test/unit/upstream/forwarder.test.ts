@@ -2,32 +2,19 @@
 // each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
 // Real Redis behaviour is covered by the integration tests (resharding, failover); these pin the
 // logic that handles the answers, including ones real Redis rarely gives.
-import { afterEach, describe, expect, it } from 'vitest';
-import { NodePool } from '../../../src/backend/node-pool.js';
+import { describe, expect, it } from 'vitest';
 import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
 import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
-import { CLOSE, startFakeNode, type FakeAnswer, type FakeNode } from '../../helpers/fake-node.js';
+import { CLOSE, useFakeNodes, type FakeNode } from '../../helpers/fake-node.js';
 
-const nodes: FakeNode[] = [];
-const pools: NodePool[] = [];
-afterEach(async () => {
-  for (const pool of pools.splice(0)) pool.close();
-  for (const node of nodes.splice(0)) await node.close();
-});
-
-async function node(answer: FakeAnswer): Promise<FakeNode> {
-  const started = await startFakeNode(answer);
-  nodes.push(started);
-  return started;
-}
+const { node, pool: newPool } = useFakeNodes();
 
 /** A forwarding context whose slot map says every slot is on `owner`; records MOVED patches and refreshes. */
 function context(owner: FakeNode, commandTimeoutMs = 2000) {
-  const pool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs });
-  pools.push(pool);
+  const pool = newPool(commandTimeoutMs);
   const moved: [number, string][] = [];
   const refreshes: string[] = [];
   const hold = new WriteHold(commandTimeoutMs, { started: () => {}, ended: () => {} });
@@ -120,8 +107,7 @@ describe('ForwardedCommand against scripted nodes', () => {
   /** `words` sent as a replica read: to `replica` first, the master being `master`. */
   async function replicaRead(master: FakeNode, replica: FakeNode, words: string[]): Promise<string> {
     const { ctx } = context(master);
-    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
-    pools.push(replicaPool);
+    const replicaPool = newPool();
     const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
     return new Promise<string>((resolve) => {
       new ForwardedCommand(readCtx, [encodeCommand(words)], false, { slot: 5, replicaRead: true }, null, {
@@ -149,8 +135,7 @@ describe('ForwardedCommand against scripted nodes', () => {
     const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
     const replica = await node(() => Buffer.from('-LOADING Redis is loading the dataset in memory\r\n'));
     const { ctx } = context(master);
-    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
-    pools.push(replicaPool);
+    const replicaPool = newPool();
     const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
     const reply = await new Promise<string>((resolve) => {
       new ForwardedCommand(readCtx, [encodeCommand(['GET', 'k'])], false, { slot: 5, replicaRead: true }, null, {

@@ -2,8 +2,7 @@
 // a part read from a replica whose connection drops goes to the master once; a key part for a
 // master being failed over waits for the new master, while a part addressed to a node by name
 // still goes to that node.
-import { afterEach, describe, expect, it } from 'vitest';
-import { NodePool } from '../../../src/backend/node-pool.js';
+import { describe, expect, it } from 'vitest';
 import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
 import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -11,26 +10,14 @@ import { encodeCommand } from '../../../src/protocol/encoder.js';
 import type { ForwardContext } from '../../../src/upstream/forwarder.js';
 import { gather } from '../../../src/upstream/gather.js';
 import type { PartReply } from '../../../src/upstream/reducers.js';
-import { CLOSE, startFakeNode, type FakeAnswer, type FakeNode } from '../../helpers/fake-node.js';
+import { CLOSE, useFakeNodes, type FakeNode } from '../../helpers/fake-node.js';
 
-const nodes: FakeNode[] = [];
-const pools: NodePool[] = [];
-afterEach(async () => {
-  for (const pool of pools.splice(0)) pool.close();
-  for (const node of nodes.splice(0)) await node.close();
-});
-
-async function node(answer: FakeAnswer): Promise<FakeNode> {
-  const started = await startFakeNode(answer);
-  nodes.push(started);
-  return started;
-}
+const { node, pool: newPool } = useFakeNodes();
 
 const snapshotOn = (port: number) => new TopologySnapshot([{ master: { id: String(port).repeat(8).slice(0, 40), host: '127.0.0.1', port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 1);
 
 function context(master: FakeNode, replica?: FakeNode) {
-  const pool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
-  pools.push(pool);
+  const pool = newPool();
   const hold = new WriteHold(2000, { started: () => {}, ended: () => {} });
   const topology = { current: snapshotOn(master.port), hold, requestRefresh: () => {}, applyMoved: () => {} };
   const ctx: ForwardContext = {
