@@ -120,8 +120,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         return;
       }
       // Clients can cause these (commands that time out), so they are rate-limited too.
-      logLimiter.log('backend_failure', 'warn', { node: address, reason: failure.message }, 'backend connection failed');
-      topology?.requestRefresh('backend connection failure');
+      logLimiter.log(`backend_${failure.kind}`, 'warn', { node: address, reason: failure.message }, 'backend connection failed');
+      topology?.connectionBroken(address);
     },
     onRequestFault: (address, err) => {
       // The last line of defence: handlers guard their own callbacks (Session.guard).
@@ -134,6 +134,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
+    maxHoldMs: config.commandTimeoutMs, logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
     onRefresh: (outcome) => {
       metrics.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') void commandTable?.check();

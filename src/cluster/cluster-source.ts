@@ -5,7 +5,7 @@
 import type { NodePool } from '../backend/node-pool.js';
 import { splitAddress } from '../backend/node-pool.js';
 import { RespError } from '../protocol/reply-parser.js';
-import { keepOnlineReplicas } from './replica-health.js';
+import { withReplicaSync } from './replica-health.js';
 import { parseClusterShards, parseClusterSlots } from './topology-parse.js';
 import type { ShardInput, TopologySnapshot } from './topology-snapshot.js';
 import type { TopologySource } from './topology-source.js';
@@ -40,8 +40,7 @@ export class ClusterTopologySource implements TopologySource {
     for (const address of candidates) {
       try {
         const shards = await this.askNode(address);
-        // Cluster gossip only: non-cluster sources hear a replica's state from its master itself.
-        if (shards.some((s) => s.ranges.length > 0)) return keepOnlineReplicas(shards, current);
+        if (shards.some((s) => s.ranges.length > 0)) return await withReplicaSync(this.pool, shards);
         errors.push(`${address}: no slots assigned`);
       } catch (err) {
         errors.push(`${address}: ${(err as Error).message}`);

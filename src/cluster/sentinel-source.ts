@@ -15,7 +15,7 @@ import { parseMasterAddress, parseReplicationInfo, parseSentinelReplicas } from 
 import { replicationShard } from './replication-source.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import type { ShardInput } from './topology-snapshot.js';
-import type { TopologySource } from './topology-source.js';
+import type { FailoverSignal, TopologySource } from './topology-source.js';
 
 export interface SentinelSourceOptions {
   readonly sentinels: readonly string[];
@@ -83,13 +83,14 @@ export class SentinelTopologySource implements TopologySource {
     return replicationShard(address, info, listed);
   }
 
-  watch(changed: (reason: string) => void): void {
+  watch(changed: (reason: string) => void, failover?: (signal: FailoverSignal) => void): void {
     this.watches = this.options.sentinels.map(
       (address) =>
         new SentinelWatch(address, {
           masterName: this.options.masterName,
           pool: this.sentinelPool,
           changed,
+          failover,
           onError: (at, message) => this.options.logger.debug({ sentinel: at, err: message }, 'sentinel subscription error'),
         }),
     );

@@ -1,6 +1,7 @@
 /**
  * A subscription to one Sentinel's event channels: `+switch-master` for our master (a failover is
- * over: the new master is known) and the replica events (`+sdown`/`-sdown` of a replica, a replica
+ * over: the new master is known), the first signs of a failover and its abort (so that writes to
+ * the old master are held: cluster/write-hold.ts), and the replica events (`+sdown`/`-sdown` of a replica, a replica
  * added or reconfigured), each turned into a topology refresh. Reconnects after a pause when the
  * Sentinel goes away, and asks for a refresh on every (re)subscription: events sent while we were
  * not listening are lost, so the topology is re-read instead.
@@ -14,14 +15,31 @@ import type { NodePool } from '../backend/node-pool.js';
 import { ReconnectBackoff } from '../backend/reconnect-backoff.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { parseReply, RespError } from '../protocol/reply-parser.js';
+import type { FailoverSignal } from './topology-source.js';
 
-export const SENTINEL_CHANNELS = ['+switch-master', '+sdown', '-sdown', '+slave', '+convert-to-slave', '+slave-reconf-done'] as const;
+/** A replica was chosen to replace the master, is being promoted, or has been. */
+const FAILOVER_STARTED = ['+selected-slave', '+failover-state-send-slaveof-noone', '+promoted-slave'] as const;
+const FAILOVER_ABORTED = ['-failover-abort-not-elected', '-failover-abort-no-good-slave', '-failover-abort-slave-timeout'] as const;
+
+export const SENTINEL_CHANNELS = [
+  '+switch-master',
+  '+sdown',
+  '-sdown',
+  '+slave',
+  '+convert-to-slave',
+  '+slave-reconf-done',
+  // The first signs of a failover, and its abort (see failoverSignal).
+  ...FAILOVER_STARTED,
+  ...FAILOVER_ABORTED,
+] as const;
 
 export interface SentinelWatchOptions {
   readonly masterName: string;
   /** The Sentinels' pool: their credentials and TLS. */
   readonly pool: NodePool;
   readonly changed: (reason: string) => void;
+  /** A failover of our master begins or is given up (from any Sentinel: each one publishes what it sees). */
+  readonly failover?: (signal: FailoverSignal) => void;
   readonly onError: (address: string, message: string) => void;
 }
 
@@ -78,9 +96,12 @@ export class SentinelWatch {
       }
       return;
     }
-    if (kind === 'message' && concernsMaster(channel, String(value[2]), this.options.masterName)) {
-      this.options.changed(`sentinel ${channel}`);
-    }
+    if (kind !== 'message') return;
+    const payload = String(value[2]);
+    if (!concernsMaster(channel, payload, this.options.masterName)) return;
+    const signal = failoverSignal(channel, payload);
+    if (signal) this.options.failover?.(signal);
+    this.options.changed(`sentinel ${channel}`);
   }
 }
 
@@ -93,4 +114,18 @@ export function concernsMaster(channel: string, payload: string, masterName: str
   if (channel === '+switch-master') return words[0] === masterName;
   const at = words.indexOf('@');
   return at >= 0 ? words[at + 1] === masterName : words[0] === 'master' && words[1] === masterName;
+}
+
+/**
+ * The failover events name an instance and its master: `slave <ip> <port> @ <name> <master ip>
+ * <master port>` (`+selected-slave`, `+promoted-slave`), `master <name> <ip> <port>` (the others).
+ */
+export function failoverSignal(channel: string, payload: string): FailoverSignal | null {
+  const started = (FAILOVER_STARTED as readonly string[]).includes(channel);
+  if (!started && !(FAILOVER_ABORTED as readonly string[]).includes(channel)) return null;
+  const words = payload.split(' ');
+  const at = words.indexOf('@');
+  const [host, port] = at >= 0 ? [words[at + 2], words[at + 3]] : [words[2], words[3]];
+  if (!host || !port || !/^\d+$/.test(port)) return null;
+  return { kind: started ? 'started' : 'aborted', master: `${host}:${port}`, reason: `sentinel ${channel}` };
 }

@@ -223,7 +223,7 @@ export const OPTIONS = {
   'max-replica-lag': {
     type: 'size',
     default: '0',
-    describe: 'Standalone and sentinel backends: a replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
+    describe: 'A replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
     group: 'Read/write splitting',
   },
 } as const satisfies Record<string, OptionDef>;
