@@ -42,6 +42,18 @@ export const PROXY_ONLY_SUBCOMMANDS: readonly GeneratedCommand[] = [
     keySpecs: [],
   },
   {
+    // CLIENT MAINT_NOTIFICATIONS (Redis Enterprise's maintenance notifications), which node-redis 5/6,
+    // go-redis and redis-py send on every RESP3 connect. Known here only so that slotgate can answer
+    // it as Redis 7 and 8 do (unknown subcommand, handlers/client-commands.ts) without counting a
+    // proxy error for every client that connects.
+    name: 'client|maint_notifications', arity: -2,
+    flags: ['loading', 'noscript', 'stale'],
+    firstKey: 0, lastKey: 0, keyStep: 0,
+    aclCategories: ['@connection', '@slow'],
+    tips: [],
+    keySpecs: [],
+  },
+  {
     name: 'client|no-touch', arity: 3,
     flags: ['loading', 'noscript', 'stale'],
     firstKey: 0, lastKey: 0, keyStep: 0,

@@ -188,6 +188,21 @@ describe('RESP3 through slotgate', () => {
     expect(got[0]).toBe('*4\r\n$3\r\none\r\n_\r\n$3\r\ntwo\r\n_\r\n');
   });
 
+  it('node-redis\'s CLIENT MAINT_NOTIFICATIONS on connect gets Redis\'s answer and counts no proxy error', async () => {
+    const proxyErrors = async () => (await proxy.handle.context.metrics.proxyErrors.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const before = await proxyErrors();
+    const fresh = createClient({ socket: { host: '127.0.0.1', port: proxy.port, reconnectStrategy: false } });
+    fresh.on('error', () => undefined);
+    await fresh.connect();
+    expect(await fresh.ping()).toBe('PONG');
+    fresh.destroy();
+    expect(await proxyErrors()).toBe(before);
+    // The reply is Redis's (none has the sub-command), in whatever case the client sent it.
+    const [got, expected] = await both([['CLIENT', 'MAINT_NOTIFICATIONS', 'ON', 'moving-endpoint-type', 'internal-ip'], ['client', 'maint_notifications']], clusterOracle);
+    expect(got).toEqual(expected);
+    expect(got[0]).toBe("-ERR unknown subcommand 'MAINT_NOTIFICATIONS'. Try CLIENT HELP.\r\n");
+  });
+
   it('HELLO, CLUSTER SLOTS/SHARDS/NODES/INFO and INFO have the shape a cluster node gives in RESP3', async () => {
     const commands = [['HELLO'], ['CLUSTER', 'SLOTS'], ['CLUSTER', 'SHARDS'], ['CLUSTER', 'NODES'], ['CLUSTER', 'INFO'], ['INFO', 'server'], ['SCAN', '0', 'MATCH', 'no-such-key*']];
     const [got, expected] = await both(commands, clusterOracle);
