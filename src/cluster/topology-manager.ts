@@ -103,6 +103,9 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
       .catch((err: Error) => {
         this.lastFailure = err.message;
         this.options.onRefresh?.('failed');
+        // With no view yet (the first discovery), start() fails with this error itself: there is
+        // no previous view to keep, and a warning would follow the fatal line.
+        if (this.snapshot === EMPTY_TOPOLOGY) return;
         this.options.logger.warn({ err: err.message }, 'topology refresh failed; keeping the previous view');
       })
       .finally(() => {
