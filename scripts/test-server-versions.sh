@@ -20,13 +20,16 @@ export REDIS_VERSIONS_CACHE=${REDIS_VERSIONS_CACHE:-$HOME/.cache/redis-versions}
 [ -x "$sources/build.sh" ] || { echo "no $sources/build.sh: set REDIS_VERSIONS_DIR to the redis-versions folder" >&2; exit 2; }
 
 # The part of the suite that covers what changes between server versions: routing and the command
-# table, the differential fuzz, fan-out, transactions and blocking (raw-protocol), pub/sub (with a
-# reshard moving shard channels), RESP3, sessions (CLIENT), failover, and the Sentinel backend.
+# table, the differential fuzz, node targeting and INFO masking, fan-out, transactions and blocking
+# (raw-protocol), pub/sub (with a reshard moving shard channels), RESP3, sessions (CLIENT),
+# failover, replica reads, TLS and backend sign-in, and the standalone and Sentinel backends.
+# (live-command-table is left out: Debian's RediSearch module is built for Redis 7.0.)
 FILES=(
   test/integration/smoke.test.ts
   test/integration/commands-parity.test.ts
   test/integration/command-fuzz.test.ts
   test/integration/keyless-commands.test.ts
+  test/integration/node-target.test.ts
   test/integration/raw-protocol.test.ts
   test/integration/fanout.test.ts
   test/integration/pubsub.test.ts
@@ -34,6 +37,10 @@ FILES=(
   test/integration/resp3.test.ts
   test/integration/clients.test.ts
   test/integration/failover.test.ts
+  test/integration/replica-reads.test.ts
+  test/integration/tls.test.ts
+  test/integration/backend-auth.test.ts
+  test/integration/standalone-backend.test.ts
   test/integration/sentinel-backend.test.ts
 )
 
