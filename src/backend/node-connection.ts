@@ -107,6 +107,8 @@ export interface NodeConnectionOptions {
   onSubscribedFrame?: (frame: Buffer, isError: boolean) => void;
 }
 
+const ignore = (): void => undefined;
+
 interface InflightEntry {
   request: BackendRequest;
   sentAt: number;
@@ -188,6 +190,15 @@ export class NodeConnection {
     const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
     if (request.replyCount > 0) this.inflight.push(entry);
     this.unwritten.push(entry);
+  }
+
+  /**
+   * A command on a subscribed connection (`onSubscribedFrame`): written, never awaited; what the
+   * node answers goes to onSubscribedFrame, and a failure is reported once, for the whole
+   * connection (onBroken).
+   */
+  sendSubscribed(payload: Buffer): void {
+    this.send({ payload, replyCount: 0, onReply: ignore, onFailure: ignore });
   }
 
   /** Closes for good: pending requests fail, later `send`s fail at once. */

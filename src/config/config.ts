@@ -13,7 +13,7 @@ import { ConfigError } from './config-error.js';
 import { toList, toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
-import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
+import { resolveConnectionSecurity, resolvePeerSecret, type ConnectionSecuritySettings } from './tls-options.js';
 import { resolveBackendSettings, type BackendSettings } from './backend-options.js';
 import { closestName } from './suggest.js';
 
@@ -42,6 +42,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   idleTimeoutSeconds: number;
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
+  /** Input a client may have held back before it is disconnected (client-query-buffer-limit). */
+  clientQueryBufferLimit: number;
   /** The output limit of a subscribed client (client-output-buffer-limit-pubsub). */
   clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
@@ -54,6 +56,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   adminBind: string;
   /** '' = the admin API needs no token. A secret: never logged. */
   adminToken: string;
+  /** `peer-secret`: seals the peer bus's messages (peers/bus-seal.ts); null = unsealed. */
+  peerSecret: string | null;
   /** Hot-key tracker samples about one request in this many (0 = off). */
   hotKeySampling: number;
   logLevel: string;
@@ -132,6 +136,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientQueryBufferLimit: toSize('client-query-buffer-limit', get('client-query-buffer-limit')),
     clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
@@ -140,6 +145,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
     adminToken: String(get('admin-token') ?? ''),
+    peerSecret: resolvePeerSecret(get, argv),
     hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),

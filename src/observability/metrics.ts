@@ -6,6 +6,8 @@
  * command is a Map lookup and an increment, not a label resolution.
  * Node's process metrics keep their standard names (process_*, nodejs_*).
  */
+import { sharedBufferReads } from '../io/socket-reader.js';
+import { directWrites } from '../io/socket-writer.js';
 import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { InstantaneousRate } from './ops-rate.js';
@@ -27,7 +29,7 @@ export const PROXY_ERROR_KINDS = [
   'protocol_version', // HELLO with a version other than 2 (NOPROTO), or not a number
   'transaction', // MULTI/EXEC/DISCARD/WATCH misuse, EXECABORT, commands not allowed inside MULTI
   'not_supported', // commands slotgate does not offer (SELECT n, some CLUSTER and CLIENT sub-commands)
-  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters
+  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters, slotgate's reserved names
   'crossslot',
   'auth', // WRONGPASS, NOAUTH
   'noperm', // read-only accounts writing
@@ -136,6 +138,14 @@ export class Metrics {
     aggregator: 'max',
     registers: [this.registry],
   });
+  /** Which of slotgate's own I/O paths this Node allows (io/): 0 means the slower fallback runs. */
+  readonly ioFastPath = new client.Gauge({
+    name: 'slotgate_io_fast_path',
+    help: "1 when slotgate's own I/O path is active on this Node.js: path=shared_buffer_reads (client reads into one shared buffer), path=direct_writes (writes straight to libuv); 0 when it fell back to Node's streams",
+    labelNames: ['path'] as const,
+    aggregator: 'min',
+    registers: [this.registry],
+  });
   readonly proxyErrors = new client.Counter({
     name: 'slotgate_proxy_errors_total',
     help: 'Errors produced by slotgate itself, by kind',
@@ -155,6 +165,13 @@ export class Metrics {
   readonly connectionsRejected = new client.Counter({
     name: 'slotgate_client_connections_rejected_total',
     help: 'Client connections refused because maxclients was reached',
+    registers: [this.registry],
+  });
+  /** Why client connections ended (session/session.ts CloseReason: a bounded set). */
+  readonly connectionsClosed = new client.Counter({
+    name: 'slotgate_client_connections_closed_total',
+    help: 'Client connections closed, by reason (client_closed, protocol_error, quit, killed, output_buffer_limit, query_buffer_limit, idle_timeout, drained, shutdown)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   /** INFO stats' total_connections_received and rejected_connections (zeroed by CONFIG RESETSTAT, like Redis's). */
@@ -199,6 +216,12 @@ export class Metrics {
   readonly pubsubResubscriptions = new client.Counter({
     name: 'slotgate_pubsub_resubscriptions_total',
     help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly peerBusMessagesDropped = new client.Counter({
+    name: 'slotgate_peer_bus_messages_dropped_total',
+    help: 'Peer-bus messages dropped as not from a slotgate peer, by reason: malformed, unsigned, bad_signature, stale, replayed (the last four with peer-secret)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -321,6 +344,8 @@ export class Metrics {
       }
     }
     this.buildInfo.labels(SLOTGATE_VERSION, process.version).set(1);
+    this.ioFastPath.labels('shared_buffer_reads').set(sharedBufferReads ? 1 : 0);
+    this.ioFastPath.labels('direct_writes').set(directWrites ? 1 : 0);
     this.latencyByClass = {
       read: this.backendLatency.child('read'),
       write: this.backendLatency.child('write'),

@@ -2,7 +2,7 @@
 // answer (garbage, unexpected types, stalls). Never a stand-in for Redis in behaviour tests.
 //
 // It owns every slot, answers the commands slotgate needs to start (CLUSTER SHARDS, INFO), refuses
-// the peer bus's (keys and channels tagged {slotgate}; slotgate then runs alone), and
+// the peer bus's (commands naming its {slotgate} channels; slotgate then runs alone), and
 // hands every other request to `answer`, which returns the reply bytes, or null to hold the
 // request back until `release()` (so a test can line several clients' requests up on one
 // backend connection and answer them together, in order).
