@@ -204,6 +204,9 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     this.lastFailure = err.message;
     if (this.failures++ === 0) this.failingSince = Date.now();
     this.options.onRefresh?.('failed');
+    // With no view yet (the first discovery), start() fails with this error itself: there is
+    // no previous view to keep, and a warning would follow the fatal line.
+    if (this.snapshot === EMPTY_TOPOLOGY) return;
     const fields = { err: err.message, failuresInARow: this.failures, nextAttemptMs: this.gapMs() };
     const message = 'topology refresh failed; keeping the previous view';
     if (this.options.logFailure) this.options.logFailure(fields, message);

@@ -5,7 +5,8 @@
  * and on reload alike), with a message that names the option.
  */
 import fs from 'node:fs';
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type YargsFactory from 'yargs';
 import YAML from 'yaml';
 import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
@@ -14,6 +15,7 @@ import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionN
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
 import { resolveConnectionSecurity, resolvePeerSecret, type ConnectionSecuritySettings } from './tls-options.js';
 import { resolveBackendSettings, type BackendSettings } from './backend-options.js';
+import { closestName } from './suggest.js';
 
 export { ConfigError, toSize };
 
@@ -64,6 +66,15 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   reloadable: ReloadableSettings;
 }
 
+/**
+ * yargs's CommonJS build: its ES module build lays out --help with cliui's ES build, which cuts
+ * lines at the column width in the middle of words (`--versio` / `n`); the CommonJS one wraps at
+ * spaces (wrap-ansi).
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
+/** --help fits the terminal, up to this many columns (a line longer than that is hard to read). */
+const HELP_MAX_WIDTH = 120;
+
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
@@ -80,7 +91,7 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
     .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false, 'parse-numbers': false })
     .help()
     .version(false)
-    .wrap(110)
+    .wrap(Math.min(HELP_MAX_WIDTH, process.stdout.columns || HELP_MAX_WIDTH))
     .epilogue(`Every option is also a config-file key (same name) and an environment variable: SLOTGATE_ + the name in upper snake case, e.g. SLOTGATE_COMMAND_TIMEOUT=2000.\n\n${ACCOUNTS_HELP}`)
     .exitProcess(false);
   for (const [name, def] of Object.entries(OPTIONS) as [OptionName, OptionDef][]) {
@@ -103,7 +114,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   const fileOnly: FileOnlyValues = {};
   try {
     parsed = buildCli(argv, env, fileOnly).fail((msg, err) => {
-      throw new ConfigError(err?.message ?? msg);
+      throw new ConfigError(err?.message ?? withFlagSuggestions(msg));
     }).parseSync() as Record<string, unknown>;
   } catch (err) {
     throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
@@ -169,16 +180,34 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    // Only the first line: the rest quotes the file around the error, which may be a password.
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // Only the first line, without the colon that introduced the rest: the rest quotes the file
+    // around the error, which may hold a password.
+    const where = (err as Error).message.split('\n')[0]!.replace(/:\s*$/, '');
+    throw new ConfigError(`config file ${path} is not valid YAML: ${where}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path}: expected a mapping of option: value`);
   const known = new Set<string>([...Object.keys(OPTIONS), ...Object.keys(FILE_ONLY_OPTIONS)]);
   for (const key of Object.keys(doc)) {
-    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option '${key}'`);
+    if (known.has(key)) continue;
+    const closest = closestName(key, known);
+    throw new ConfigError(`config file ${path}: unknown option '${key}'${closest ? `; did you mean '${closest}'?` : ''}`);
   }
   return doc as Record<string, unknown>;
+}
+
+/** yargs's `Unknown argument(s): a, b`, with the flags they most likely meant. */
+function withFlagSuggestions(message: string): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!unknown) return message;
+  const flags = ['config', 'help', 'version', ...Object.keys(OPTIONS)];
+  const typed = unknown[1]!.split(', ');
+  const hints = typed.flatMap((arg) => {
+    const closest = closestName(arg, flags);
+    if (closest === null) return [];
+    return [typed.length === 1 ? `--${closest}` : `--${closest} (for ${arg})`];
+  });
+  return hints.length === 0 ? message : `${message}; did you mean ${hints.join(', ')}?`;
 }
 
 /**
