@@ -21,7 +21,8 @@ export REDIS_VERSIONS_CACHE=${REDIS_VERSIONS_CACHE:-$HOME/.cache/redis-versions}
 
 # The part of the suite that covers what changes between server versions: routing and the command
 # table, the differential fuzz, node targeting and INFO masking, fan-out, transactions and blocking
-# (raw-protocol), pub/sub (with a reshard moving shard channels), RESP3, sessions (CLIENT),
+# (raw-protocol), pub/sub (with a reshard moving shard channels), RESP3, sessions (CLIENT, their
+# lifecycle: nothing left on the nodes after random client lives), the peer bus,
 # failover, replica reads, TLS and backend sign-in, and the standalone and Sentinel backends.
 # (live-command-table is left out: Debian's RediSearch module is built for Redis 7.0.)
 FILES=(
@@ -36,6 +37,8 @@ FILES=(
   test/integration/pubsub-cluster-changes.test.ts
   test/integration/resp3.test.ts
   test/integration/clients.test.ts
+  test/integration/session-lifecycle.test.ts
+  test/integration/peer-bus.test.ts
   test/integration/failover.test.ts
   test/integration/replica-reads.test.ts
   test/integration/tls.test.ts
