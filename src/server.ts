@@ -80,6 +80,11 @@ export interface StartOptions {
    * server. Worker processes use it: the primary owns the public admin port (src/process/workers.ts).
    */
   adminListen?: { host: string; port: number } | null;
+  /**
+   * A worker of a primary that lets the kernel balance connections (process/reuse-port.ts): bind
+   * these ports with SO_REUSEPORT, each worker a socket of its own.
+   */
+  reusePorts?: { port: number; tlsPort: number } | null;
 }
 
 /**
@@ -262,8 +267,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => tlsHandshakeFailed(socket, err.code ?? err.message));
   const servers = [plainServer, tlsServer].filter((s): s is net.Server => s !== null);
   try {
-    if (plainServer) await listen(plainServer, config.port, config.bind);
-    if (tlsServer) await listen(tlsServer, config.tls!.port, config.bind);
+    const reuse = options.reusePorts ?? null;
+    if (plainServer) await listen(plainServer, reuse ? reuse.port : config.port, config.bind, reuse !== null);
+    if (tlsServer) await listen(tlsServer, reuse ? reuse.tlsPort : config.tls!.port, config.bind, reuse !== null);
   } catch (err) {
     for (const s of servers) s.close();
     topology.stop();
@@ -390,10 +396,13 @@ async function closeAdmin(admin: http.Server | null): Promise<void> {
   await new Promise<void>((resolve) => admin.close(() => resolve()));
 }
 
-function listen(server: net.Server, port: number, host: string): Promise<void> {
+function listen(server: net.Server, port: number, host: string, reusePort: boolean): Promise<void> {
+  // `reusePort` is in Node 22.12+/23.1+ only (and not in @types/node 20); `exclusive` keeps
+  // node:cluster from routing the listen through the primary.
+  const options = reusePort ? ({ port, host, exclusive: true, reusePort: true } as net.ListenOptions) : { port, host };
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(options, () => {
       server.off('error', reject);
       resolve();
     });
