@@ -133,6 +133,10 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['unsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
   ['punsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
   ['sunsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
+  // The receivers as one Redis counts them (this slotgate's clients for its upstream link). Queued
+  // inside MULTI as Redis does, where the count is the node's own (slotgate counting once).
+  ['publish', local(pubsub.publish, 'queue')],
+  ['spublish', local(pubsub.publish, 'queue')],
   ['pubsub|numsub', local(pubsub.numsub)],
   ['pubsub|shardnumsub', local(pubsub.numsub)],
   ['pubsub|numpat', everyNode('sum')],

@@ -208,6 +208,51 @@ describe('pub/sub through slotgate', () => {
     }
   });
 
+  it('PUBLISH and SPUBLISH return the receivers one Redis counts: channel and pattern subscribers, direct ones where it landed', async () => {
+    const channel = `${run}:count:{c}`;
+    // The same steps on the oracle and through slotgate; each step's PUBLISH / SPUBLISH replies.
+    const steps = async (port: number): Promise<number[]> => {
+      const clients = [0, 1, 2, 3].map(() => new Redis({ port, host: '127.0.0.1' }));
+      const publisher = new Redis({ port, host: '127.0.0.1' });
+      const counts: number[] = [];
+      const publishBoth = async (): Promise<void> => {
+        counts.push(await publisher.publish(channel, 'm'), (await publisher.call('SPUBLISH', channel, 's')) as number);
+      };
+      try {
+        await publishBoth(); // nobody: 0
+        await clients[0]!.subscribe(channel);
+        await publishBoth(); // 1
+        await clients[1]!.psubscribe(`${run}:count:*`);
+        await publishBoth(); // 2
+        await clients[1]!.psubscribe(`${run}:cou[m-o]t:?c}`, `${run}:nomatch*`);
+        await clients[2]!.ssubscribe(channel);
+        await clients[3]!.ssubscribe(channel);
+        await publishBoth(); // 3 (one client, two patterns counted twice), 2 shard subscribers
+        await clients[0]!.unsubscribe(channel);
+        await publishBoth();
+      } finally {
+        for (const client of [...clients, publisher]) client.disconnect();
+      }
+      return counts;
+    };
+    const expected = await steps(oracle.port);
+    expect(expected).toEqual([0, 0, 1, 0, 2, 0, 3, 2, 2, 2]);
+    expect(await steps(fx.proxy.port)).toEqual(expected);
+
+    // A client subscribed on the node itself counts too (SPUBLISH lands on the channel's master).
+    const owner = await fx.backend.masterOf(channel);
+    const direct = owner.client.duplicate();
+    const sub = fx.proxy.client();
+    try {
+      await direct.ssubscribe(channel);
+      await sub.ssubscribe(channel);
+      expect(await fx.client.call('SPUBLISH', channel, 'both')).toBe(2);
+    } finally {
+      direct.disconnect();
+      sub.disconnect();
+    }
+  });
+
   it('subscribes shard channels on their slot\'s master; SPUBLISH reaches them', async () => {
     const channel = `${run}:shard:{a}`;
     const owner = await fx.backend.masterOf(channel);
