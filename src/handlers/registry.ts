@@ -125,6 +125,8 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['function|kill', OUT_OF_BAND],
   ['function|list', masters('same-elements')],
   ['function|dump', masters('same-function-dump')],
+  // Read-only: the modules every master has loaded (in any order); masters that differ get an error.
+  ['module|list', masters('same-elements')],
   ['pubsub|channels', everyNode('union')],
   ['pubsub|shardchannels', everyNode('union')],
   // Pub/sub: subscriptions are slotgate's, shared upstream (upstream/subscriber-hub.ts). Not inside
