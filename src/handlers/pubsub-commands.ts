@@ -37,7 +37,25 @@ const KIND: Record<string, SubscriptionKind> = {
 const NULL_BULK = Buffer.from('$-1\r\n');
 const NULL_RESP3 = Buffer.from('_\r\n');
 
+/**
+ * In RESP3 the confirmations are push frames, which Redis sends even under CLIENT REPLY OFF/SKIP:
+ * they go out as a stream frame, after every earlier reply and before anything later (the barrier
+ * reads nothing more until this call is answered), and the call itself answers nothing.
+ */
+function sendConfirmations(call: CommandCall, frames: Buffer): void {
+  if (!call.connection.subscriptions.usesPush) return call.reply(frames);
+  call.streamFrame(frames);
+  call.reply(NOTHING);
+}
+
+const NOTHING = Buffer.alloc(0);
+
 export function subscribe(call: CommandCall): void {
+  if (call.connection.subscriptions.usesPush) call.afterEarlierReplies(() => subscribeNow(call));
+  else subscribeNow(call);
+}
+
+function subscribeNow(call: CommandCall): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
@@ -48,7 +66,7 @@ export function subscribe(call: CommandCall): void {
   // client saw the confirmation reaches it.
   let waiting = 1;
   const done = call.guard(() => {
-    if (--waiting === 0) call.reply(Buffer.concat(frames));
+    if (--waiting === 0) sendConfirmations(call, Buffer.concat(frames));
   });
   for (const arg of call.args.slice(1)) {
     const channel = arg.toString('latin1');
@@ -63,6 +81,11 @@ export function subscribe(call: CommandCall): void {
 }
 
 export function unsubscribe(call: CommandCall): void {
+  if (call.connection.subscriptions.usesPush) call.afterEarlierReplies(() => unsubscribeNow(call));
+  else unsubscribeNow(call);
+}
+
+function unsubscribeNow(call: CommandCall): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
@@ -70,17 +93,14 @@ export function unsubscribe(call: CommandCall): void {
   const resp3 = subscriptions.usesPush;
   const given = call.args.slice(1);
   const names = given.length > 0 ? given : [...held].map((channel) => Buffer.from(channel, 'latin1'));
-  if (names.length === 0) {
-    call.reply(confirmation(name, null, subscriptions.count(kind), resp3));
-    return;
-  }
+  if (names.length === 0) return sendConfirmations(call, confirmation(name, null, subscriptions.count(kind), resp3));
   const frames: Buffer[] = [];
   for (const arg of names) {
     const channel = arg.toString('latin1');
     if (held.delete(channel)) call.proxy.pubsub.unsubscribe(subscriptions, kind, channel);
     frames.push(confirmation(name, arg, subscriptions.count(kind), resp3));
   }
-  call.reply(Buffer.concat(frames));
+  sendConfirmations(call, Buffer.concat(frames));
 }
 
 /** Leaves every channel, pattern and shard channel (RESET, and a client that disconnects). */

@@ -39,6 +39,33 @@ async function rawExchange(port: number, commands: (string | Buffer)[][], frames
   }
 }
 
+/**
+ * Sends HELLO 3, then once it is answered `commands` pipelined, and returns every byte that
+ * follows HELLO's reply up to `last` (push frames included, which ReplyFramer keeps apart).
+ */
+async function resp3Bytes(port: number, commands: string[][], last: string): Promise<string> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  let received = '';
+  let sent = false;
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      socket.on('data', (chunk) => {
+        received += chunk.toString('latin1');
+        if (!sent) {
+          sent = true; // HELLO's reply is one small write: the first chunk
+          received = '';
+          socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
+        } else if (received.endsWith(last)) resolve(received);
+      });
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error(`got: ${received}`)), 10_000).unref();
+      socket.write(encodeCommand(['HELLO', '3']));
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** Resolves with the next message event of `client` (ioredis). */
 function nextMessage(client: Redis, event: 'message' | 'pmessage' | 'smessage'): Promise<string[]> {
   return new Promise((resolve) => client.once(event, (...args: string[]) => resolve(args)));
@@ -102,6 +129,21 @@ describe('pub/sub through slotgate', () => {
     const frames = 10;
     const expected = await rawExchange(oracle.port, conversation, frames);
     expect((await rawExchange(fx.proxy.port, conversation, frames)).toString('latin1')).toBe(expected.toString('latin1'));
+  });
+
+  it('sends a RESP3 client its push confirmations under CLIENT REPLY OFF, as Redis does', async () => {
+    const conversation = [
+      ['CLIENT', 'REPLY', 'OFF'],
+      ['SUBSCRIBE', `${run}:off`],
+      ['PSUBSCRIBE', `${run}:of*`],
+      ['GET', `${run}:missing`],
+      ['UNSUBSCRIBE'],
+      ['CLIENT', 'REPLY', 'ON'],
+      ['PING'],
+    ];
+    const expected = await resp3Bytes(oracle.port, conversation, '+PONG\r\n');
+    expect(expected).toContain('>3\r\n$10\r\npsubscribe');
+    expect(await resp3Bytes(fx.proxy.port, conversation, '+PONG\r\n')).toBe(expected);
   });
 
   it('delivers messages published on any node, to channel and pattern subscribers', async () => {

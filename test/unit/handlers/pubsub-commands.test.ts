@@ -72,12 +72,17 @@ describe('a RESP3 client', () => {
   it('gets confirmations and messages as push frames, a null name as _, and may run any command while subscribed', () => {
     const { connection, run } = setup();
     connection.resp3 = true;
-    expect(run('SUBSCRIBE', 'a').answer).toBe('>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n');
+    // Push frames go out as stream frames (sent under CLIENT REPLY OFF too, as Redis does); the call answers nothing.
+    const pushed = (call: { streamed: string[]; answer: string }): string => {
+      expect(call.answer).toBe('');
+      return call.streamed.join('');
+    };
+    expect(pushed(run('SUBSCRIBE', 'a'))).toBe('>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n');
     expect(run('GET', 'k').forwards).toHaveLength(1);
     expect(run('PING').answer).toBe('+PONG\r\n');
     connection.subscriptions.deliver(Buffer.from('*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n'));
     expect(connection.delivered.map((f) => f.toString())).toEqual(['>3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n']);
-    expect(run('UNSUBSCRIBE').answer).toBe('>3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n');
-    expect(run('UNSUBSCRIBE').answer).toBe('>3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n');
+    expect(pushed(run('UNSUBSCRIBE'))).toBe('>3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n');
+    expect(pushed(run('UNSUBSCRIBE'))).toBe('>3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n');
   });
 });
