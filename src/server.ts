@@ -28,7 +28,7 @@ import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
-import { countClientStates, type BlockingCommands } from './handlers/blocking-keys.js';
+import { clientStateCounters } from './handlers/blocking-keys.js';
 import { ClientDirectory } from './peers/client-directory.js';
 import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers/client-ids.js';
 import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
@@ -148,7 +148,6 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   let reload: (() => ReloadOutcome) | null = null;
   let admin: http.Server | null = null;
   const sessions = new Set<Session>();
-  const blockingCommands: BlockingCommands = new WeakMap();
   // Every slotgate's sessions (CLIENT LIST/KILL, /v1/clients); other instances once the bus runs.
   const clients = new ClientDirectory(new SessionSet(sessions));
   const adminListen = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
@@ -199,9 +198,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       for (const session of sessions) if (session.isBlocked) blocked++;
       return blocked;
     },
-    blockingCommands,
-    clientStates: () =>
-      countClientStates(sessions, (session) => ({ watching: session.watch !== null, subscribed: session.subscriptions.active, blocked: session.isBlocked }), blockingCommands),
+    ...clientStateCounters(sessions),
     pubsub: new SubscriberHub(pool, topology, {
       delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
       resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),

@@ -42,11 +42,11 @@ function timeoutOf(name: string, args: readonly Buffer[]): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-/** One client connection's state that INFO clients counts. */
-export interface ClientState {
-  readonly watching: boolean;
-  readonly subscribed: boolean;
-  readonly blocked: boolean;
+/** What INFO clients reads of a client connection (Session's public state). */
+export interface CountedClient {
+  readonly watch: unknown;
+  readonly subscriptions: { readonly active: boolean };
+  readonly isBlocked: boolean;
 }
 
 export interface ClientStateFigures {
@@ -58,17 +58,16 @@ export interface ClientStateFigures {
 }
 
 /** Counts as Redis does: clients per state, and distinct keys among the blocked clients' commands. */
-export function countClientStates<C extends object>(clients: Iterable<C>, stateOf: (client: C) => ClientState, blocking: BlockingCommands): ClientStateFigures {
+export function countClientStates(clients: Iterable<CountedClient>, blocking: BlockingCommands): ClientStateFigures {
   let watchingClients = 0;
   let pubsubClients = 0;
   let clientsInTimeoutTable = 0;
   const keys = new Set<string>();
   const nokeyKeys = new Set<string>();
   for (const client of clients) {
-    const state = stateOf(client);
-    if (state.watching) watchingClients++;
-    if (state.subscribed) pubsubClients++;
-    const command = state.blocked ? blocking.get(client) : undefined;
+    if (client.watch !== null) watchingClients++;
+    if (client.subscriptions.active) pubsubClients++;
+    const command = client.isBlocked ? blocking.get(client) : undefined;
     if (!command) continue;
     if (command.withTimeout) clientsInTimeoutTable++;
     for (const key of command.keys) {
@@ -77,4 +76,10 @@ export function countClientStates<C extends object>(clients: Iterable<C>, stateO
     }
   }
   return { watchingClients, pubsubClients, blockingKeys: keys.size, blockingKeysOnNokey: nokeyKeys.size, clientsInTimeoutTable };
+}
+
+/** ProxyContext's `blockingCommands` and `clientStates` over a process's client connections. */
+export function clientStateCounters(clients: Iterable<CountedClient>): { blockingCommands: BlockingCommands; clientStates: () => ClientStateFigures } {
+  const blockingCommands: BlockingCommands = new WeakMap();
+  return { blockingCommands, clientStates: () => countClientStates(clients, blockingCommands) };
 }

@@ -120,12 +120,17 @@ function withSummedCounts(section: InfoSection, texts: readonly string[]): InfoS
       if (fields.has(field) && Number.isFinite(value)) sums.set(field, (sums.get(field) ?? 0) + value);
     }
   }
+  return withValues(section, sums);
+}
+
+/** `section` with the fields in `values` given those values, in place; the other lines as they are. */
+function withValues(section: InfoSection, values: ReadonlyMap<string, string | number>): InfoSection {
   return {
     name: section.name,
     lines: section.lines.map((line) => {
       const field = line.slice(0, line.indexOf(':'));
-      const sum = sums.get(field);
-      return sum === undefined ? line : `${field}:${sum}`;
+      const value = values.get(field);
+      return value === undefined ? line : `${field}:${value}`;
     }),
   };
 }
@@ -246,17 +251,8 @@ function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
   switch (section.name) {
     case 'Clients':
       return { name: section.name, lines: clientsLines(own) };
-    case 'Stats': {
-      const fields = ownStatsFields(own);
-      return {
-        name: section.name,
-        lines: section.lines.map((line) => {
-          const field = line.slice(0, line.indexOf(':'));
-          const value = fields.get(field);
-          return value === undefined ? line : `${field}:${value}`;
-        }),
-      };
-    }
+    case 'Stats':
+      return withValues(section, ownStatsFields(own));
     case 'Commandstats':
       return { name: section.name, lines: commandstatsLines(own.commands) };
     default:

@@ -1,23 +1,17 @@
 // MULTI/EXEC through slotgate as Redis has them: commands slotgate answers itself (CONFIG SET/GET,
 // DBSIZE …) are queued and answered at EXEC, errors included; a standalone redis-server is the oracle.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
+import { describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { converse, plain, type Command } from '../helpers/conversation.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
+import { useStandaloneRedis } from '../helpers/standalone-redis.js';
 
 const run = `tx${process.pid}-${Date.now()}`;
 
 describe('transactions through slotgate', () => {
   const fx = useProxyFixture(sharedClusterSeeds);
-  let oracle: StandaloneRedis;
-  beforeAll(async () => {
-    oracle = await startStandaloneRedis();
-  });
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = useStandaloneRedis();
 
   it('queues CONFIG SET and CONFIG GET inside MULTI and answers them in EXEC\'s array, errors included', async () => {
     const key = `${run}:config`;
@@ -30,7 +24,7 @@ describe('transactions through slotgate', () => {
       ['EXEC'],
       ['GET', key],
     ];
-    const expected = await converse(oracle.port, conversation);
+    const expected = await converse(oracle().options.port!, conversation);
     expect(expected[2]).toBe('QUEUED');
     expect((expected[5] as unknown[])[1]).toMatch(/^ERR CONFIG SET failed/);
     expect(await converse(fx.proxy.port, conversation)).toEqual(expected);
