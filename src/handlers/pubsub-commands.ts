@@ -38,12 +38,12 @@ const NULL_BULK = Buffer.from('$-1\r\n');
 const NULL_RESP3 = Buffer.from('_\r\n');
 
 /**
- * In RESP3 the confirmations are push frames, which Redis sends even under CLIENT REPLY OFF/SKIP:
- * they go out as a stream frame, after every earlier reply and before anything later (the barrier
- * reads nothing more until this call is answered), and the call itself answers nothing.
+ * Confirmations are sent even under CLIENT REPLY OFF/SKIP, as Redis sends them (push frames in
+ * RESP3, and in RESP2 too): they go out as a stream frame, after every earlier reply and before
+ * anything later (the barrier reads nothing more until this call is answered), and the call
+ * itself answers nothing.
  */
 function sendConfirmations(call: CommandCall, frames: Buffer): void {
-  if (!call.connection.subscriptions.usesPush) return call.reply(frames);
   call.streamFrame(frames);
   call.reply(NOTHING);
 }
@@ -51,8 +51,7 @@ function sendConfirmations(call: CommandCall, frames: Buffer): void {
 const NOTHING = Buffer.alloc(0);
 
 export function subscribe(call: CommandCall): void {
-  if (call.connection.subscriptions.usesPush) call.afterEarlierReplies(() => subscribeNow(call));
-  else subscribeNow(call);
+  call.afterEarlierReplies(() => subscribeNow(call));
 }
 
 function subscribeNow(call: CommandCall): void {
@@ -81,8 +80,7 @@ function subscribeNow(call: CommandCall): void {
 }
 
 export function unsubscribe(call: CommandCall): void {
-  if (call.connection.subscriptions.usesPush) call.afterEarlierReplies(() => unsubscribeNow(call));
-  else unsubscribeNow(call);
+  call.afterEarlierReplies(() => unsubscribeNow(call));
 }
 
 function unsubscribeNow(call: CommandCall): void {

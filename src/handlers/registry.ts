@@ -126,7 +126,9 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['function|list', masters('same-elements')],
   ['function|dump', masters('same-function-dump')],
   // Read-only: the modules every master has loaded (in any order); masters that differ get an error.
+  // The rest of MODULE (LOAD, UNLOAD) stays refused: node administration.
   ['module|list', masters('same-elements')],
+  ['module|help', masters('same-reply')],
   ['pubsub|channels', everyNode('union')],
   ['pubsub|shardchannels', everyNode('union')],
   // Pub/sub: subscriptions are slotgate's, shared upstream (upstream/subscriber-hub.ts). Not inside
