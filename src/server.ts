@@ -193,11 +193,6 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
-    blockedClientCount: () => {
-      let blocked = 0;
-      for (const session of sessions) if (session.isBlocked) blocked++;
-      return blocked;
-    },
     ...clientStateCounters(sessions),
     pubsub: new SubscriberHub(pool, topology, {
       delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),

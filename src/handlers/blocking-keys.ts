@@ -78,8 +78,20 @@ export function countClientStates(clients: Iterable<CountedClient>, blocking: Bl
   return { watchingClients, pubsubClients, blockingKeys: keys.size, blockingKeysOnNokey: nokeyKeys.size, clientsInTimeoutTable };
 }
 
-/** ProxyContext's `blockingCommands` and `clientStates` over a process's client connections. */
-export function clientStateCounters(clients: Iterable<CountedClient>): { blockingCommands: BlockingCommands; clientStates: () => ClientStateFigures } {
+/** ProxyContext's `blockedClientCount`, `blockingCommands` and `clientStates` over a process's client connections. */
+export function clientStateCounters(clients: Iterable<CountedClient>): {
+  blockedClientCount: () => number;
+  blockingCommands: BlockingCommands;
+  clientStates: () => ClientStateFigures;
+} {
   const blockingCommands: BlockingCommands = new WeakMap();
-  return { blockingCommands, clientStates: () => countClientStates(clients, blockingCommands) };
+  return {
+    blockedClientCount: () => {
+      let blocked = 0;
+      for (const client of clients) if (client.isBlocked) blocked++;
+      return blocked;
+    },
+    blockingCommands,
+    clientStates: () => countClientStates(clients, blockingCommands),
+  };
 }
