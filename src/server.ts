@@ -30,6 +30,7 @@ import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
+import { clientStateCounters } from './handlers/blocking-keys.js';
 import { ClientDirectory } from './peers/client-directory.js';
 import { ClientIdAllocator, MAX_INSTANCE_NUMBER } from './peers/client-ids.js';
 import { pickInstanceNumber, PeerBus } from './peers/peer-bus.js';
@@ -199,11 +200,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
-    blockedClientCount: () => {
-      let blocked = 0;
-      for (const session of sessions) if (session.isBlocked) blocked++;
-      return blocked;
-    },
+    ...clientStateCounters(sessions),
     pubsub: new SubscriberHub(pool, topology, {
       delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
       resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),

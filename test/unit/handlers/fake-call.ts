@@ -80,6 +80,8 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     clients: new ClientDirectory(new FakeSessions()),
     proxyId: '127.0.0.1:6380/1',
     blockedClientCount: () => 0,
+    blockingCommands: new WeakMap(),
+    clientStates: () => ({ watchingClients: 0, pubsubClients: 0, blockingKeys: 0, blockingKeysOnNokey: 0, clientsInTimeoutTable: 0 }),
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
   };
 }
