@@ -7,7 +7,8 @@
 #   scripts/redis-suite.sh unit/pubsub unit/multi
 #   REDIS_SOURCE=/path/redis-7.2.6.tar.gz scripts/redis-suite.sh   # a source tarball or tree
 #
-# Without REDIS_SOURCE the 7.2.6 sources are downloaded from download.redis.io. Logs of each unit
+# Without REDIS_SOURCE, the 7.2.6 sources in ../shared/anchors/redis-versions. SUITE_BASEPORT moves the
+# ports the suite itself uses (two runs at once need different ones). Logs of each unit
 # are kept in $SUITE_LOGS (default: a temporary directory, printed at the end).
 # SUITE_TARGET=direct runs the same units against one redis-server (the same binary the cluster
 # uses), for the figures to compare with. Tests needing what slotgate refuses by design (DEBUG,
@@ -23,11 +24,10 @@ command -v tclsh >/dev/null || { echo "tclsh is missing (apt-get install tcl)" >
 work=$(mktemp -d)
 logs=${SUITE_LOGS:-$work/logs}
 mkdir -p "$logs"
-source=${REDIS_SOURCE:-}
-if [ -z "$source" ]; then
-  source=$work/redis.tar.gz
-  curl -fsSL -o "$source" https://download.redis.io/releases/redis-7.2.6.tar.gz
-fi
+# The Redis 7.2.6 sources the project's shared anchors hold (no download: this machine reaches only
+# the npm registry and Debian's packages).
+source=${REDIS_SOURCE:-../shared/anchors/redis-versions/redis-7.2.6.tar.gz}
+[ -e "$source" ] || { echo "no Redis sources at $source: set REDIS_SOURCE to a redis-*.tar.gz or its unpacked tree" >&2; exit 2; }
 if [ -d "$source" ]; then tree=$source; else tar xzf "$source" -C "$work" && tree=$(ls -d "$work"/redis-*/ | head -1); fi
 [ -f "$tree/tests/test_helper.tcl" ] || { echo "no tests/test_helper.tcl under $tree" >&2; exit 2; }
 
@@ -71,7 +71,7 @@ for unit in "${units[@]}"; do
   fi
   (cd "$tree" && timeout "${SUITE_TIMEOUT:-900}" tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" --singledb --cluster-mode \
     --tags "${SUITE_TAGS:--needs:debug -needs:pfdebug -needs:latency -needs:save -needs:repl -needs:local-process}" \
-    --single "$unit" --clients 1 --timeout 120 >"$logs/$name.log" 2>&1) || true
+    --single "$unit" --clients 1 --timeout 120 --baseport "${SUITE_BASEPORT:-21111}" >"$logs/$name.log" 2>&1) || true
   stop_dev
   clean=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log")
   ok=$(grep -c '^\[ok\]' <<<"$clean" || true)
