@@ -1,7 +1,7 @@
 // The per-command work slotgate does on the hot path, without sockets: decode the request,
 // look the command up, route it by slot, and frame the backend's reply.
 import { bench, describe } from 'vitest';
-import { lookupCommand } from '../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../src/commands/command-table.js';
 import { encodeCommand } from '../src/protocol/encoder.js';
 import { ReplyFramer } from '../src/protocol/reply-framer.js';
 import { RequestDecoder, type Request } from '../src/protocol/request-decoder.js';
@@ -17,7 +17,7 @@ const replies = Buffer.from('+OK\r\n$18\r\nvalue-value-value-\r\n'.repeat(PIPELI
 
 let sink = 0;
 function handle(req: Request): void {
-  const lookup = lookupCommand(req.args);
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(req.args);
   if (!lookup.ok) throw new Error(lookup.error.toString());
   const plan = routeCommand(lookup.spec, req.args);
   if (plan.kind === 'slot') sink += plan.slot;

@@ -10,7 +10,8 @@ import { adminPort, startAdminServer, type Lifecycle } from './admin/admin-serve
 import { CommandTableRefresh } from './cluster/command-table-refresh.js';
 import type { TopologyManager } from './cluster/topology-manager.js';
 import type { SlotgateConfig } from './config/config.js';
-import { reloadConfiguration, type ReloadOutcome } from './config/reload.js';
+import { checkDisabledCommands, reloadConfiguration, type ReloadOutcome } from './config/reload.js';
+import { CommandCatalog } from './commands/command-table.js';
 import { buildRuntime } from './config/runtime.js';
 import { clientStateCounters } from './handlers/blocking-keys.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
@@ -87,9 +88,11 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const closers = new Closers();
-  const obs = observability(config, options, closers);
+  // The instance's own command table: the fallback until the backend's COMMAND reply is read.
+  const commands = new CommandCatalog();
+  const obs = observability(config, options, closers, commands);
   try {
-    return await startSteps(config, options, obs, closers);
+    return await startSteps(config, options, { ...obs, commands }, closers);
   } catch (err) {
     // Only what was started is undone, newest first (each step registered its own undo).
     await closers.closeAll();
@@ -98,9 +101,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 }
 
 /** Logger, metrics and the log rate limit: what every later step reports through. */
-function observability(config: SlotgateConfig, options: StartOptions, closers: Closers): Observability {
+function observability(config: SlotgateConfig, options: StartOptions, closers: Closers, commands: CommandCatalog): Observability {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling, commands });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   closers.add('log limiter', () => logLimiter.close());
   // INFO's instantaneous_ops_per_sec, sampled as Redis's serverCron does (observability/ops-rate.ts).
@@ -116,8 +119,8 @@ function observability(config: SlotgateConfig, options: StartOptions, closers: C
  * backend and its topology, the command table, the listeners, then the proxy's context — made
  * once, with the ports the listeners ended up on — and the peer bus that announces it.
  */
-async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Observability, closers: Closers): Promise<SlotgateHandle> {
-  const { logger, metrics, logLimiter } = obs;
+async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Observability & { commands: CommandCatalog }, closers: Closers): Promise<SlotgateHandle> {
+  const { logger, metrics, logLimiter, commands } = obs;
   let commandTable: CommandTableRefresh | null = null;
   const backend = createBackend(config, obs, () => void commandTable?.check());
   const { pool, topology } = backend;
@@ -131,8 +134,10 @@ async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Ob
   closers.add('admin server', () => closeAdmin(admin));
 
   await discoverTopology(backend, config, metrics);
-  commandTable = new CommandTableRefresh(pool, topology, logger);
+  commandTable = new CommandTableRefresh(pool, topology, logger, commands);
   await commandTable.refresh();
+  // disable-command-list against the backend's own table, as every reload checks it.
+  checkDisabledCommands(commands, config);
   topology.on('change', () => void commandTable!.refresh());
   const { instance, checked } = await pickInstanceNumber(pool, topology, MAX_INSTANCE_NUMBER);
   if (!checked) logger.warn('could not list the live slotgate instances (PUBSUB SHARDCHANNELS on the peer bus); this one took a random instance number unchecked');
@@ -145,7 +150,7 @@ async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Ob
   closers.add('sessions', () => acceptor.closeAll());
   // Cluster-aware clients are told the plain port, or the TLS port when that is the only one.
   const identity = proxyIdentity(config, listeners.port || listeners.tlsPort);
-  const context = proxyContext(config, obs, backend, { identity, instance, redisVersion, backendDatabaseCount, clients, sessions: acceptor.sessions });
+  const context = proxyContext(config, obs, backend, { commands, identity, instance, redisVersion, backendDatabaseCount, clients, sessions: acceptor.sessions });
   closers.add('pub/sub hub', () => context.pubsub.close());
   acceptor.open(context);
   const reload = reloader(config, options, context, backend, listeners);
@@ -199,7 +204,7 @@ function proxyContext(
   config: SlotgateConfig,
   { logger, metrics, logLimiter }: Observability,
   { pool, topology }: Backend,
-  facts: { identity: ProxyIdentity; instance: number; redisVersion: string; backendDatabaseCount: number; clients: ClientDirectory; sessions: ReadonlySet<Session> },
+  facts: { commands: CommandCatalog; identity: ProxyIdentity; instance: number; redisVersion: string; backendDatabaseCount: number; clients: ClientDirectory; sessions: ReadonlySet<Session> },
 ): ProxyContext {
   const clientIds = new ClientIdAllocator(facts.instance);
   const sessions = facts.sessions;
@@ -207,6 +212,7 @@ function proxyContext(
     config,
     topology,
     pool,
+    commands: facts.commands,
     metrics,
     logger,
     logLimiter,
@@ -214,7 +220,7 @@ function proxyContext(
     backendDatabases: facts.backendDatabaseCount,
     nextClientId: () => clientIds.next(),
     identity: facts.identity,
-    monitors: new MonitorHub(),
+    monitors: new MonitorHub(facts.commands),
     clientCount: () => sessions.size,
     ...clientStateCounters(sessions),
     pubsub: new SubscriberHub(pool, topology, {

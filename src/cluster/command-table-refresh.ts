@@ -5,13 +5,13 @@
  * a few bytes — and read the whole table again only when the count moved (a module loaded or
  * unloaded, a rolling upgrade that reached the node asked).
  *
- * A new table is installed with one assignment (installCommandTable) and only when it differs
+ * A new table is installed with one assignment (CommandCatalog.install) and only when it differs
  * from the current one; requests in flight keep the spec they were looked up with. When no master
  * answers, the table in use stays: the generated fallback until a backend has answered once.
  */
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
-import { currentCommandTable, FALLBACK_COMMAND_TABLE, installCommandTable } from '../commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE, type CommandCatalog } from '../commands/command-table.js';
 import { buildLiveCommandTable } from '../commands/live-command-table.js';
 import { RespError } from '../protocol/reply-parser.js';
 import type { TopologyManager } from './topology-manager.js';
@@ -27,6 +27,8 @@ export class CommandTableRefresh {
     private readonly pool: NodePool,
     private readonly topology: TopologyManager,
     private readonly logger: Logger,
+    /** The instance's catalog the table read is installed in. */
+    private readonly catalog: CommandCatalog,
   ) {}
 
   /** Reads COMMAND from a master and installs it if it differs. Never rejects. */
@@ -68,8 +70,8 @@ export class CommandTableRefresh {
         const fingerprint = JSON.stringify(table.commands().map((spec) => [spec.name, spec.arity, [...spec.flags], spec.keySpecs, spec.subcommands ? [...spec.subcommands.keys()] : null]));
         this.installedCount = reply.length;
         if (fingerprint === this.installedFingerprint) return;
-        const previous = currentCommandTable();
-        installCommandTable(table);
+        const previous = this.catalog.current;
+        this.catalog.install(table);
         this.installedFingerprint = fingerprint;
         const added = table.commands().filter((spec) => FALLBACK_COMMAND_TABLE.get(spec.name) === undefined).map((spec) => spec.name);
         this.logger.info(
@@ -81,6 +83,6 @@ export class CommandTableRefresh {
         failures.push(`${address}: ${(err as Error).message}`);
       }
     }
-    this.logger.warn({ failures, using: currentCommandTable().source }, 'could not read COMMAND from any master; keeping the command table in use');
+    this.logger.warn({ failures, using: this.catalog.current.source }, 'could not read COMMAND from any master; keeping the command table in use');
   }
 }

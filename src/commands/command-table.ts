@@ -190,30 +190,45 @@ export class CommandTable {
 export const FALLBACK_COMMAND_TABLE = new CommandTable(GENERATED_COMMANDS, `generated (redis ${GENERATED_FROM_REDIS_VERSION})`);
 
 /**
- * The table requests are looked up in. Replaced by one assignment (installCommandTable), never
- * changed in place: a request sees one whole table, the old or the new.
+ * The command table one slotgate instance looks requests up in: the fallback until the backend's
+ * own COMMAND reply is read, then that (cluster/command-table-refresh.ts). It belongs to the
+ * instance (ProxyContext.commands), so several slotgate instances in one process (the tests start
+ * many) each follow their own backend. Replaced by one assignment, never changed in place: a
+ * request sees one whole table, the old or the new.
  */
-let currentTable: CommandTable = FALLBACK_COMMAND_TABLE;
+export class CommandCatalog {
+  private table: CommandTable = FALLBACK_COMMAND_TABLE;
 
-export function installCommandTable(table: CommandTable): void {
-  currentTable = table;
+  get current(): CommandTable {
+    return this.table;
+  }
+
+  install(table: CommandTable): void {
+    this.table = table;
+  }
+
+  /** lookup() on the current table (see CommandTable.lookup). */
+  lookup(args: readonly Buffer[]): Lookup {
+    return this.table.lookup(args);
+  }
+
+  /** By full name, any case: `get`, `object|encoding`. */
+  get(name: string): CommandSpec | undefined {
+    return this.table.get(name);
+  }
+
+  /** The top-level commands (sub-commands are reachable through `subcommands`). */
+  all(): Iterable<CommandSpec> {
+    return this.table.commands();
+  }
+
+  /** The names in `names` this table does not know (disable-command-list is checked against it). */
+  unknown(names: readonly string[]): string[] {
+    return names.filter((name) => this.table.get(name) === undefined);
+  }
 }
 
-export function currentCommandTable(): CommandTable {
-  return currentTable;
-}
-
-/** lookup() on the current table (see CommandTable.lookup). */
-export function lookupCommand(args: readonly Buffer[]): Lookup {
-  return currentTable.lookup(args);
-}
-
-/** By full name, any case, in the current table: `get`, `object|encoding`. */
-export function getCommandSpec(name: string): CommandSpec | undefined {
-  return currentTable.get(name);
-}
-
-/** The top-level commands of the current table (sub-commands are reachable through `subcommands`). */
-export function allCommands(): Iterable<CommandSpec> {
-  return currentTable.commands();
+/** disable-command-list naming a command the backend does not know: a typo must not leave a command enabled. */
+export function unknownDisabledCommand(name: string): string {
+  return `option disable-command-list: '${name}' is not a Redis command (sub-commands are written container|sub, e.g. config|set)`;
 }

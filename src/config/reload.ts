@@ -7,6 +7,8 @@
  * assignment. Options that need a restart (port, cluster, …) are not applied; the log line
  * names those that changed. Logged: account NAMES and command names, never a password.
  */
+import { ConfigError } from './config-error.js';
+import { unknownDisabledCommand, type CommandCatalog } from '../commands/command-table.js';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { SlotgateConfig } from './config.js';
@@ -22,6 +24,8 @@ export interface ReloadTarget {
   runtime: Runtime;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The live command table: disable-command-list is checked against it. */
+  readonly commands: CommandCatalog;
 }
 
 /**
@@ -35,6 +39,7 @@ export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateCo
   let applyPrepared: () => void = () => undefined;
   try {
     next = load();
+    checkDisabledCommands(target.commands, next);
     if (prepare) applyPrepared = prepare(next);
   } catch (err) {
     // ConfigError messages name options, never values of secrets (see config-error.ts).
@@ -81,3 +86,13 @@ function changedStartupOptions(running: SlotgateConfig, next: SlotgateConfig): s
 
 /** Applied by the reload itself (new backend connections, new TLS handshakes): see server.ts. */
 const RELOADED_CONNECTION_OPTIONS = new Set<keyof SlotgateConfig>(['backendAuth', 'backendTls', 'tls']);
+
+/**
+ * disable-command-list against the backend's own command table (a module's commands included):
+ * a name it does not know is a typo that would leave a command the operator meant to disable
+ * enabled. Checked when the live table is there: at start once it is read, at every reload.
+ */
+export function checkDisabledCommands(commands: CommandCatalog, config: SlotgateConfig): void {
+  const unknown = commands.unknown(config.reloadable.disabledCommands);
+  if (unknown.length > 0) throw new ConfigError(unknownDisabledCommand(unknown[0]!));
+}

@@ -5,7 +5,7 @@
  * queued if inside MULTI → the command's handler (handlers/registry.ts).
  */
 import { commandRefusal } from '../auth/command-gate.js';
-import { lookupCommand, type CommandSpec } from '../commands/command-table.js';
+import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import type { Request } from '../protocol/request-decoder.js';
@@ -27,7 +27,7 @@ export function dispatch(call: IncomingCall, req: Request): void {
   // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
   const nodeTarget = transaction ? null : splitNodeSuffix(req.args);
   const args = nodeTarget ? nodeTarget.args : req.args;
-  const lookup = lookupCommand(args);
+  const lookup = call.proxy.commands.lookup(args);
   if (!lookup.ok) {
     transaction?.abort();
     return call.fail(errors.fromLookup(lookup.error));

@@ -2,6 +2,7 @@
  * What every client session needs from the running proxy, passed in one object so a
  * session can be built in tests and in the server alike.
  */
+import type { CommandCatalog } from '../commands/command-table.js';
 import type { BlockingCommands, ClientStateFigures } from './blocking-keys.js';
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
@@ -24,6 +25,8 @@ export interface ProxyContext {
   runtime: Runtime;
   readonly topology: TopologyManager;
   readonly pool: NodePool;
+  /** This instance's command table (the backend's COMMAND reply once read): requests are looked up in it. */
+  readonly commands: CommandCatalog;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Every log line a client can cause goes through it (rate-limited per kind). */

@@ -4,7 +4,7 @@
  * monitors: sessions test the plain `active` field before doing anything, so the line is neither
  * formatted nor timestamped.
  */
-import { lookupCommand } from '../commands/command-table.js';
+import type { CommandCatalog } from '../commands/command-table.js';
 import { monitorLine } from './monitor-line.js';
 
 /** Receives feed lines (encoded simple-string frames). */
@@ -14,6 +14,9 @@ export class MonitorHub {
   private readonly sinks = new Set<MonitorSink>();
   /** True while at least one client monitors; read on every command, so a field, not a getter. */
   active = false;
+
+  /** `catalog`: the instance's command table (which commands MONITOR leaves out). */
+  constructor(private readonly catalog: CommandCatalog) {}
 
   /** Starts feeding `sink`; returns the function that stops it. */
   attach(sink: MonitorSink): () => void {
@@ -31,7 +34,7 @@ export class MonitorHub {
 
   /** One command from the client at `clientAddress`; call only when `active`. */
   publish(clientAddress: string, args: readonly Buffer[]): void {
-    if (!shownInMonitor(args)) return;
+    if (!shownInMonitor(this.catalog, args)) return;
     const epochMicros = Math.round((performance.timeOrigin + performance.now()) * 1000);
     const frame = monitorLine(epochMicros, clientAddress, args);
     for (const sink of this.sinks) sink(frame);
@@ -44,7 +47,7 @@ export class MonitorHub {
  * the node passwords and ACL rules are. The feed leaves them out the same way, slotgate's
  * IMONITOR included; auth/redact.ts still hides their secrets wherever they are shown.
  */
-function shownInMonitor(args: readonly Buffer[]): boolean {
-  const lookup = lookupCommand(args);
+function shownInMonitor(catalog: CommandCatalog, args: readonly Buffer[]): boolean {
+  const lookup = catalog.lookup(args);
   return !lookup.ok || !lookup.spec.isAdmin;
 }

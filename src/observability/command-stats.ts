@@ -12,7 +12,7 @@
  * Per-command state lives in one entry per command name holding plain numbers and the histogram
  * children bound once; Prometheus counters are folded in from it at scrape time.
  */
-import { getCommandSpec } from '../commands/command-table.js';
+import type { CommandCatalog } from '../commands/command-table.js';
 import { callbackNow } from '../util/callback-clock.js';
 import type { FastHistogram, HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker, type KeyType } from './hot-keys.js';
@@ -70,8 +70,8 @@ export interface StatsSnapshot {
 }
 
 /** The same classes as the backend histogram (routing's accessOf): by the command's flags. */
-function classOf(name: string): LatencyClass {
-  const spec = getCommandSpec(name);
+function classOf(catalog: CommandCatalog, name: string): LatencyClass {
+  const spec = catalog.get(name);
   return spec === undefined ? 'other' : spec.isWrite ? 'write' : spec.isReadonly ? 'read' : 'other';
 }
 
@@ -115,6 +115,8 @@ export class CommandStats {
   constructor(
     private readonly histograms: CommandStatsHistograms,
     readonly hotKeys: HotKeyTracker,
+    /** The instance's command table: a command's class and key positions. */
+    private readonly catalog: CommandCatalog,
   ) {
     this.commandLabels = new Set([...histograms.clientByCommand.entries()].map(([label]) => label));
   }
@@ -141,7 +143,7 @@ export class CommandStats {
       entry.byCommand.observe(seconds);
     }
     if (mark.sampledArgs !== null) {
-      const spec = getCommandSpec(name);
+      const spec = this.catalog.get(name);
       if (spec !== undefined) this.hotKeys.record(spec, mark.sampledArgs);
       mark.sampledArgs = null;
     }
@@ -203,7 +205,7 @@ export class CommandStats {
 
   private createEntry(name: string): CommandEntry {
     const label = this.commandLabels.has(name) ? name : 'other';
-    const entry = new CommandEntry(name, this.histograms.clientByClass.child(classOf(name)), this.histograms.clientByCommand.child(label));
+    const entry = new CommandEntry(name, this.histograms.clientByClass.child(classOf(this.catalog, name)), this.histograms.clientByCommand.child(label));
     this.entries.set(name, entry);
     return entry;
   }

@@ -8,6 +8,7 @@
  */
 import { sharedBufferReads } from '../io/socket-reader.js';
 import { directWrites } from '../io/socket-writer.js';
+import { CommandCatalog } from '../commands/command-table.js';
 import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { InstantaneousRate } from './ops-rate.js';
@@ -59,6 +60,8 @@ export const DEFAULT_HOT_KEY_SAMPLING = 64;
 export interface MetricsOptions {
   /** Hot-key tracker: sample about one request in N (1: all, 0: off). */
   hotKeySampling?: number;
+  /** The instance's command table (command classes, hot keys); a fallback-only one when absent. */
+  commands?: CommandCatalog;
 }
 
 /** Buckets for latencies clients see (seconds): 100 µs … 5 s. */
@@ -354,6 +357,7 @@ export class Metrics {
     this.stats = new CommandStats(
       { clientByClass: this.clientLatency, clientByCommand: this.clientLatencyByCommand, backendByClass: this.backendLatency },
       new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
+      options.commands ?? new CommandCatalog(),
     );
   }
 

@@ -1,6 +1,6 @@
 // Which arguments slotgate takes for keys, as names: the shared vocabulary of the key-extraction
 // tests (the unit ones and the ones comparing with Redis's COMMAND GETKEYS).
-import { lookupCommand, type CommandSpec } from '../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../src/commands/command-table.js';
 import { getKeyIndexes } from '../../src/commands/key-extraction.js';
 
 /** `"GET k"` → ['GET', 'k']; `''` stands for an empty argument. */
@@ -8,7 +8,7 @@ export const words = (line: string): string[] => line.split(' ').map((word) => (
 export const toBuffers = (args: readonly string[]): Buffer[] => args.map((arg) => Buffer.from(arg));
 
 export function specFor(args: readonly Buffer[]): CommandSpec {
-  const lookup = lookupCommand(args);
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
   if (!lookup.ok) throw new Error(`lookup failed: ${lookup.error.toString()}`);
   return lookup.spec;
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startLocalCluster, type LocalCluster } from '../../scripts/dev/local-cluster.js';
-import { FALLBACK_COMMAND_TABLE, getCommandSpec } from '../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../src/commands/command-table.js';
 import { backendNodes, type BackendNodes } from '../helpers/backend-nodes.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { waitUntil } from '../helpers/traffic.js';
@@ -64,7 +64,7 @@ describe('commands the generated table does not know (a Redis module)', () => {
       const loaded = JSON.stringify(await node.client.call('MODULE', 'LIST')).includes('search');
       if (!loaded) await node.client.call('MODULE', 'LOAD', REDISEARCH);
     }
-    await waitUntil(() => getCommandSpec('ft.search') !== undefined, 10_000, 'slotgate to load the command table with FT.SEARCH');
+    await waitUntil(() => proxy.handle.context.commands.get('ft.search') !== undefined, 10_000, 'slotgate to load the command table with FT.SEARCH');
 
     // Every FT command names the index first: the index's slot's master holds it.
     expect(await client.call('FT.CREATE', 'idx', 'SCHEMA', 'title', 'TEXT')).toBe('OK');

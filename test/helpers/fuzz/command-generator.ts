@@ -4,7 +4,7 @@
 // option words of each command's documentation, so most commands get past the syntax check and reach
 // the data. Keys come from a pool that spans many hash slots plus hash-tagged groups of one slot each,
 // so multi-key commands both succeed (same slot) and cross slots.
-import { allCommands, type CommandSpec } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
 import { Random } from './random.js';
 
 export type Arg = string | Buffer;
@@ -457,7 +457,7 @@ function scriptSha(g: Gen): string {
 /** Every command and fuzzed sub-command of the fuzzed families in the command table. */
 export function fuzzableSpecs(): CommandSpec[] {
   const specs: CommandSpec[] = [];
-  for (const spec of allCommands()) {
+  for (const spec of FALLBACK_COMMAND_TABLE.commands()) {
     if (FUZZED_CONTAINERS.includes(spec.name)) specs.push(...(spec.subcommands?.values() ?? []));
     else if (spec.aclCategories.some((c) => FUZZED_CATEGORIES.includes(c))) specs.push(spec);
   }

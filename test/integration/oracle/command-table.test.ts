@@ -1,7 +1,7 @@
 // lookupCommand and the generated table against a real redis-server: the server's error replies
 // are the expected texts, and its live COMMAND reply is the expected metadata.
 import { describe, expect, it } from 'vitest';
-import { allCommands, lookupCommand } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { GENERATED_FROM_REDIS_VERSION } from '../../../src/commands/command-table.generated.js';
 import { parseRedisInteger } from '../../../src/commands/argument-bytes.js';
 import { replyOrError, useStandaloneRedis } from '../../helpers/standalone-redis.js';
@@ -52,7 +52,7 @@ const REFUSED: [string, (string | Buffer)[]][] = [
 
 describe('lookupCommand error texts equal the server replies', () => {
   it.each(REFUSED)('%s', async (_description, args) => {
-    const lookup = lookupCommand(toBuffers(args));
+    const lookup = FALLBACK_COMMAND_TABLE.lookup(toBuffers(args));
     // Both sides decoded alike (ioredis gives the server's error as a UTF-8 string); the exact
     // bytes are compared over raw sockets in test/integration/error-bytes.test.ts.
     expect(lookup.ok).toBe(false);
@@ -71,7 +71,7 @@ describe('lookupCommand resolves commands and sub-commands in any case', () => {
     [['CLIENT', 'no-evict', 'on'], 'client|no-evict'],
     [['script', 'load', 'return 1'], 'script|load'],
   ])('%j -> %s', async (args, name) => {
-    const lookup = lookupCommand(toBuffers(args));
+    const lookup = FALLBACK_COMMAND_TABLE.lookup(toBuffers(args));
     expect(lookup.ok && lookup.spec.name).toBe(name);
     // The server agrees these pass lookup and arity (whatever the command then answers).
     const reply = await replyOrError(redis(), ['COMMAND', 'INFO', args[0]!]);
@@ -98,7 +98,7 @@ describe('the generated table matches the live server', () => {
       tips: [...raw[7]].sort(),
       keySpecCount: raw[8].length,
     });
-    const ours = [...allCommands()].flatMap((spec) => [spec, ...(spec.subcommands?.values() ?? [])]);
+    const ours = [...FALLBACK_COMMAND_TABLE.commands()].flatMap((spec) => [spec, ...(spec.subcommands?.values() ?? [])]);
     const describeOurs = ours.map((spec) => ({
       name: spec.name,
       arity: spec.arity,

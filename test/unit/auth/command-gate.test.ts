@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../../src/auth/accounts.js';
 import { commandRefusal, requiredPermission } from '../../../src/auth/command-gate.js';
-import { getCommandSpec } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 
 const readOnly: Account = { name: 'reader', permission: 'read-only', readPolicy: 'master' };
 const readWrite: Account = { name: 'writer', permission: 'read-write', readPolicy: 'master' };
@@ -9,7 +9,7 @@ const admin: Account = { name: 'ops', permission: 'admin', readPolicy: 'master' 
 const none = new Map<string, string>();
 
 function refusal(account: Account | null, command: string, disabled = none): string | null {
-  const error = commandRefusal(account, disabled, getCommandSpec(command)!);
+  const error = commandRefusal(account, disabled, FALLBACK_COMMAND_TABLE.get(command)!);
   return error ? error.frame.toString().trim() : null;
 }
 
@@ -40,9 +40,9 @@ describe('commandRefusal', () => {
       for (const account of [readOnly, readWrite]) expect(refusal(account, command), `${account.name} ${command}`).toBe(`-NOPERM this user has no permissions to run the '${command}' command`);
       expect(refusal(admin, command), command).toBeNull();
     }
-    expect(requiredPermission(getCommandSpec('script|load')!)).toBe('read-only');
-    expect(requiredPermission(getCommandSpec('function|load')!)).toBe('read-write');
-    expect(requiredPermission(getCommandSpec('flushall')!)).toBe('admin');
+    expect(requiredPermission(FALLBACK_COMMAND_TABLE.get('script|load')!)).toBe('read-only');
+    expect(requiredPermission(FALLBACK_COMMAND_TABLE.get('function|load')!)).toBe('read-write');
+    expect(requiredPermission(FALLBACK_COMMAND_TABLE.get('flushall')!)).toBe('admin');
   });
 
   it('refuses disabled commands by their name or their container\'s, after NOAUTH and before NOPERM', () => {

@@ -2,26 +2,26 @@
 // server (error texts, COMMAND metadata) is test/integration/oracle/command-table.test.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getCommandSpec } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import type { GeneratedCommand, KeySpec } from '../../../src/commands/key-spec.js';
 import { findUnhandledCommands, readOverriddenCommandNames } from '../../../scripts/generate-command-table.js';
 
 describe('the command table', () => {
   it('links sub-commands to their container', () => {
-    const encoding = getCommandSpec('object|encoding')!;
-    expect(encoding.parent).toBe(getCommandSpec('object'));
-    expect(getCommandSpec('OBJECT')!.subcommands!.get('encoding')).toBe(encoding);
+    const encoding = FALLBACK_COMMAND_TABLE.get('object|encoding')!;
+    expect(encoding.parent).toBe(FALLBACK_COMMAND_TABLE.get('object'));
+    expect(FALLBACK_COMMAND_TABLE.get('OBJECT')!.subcommands!.get('encoding')).toBe(encoding);
   });
 
   it('derives the hot-path booleans from the flags', () => {
-    const set = getCommandSpec('set')!;
+    const set = FALLBACK_COMMAND_TABLE.get('set')!;
     expect([set.isWrite, set.isReadonly, set.isBlocking]).toEqual([true, false, false]);
-    expect(getCommandSpec('blpop')!.isBlocking).toBe(true);
-    expect(getCommandSpec('subscribe')!.isPubsub).toBe(true);
-    expect(getCommandSpec('config|set')!.isAdmin).toBe(true);
-    expect(getCommandSpec('multi')!.isNoscript).toBe(true);
-    expect(getCommandSpec('get')!.isReadonly).toBe(true);
-    expect(getCommandSpec('dbsize')!.tips).toContain('response_policy:agg_sum');
+    expect(FALLBACK_COMMAND_TABLE.get('blpop')!.isBlocking).toBe(true);
+    expect(FALLBACK_COMMAND_TABLE.get('subscribe')!.isPubsub).toBe(true);
+    expect(FALLBACK_COMMAND_TABLE.get('config|set')!.isAdmin).toBe(true);
+    expect(FALLBACK_COMMAND_TABLE.get('multi')!.isNoscript).toBe(true);
+    expect(FALLBACK_COMMAND_TABLE.get('get')!.isReadonly).toBe(true);
+    expect(FALLBACK_COMMAND_TABLE.get('dbsize')!.tips).toContain('response_policy:agg_sum');
   });
 });
 

@@ -3,14 +3,8 @@
 // `COMMAND INFO get getex zunionstore sort object xread eval ft.search ft.create ft.add`.
 // The bytes are exactly what the server sent (recorded/*.resp).
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CommandTable,
-  FALLBACK_COMMAND_TABLE,
-  installCommandTable,
-  lookupCommand,
-  type CommandSpec,
-} from '../../../src/commands/command-table.js';
+import { describe, expect, it } from 'vitest';
+import { CommandCatalog, CommandTable, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
 import { GENERATED_COMMANDS } from '../../../src/commands/command-table.generated.js';
 import { getKeyIndexes } from '../../../src/commands/key-extraction.js';
 import type { GeneratedCommand } from '../../../src/commands/key-spec.js';
@@ -80,17 +74,16 @@ describe('a command table built from a recorded COMMAND reply', () => {
 });
 
 describe('a command the generated table does not know', () => {
-  afterEach(() => installCommandTable(FALLBACK_COMMAND_TABLE));
-
-  it('is refused by a fallback without it and brought back by the live table, through lookupCommand', () => {
+  it('is refused by a fallback without it and brought back by the live table, through the instance catalog', () => {
     const withoutGetex = new CommandTable(GENERATED_COMMANDS.filter((c) => c.name !== 'getex'), 'generated minus getex');
     const request = args('GETEX', 'k', 'PX', '100');
-    installCommandTable(withoutGetex);
-    const before = lookupCommand(request);
+    const catalog = new CommandCatalog();
+    catalog.install(withoutGetex);
+    const before = catalog.lookup(request);
     expect(!before.ok && before.error.toString()).toBe("ERR unknown command 'GETEX', with args beginning with: 'k' 'PX' '100' ");
 
-    installCommandTable(buildLiveCommandTable(recorded, 'backend test')!);
-    const after = lookupCommand(request);
+    catalog.install(buildLiveCommandTable(recorded, 'backend test')!);
+    const after = catalog.lookup(request);
     expect(after.ok && after.spec.name).toBe('getex');
     expect(after.ok && routeCommand(after.spec, request)).toMatchObject({ kind: 'slot', slot: keyHashSlot(Buffer.from('k')), access: 'write' });
   });

@@ -2,7 +2,10 @@
 // from flags, SLOTGATE_* variables and the YAML file, and the errors that reject a config.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig, buildCli } from '../../../src/config/config.js';
+import { ConfigError, resolveConfig, buildCli, type SlotgateConfig } from '../../../src/config/config.js';
+import { checkDisabledCommands } from '../../../src/config/reload.js';
+import { CommandCatalog, CommandTable } from '../../../src/commands/command-table.js';
+import { GENERATED_COMMANDS } from '../../../src/commands/command-table.generated.js';
 import { tempConfigFile, type TempConfigFile } from '../../helpers/config-file.js';
 
 const files: TempConfigFile[] = [];
@@ -114,10 +117,21 @@ accounts:
     expect(errorOf('accounts: reader\n')).toBe('option accounts: expected a list of accounts (name, password, permission, read-policy)');
   });
 
+  it('checks disable-command-list against the instance\'s command table, a module\'s commands included', () => {
+    const withTypo = { reloadable: fromYaml('disable-command-list: "keys,flushal"\n') } as SlotgateConfig;
+    const catalog = new CommandCatalog();
+    expect(() => checkDisabledCommands(catalog, withTypo)).toThrow(ConfigError);
+    expect(() => checkDisabledCommands(catalog, withTypo)).toThrow(/'flushal' is not a Redis command/);
+    // A module command: unknown to the table slotgate was built with, known once the backend's is read.
+    const withModule = { reloadable: fromYaml('disable-command-list: "ft.search"\n') } as SlotgateConfig;
+    expect(() => checkDisabledCommands(catalog, withModule)).toThrow(/'ft.search' is not a Redis command/);
+    catalog.install(new CommandTable([...GENERATED_COMMANDS, { ...GENERATED_COMMANDS.find((c) => c.name === 'get')!, name: 'ft.search' }], 'with a module'));
+    expect(() => checkDisabledCommands(catalog, withModule)).not.toThrow();
+  });
+
   it('rejects the rest of what would silently misbehave', () => {
     expect(errorOf('requirepass: 0x1F\n')).toMatch(/option requirepass: must be a string \(quote it in YAML\)/);
     expect(errorOf('requirepass: "#abc"\n')).toBe('option requirepass: starts with "#" but is not "#" followed by 64 hex digits (a SHA-256)');
-    expect(errorOf('disable-command-list: "keys,flushal"\n')).toMatch(/'flushal' is not a Redis command/);
     expect(errorOf('read-local-node-only: yes\nzone: az1\n')).toBe('option read-local-node-only: needs replica-read on (it chooses among replicas)');
     expect(errorOf('replica-read: yes\nread-local-node-only: yes\n')).toBe("option read-local-node-only: needs zone, this proxy's zone");
     expect(errorOf('node-zones:\n  not-a-node: az1\n')).toBe("option node-zones: 'not-a-node' is neither host:port nor a 40-hex node id");

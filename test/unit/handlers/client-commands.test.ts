@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClient } from '../../../src/handlers/client-commands.js';
 import { commandEntry } from '../../../src/handlers/registry.js';
-import { lookupCommand } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { CLIENT_TRACKING_UNSUPPORTED } from '../../../src/errors/catalogue.js';
 import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from './fake-call.js';
 
@@ -25,7 +25,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe('CLIENT', () => {
   it('is one registry entry, refused inside MULTI', () => {
     for (const sub of ['LIST', 'SETINFO', 'NO-TOUCH', 'REPLY', 'KILL']) {
-      const lookup = lookupCommand(['CLIENT', sub, 'x', 'y'].slice(0, sub === 'LIST' ? 2 : sub === 'NO-TOUCH' || sub === 'REPLY' ? 3 : 4).map((w) => Buffer.from(w)));
+      const lookup = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', sub, 'x', 'y'].slice(0, sub === 'LIST' ? 2 : sub === 'NO-TOUCH' || sub === 'REPLY' ? 3 : 4).map((w) => Buffer.from(w)));
       expect(lookup.ok, sub).toBe(true);
       if (lookup.ok) expect(commandEntry(lookup.spec)).toMatchObject({ run: runClient, inTransaction: 'refuse' });
     }
@@ -156,7 +156,7 @@ describe('CLIENT', () => {
     expect(call('CLIENT', 'HELP').answer).toMatch(/^\*\d+\r\n\+CLIENT <subcommand>/);
     expect(call('CLIENT', 'CACHING', 'yes').answer).toBe('-ERR CLIENT CACHING is not supported by slotgate\r\n');
     // TRACKING has a refusal entry of its own in the registry, with the reason.
-    const tracking = lookupCommand(['CLIENT', 'TRACKING', 'on'].map((w) => Buffer.from(w)));
+    const tracking = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', 'TRACKING', 'on'].map((w) => Buffer.from(w)));
     expect(tracking.ok && commandEntry(tracking.spec).refusal).toBe(CLIENT_TRACKING_UNSUPPORTED);
   });
 

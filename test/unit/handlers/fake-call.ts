@@ -1,7 +1,7 @@
 // A fake CommandCall for unit tests of handlers: it records what the handler answered, forwarded
 // or gathered, and lets the test play the backend's part. Built on the real pure pieces (config,
 // accounts, topology snapshot, metrics, MONITOR hub), with no socket and no backend.
-import { lookupCommand, type CommandSpec } from '../../../src/commands/command-table.js';
+import { CommandCatalog, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
 import { TopologySnapshot, type ShardInput } from '../../../src/cluster/topology-snapshot.js';
 import { resolveConfig } from '../../../src/config/config.js';
 import { buildRuntime } from '../../../src/config/runtime.js';
@@ -68,6 +68,7 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     // Handlers read only `current`; the refresher is not part of what they do.
     topology: { current: config.backend === 'cluster' ? snapshot : new TopologySnapshot([ONE_MASTER], 1), kind: config.backend } as unknown as ProxyContext['topology'],
     pool: { recentlyFailed: () => false } as unknown as ProxyContext['pool'],
+    commands: new CommandCatalog(),
     metrics: new Metrics(false),
     logger,
     logLimiter: new LogLimiter(logger),
@@ -75,7 +76,7 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     backendDatabases: config.backend === 'cluster' ? 1 : 16,
     nextClientId: () => 1,
     identity: { host: '127.0.0.1', port: 6380, nodeId: 'f'.repeat(40), version: '0.0.0', startedAt: 0 } as ProxyContext['identity'],
-    monitors: new MonitorHub(),
+    monitors: new MonitorHub(new CommandCatalog()),
     clientCount: () => 1,
     clients: new ClientDirectory(new FakeSessions()),
     proxyId: '127.0.0.1:6380/1',
@@ -215,7 +216,7 @@ export class FakeCall implements IncomingCall {
   static of(proxy: ProxyContext, connection: FakeConnection, ...words: string[]): FakeCall {
     const call = new FakeCall(proxy, connection);
     const args = words.map((w) => Buffer.from(w));
-    const lookup = lookupCommand(args);
+    const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
     if (!lookup.ok) throw new Error(`unknown command in test: ${words.join(' ')}`);
     call.bind(lookup.spec, args, encodeCommand(args), null);
     return call;

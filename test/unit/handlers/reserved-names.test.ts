@@ -1,12 +1,12 @@
 // Which requests name slotgate's reserved keys and channels (handlers/reserved-names.ts): keys of
 // any command, channels of the pub/sub commands, patterns aimed at them; never values.
 import { describe, expect, it } from 'vitest';
-import { lookupCommand } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { reservedNameRefusal } from '../../../src/handlers/reserved-names.js';
 
 function refusal(...words: string[]): string | null {
   const args = words.map((w) => Buffer.from(w, 'latin1'));
-  const lookup = lookupCommand(args);
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
   if (!lookup.ok) throw new Error(`lookup failed: ${String(lookup.error)}`);
   return reservedNameRefusal(lookup.spec, args)?.frame.toString('latin1') ?? null;
 }

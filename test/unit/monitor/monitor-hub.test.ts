@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MonitorHub } from '../../../src/monitor/monitor-hub.js';
+import { CommandCatalog } from '../../../src/commands/command-table.js';
 
 const args = (...words: string[]) => words.map((w) => Buffer.from(w));
 
 describe('MonitorHub', () => {
   it('feeds every command but the ones Redis flags admin, which Redis 7 never shows', () => {
-    const hub = new MonitorHub();
+    const hub = new MonitorHub(new CommandCatalog());
     const lines: string[] = [];
     const stop = hub.attach((frame) => lines.push(frame.toString('latin1')));
     hub.publish('127.0.0.1:1', args('SET', 'k', 'v'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { lookupCommand, type CommandSpec } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
 import { HotKeyTracker, MAX_KEY_BYTES, MAX_KEYS_PER_SAMPLE } from '../../../src/observability/hot-keys.js';
 
 function request(...words: (string | Buffer)[]): { spec: CommandSpec; args: Buffer[] } {
   const args = words.map((w) => (Buffer.isBuffer(w) ? w : Buffer.from(w)));
-  const lookup = lookupCommand(args);
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
   if (!lookup.ok) throw new Error(lookup.error.toString());
   return { spec: lookup.spec, args };
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseRedirect } from '../../../src/cluster/redirect.js';
-import { lookupCommand } from '../../../src/commands/command-table.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
 import { routeCommand } from '../../../src/routing/router.js';
 
 function plan(...args: string[]) {
   const buffers = args.map((a) => Buffer.from(a));
-  const lookup = lookupCommand(buffers);
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(buffers);
   if (!lookup.ok) throw new Error(lookup.error.toString());
   return routeCommand(lookup.spec, buffers);
 }
