@@ -91,7 +91,7 @@ const BUFFER_POOL_SIZE = 64 * 1024;
 export async function startSlotgate(config: SlotgateConfig, options: StartOptions = {}): Promise<SlotgateHandle> {
   if (Buffer.poolSize < BUFFER_POOL_SIZE) Buffer.poolSize = BUFFER_POOL_SIZE;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling });
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling, slowlog: config.reloadable.slowlog });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   let topology: TopologyManager | undefined;
   // Credentials and TLS of every backend socket; reload replaces them (new connections).
@@ -159,6 +159,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         reload: () => reload?.() ?? { ok: false, error: 'slotgate is still starting' },
         clients,
         clientAliases: config.clientAliases,
+        slowlog: { pool, slowCommands: metrics.slowCommands },
         adminToken: config.adminToken,
       });
       warnIfAdminExposed(logger, adminListen.host, config.adminToken);

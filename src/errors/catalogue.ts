@@ -161,10 +161,6 @@ export function noSuchNode(selector: string | Buffer): ErrorReply {
   );
 }
 
-export const SLOWLOG_NEEDS_NODE = error(
-  'invalid_argument',
-  'ERR SLOWLOG needs a node: add a node ID or @<shard index> as the last argument, e.g. SLOWLOG GET 10 @0',
-);
 export const INVALID_CURSOR = error('invalid_argument', 'ERR invalid cursor');
 export const NODE_CURSOR_TOO_LARGE = error('backend', 'ERR slotgate: a backend node returned a SCAN cursor too large to combine with a shard index');
 export const CONFIG_SET_DENIED = error('disabled', 'ERR CONFIG SET is not allowed through this proxy (config-set: deny)');

@@ -11,6 +11,7 @@ import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark 
 import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
+import { SlowCommandLog } from './slow-command-log.js';
 import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
@@ -57,7 +58,13 @@ export const DEFAULT_HOT_KEY_SAMPLING = 64;
 export interface MetricsOptions {
   /** Hot-key tracker: sample about one request in N (1: all, 0: off). */
   hotKeySampling?: number;
+  /** slotgate's own slow log: `slowlog-log-slower-than` (µs, negative: off) and `slowlog-max-len`. */
+  slowlog?: { readonly slowerThanMicros: number; readonly maxLen: number };
 }
+
+/** Redis's defaults for slowlog-log-slower-than (µs) and slowlog-max-len. */
+export const DEFAULT_SLOWLOG_SLOWER_THAN_MICROS = 10_000;
+export const DEFAULT_SLOWLOG_MAX_LEN = 128;
 
 /** Buckets for latencies clients see (seconds): 100 µs … 5 s. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -120,6 +127,11 @@ export class Metrics {
     },
   });
   private hotKeySamplesFolded = 0;
+  readonly slowCommandsLogged = new client.Counter({
+    name: 'slotgate_slow_commands_total',
+    help: 'Commands whose time as the client saw it passed slowlog-log-slower-than (GET /v1/slowlog lists the newest)',
+    registers: [this.registry],
+  });
   readonly hotKeyTopShare: client.Gauge = new client.Gauge({
     name: 'slotgate_hot_key_top_share',
     help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',
@@ -301,6 +313,8 @@ export class Metrics {
   readonly latencyByClass: Record<LatencyClass, HistogramChild>;
   /** Per-command counts and times, client latency, big values and hot keys (the admin API's /v1/stats/*). */
   readonly stats: CommandStats;
+  /** slotgate's own slow-command log (GET /v1/slowlog); the session compares each command's time with its threshold. */
+  readonly slowCommands: SlowCommandLog;
   /** Node's default metrics (process_*, nodejs_*): describe the process, not the proxy's work, so RESETSTAT keeps them. */
   private readonly processMetricNames = new Set<string>();
 
@@ -323,6 +337,11 @@ export class Metrics {
       { clientByClass: this.clientLatency, clientByCommand: this.clientLatencyByCommand, backendByClass: this.backendLatency },
       new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
     );
+    this.slowCommands = new SlowCommandLog(
+      options.slowlog?.slowerThanMicros ?? DEFAULT_SLOWLOG_SLOWER_THAN_MICROS,
+      options.slowlog?.maxLen ?? DEFAULT_SLOWLOG_MAX_LEN,
+      () => this.slowCommandsLogged.inc(),
+    );
   }
 
   /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
@@ -341,11 +360,12 @@ export class Metrics {
   /**
    * Hook: a command got its reply (from a backend or from slotgate). Counts it by command and
    * outcome, times it from requestDecoded(mark), counts a reply over 32 KB, samples its keys.
-   * `command` must come from the command table (bounded).
+   * `command` must come from the command table (bounded). Returns the seconds it took as the
+   * client saw it, -1 when it was not timed.
    */
-  commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): void {
-    this.stats.commandDone(command, outcome, mark, replyBytes);
+  commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): number {
     if (command === 'mget') this.mget.inc();
+    return this.stats.commandDone(command, outcome, mark, replyBytes);
   }
 
   /** Counts a command that has no reply slot to time (see commandDone). */
