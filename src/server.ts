@@ -33,7 +33,7 @@ import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers
 import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
 import { SessionSet } from './session/local-sessions.js';
 import { Session } from './session/session.js';
-import { SubscriberHub } from './upstream/subscriber-hub.js';
+import { createUpstreamHubs } from './upstream/hubs.js';
 import { clientListenerCredentials, clientListenerOptions } from './tls/tls-contexts.js';
 
 export interface SlotgateHandle {
@@ -198,15 +198,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       for (const session of sessions) if (session.isBlocked) blocked++;
       return blocked;
     },
-    pubsub: new SubscriberHub(pool, topology, {
-      delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
-      resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
-      upstreamChanged: (subscriptions, links) => {
-        for (const [kind, count] of Object.entries(subscriptions)) metrics.pubsubUpstreamSubscriptions.labels(kind).set(count);
-        metrics.pubsubSubscriberConnections.set(links);
-      },
-      warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
-    }),
+    ...createUpstreamHubs(pool, topology, metrics, logLimiter, config.trackingTableMaxKeys),
+    findClient: (id) => [...sessions].find((session) => session.id === id),
     runtime: buildRuntime(config.reloadable),
     clients,
     proxyId: `${config.bind}:${config.port}/${instance}`,
@@ -372,6 +365,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const session of [...sessions]) session.destroy();
       context.pubsub.close();
+      context.tracking.close();
       topology!.stop();
       pool.close();
       await closeAdmin(admin);

@@ -54,6 +54,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   adminToken: string;
   /** Hot-key tracker samples about one request in this many (0 = off). */
   hotKeySampling: number;
+  /** Client-side caching: keys remembered at most (0: no limit). */
+  trackingTableMaxKeys: number;
   logLevel: string;
   logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
@@ -130,6 +132,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     adminBind: String(get('admin-bind')),
     adminToken: String(get('admin-token') ?? ''),
     hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
+    trackingTableMaxKeys: toInt('tracking-table-max-keys', get('tracking-table-max-keys'), 0, 1_000_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),

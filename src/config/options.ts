@@ -210,6 +210,12 @@ export const OPTIONS = {
     describe: 'Standalone and sentinel backends: a replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
     group: 'Read/write splitting',
   },
+  'tracking-table-max-keys': {
+    type: 'number',
+    default: 1000000,
+    describe: 'Client-side caching (CLIENT TRACKING): keys slotgate remembers for tracking clients; at the limit the oldest is invalidated first, as Redis\'s option of that name (0 = no limit)',
+    group: 'Limits',
+  },
   'slowlog-log-slower-than': {
     type: 'number',
     default: 10000,

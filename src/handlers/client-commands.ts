@@ -13,8 +13,7 @@
  * they are per-connection settings, and the backend connections are shared by every client, so
  * sending them would change eviction and LRU/LFU for everyone. A proxy's own memory is not
  * subject to client eviction, so NO-EVICT loses nothing; NO-TOUCH clients still touch keys.
- * CACHING, GETREDIR, TRACKING and TRACKINGINFO are refused: invalidation messages would arrive
- * on connections the client does not own.
+ * CACHING, GETREDIR, TRACKING and TRACKINGINFO: handlers/tracking-commands.ts.
  */
 import { asciiEqualsIgnoreCase, parseRedisInteger } from '../commands/argument-bytes.js';
 import * as errors from '../errors/catalogue.js';

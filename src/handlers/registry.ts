@@ -29,6 +29,7 @@ import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
 import * as slowlog from './slowlog-commands.js';
 import { runWait } from './wait.js';
+import * as tracking from './tracking-commands.js';
 import * as transaction from './transaction.js';
 
 export interface CommandEntry {
@@ -86,8 +87,11 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['asking', local(connectionCommands.replyOk)],
   // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
   ['client', local(runClient)],
-  // Client-side caching: the backends' invalidation pushes have no way to this client.
-  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
+  // Client-side caching: invalidations from every master, through slotgate's tracking table.
+  ['client|tracking', local(tracking.runTracking)],
+  ['client|caching', local(tracking.runCaching)],
+  ['client|trackinginfo', local(tracking.runTrackingInfo)],
+  ['client|getredir', local(tracking.runGetRedir)],
   // Transactions.
   ['multi', local(transaction.multi, 'control')],
   ['exec', local(transaction.exec, 'control')],

@@ -132,6 +132,25 @@ export class Metrics {
     help: 'Commands whose time as the client saw it passed slowlog-log-slower-than (GET /v1/slowlog lists the newest)',
     registers: [this.registry],
   });
+  readonly trackingInvalidations = new client.Counter({
+    name: 'slotgate_tracking_invalidations_total',
+    help: 'Client-side caching: invalidation messages sent to clients (a null one, flush everything, counts once per client)',
+    registers: [this.registry],
+  });
+  /** Client-side caching's table size and tracking clients, read at scrape time (set by upstream/hubs.ts). */
+  trackingState: () => { keys: number; clients: number } = () => ({ keys: 0, clients: 0 });
+  readonly trackingKeys: client.Gauge = new client.Gauge({
+    name: 'slotgate_tracking_keys',
+    help: 'Client-side caching: keys remembered for tracking clients (at most tracking-table-max-keys)',
+    registers: [this.registry],
+    collect: () => this.trackingKeys.set(this.trackingState().keys),
+  });
+  readonly trackingClients: client.Gauge = new client.Gauge({
+    name: 'slotgate_tracking_clients',
+    help: 'Client-side caching: client connections with CLIENT TRACKING on',
+    registers: [this.registry],
+    collect: () => this.trackingClients.set(this.trackingState().clients),
+  });
   readonly hotKeyTopShare: client.Gauge = new client.Gauge({
     name: 'slotgate_hot_key_top_share',
     help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',

@@ -23,6 +23,7 @@ import * as errors from '../errors/catalogue.js';
 import type { ConnectionState, OpenTransaction, ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
+import { trackingOff } from '../handlers/tracking-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
@@ -36,6 +37,7 @@ import { SocketWriter } from '../io/socket-writer.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
 import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
+import type { ClientTracking } from '../upstream/tracking-client.js';
 import { replicaReadConnection } from '../upstream/replica-read-target.js';
 import { Call, type CallHost } from './call.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
@@ -129,6 +131,7 @@ export class Session implements ConnectionState, CallHost {
    * push frames, and every command stays allowed while subscribed.
    */
   readonly subscriptions = new ClientSubscriptions((frame) => this.streamFrame(frame), () => this.protocol === 3);
+  tracking: ClientTracking | null = null;
 
   private readonly decoder: RequestDecoder;
   /** Kept for the session's life, whatever later reloads do to the account (SPEC §7). */
@@ -566,6 +569,7 @@ export class Session implements ConnectionState, CallHost {
       cmd: this.dispatching?.spec ? this.dispatching.spec.name : this.lastCommand,
       user: this.signedInAs?.name ?? 'default',
       resp: this.protocol,
+      redir: this.tracking?.on ? this.tracking.redirectId : -1,
       libName: this.libName,
       libVer: this.libVer,
       network: 'encrypted' in socket ? 'tls' : 'tcp',
@@ -581,6 +585,7 @@ export class Session implements ConnectionState, CallHost {
     if (this.subscriptions.active) flags += 'P';
     if (this.transaction) flags += 'x';
     if (this.blockedOn !== null && this.heldBlocking === null) flags += 'b';
+    if (this.tracking?.on) flags += this.tracking.flagLetters;
     if (this.closing) flags += 'c';
     if (this.noEvict) flags += 'e';
     if (this.noTouch) flags += 'T';
@@ -696,6 +701,7 @@ export class Session implements ConnectionState, CallHost {
     this.releaseConnections();
     this.streamStop?.();
     unsubscribeAll(this);
+    trackingOff(this, this.proxy);
     this.socket.destroy();
     this.onClose?.();
   }
