@@ -96,7 +96,8 @@ export function runTracking(call: CommandCall): void {
   // enableTracking: the mode flags are replaced, BCAST prefixes added to those there ("" for none).
   const wasOn = tracking.on;
   tracking.on = true;
-  tracking.emptied = false;
+  // Nothing read under tracking yet: no null invalidation is owed until it reads.
+  if (!wasOn) tracking.emptied = true;
   tracking.brokenRedirect = false;
   tracking.redirectId = options.redirect;
   tracking.redirect = options.redirect === 0 ? null : call.proxy.findClient(options.redirect) ?? null;
@@ -109,7 +110,8 @@ export function runTracking(call: CommandCall): void {
     tracking.prefixes = [...(wasOn ? tracking.prefixes : []), ...added].sort(Buffer.compare);
   }
   call.proxy.tracking.enable(tracking);
-  call.reply(OK);
+  // Answered once every master's tracking connection was tried, so the reads that follow are reported.
+  call.proxy.tracking.whenSettled(call.guard(() => call.reply(OK)));
 }
 
 /** CLIENT TRACKING OFF, RESET, and a closing connection: Redis's disableTracking. */

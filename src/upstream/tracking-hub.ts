@@ -40,6 +40,8 @@ const INVALIDATE = Buffer.from('invalidate');
 class TrackingLink {
   private readonly conn: NodeConnection;
   private up = false;
+  /** The first attempt to turn tracking on has ended (up or failed). */
+  settled = false;
   private closed = false;
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
@@ -58,11 +60,12 @@ class TrackingLink {
       (reply) => {
         if (this.closed) return;
         if (reply !== 'OK') return this.failed(`CLIENT TRACKING refused: ${String((reply as { message?: string }).message ?? reply)}`);
-        const wasDown = this.attempt > 0;
         this.up = true;
         this.attempt = 0;
-        // Writes made while the link was down went unreported.
-        if (wasDown) this.hub.table.flushAll();
+        // Writes made before (a new master, or this one while the link was down) went unreported.
+        // Clients that read nothing since turning tracking on (or since their last flush) are skipped.
+        this.hub.table.flushAll();
+        this.settle();
       },
       (err: Error) => this.failed(err.message),
     );
@@ -85,7 +88,14 @@ class TrackingLink {
     this.failed('tracking connection lost');
   }
 
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.hub.linkSettled();
+  }
+
   private failed(reason: string): void {
+    this.settle();
     if (this.closed || this.retry !== null) return;
     if (this.attempt === 0) this.hub.events.warn({ node: this.address, reason }, 'client-side caching: tracking connection to a node failed; tracking clients were told to flush their caches');
     this.up = false;
@@ -114,6 +124,7 @@ export class TrackingHub {
   private readonly links = new Map<string, TrackingLink>();
   private started = false;
   private closed = false;
+  private waiters: (() => void)[] = [];
   private readonly onTopology = (snapshot: TopologySnapshot): void => {
     this.reconcile(snapshot);
     this.table.flushAll();
@@ -137,6 +148,28 @@ export class TrackingHub {
       this.reconcile(this.topology.current);
     }
     this.table.enable(client);
+  }
+
+  /**
+   * Runs `ready` once every master's tracking connection has been tried (up, or failed and
+   * retrying): CLIENT TRACKING ON answers then, so a client's first reads are reported.
+   */
+  whenSettled(ready: () => void): void {
+    if (this.allSettled()) return ready();
+    this.waiters.push(ready);
+  }
+
+  /** A link's first attempt ended. */
+  linkSettled(): void {
+    if (!this.allSettled()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const ready of waiters) ready();
+  }
+
+  private allSettled(): boolean {
+    for (const link of this.links.values()) if (!link.settled) return false;
+    return true;
   }
 
   disable(client: ClientTracking): void {
@@ -166,5 +199,6 @@ export class TrackingHub {
     this.topology.off('change', this.onTopology);
     for (const link of this.links.values()) link.close();
     this.links.clear();
+    this.linkSettled();
   }
 }

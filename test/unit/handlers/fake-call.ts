@@ -85,7 +85,7 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     blockedClientCount: () => 0,
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
     // The table is real; no tracking connection is opened (upstream/tracking-hub.ts is tested against real nodes).
-    tracking: { enable: () => undefined, disable: () => undefined, table: new TrackingTable(0, () => undefined) } as unknown as TrackingHub,
+    tracking: { enable: () => undefined, disable: () => undefined, whenSettled: (ready: () => void) => ready(), table: new TrackingTable(0, () => undefined) } as unknown as TrackingHub,
     findClient: () => undefined,
   };
 }
