@@ -123,6 +123,12 @@ export function trackingOff(connection: ConnectionState, proxy: ProxyContext): v
   tracking.prefixes = [];
 }
 
+/** The connection is closing: tracking off, and its state lets go of the connection (see ClientTracking.detach). */
+export function releaseTracking(connection: ConnectionState, proxy: ProxyContext): void {
+  trackingOff(connection, proxy);
+  connection.tracking?.detach();
+}
+
 export function runCaching(call: CommandCall): void {
   const tracking = call.connection.tracking;
   if (tracking === null || !tracking.on) return call.fail(errors.CACHING_NOT_TRACKING);

@@ -23,7 +23,7 @@ import * as errors from '../errors/catalogue.js';
 import type { ConnectionState, OpenTransaction, ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
-import { trackingOff } from '../handlers/tracking-commands.js';
+import { releaseTracking } from '../handlers/tracking-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
@@ -701,7 +701,7 @@ export class Session implements ConnectionState, CallHost {
     this.releaseConnections();
     this.streamStop?.();
     unsubscribeAll(this);
-    trackingOff(this, this.proxy);
+    releaseTracking(this, this.proxy);
     this.socket.destroy();
     this.onClose?.();
   }

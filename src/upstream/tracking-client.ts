@@ -34,6 +34,16 @@ function keysArray(keys: readonly Buffer[]): Buffer[] {
   return parts;
 }
 
+/** What a closed connection's tracking state points at: nothing is ever sent to it. */
+const DETACHED: TrackingEndpoint = {
+  id: 0,
+  protocol: 3,
+  isClosed: true,
+  get subscriptions(): ClientSubscriptions {
+    throw new Error('a closed connection has no subscriptions');
+  },
+};
+
 export class ClientTracking {
   on = false;
   bcast = false;
@@ -54,7 +64,16 @@ export class ClientTracking {
   /** BCAST prefixes, sorted (Redis keeps them in a radix tree: invalidations go out in that order). */
   prefixes: Buffer[] = [];
 
-  constructor(readonly owner: TrackingEndpoint) {}
+  constructor(private owner: TrackingEndpoint) {}
+
+  /**
+   * The connection closed: keys it read may still name this object in the table until they are
+   * invalidated or evicted (Redis forgets them lazily too), so it lets go of the connections.
+   */
+  detach(): void {
+    this.owner = DETACHED;
+    this.redirect = null;
+  }
 
   /** Sends one invalidation of `keys` (null: everything); returns how many frames went out (0 or 1). */
   deliver(keys: readonly Buffer[] | null): number {

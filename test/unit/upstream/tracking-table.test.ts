@@ -99,4 +99,18 @@ describe('TrackingTable', () => {
     table.flushAll();
     expect(r2.frames).toEqual([]);
   });
+
+  it('a closed connection\'s state, still named by keys it read, sends nothing and holds no connection', () => {
+    const table = new TrackingTable(0, () => undefined);
+    const a = endpoint(1, 3);
+    const t = tracking(a, { redirectId: 2, redirect: endpoint(2, 3) });
+    table.enable(t);
+    table.remember(t, keys('k'));
+    table.disable(t);
+    t.detach();
+    expect(t.redirect).toBeNull();
+    expect(t.deliver(keys('k'))).toBe(0);
+    table.invalidate(keys('k'));
+    expect(a.frames).toEqual([]);
+  });
 });
