@@ -122,7 +122,8 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
       context,
       options.commands ?? [this.raw],
       transaction,
-      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null),
+      // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
+      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null),
       blocking ? null : proxy.metrics.latencyByClass[options.access],
       this,
     ).start();

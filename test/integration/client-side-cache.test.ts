@@ -80,4 +80,27 @@ describe('node-redis client-side cache through slotgate', () => {
     await readsUntil(key, 'before', 'after');
     expect(cached.clientSideCache!.stats().hitCount).toBeGreaterThan(hits);
   });
+
+  it('a tracking client reads masters even when its reads may go to replicas', async () => {
+    const splitting = await startProxy(cluster().seeds, ['--replica-read', 'yes']);
+    const shard = backend.shards[1]!; // not the one failed over above
+    const key = await keyOn(1, 'csc-replica:');
+    const gets = async (node: typeof shard.master) => {
+      const info = String(await node.client.call('INFO', 'commandstats'));
+      return Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+    try {
+      const plain = splitting.client();
+      const tracking = splitting.client();
+      await tracking.call('CLIENT', 'TRACKING', 'ON');
+      const [replicaBefore, masterBefore] = [await gets(shard.replicas[0]!), await gets(shard.master)];
+      for (let i = 0; i < 20; i++) await tracking.get(key);
+      expect(await gets(shard.replicas[0]!)).toBe(replicaBefore);
+      expect(await gets(shard.master)).toBe(masterBefore + 20);
+      for (let i = 0; i < 20; i++) await plain.get(key);
+      expect(await gets(shard.replicas[0]!)).toBe(replicaBefore + 20);
+    } finally {
+      await splitting.close();
+    }
+  });
 });
