@@ -246,8 +246,12 @@ function unblock(call: CommandCall): void {
 
 const HELP_LINES = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
   'GETNAME',
   '    Return the name of the current connection.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'ID',
   '    Return the ID of the current connection.',
   'INFO',
@@ -288,6 +292,10 @@ const HELP_LINES = [
   '    Set client meta attr. Options are:',
   '    * LIB-NAME: the client lib name.',
   '    * LIB-VER: the client lib version.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix>] [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching (invalidations from every master).',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
   'NO-EVICT (ON|OFF)',

@@ -149,11 +149,21 @@ export interface OwnFigures {
   readonly commandsProcessed: number;
   readonly opsPerSec: number;
   readonly commands: readonly CommandFigures[];
+  /** Client-side caching: clients with tracking on, keys remembered for them (upstream/tracking-table.ts). */
+  readonly trackingClients: number;
+  readonly trackingKeys: number;
+  readonly trackingItems: number;
 }
 
 /** `# Clients`: the fields slotgate has figures for, in Redis's order and names. */
 function clientsLines(f: OwnFigures): string[] {
-  return [`connected_clients:${f.connectedClients}`, 'cluster_connections:0', `maxclients:${f.maxClients}`, `blocked_clients:${f.blockedClients}`];
+  return [
+    `connected_clients:${f.connectedClients}`,
+    'cluster_connections:0',
+    `maxclients:${f.maxClients}`,
+    `blocked_clients:${f.blockedClients}`,
+    `tracking_clients:${f.trackingClients}`,
+  ];
 }
 
 /** `# Stats`: slotgate's figures replace these fields; the others stay the backend master's. */
@@ -163,6 +173,9 @@ function ownStatsFields(f: OwnFigures): Map<string, string> {
     ['total_commands_processed', String(f.commandsProcessed)],
     ['instantaneous_ops_per_sec', String(f.opsPerSec)],
     ['rejected_connections', String(f.rejectedConnections)],
+    // The master's would count slotgate's one tracking connection and every key written on it.
+    ['tracking_total_keys', String(f.trackingKeys)],
+    ['tracking_total_items', String(f.trackingItems)],
   ]);
 }
 

@@ -15,6 +15,7 @@ export class TrackingTable {
   /** Every client with tracking on, and those in BCAST mode. */
   private readonly clients = new Set<ClientTracking>();
   private readonly broadcast = new Set<ClientTracking>();
+  private items = 0;
 
   /**
    * @param maxKeys 0: no limit
@@ -27,6 +28,11 @@ export class TrackingTable {
 
   get keyCount(): number {
     return this.keys.size;
+  }
+
+  /** (key, client) pairs remembered: Redis's tracking_total_items. */
+  get itemCount(): number {
+    return this.items;
   }
 
   get clientCount(): number {
@@ -53,7 +59,9 @@ export class TrackingTable {
         readers = new Set();
         this.keys.set(name, readers);
       }
+      if (readers.has(client)) continue;
       readers.add(client);
+      this.items++;
     }
   }
 
@@ -68,6 +76,7 @@ export class TrackingTable {
   /** Everything may have changed (a flush, a lost node connection, moved slots): a null invalidation to every tracking client. */
   flushAll(): void {
     this.keys.clear();
+    this.items = 0;
     let frames = 0;
     for (const client of this.clients) frames += client.deliver(null);
     if (frames > 0) this.sent(frames);
@@ -77,6 +86,7 @@ export class TrackingTable {
     const readers = this.keys.get(name);
     if (readers === undefined) return 0;
     this.keys.delete(name);
+    this.items -= readers.size;
     let frames = 0;
     for (const client of readers) if (this.clients.has(client) && !client.bcast) frames += client.deliver([key]);
     return frames;

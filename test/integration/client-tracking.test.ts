@@ -326,6 +326,9 @@ describe('CLIENT TRACKING through slotgate, against redis-server', () => {
       expect(line).toMatch(/ flags=tB /);
       expect(line).toMatch(/ redir=0 /);
       expect(String(await plain.call('CLIENT', 'LIST', 'ID', String(await plain.call('CLIENT', 'ID'))))).toMatch(/ flags=N .* redir=-1 /);
+      const table = proxy.handle.context.tracking.table;
+      expect(String(await plain.call('INFO', 'clients'))).toContain(`tracking_clients:${table.clientCount}\r\n`);
+      expect(String(await plain.call('INFO', 'stats'))).toContain(`tracking_total_keys:${table.keyCount}\r\n`);
       expect(String(await reader.call('RESET'))).toBe('RESET');
       expect(await reader.call('CLIENT', 'GETREDIR')).toBe(-1);
       const clients = proxy.handle.context.tracking.table.clientCount;

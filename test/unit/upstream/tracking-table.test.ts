@@ -33,6 +33,7 @@ describe('TrackingTable', () => {
     expect(a.frames).toEqual([push('k')]);
     expect(b.frames).toEqual([push('k')]);
     expect(table.keyCount).toBe(1);
+    expect(table.itemCount).toBe(1);
     expect(sent).toBe(2);
   });
 
