@@ -5,7 +5,8 @@
 #    against the Compose schema (unknown keys, bad depends_on conditions, bad healthchecks) and
 #    needs no engine; installed here when missing;
 #  - every image (compose `image:`, Dockerfile `FROM`/`ARG NODE_IMAGE`) names a version, never
-#    `latest` or a bare major.
+#    `latest` or a bare major;
+#  - the compose file's Redis is a version CI runs the tests against.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,6 +35,19 @@ for image in $images; do
     echo "image $image is not pinned to a version (major.minor at least)" >&2
     status=1
   fi
+done
+# The demo's Redis is one CI tests: Debian's 7.0.15 (the full suite) or a version
+# scripts/test-server-versions.sh builds (redis-7.2.6: routing, pub/sub, failover, ...).
+tested="7.0.15 $(grep -oE '\bredis-[0-9]+\.[0-9]+\.[0-9]+\b' scripts/test-server-versions.sh | sed 's/^redis-//' | sort -u | tr '\n' ' ')"
+for image in $images; do
+  case $image in
+    redis:*)
+      if ! [[ " $tested " == *" ${image#redis:} "* ]]; then
+        echo "image $image is a Redis CI does not test (tested: $tested)" >&2
+        status=1
+      fi
+      ;;
+  esac
 done
 if grep -E '^FROM ' Dockerfile | grep -vE '^FROM \$\{NODE_IMAGE\}' >/dev/null; then
   echo "Dockerfile: every FROM should use \${NODE_IMAGE}, the one pinned base image" >&2

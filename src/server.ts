@@ -3,6 +3,8 @@
  * → topology → client listener and admin HTTP server. `startSlotgate` is what main.ts,
  * the local demo and the integration tests all call.
  */
+import { sharedBufferReads } from './io/socket-reader.js';
+import { directWrites } from './io/socket-writer.js';
 import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +31,8 @@ import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
 import { ClientDirectory } from './peers/client-directory.js';
-import { ClientIdAllocator, instanceNumber, randomInstanceNumber } from './peers/client-ids.js';
-import { allocateInstanceSequence, PeerBus } from './peers/peer-bus.js';
+import { ClientIdAllocator, MAX_INSTANCE_NUMBER } from './peers/client-ids.js';
+import { pickInstanceNumber, PeerBus } from './peers/peer-bus.js';
 import { SessionSet } from './session/local-sessions.js';
 import { Session } from './session/session.js';
 import { createUpstreamHubs } from './upstream/hubs.js';
@@ -118,8 +120,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
         return;
       }
       // Clients can cause these (commands that time out), so they are rate-limited too.
-      logLimiter.log('backend_failure', 'warn', { node: address, reason: failure.message }, 'backend connection failed');
-      topology?.requestRefresh('backend connection failure');
+      logLimiter.log(`backend_${failure.kind}`, 'warn', { node: address, reason: failure.message }, 'backend connection failed');
+      topology?.connectionBroken(address);
     },
     onRequestFault: (address, err) => {
       // The last line of defence: handlers guard their own callbacks (Session.guard).
@@ -128,10 +130,11 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
-  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger), {
+  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger, (failure) => metrics.backendFailures.labels(failure.kind).inc()), {
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
+    maxHoldMs: config.commandTimeoutMs, logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
     onRefresh: (outcome) => {
       metrics.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') void commandTable?.check();
@@ -176,9 +179,8 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   await commandTable.refresh();
   topology.on('change', () => void commandTable!.refresh());
 
-  const sequence = await allocateInstanceSequence(pool, topology, instanceNumber);
-  if (sequence === null) logger.warn('could not allocate an instance number from the cluster (INCR {slotgate}:instance-seq); client ids use a random one');
-  const instance = sequence === null ? randomInstanceNumber() : instanceNumber(sequence);
+  const { instance, checked } = await pickInstanceNumber(pool, topology, MAX_INSTANCE_NUMBER);
+  if (!checked) logger.warn('could not list the live slotgate instances (PUBSUB SHARDCHANNELS on the peer bus); this one took a random instance number unchecked');
   const clientIds = new ClientIdAllocator(instance);
   const context: ProxyContext = {
     config,
@@ -199,7 +201,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       return blocked;
     },
     ...createUpstreamHubs(pool, topology, metrics, logLimiter, config.trackingTableMaxKeys),
-    findClient: (id) => [...sessions].find((session) => session.id === id),
+    findClient: (id) => [...sessions].find((session) => session.connection.id === id)?.connection,
     runtime: buildRuntime(config.reloadable),
     clients,
     proxyId: `${config.bind}:${config.port}/${instance}`,
@@ -309,9 +311,10 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     proxyId: context.proxyId,
     pool,
     topology,
-    security: backendSecurity,
-    connectTimeoutMs: config.connectTimeoutMs,
     logger,
+    logLimiter,
+    secret: config.peerSecret,
+    onDropped: (reason) => metrics.peerBusMessagesDropped.labels(reason).inc(),
     answer: (body) => clients.answer(body),
   });
   await bus.start();
@@ -319,7 +322,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 
   lifecycle = 'ready';
   logger.info(
-    { port, tlsPort, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length },
+    { port, tlsPort, bind: config.bind, adminPort: admin ? adminPort(admin) : 0, shards: topology.current.shards.length, io: { sharedBufferReads, directWrites } },
     'slotgate listening',
   );
 
@@ -338,7 +341,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       clearTimeout(deadline);
     }
     const cut = sessions.size;
-    for (const session of [...sessions]) session.destroy();
+    for (const session of [...sessions]) session.close('shutdown');
     const outcome = { drained: total - cut, cut };
     bus.stop();
     logger.info(outcome, cut > 0 ? 'drain finished: sessions still busy at shutdown-timeout were cut' : 'drain finished: every session closed cleanly');
@@ -363,7 +366,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
       bus.stop();
       clearInterval(opsSampler);
       const serverClosed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-      for (const session of [...sessions]) session.destroy();
+      for (const session of [...sessions]) session.close('shutdown');
       context.pubsub.close();
       context.tracking.close();
       topology!.stop();

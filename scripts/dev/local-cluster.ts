@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
+  defaultRedisCli,
   defaultRedisServer,
   launchRedisServer,
   makeTempDir,
@@ -25,7 +26,7 @@ import {
   type RedisTlsFiles,
 } from './redis-server.js';
 
-export { findFreePort } from './redis-server.js';
+export { defaultRedisCli, findFreePort } from './redis-server.js';
 
 export interface ClusterNodeProcess {
   host: string;
@@ -44,7 +45,7 @@ export interface LocalClusterOptions {
   host?: string;
   /** Default $REDIS_SERVER, else 'redis-server' (from PATH). */
   redisServer?: string;
-  /** Default 'redis-cli' (from PATH); used for `--cluster create`. */
+  /** Default: the cli beside the server (`defaultRedisCli()`); used for `--cluster create`. */
   redisCli?: string;
   /** Extra redis-server arguments, appended to every node's command line, e.g. ['--maxmemory', '64mb']. */
   extraConfig?: string[];
@@ -214,7 +215,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const replicasPerMaster = opts.replicasPerMaster ?? 1;
   const host = opts.host ?? '127.0.0.1';
   const redisServer = opts.redisServer ?? defaultRedisServer();
-  const redisCli = opts.redisCli ?? 'redis-cli';
+  const redisCli = opts.redisCli ?? defaultRedisCli();
   const nodeTimeoutMs = opts.nodeTimeoutMs ?? 2000;
   const extra = opts.extraConfig ?? [];
   const log = opts.log ?? (() => {});

@@ -10,7 +10,7 @@
 //   a quorum that has met).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, removeTempDir, startRedisServer, THROWAWAY_SERVER_ARGS, withRedis, type RedisServerProcess } from './redis-server.js';
+import { findFreePort, makeTempDir, removeTempDir, startRedisServer, THROWAWAY_SERVER_ARGS, withRedis, type RedisServerProcess } from './redis-server.js';
 
 export interface LocalReplicationOptions {
   /** Replicas of the master; default 2. */
@@ -23,6 +23,8 @@ export interface LocalReplicationOptions {
   downAfterMs?: number;
   /** Extra redis-server arguments for the data nodes (master and replicas). */
   extraConfig?: readonly string[];
+  /** Sentinels also listen on a TLS port with this certificate, requiring client certificates from this CA. */
+  sentinelTls?: { readonly certFile: string; readonly keyFile: string; readonly caCertFile: string };
   log?: (line: string) => void;
 }
 
@@ -34,6 +36,8 @@ export interface LocalReplication {
   readonly replicaPorts: readonly number[];
   /** "host:port" of every Sentinel (empty without Sentinels). */
   readonly sentinels: readonly string[];
+  /** "host:port" of every Sentinel's TLS port (with `sentinelTls`; empty otherwise). */
+  readonly sentinelTlsAddresses: readonly string[];
   readonly masterName: string;
   /** Ports of live data nodes whose ROLE says master. */
   masterPorts(): Promise<number[]>;
@@ -92,6 +96,7 @@ export async function startLocalReplication(opts: LocalReplicationOptions = {}):
     await waitForReplicas(masterPort, replicaCount);
 
     const sentinels: string[] = [];
+    const sentinelTlsAddresses: string[] = [];
     for (let i = 0; i < sentinelCount; i++) {
       const configFile = join(parentDir, `sentinel-${i}.conf`);
       await writeFile(
@@ -104,9 +109,13 @@ export async function startLocalReplication(opts: LocalReplicationOptions = {}):
           '',
         ].join('\n'),
       );
-      const sentinel = await startRedisServer({ parentDir, configFile, args: ['--sentinel', '--protected-mode', 'no'], log });
+      const tls = opts.sentinelTls;
+      const tlsPort = tls ? await findFreePort(host) : 0;
+      const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caCertFile] : [];
+      const sentinel = await startRedisServer({ parentDir, configFile, args: ['--sentinel', '--protected-mode', 'no', ...tlsArgs], log });
       processes.set(sentinel.spec.port, sentinel);
       sentinels.push(`${host}:${sentinel.spec.port}`);
+      if (tls) sentinelTlsAddresses.push(`${host}:${tlsPort}`);
     }
     // A failover needs Sentinels that know the replicas and each other (hello messages, every 2 s).
     const deadline = Date.now() + DEFAULT_WAIT_MS;
@@ -130,6 +139,7 @@ export async function startLocalReplication(opts: LocalReplicationOptions = {}):
       initialMasterPort: masterPort,
       replicaPorts,
       sentinels,
+      sentinelTlsAddresses,
       masterName,
       async masterPorts() {
         const roles = await Promise.all(

@@ -16,7 +16,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** Redis Cluster listens on port+10000 for its bus; keep both below 65536 with room to spare. */
@@ -27,8 +27,31 @@ const PING_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** `REDIS_SERVER` from the environment, else `redis-server` from PATH. */
+/**
+ * `REDIS_SERVER` from the environment, else `redis-server` from PATH. CI points it at the Redis 7.2
+ * and Valkey 8 builds (scripts/test-server-versions.sh); `npm run dev -- --redis-server <path>` too.
+ */
 export const defaultRedisServer = (): string => process.env.REDIS_SERVER ?? 'redis-server';
+
+/**
+ * The Redis whose answers slotgate's own replies follow (HELLO, CLIENT LIST, subscribed-mode errors,
+ * CLUSTER SLOTS): Debian's redis-server from PATH, whatever REDIS_SERVER says (`REDIS_REFERENCE_SERVER`
+ * moves it). Tests of replies slotgate makes itself take their oracle from it, so a run against Valkey
+ * 8 checks that those replies do not change with the nodes; tests of forwarded replies use the nodes'.
+ */
+export const referenceRedisServer = (): string => process.env.REDIS_REFERENCE_SERVER ?? 'redis-server';
+
+/**
+ * The cli that ships with `defaultRedisServer()`: `redis-cli` or `valkey-cli` beside it when the
+ * server is a path (Valkey names its binaries valkey-*), else `redis-cli` from PATH. The tests' own
+ * `--cluster create/reshard` calls use it, so a run against Valkey uses Valkey's tools throughout.
+ */
+export function defaultRedisCli(): string {
+  const server = defaultRedisServer();
+  if (!server.includes('/')) return 'redis-cli';
+  const cli = join(dirname(server), basename(server).replace(/-server$/, '-cli'));
+  return existsSync(cli) ? cli : 'redis-cli';
+}
 
 // ---------------------------------------------------------------------------------------------
 // Process-wide registry of live children and temp dirs, and the hooks that clean them up if the

@@ -1,6 +1,6 @@
 // "Try it" entry point: starts a throwaway backend on loopback, then slotgate in front of it in this
 // same process, and tears both down on Ctrl-C.
-//   npm run dev -- [slotgate options...]      (runs: node --import tsx scripts/dev/run-local.ts)
+//   npm run dev -- [--redis-server <path>] [slotgate options...]   (runs: node --import tsx scripts/dev/run-local.ts)
 // The backend follows --backend: cluster (default; 3 masters, 1 replica each), standalone (a master
 // and 2 replicas) or sentinel (the same, watched by 3 Sentinels). Every argument is passed to
 // slotgate's own option parser; --cluster, --master or --sentinels/--sentinel-master-name are added.
@@ -45,12 +45,30 @@ async function startBackend(kind: string): Promise<LocalBackend> {
   };
 }
 
+/**
+ * Takes `--redis-server <path>` (or `=<path>`) out of the arguments, which are slotgate's otherwise, and
+ * makes it the harness's server binary (REDIS_SERVER, read by every launcher): e.g. a Valkey build's
+ * valkey-server. Its cli beside it creates the cluster.
+ */
+function takeRedisServerOption(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--redis-server') process.env.REDIS_SERVER = argv[++i] ?? '';
+    else if (arg.startsWith('--redis-server=')) process.env.REDIS_SERVER = arg.slice('--redis-server='.length);
+    else rest.push(arg);
+  }
+  if (process.env.REDIS_SERVER === '') throw new Error('--redis-server needs the path of a redis-server (or valkey-server) binary');
+  return rest;
+}
+
 async function runLocal(): Promise<void> {
-  const backend = await startBackend(backendKind(process.argv.slice(2)));
+  const slotgateArgs = takeRedisServerOption(process.argv.slice(2));
+  const backend = await startBackend(backendKind(slotgateArgs));
 
   let slotgate: Awaited<ReturnType<typeof startSlotgate>>;
   try {
-    const argv = [...process.argv.slice(2), ...backend.flags];
+    const argv = [...slotgateArgs, ...backend.flags];
     slotgate = await startSlotgate(resolveConfig(argv, process.env));
   } catch (err) {
     await backend.stop();

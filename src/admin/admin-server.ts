@@ -7,7 +7,9 @@
  * The three probes answer different questions:
  *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
  *  - /readyz: send clients here: 503 while starting (connecting to the cluster) and draining.
- *  - /healthz: the cluster behind is whole (every slot covered); 503 "draining" during a drain.
+ *  - /healthz: the cluster behind is whole (every slot covered) and answers topology refreshes;
+ *    503 "draining" during a drain. Its body says what is down: nodes whose connections failed in
+ *    the last 5 s (by shard, role and id), and a failing topology refresh (for how long).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,10 +75,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     case '/healthz': {
       const state = deps.lifecycle?.() ?? 'ready';
       if (state !== 'ready') return sendJson(res, 503, { status: state });
-      const snapshot = deps.topology.current;
-      const covered = snapshot.coveredSlotCount();
-      const healthy = covered === 16384;
-      return sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'degraded', covered_slots: covered, shards: snapshot.shards.length });
+      const body = healthBody(deps.topology);
+      return sendJson(res, body.status === 'ok' ? 200 : 503, body);
     }
     case '/metrics': {
       const body = await deps.metrics.registry.metrics();
@@ -92,7 +92,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
         shards: snapshot.shards.map((s) => ({
           index: s.index,
           slots: s.ranges.map(([a, b]) => [a, b]),
-          // lag_bytes: standalone and Sentinel backends only (a cluster does not report it).
+          // lag_bytes: replicas whose master reported their offset at the last refresh.
           nodes: [s.master, ...s.replicas].map((n) => ({ id: n.id, address: n.address, role: n.role, health: n.health, ...(n.lagBytes === undefined ? {} : { lag_bytes: n.lagBytes }) })),
         })),
       });
@@ -109,6 +109,23 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       }
   }
   return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
+}
+
+/** /healthz's answer while ready: degraded when slots are uncovered or the topology cannot be read. */
+function healthBody(topology: TopologyManager): Record<string, unknown> {
+  const snapshot = topology.current;
+  const covered = snapshot.coveredSlotCount();
+  const refresh = topology.health();
+  const healthy = covered === 16384 && !refresh.refreshFailing;
+  // Open to anyone who reaches the admin port (no token): nodes by shard, role and id, never by address.
+  const down = topology.downNodes().map((n) => ({ shard: n.shardIndex, role: n.role, id: n.id }));
+  const body: Record<string, unknown> = { status: healthy ? 'ok' : 'degraded', covered_slots: covered, shards: snapshot.shards.length };
+  if (down.length > 0) body.down = down;
+  if (refresh.refreshFailing) {
+    // Not the error text, which names nodes by address: the log has it.
+    body.topology_refresh = { failing: true, failures_in_a_row: refresh.failuresInARow, failing_for_ms: Date.now() - (refresh.failingSinceMs ?? Date.now()) };
+  }
+  return body;
 }
 
 function handleReload(req: http.IncomingMessage, res: http.ServerResponse, deps: AdminServerDeps): void {

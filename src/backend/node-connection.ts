@@ -107,6 +107,8 @@ export interface NodeConnectionOptions {
   onSubscribedFrame?: (frame: Buffer, isError: boolean) => void;
 }
 
+const ignore = (): void => undefined;
+
 interface InflightEntry {
   request: BackendRequest;
   sentAt: number;
@@ -142,6 +144,8 @@ export class NodeConnection {
   private lastBatchSize = 0;
   private readonly framer: ReplyFramer;
   private timeoutTimer: NodeJS.Timeout | null = null;
+  /** retire() was called: no new requests, closed once the pending ones are answered. */
+  private retiring = false;
 
   constructor(
     readonly host: string,
@@ -168,7 +172,7 @@ export class NodeConnection {
   }
 
   send(request: BackendRequest): void {
-    if (this.state === 'closed') {
+    if (this.state === 'closed' || this.retiring) {
       request.onFailure({ message: 'connection closed', neverSent: true, kind: 'closed' });
       return;
     }
@@ -188,6 +192,29 @@ export class NodeConnection {
     const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
     if (request.replyCount > 0) this.inflight.push(entry);
     this.unwritten.push(entry);
+  }
+
+  /**
+   * A command on a subscribed connection (`onSubscribedFrame`): written, never awaited; what the
+   * node answers goes to onSubscribedFrame, and a failure is reported once, for the whole
+   * connection (onBroken).
+   */
+  sendSubscribed(payload: Buffer): void {
+    this.send({ payload, replyCount: 0, onReply: ignore, onFailure: ignore });
+  }
+
+  /**
+   * Closes for good once every pending request is answered (or has failed: command-timeout still
+   * applies); meanwhile new requests fail unsent, so their callers send them elsewhere. For the
+   * connections of a master that was failed over: what it carries is answered, nothing new goes there.
+   */
+  retire(): void {
+    this.retiring = true;
+    this.closeIfDone();
+  }
+
+  private closeIfDone(): void {
+    if (this.retiring && this.inflight.length === 0 && this.unwritten.length === 0) this.close();
   }
 
   /** Closes for good: pending requests fail, later `send`s fail at once. */
@@ -328,12 +355,14 @@ export class NodeConnection {
     }
     const index = entry.repliesSeen++;
     if (entry.repliesSeen >= entry.request.replyCount) this.inflight.shift();
-    if (entry.faulted) return;
-    try {
-      entry.request.onReply(frame, isError, index);
-    } catch (err) {
-      this.requestFaulted(entry, err);
+    if (!entry.faulted) {
+      try {
+        entry.request.onReply(frame, isError, index);
+      } catch (err) {
+        this.requestFaulted(entry, err);
+      }
     }
+    if (this.retiring) this.closeIfDone();
   }
 
   /** A reply handler threw: fail that request alone (see NodeConnectionOptions.onRequestFault). */
@@ -369,7 +398,7 @@ export class NodeConnection {
     this.timeoutTimer = null;
     this.framer.reset();
     this.unwritten = [];
-    if (this.state !== 'closed') this.state = 'idle';
+    if (this.state !== 'closed') this.state = this.retiring ? 'closed' : 'idle';
     const pending = this.inflight.drain();
     if (notify) this.options.onBroken?.(this.address, failure);
     for (const entry of pending) {

@@ -163,12 +163,24 @@ export class NodePool {
     return executeOn(this.connectionFor(address), args);
   }
 
-  /** Drops the shared connections of nodes no longer in the topology. */
+  /**
+   * Drops the shared connections of nodes no longer in the topology. They retire (node-connection.ts):
+   * the commands they carry are answered, then they close.
+   */
   retainOnly(addresses: ReadonlySet<string>): void {
+    this.retireWhere((address) => !addresses.has(address));
+  }
+
+  /** Retires the shared connections to `address` (a master failed over); later requests get new ones. */
+  retire(address: string): void {
+    this.retireWhere((candidate) => candidate === address);
+  }
+
+  private retireWhere(matches: (address: string) => boolean): void {
     for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const [key, group] of groups) {
-        if (addresses.has(group.address)) continue;
-        for (const conn of group.conns) conn.close();
+        if (!matches(group.address)) continue;
+        for (const conn of group.conns) conn.retire();
         groups.delete(key);
       }
     }

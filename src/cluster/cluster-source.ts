@@ -1,12 +1,13 @@
 /**
- * The topology of a Redis Cluster: CLUSTER SHARDS (CLUSTER SLOTS on Redis 6.2), asked of known
+ * The topology of a Redis Cluster: CLUSTER SHARDS (CLUSTER SLOTS on Redis 6.2, and for the slots of a
+ * shard Redis 7.2 lists without them after a failover), asked of known
  * masters first, then other known nodes, then the seeds; the first good answer wins.
  */
 import type { NodePool } from '../backend/node-pool.js';
 import { splitAddress } from '../backend/node-pool.js';
 import { RespError } from '../protocol/reply-parser.js';
-import { keepOnlineReplicas } from './replica-health.js';
-import { parseClusterShards, parseClusterSlots } from './topology-parse.js';
+import { withReplicaSync } from './replica-health.js';
+import { coversEverySlot, fillRangesFromSlots, parseClusterShards, parseClusterSlots } from './topology-parse.js';
 import type { ShardInput, TopologySnapshot } from './topology-snapshot.js';
 import type { TopologySource } from './topology-source.js';
 
@@ -40,8 +41,7 @@ export class ClusterTopologySource implements TopologySource {
     for (const address of candidates) {
       try {
         const shards = await this.askNode(address);
-        // Cluster gossip only: non-cluster sources hear a replica's state from its master itself.
-        if (shards.some((s) => s.ranges.length > 0)) return keepOnlineReplicas(shards, current);
+        if (shards.some((s) => s.ranges.length > 0)) return await withReplicaSync(this.pool, shards);
         errors.push(`${address}: no slots assigned`);
       } catch (err) {
         errors.push(`${address}: ${(err as Error).message}`);
@@ -54,7 +54,13 @@ export class ClusterTopologySource implements TopologySource {
     const [host] = splitAddress(address);
     if (!this.useClusterSlots) {
       const reply = await this.pool.execute(address, ['CLUSTER', 'SHARDS']);
-      if (!(reply instanceof RespError)) return parseClusterShards(reply, host, this.tlsPorts);
+      if (!(reply instanceof RespError)) {
+        const shards = parseClusterShards(reply, host, this.tlsPorts);
+        if (coversEverySlot(shards) || !shards.some((s) => s.ranges.length === 0 && s.master.health !== 'failed')) return shards;
+        // A shard with a live master and no slots while slots are unowned: Redis 7.2's answer
+        // after a failover (see fillRangesFromSlots). CLUSTER SLOTS has them right.
+        return fillRangesFromSlots(shards, parseClusterSlots(await this.pool.execute(address, ['CLUSTER', 'SLOTS']), host));
+      }
       if (!/unknown subcommand|unknown command/i.test(reply.message)) throw new Error(reply.message);
       this.useClusterSlots = true; // Redis 6.2: no CLUSTER SHARDS
     }

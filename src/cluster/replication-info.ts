@@ -17,7 +17,7 @@ export interface ReplicaEntry {
 
 export type ReplicationInfo =
   | { readonly role: 'master'; readonly offset: number; readonly replicas: readonly ReplicaEntry[] }
-  | { readonly role: 'replica'; readonly masterHost: string; readonly masterPort: number; readonly linkUp: boolean };
+  | { readonly role: 'replica'; readonly masterHost: string; readonly masterPort: number; readonly linkUp: boolean; readonly syncInProgress: boolean };
 
 export function parseReplicationInfo(reply: RespValue): ReplicationInfo {
   if (reply instanceof RespError) throw new Error(reply.message);
@@ -34,6 +34,7 @@ export function parseReplicationInfo(reply: RespValue): ReplicationInfo {
       masterHost: fields.get('master_host') ?? '',
       masterPort: toPort(fields.get('master_port')),
       linkUp: fields.get('master_link_status') === 'up',
+      syncInProgress: fields.get('master_sync_in_progress') !== '0',
     };
   }
   if (role !== 'master') throw new Error(`INFO replication: unexpected role '${role ?? ''}'`);

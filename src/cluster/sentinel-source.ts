@@ -9,21 +9,23 @@
  * role check (the old master is down, or already a replica) and the next Sentinel is asked.
  */
 import type { Logger } from 'pino';
-import type { BackendSecurity } from '../backend/node-connection.js';
+import type { BackendFailure, BackendSecurity } from '../backend/node-connection.js';
 import { NodePool } from '../backend/node-pool.js';
 import { parseMasterAddress, parseReplicationInfo, parseSentinelReplicas } from './replication-info.js';
 import { replicationShard } from './replication-source.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import type { ShardInput } from './topology-snapshot.js';
-import type { TopologySource } from './topology-source.js';
+import type { FailoverSignal, TopologySource } from './topology-source.js';
 
 export interface SentinelSourceOptions {
   readonly sentinels: readonly string[];
   readonly masterName: string;
   readonly connectTimeoutMs: number;
   readonly commandTimeoutMs: number;
-  /** AUTH for the Sentinels (sentinel-user/sentinel-password); plain TCP. */
+  /** AUTH and TLS for the Sentinels (sentinel-user/sentinel-password, sentinel-tls). */
   readonly security: BackendSecurity;
+  /** A connection to a Sentinel failed (counted with the backend failures). */
+  readonly onBroken?: (failure: BackendFailure) => void;
   readonly logger: Logger;
 }
 
@@ -46,6 +48,7 @@ export class SentinelTopologySource implements TopologySource {
       connectTimeoutMs: options.connectTimeoutMs,
       commandTimeoutMs: options.commandTimeoutMs,
       security: options.security,
+      onBroken: (_address, failure) => options.onBroken?.(failure),
     });
   }
 
@@ -80,15 +83,14 @@ export class SentinelTopologySource implements TopologySource {
     return replicationShard(address, info, listed);
   }
 
-  watch(changed: (reason: string) => void): void {
-    const auth = (): Buffer | null => this.options.security.authCommand();
+  watch(changed: (reason: string) => void, failover?: (signal: FailoverSignal) => void): void {
     this.watches = this.options.sentinels.map(
       (address) =>
         new SentinelWatch(address, {
           masterName: this.options.masterName,
-          connectTimeoutMs: this.options.connectTimeoutMs,
-          authCommand: auth,
+          pool: this.sentinelPool,
           changed,
+          failover,
           onError: (at, message) => this.options.logger.debug({ sentinel: at, err: message }, 'sentinel subscription error'),
         }),
     );

@@ -35,13 +35,35 @@ export function parseClusterShards(reply: RespValue, queriedHost: string, tlsPor
         port: toPort(tlsPorts ? node.get('tls-port') ?? node.get('port') : node.get('port') ?? node.get('tls-port')),
         health: toHealth(node.get('health')),
       };
-      if (toText(node.get('role')) === 'master') master = input;
-      else replicas.push(input);
+      if (toText(node.get('role')) !== 'master') replicas.push(input);
+      // Redis 7.2 lists a failed-over master beside the promoted one in the same shard: the live one
+      // is the master, the dead one is left out (it serves nothing and is no replica).
+      else if (!master || (master.health === 'failed' && input.health !== 'failed')) master = input;
     }
     // A shard whose master is gone (no master listed) serves nothing until a replica is promoted.
     if (!master) return { master: { id: '', host: '', port: 0, health: 'failed' as const }, replicas, ranges: [] };
     return { master, replicas, ranges };
   });
+}
+
+/** The slots are all covered by the shards' ranges. */
+export function coversEverySlot(shards: readonly ShardInput[]): boolean {
+  const covered = new Uint8Array(SLOT_COUNT);
+  for (const shard of shards) for (const [from, to] of shard.ranges) covered.fill(1, from, to + 1);
+  return covered.every((c) => c === 1);
+}
+
+/**
+ * Redis 7.2 answers CLUSTER SHARDS with an empty `slots` list for a shard whose master failed over
+ * (redis/redis#13414: it reads the slots of the failed master listed first), so the promoted master
+ * would seem to serve nothing. Such shards take their ranges from CLUSTER SLOTS (`bySlots`, parsed
+ * from the same node), matched by master id.
+ */
+export function fillRangesFromSlots(shards: readonly ShardInput[], bySlots: readonly ShardInput[]): ShardInput[] {
+  const rangesByMaster = new Map(bySlots.map((s) => [s.master.id, s.ranges]));
+  return shards.map((shard) =>
+    shard.ranges.length === 0 && shard.master.id !== '' ? { ...shard, ranges: rangesByMaster.get(shard.master.id) ?? [] } : shard,
+  );
 }
 
 export function parseClusterSlots(reply: RespValue, queriedHost: string): ShardInput[] {

@@ -21,7 +21,7 @@ export interface BackendNode {
   readonly shardIndex: number;
   /**
    * A replica's replication lag in bytes (its master's offset minus its own), when the backend
-   * reports it (standalone and Sentinel backends); undefined otherwise. Weighs replica reads.
+   * reports it (its master's INFO replication); undefined otherwise. Weighs replica reads.
    */
   readonly lagBytes?: number;
 }
@@ -118,6 +118,13 @@ export class TopologySnapshot {
    */
   sameLayoutAs(other: TopologySnapshot): boolean {
     return layoutKey(this) === layoutKey(other);
+  }
+
+  /** A copy in which the nodes at `addresses` have `health` (a replica whose connection broke: no reads). */
+  withHealth(addresses: ReadonlySet<string>, health: NodeHealth): TopologySnapshot {
+    const patch = (n: BackendNode) => (addresses.has(n.address) ? { ...n, health } : n);
+    const inputs: ShardInput[] = this.shards.map((s) => ({ master: patch(s.master), replicas: s.replicas.map(patch), ranges: s.ranges.map(([a, b]): [number, number] => [a, b]) }));
+    return new TopologySnapshot(inputs, this.epoch);
   }
 
   /** A copy in which `slot` is served by the shard whose master is at `address` (a MOVED patch). */

@@ -9,6 +9,15 @@
  */
 import type { ShardInput, TopologySnapshot } from './topology-snapshot.js';
 
+/** A failover of the master at `master` has begun, or was given up. */
+export interface FailoverSignal {
+  readonly kind: 'started' | 'aborted';
+  /** The old master, "host:port". */
+  readonly master: string;
+  /** What said so (a Sentinel event's channel). */
+  readonly reason: string;
+}
+
 export type BackendKind = 'cluster' | 'standalone' | 'sentinel';
 export const BACKEND_KINDS: readonly BackendKind[] = ['cluster', 'standalone', 'sentinel'];
 
@@ -20,8 +29,11 @@ export interface TopologySource {
   describe(): string;
   /** The shards as the backend describes them now; throws when it cannot tell. */
   discover(current: TopologySnapshot): Promise<ShardInput[]>;
-  /** Starts listening for changes the backend announces (Sentinel's +switch-master). */
-  watch?(changed: (reason: string) => void): void;
+  /**
+   * Starts listening for changes the backend announces (Sentinel's +switch-master), and for the
+   * first signs of a failover (`failover`), so that writes to the old master are held (write-hold.ts).
+   */
+  watch?(changed: (reason: string) => void, failover?: (signal: FailoverSignal) => void): void;
   stop?(): void;
 }
 

@@ -119,7 +119,10 @@ export class CommandTable {
     readonly source: string,
   ) {
     this.topLevelSpecs = commands.map((command) => buildSpec(command, undefined));
-    const everySpec = [...this.topLevelSpecs, ...proxyOnlyCommands.map((command) => buildSpec(command, undefined))];
+    // A backend's own spec of a command it has (WAITAOF on 7.2) wins over slotgate's copy.
+    const backendNames = new Set(commands.map((command) => command.name));
+    const proxyOnly = proxyOnlyCommands.filter((command) => !backendNames.has(command.name));
+    const everySpec = [...this.topLevelSpecs, ...proxyOnly.map((command) => buildSpec(command, undefined))];
     for (const spec of everySpec) {
       this.specsByFullName.set(spec.name, spec);
       for (const sub of spec.subcommands?.values() ?? []) this.specsByFullName.set(sub.name, sub);

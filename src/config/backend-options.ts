@@ -2,19 +2,24 @@
  * Which backend slotgate fronts (`backend: cluster|standalone|sentinel`) and where to find it.
  *  - cluster: the `cluster` seed list (required);
  *  - standalone: the `master` address list (required);
- *  - sentinel: `sentinels` and `sentinel-master-name` (required), `sentinel-user`/`sentinel-password`.
+ *  - sentinel: `sentinels` and `sentinel-master-name` (required), `sentinel-user`/`sentinel-password`,
+ *    `sentinel-tls` and its `sentinel-tls-*` files.
  * The password of the Sentinels, like backend-password, is refused on the command line.
  */
 import { BACKEND_KINDS, type BackendKind } from '../cluster/topology-source.js';
 import { ConfigError } from './config-error.js';
 import { toList } from './option-values.js';
 import type { OptionName } from './options.js';
+import { outgoingTls, refuseOnCommandLine } from './tls-options.js';
+import type { BackendTlsSettings } from '../tls/tls-settings.js';
 
 export interface SentinelSettings {
   readonly sentinels: readonly string[];
   readonly masterName: string;
   /** null = the Sentinels need no password. */
   readonly auth: { readonly user: string | null; readonly password: string } | null;
+  /** null = plain TCP to the Sentinels (`sentinel-tls no`). */
+  readonly tls: BackendTlsSettings | null;
 }
 
 export interface BackendSettings {
@@ -28,9 +33,7 @@ export interface BackendSettings {
 }
 
 export function resolveBackendSettings(get: (name: OptionName) => unknown, argv: readonly string[]): BackendSettings {
-  if (argv.some((arg) => /^--sentinel-password(=|$)/.test(arg))) {
-    throw new ConfigError('option sentinel-password: not accepted on the command line (ps shows every process\'s arguments); put it in the config file or in SLOTGATE_SENTINEL_PASSWORD');
-  }
+  refuseOnCommandLine(argv, 'sentinel-password', 'SLOTGATE_SENTINEL_PASSWORD');
   const backend = String(get('backend') ?? 'cluster').trim().toLowerCase() as BackendKind;
   if (!BACKEND_KINDS.includes(backend)) throw new ConfigError(`option backend: '${String(get('backend'))}' is not one of ${BACKEND_KINDS.join(', ')}`);
   const settings: BackendSettings = {
@@ -45,6 +48,7 @@ export function resolveBackendSettings(get: (name: OptionName) => unknown, argv:
 }
 
 function sentinelSettings(get: (name: OptionName) => unknown): SentinelSettings {
+  const tls = outgoingTls(get, 'sentinel-tls');
   const sentinels = addresses('sentinels', get('sentinels'));
   if (sentinels.length === 0) throw new ConfigError('option sentinels: backend sentinel needs the Sentinels, "host:port[,host:port…]"');
   const masterName = String(get('sentinel-master-name') ?? '').trim();
@@ -53,10 +57,10 @@ function sentinelSettings(get: (name: OptionName) => unknown): SentinelSettings 
   const password = get('sentinel-password');
   if (password === undefined || password === null || password === '') {
     if (user !== null) throw new ConfigError('option sentinel-user: needs sentinel-password (config file or SLOTGATE_SENTINEL_PASSWORD)');
-    return { sentinels, masterName, auth: null };
+    return { sentinels, masterName, auth: null, tls };
   }
   if (typeof password !== 'string') throw new ConfigError('option sentinel-password: must be a string (quote it in YAML)');
-  return { sentinels, masterName, auth: { user, password } };
+  return { sentinels, masterName, auth: { user, password }, tls };
 }
 
 function addresses(name: string, value: unknown): string[] {

@@ -5,15 +5,17 @@
  * and on reload alike), with a message that names the option.
  */
 import fs from 'node:fs';
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type YargsFactory from 'yargs';
 import YAML from 'yaml';
 import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
 import { toInt, toList, toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
-import { resolveConnectionSecurity, type ConnectionSecuritySettings } from './tls-options.js';
+import { resolveConnectionSecurity, resolvePeerSecret, type ConnectionSecuritySettings } from './tls-options.js';
 import { resolveBackendSettings, type BackendSettings } from './backend-options.js';
+import { closestName } from './suggest.js';
 
 export { ConfigError, toSize };
 
@@ -40,6 +42,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   idleTimeoutSeconds: number;
   protoMaxBulkLen: number;
   clientOutputBufferLimit: number;
+  /** Input a client may have held back before it is disconnected (client-query-buffer-limit). */
+  clientQueryBufferLimit: number;
   /** The output limit of a subscribed client (client-output-buffer-limit-pubsub). */
   clientOutputBufferLimitPubsub: number;
   clientMaxInflight: number;
@@ -52,6 +56,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   adminBind: string;
   /** '' = the admin API needs no token. A secret: never logged. */
   adminToken: string;
+  /** `peer-secret`: seals the peer bus's messages (peers/bus-seal.ts); null = unsealed. */
+  peerSecret: string | null;
   /** Hot-key tracker samples about one request in this many (0 = off). */
   hotKeySampling: number;
   /** Client-side caching: keys remembered at most (0: no limit). */
@@ -61,6 +67,15 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
   reloadable: ReloadableSettings;
 }
+
+/**
+ * yargs's CommonJS build: its ES module build lays out --help with cliui's ES build, which cuts
+ * lines at the column width in the middle of words (`--versio` / `n`); the CommonJS one wraps at
+ * spaces (wrap-ansi).
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
+/** --help fits the terminal, up to this many columns (a line longer than that is hard to read). */
+const HELP_MAX_WIDTH = 120;
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -78,7 +93,7 @@ export function buildCli(argv: string[], env: NodeJS.ProcessEnv = {}, fileOnly: 
     .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false, 'parse-numbers': false })
     .help()
     .version(false)
-    .wrap(110)
+    .wrap(Math.min(HELP_MAX_WIDTH, process.stdout.columns || HELP_MAX_WIDTH))
     .epilogue(`Every option is also a config-file key (same name) and an environment variable: SLOTGATE_ + the name in upper snake case, e.g. SLOTGATE_COMMAND_TIMEOUT=2000.\n\n${ACCOUNTS_HELP}`)
     .exitProcess(false);
   for (const [name, def] of Object.entries(OPTIONS) as [OptionName, OptionDef][]) {
@@ -101,7 +116,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
   const fileOnly: FileOnlyValues = {};
   try {
     parsed = buildCli(argv, env, fileOnly).fail((msg, err) => {
-      throw new ConfigError(err?.message ?? msg);
+      throw new ConfigError(err?.message ?? withFlagSuggestions(msg));
     }).parseSync() as Record<string, unknown>;
   } catch (err) {
     throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
@@ -123,6 +138,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     idleTimeoutSeconds: toInt('timeout', get('timeout'), 0, 1_000_000_000, SECONDS),
     protoMaxBulkLen: toSize('proto-max-bulk-len', get('proto-max-bulk-len')),
     clientOutputBufferLimit: toSize('client-output-buffer-limit', get('client-output-buffer-limit')),
+    clientQueryBufferLimit: toSize('client-query-buffer-limit', get('client-query-buffer-limit')),
     clientOutputBufferLimitPubsub: toSize('client-output-buffer-limit-pubsub', get('client-output-buffer-limit-pubsub')),
     clientMaxInflight: toInt('client-max-inflight', get('client-max-inflight'), 1, 1_000_000),
     workers: toInt('workers', get('workers'), 1, 256),
@@ -131,6 +147,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     adminPort: toInt('admin-port', get('admin-port'), 0, 65535, PORT),
     adminBind: String(get('admin-bind')),
     adminToken: String(get('admin-token') ?? ''),
+    peerSecret: resolvePeerSecret(get, argv),
     hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
     trackingTableMaxKeys: toInt('tracking-table-max-keys', get('tracking-table-max-keys'), 0, 1_000_000_000),
     logLevel: String(get('log-level')),
@@ -166,16 +183,34 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    // Only the first line: the rest quotes the file around the error, which may be a password.
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // Only the first line, without the colon that introduced the rest: the rest quotes the file
+    // around the error, which may hold a password.
+    const where = (err as Error).message.split('\n')[0]!.replace(/:\s*$/, '');
+    throw new ConfigError(`config file ${path} is not valid YAML: ${where}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path}: expected a mapping of option: value`);
   const known = new Set<string>([...Object.keys(OPTIONS), ...Object.keys(FILE_ONLY_OPTIONS)]);
   for (const key of Object.keys(doc)) {
-    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option '${key}'`);
+    if (known.has(key)) continue;
+    const closest = closestName(key, known);
+    throw new ConfigError(`config file ${path}: unknown option '${key}'${closest ? `; did you mean '${closest}'?` : ''}`);
   }
   return doc as Record<string, unknown>;
+}
+
+/** yargs's `Unknown argument(s): a, b`, with the flags they most likely meant. */
+function withFlagSuggestions(message: string): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!unknown) return message;
+  const flags = ['config', 'help', 'version', ...Object.keys(OPTIONS)];
+  const typed = unknown[1]!.split(', ');
+  const hints = typed.flatMap((arg) => {
+    const closest = closestName(arg, flags);
+    if (closest === null) return [];
+    return [typed.length === 1 ? `--${closest}` : `--${closest} (for ${arg})`];
+  });
+  return hints.length === 0 ? message : `${message}; did you mean ${hints.join(', ')}?`;
 }
 
 /**

@@ -4,12 +4,11 @@
  * default used instead: slotgate warns at start, naming the option the user most likely meant.
  */
 import { OPTIONS } from './options.js';
+import { closestName } from './suggest.js';
 
 const PREFIX = 'SLOTGATE_';
 /** Set by slotgate itself for its worker processes (src/process/workers.ts), not by users. */
 const INTERNAL_VARIABLES = new Set(['SLOTGATE_WORKER_INDEX']);
-/** Farther than this many edits from every option, a variable gets no suggestion. */
-const MAX_SUGGESTION_DISTANCE = 3;
 
 export interface UnknownVariable {
   readonly variable: string;
@@ -39,27 +38,7 @@ export function describeUnknownVariable({ variable, closest }: UnknownVariable):
 }
 
 function closestOption(variable: string, options: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = MAX_SUGGESTION_DISTANCE + 1;
-  for (const option of options) {
-    const distance = editDistance(variable, environmentVariableFor(option));
-    if (distance < bestDistance) {
-      best = option;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  const byVariable = new Map(options.map((option) => [environmentVariableFor(option), option]));
+  const closest = closestName(variable, byVariable.keys());
+  return closest === null ? null : byVariable.get(closest)!;
 }

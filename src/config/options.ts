@@ -37,6 +37,11 @@ export const OPTIONS = {
     describe: 'Password of the Sentinels (their requirepass, or sentinel-user\'s). Config file or SLOTGATE_SENTINEL_PASSWORD only, like backend-password',
     group: 'Backend',
   },
+  'sentinel-tls': { type: 'boolean', default: false, describe: 'Connect to the Sentinels over TLS (yes/no); the sentinels addresses are then their tls-port', group: 'Backend' },
+  'sentinel-tls-ca-cert-file': { type: 'string', describe: 'CA certificate(s) (PEM) the Sentinels\' certificates must chain to (default: the system CAs)', group: 'Backend' },
+  'sentinel-tls-server-name': { type: 'string', describe: 'Name sent as SNI and checked against every Sentinel\'s certificate (default: the Sentinel\'s host)', group: 'Backend' },
+  'sentinel-tls-cert-file': { type: 'string', describe: 'Client certificate (PEM) slotgate shows the Sentinels (for tls-auth-clients yes on them)', group: 'Backend' },
+  'sentinel-tls-key-file': { type: 'string', describe: 'Private key (PEM) of sentinel-tls-cert-file', group: 'Backend' },
   port: { type: 'number', default: 6380, describe: 'TCP port to accept Redis clients on', group: 'Network' },
   bind: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (0.0.0.0 for all interfaces)', group: 'Network' },
   'announce-host': {
@@ -131,6 +136,12 @@ export const OPTIONS = {
     describe: 'Disconnect a client whose unread replies exceed this many bytes (a client that stops reading cannot grow memory without bound)',
     group: 'Limits',
   },
+  'client-query-buffer-limit': {
+    type: 'size',
+    default: '1gb',
+    describe: "Disconnect a client whose input held back (sent while it waits on a blocking command, or faster than replies come back) exceeds this many bytes, as Redis's client-query-buffer-limit",
+    group: 'Limits',
+  },
   'client-output-buffer-limit-pubsub': {
     type: 'size',
     default: '32mb',
@@ -165,6 +176,11 @@ export const OPTIONS = {
   'admin-token': {
     type: 'string',
     describe: 'Bearer token the admin HTTP API requires (Authorization: Bearer <token>) on every endpoint but /healthz; empty: no token. Prefer the env var SLOTGATE_ADMIN_TOKEN (flags show in ps)',
+    group: 'Admin',
+  },
+  'peer-secret': {
+    type: 'string',
+    describe: 'Shared secret of the slotgate instances in front of one cluster: every peer-bus message (cross-instance CLIENT LIST/KILL) carries an HMAC of it and a timestamp, and messages without a valid one are dropped. Config file or SLOTGATE_PEER_SECRET only, like backend-password. Needs a restart',
     group: 'Admin',
   },
   'hot-key-sampling': {
@@ -207,7 +223,7 @@ export const OPTIONS = {
   'max-replica-lag': {
     type: 'size',
     default: '0',
-    describe: 'Standalone and sentinel backends: a replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
+    describe: 'A replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
     group: 'Read/write splitting',
   },
   'tracking-table-max-keys': {

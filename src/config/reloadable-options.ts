@@ -39,7 +39,7 @@ export function takeFileOnlyOptions(doc: Record<string, unknown>, sink: FileOnly
     if (Object.hasOwn(FILE_ONLY_OPTIONS, key)) sink[key as FileOnlyOptionName] = value;
     else rest[key] = value;
   }
-  for (const secret of ['requirepass', 'backend-password', 'sentinel-password']) {
+  for (const secret of ['requirepass', 'backend-password', 'sentinel-password', 'peer-secret']) {
     if (rest[secret] !== undefined && rest[secret] !== null && typeof rest[secret] !== 'string') {
       throw new ConfigError(`option ${secret}: must be a string (quote it in YAML)`);
     }

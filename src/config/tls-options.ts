@@ -16,20 +16,30 @@ export type { BackendAuthSettings, BackendTlsSettings, ClientTlsSettings, Connec
 
 const TLS_AUTH_CLIENTS: readonly TlsAuthClients[] = ['yes', 'no', 'optional'];
 
-/** True when `argv` carries --backend-password (any spelling yargs accepts). */
-function passwordOnCommandLine(argv: readonly string[]): boolean {
-  return argv.some((arg) => /^--backend-password(=|$)/.test(arg));
+/** Refuses a secret given as a flag (any spelling yargs accepts): ps shows every process's arguments. */
+export function refuseOnCommandLine(argv: readonly string[], option: string, envName: string): void {
+  const flag = new RegExp(`^--${option}(=|$)`);
+  if (argv.some((arg) => flag.test(arg))) {
+    throw new ConfigError(`option ${option}: not accepted on the command line (ps shows every process's arguments); put it in the config file or in ${envName}`);
+  }
 }
 
 export function resolveConnectionSecurity(get: (name: OptionName) => unknown, argv: readonly string[]): ConnectionSecuritySettings {
-  if (passwordOnCommandLine(argv)) {
-    throw new ConfigError('option backend-password: not accepted on the command line (ps shows every process\'s arguments); put it in the config file or in SLOTGATE_BACKEND_PASSWORD');
-  }
+  refuseOnCommandLine(argv, 'backend-password', 'SLOTGATE_BACKEND_PASSWORD');
   return {
     backendAuth: backendAuth(get),
     tls: clientTls(get),
-    backendTls: backendTls(get),
+    backendTls: outgoingTls(get, 'backend-tls'),
   };
+}
+
+/** `peer-secret` (peers/bus-seal.ts): null when not set. Like backend-password, never a flag. */
+export function resolvePeerSecret(get: (name: OptionName) => unknown, argv: readonly string[]): string | null {
+  refuseOnCommandLine(argv, 'peer-secret', 'SLOTGATE_PEER_SECRET');
+  const secret = get('peer-secret');
+  if (secret === undefined || secret === null || secret === '') return null;
+  if (typeof secret !== 'string') throw new ConfigError('option peer-secret: must be a string (quote it in YAML)');
+  return secret;
 }
 
 function backendAuth(get: (name: OptionName) => unknown): BackendAuthSettings | null {
@@ -60,22 +70,24 @@ function clientTls(get: (name: OptionName) => unknown): ClientTlsSettings | null
   return { port, certFile, keyFile, caCertFile, authClients };
 }
 
-function backendTls(get: (name: OptionName) => unknown): BackendTlsSettings | null {
-  const certFile = optionalText(get('backend-tls-cert-file'));
-  const keyFile = optionalText(get('backend-tls-key-file'));
-  if ((certFile === null) !== (keyFile === null)) throw new ConfigError('option backend-tls-cert-file: needs backend-tls-key-file, and the other way round');
+/** TLS to the backend nodes (`backend-tls`, `backend-tls-*`) or to the Sentinels (`sentinel-tls`, `sentinel-tls-*`). */
+export function outgoingTls(get: (name: OptionName) => unknown, p: 'backend-tls' | 'sentinel-tls'): BackendTlsSettings | null {
+  const option = (suffix: string): unknown => get(`${p}${suffix}` as OptionName);
+  const certFile = optionalText(option('-cert-file'));
+  const keyFile = optionalText(option('-key-file'));
+  if ((certFile === null) !== (keyFile === null)) throw new ConfigError(`option ${p}-cert-file: needs ${p}-key-file, and the other way round`);
   const settings: BackendTlsSettings = {
-    caCertFile: optionalText(get('backend-tls-ca-cert-file')),
-    serverName: optionalText(get('backend-tls-server-name')),
+    caCertFile: optionalText(option('-ca-cert-file')),
+    serverName: optionalText(option('-server-name')),
     certFile,
     keyFile,
   };
-  if (!toBoolean('backend-tls', get('backend-tls'), false)) {
+  if (!toBoolean(p, option(''), false)) {
     const given = Object.values(settings).some((value) => value !== null);
-    if (given) throw new ConfigError('option backend-tls: the backend-tls-* options are set but backend-tls is no');
+    if (given) throw new ConfigError(`option ${p}: the ${p}-* options are set but ${p} is no`);
     return null;
   }
-  return settings;
+  return p === 'backend-tls' ? settings : { ...settings, optionPrefix: p };
 }
 
 function optionalText(value: unknown): string | null {

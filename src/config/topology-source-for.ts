@@ -3,17 +3,18 @@
  * place that turns the backend options into the object that reads the topology.
  */
 import type { Logger } from 'pino';
-import type { BackendSecurity } from '../backend/node-connection.js';
+import { BackendSecurityState } from '../backend/backend-security.js';
+import type { BackendFailure, BackendSecurity } from '../backend/node-connection.js';
 import type { NodePool } from '../backend/node-pool.js';
 import { ClusterTopologySource } from '../cluster/cluster-source.js';
 import { ReplicationTopologySource } from '../cluster/replication-source.js';
 import { SentinelTopologySource } from '../cluster/sentinel-source.js';
 import type { TopologySource } from '../cluster/topology-source.js';
-import { encodeCommand } from '../protocol/encoder.js';
 import type { SlotgateConfig } from './config.js';
 import type { SentinelSettings } from './backend-options.js';
 
-export function topologySourceFor(config: SlotgateConfig, pool: NodePool, logger: Logger): TopologySource {
+/** `onSentinelFailure`: a connection to a Sentinel failed (the backend failure metrics). */
+export function topologySourceFor(config: SlotgateConfig, pool: NodePool, logger: Logger, onSentinelFailure?: (failure: BackendFailure) => void): TopologySource {
   switch (config.backend) {
     case 'cluster':
       return new ClusterTopologySource(pool, config.cluster, config.backendTls !== null);
@@ -27,15 +28,14 @@ export function topologySourceFor(config: SlotgateConfig, pool: NodePool, logger
         connectTimeoutMs: config.connectTimeoutMs,
         commandTimeoutMs: config.commandTimeoutMs,
         security: sentinelSecurity(sentinel),
+        onBroken: onSentinelFailure,
         logger,
       });
     }
   }
 }
 
-/** AUTH for the Sentinels; the password lives only inside the encoded command. Plain TCP. */
+/** AUTH and TLS for the Sentinels, made like the nodes' (the password lives only inside the encoded AUTH). */
 function sentinelSecurity(settings: SentinelSettings): BackendSecurity {
-  const auth = settings.auth;
-  const command = auth ? encodeCommand(auth.user ? ['AUTH', auth.user, auth.password] : ['AUTH', auth.password]) : null;
-  return { authCommand: () => command, tlsOptions: () => null };
+  return new BackendSecurityState({ backendAuth: settings.auth, backendTls: settings.tls });
 }

@@ -215,3 +215,11 @@ export function clientSubcommandUnsupported(subcommand: string): ErrorReply {
 export function clientSubcommandSyntax(subcommand: Buffer): ErrorReply {
   return error('wrong_arity', Buffer.concat([Buffer.from("ERR unknown subcommand or wrong number of arguments for '"), cString(subcommand), Buffer.from("'. Try CLIENT HELP.")]));
 }
+
+/** A key, channel or pattern in slotgate's own namespace (peers/bus-names.ts), refused for every account. */
+export function reservedName(name: Buffer, prefix: string): ErrorReply {
+  return error(
+    'disabled',
+    Buffer.concat([Buffer.from("ERR '"), cString(name), Buffer.from(`' is reserved: keys, channels and patterns starting with ${prefix} belong to slotgate and cannot be used through it`)]),
+  );
+}

@@ -16,11 +16,12 @@
  * CACHING, GETREDIR, TRACKING and TRACKINGINFO: handlers/tracking-commands.ts.
  */
 import { asciiEqualsIgnoreCase, parseRedisInteger } from '../commands/argument-bytes.js';
+import { unknownSubcommandError } from '../commands/lookup-errors.js';
 import * as errors from '../errors/catalogue.js';
 import type { ClientFilter, ClientType } from '../peers/client-record.js';
 import { formatClientLine, formatClientList } from '../peers/client-record.js';
 import { OK } from '../protocol/constants.js';
-import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
+import { encodeArrayOfFrames, encodeBulk, encodeError, encodeInteger, encodeSimple } from '../protocol/encoder.js';
 import { nullReply, textReply } from '../protocol/resp3-encoder.js';
 import type { CommandCall, ReplyMode } from './command-call.js';
 import { runOnEveryNode } from './fanout.js';
@@ -55,6 +56,10 @@ export function runClient(call: CommandCall): void {
       return runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply', outOfBand: true });
     case 'client|help':
       return call.reply(HELP);
+    case 'client|maint_notifications':
+      // What Redis (7.x, 8.x) answers, since none of them has it: the client's handshake expects
+      // this error and carries on. An answer, not a refusal: no proxy error is counted.
+      return call.reply(encodeError(unknownSubcommandError('client', call.args[1]!)), 'error');
     default:
       return call.fail(errors.clientSubcommandUnsupported(call.spec.name.slice('client|'.length)));
   }

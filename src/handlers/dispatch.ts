@@ -1,6 +1,7 @@
 /**
  * What happens to every request before its handler runs, in Redis's order (processCommand):
- * node suffix off → lookup and arity → sign-in, disabled list and permission → MONITOR feed →
+ * node suffix off → lookup and arity → sign-in, disabled list and permission → slotgate's reserved
+ * names (reserved-names.ts) → MONITOR feed →
  * queued if inside MULTI → the command's handler (handlers/registry.ts).
  */
 import { commandRefusal } from '../auth/command-gate.js';
@@ -12,6 +13,7 @@ import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
 import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
 import { commandEntry } from './registry.js';
+import { reservedNameRefusal } from './reserved-names.js';
 import { noteTrackedCommand } from './tracking-commands.js';
 
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
@@ -37,6 +39,11 @@ export function dispatch(call: IncomingCall, req: Request): void {
   if (refusal) {
     transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
     return call.fail(refusal);
+  }
+  const reserved = reservedNameRefusal(spec, args);
+  if (reserved) {
+    transaction?.abort();
+    return call.fail(reserved);
   }
   const entry = commandEntry(spec);
   // Redis's order: after the permission check, before anything runs or is queued.

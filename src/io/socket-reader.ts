@@ -60,6 +60,9 @@ const userBufferFields: UserBufferFields | null = (() => {
   return { buffer, callback };
 })();
 
+/** True when accepted plain-TCP sockets can be read through the shared buffer on this Node. */
+export const sharedBufferReads: boolean = userBufferFields !== null;
+
 interface StreamHandle {
   useUserBuffer?: (buffer: Uint8Array) => void;
   reading?: boolean;

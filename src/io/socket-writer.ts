@@ -49,6 +49,9 @@ function loadBinding(): StreamWrapBinding | null {
 
 const binding = loadBinding();
 
+/** True when writes can go straight to libuv on this Node (else every write takes socket.write). */
+export const directWrites: boolean = binding !== null;
+
 /** A write libuv finished later: its bytes are no longer unsent. */
 function onWriteComplete(this: WriteRequest, status: number): void {
   const writer = this.writer;

@@ -17,12 +17,22 @@ export interface LogLimiterOptions {
   /** Lines logged per kind per window; the rest are counted. */
   perWindow: number;
   windowMs: number;
+  /** Kinds with a smaller budget than `perWindow` (a backend outage repeats the same line). */
+  perKind?: Readonly<Record<string, number>>;
   /** Called for each suppressed line (a metric). */
   onSuppressed?: (kind: string) => void;
 }
 
-/** slotgate's defaults: ten lines a minute per kind, then a summary. */
-export const DEFAULT_LOG_LIMITS: LogLimiterOptions = { perWindow: 10, windowMs: 60_000 };
+/**
+ * slotgate's defaults: ten lines a minute per kind, then a summary. A backend outage repeats the
+ * same few lines (connect refused, topology refresh failed) for as long as it lasts: those get a
+ * smaller budget, so an outage logs about ten lines a minute in all.
+ */
+export const DEFAULT_LOG_LIMITS: LogLimiterOptions = {
+  perWindow: 10,
+  windowMs: 60_000,
+  perKind: { backend_connect: 5, backend_closed: 3, backend_timeout: 5, topology_refresh: 3 },
+};
 
 interface KindState {
   logged: number;
@@ -54,7 +64,7 @@ export class LogLimiter {
       state = { logged: 0, suppressed: 0, level, timer };
       this.kinds.set(kind, state);
     }
-    if (state.logged < this.options.perWindow) {
+    if (state.logged < (this.options.perKind?.[kind] ?? this.options.perWindow)) {
       state.logged++;
       logger[level](fields, message);
       return;
@@ -76,7 +86,7 @@ export class LogLimiter {
     if (state.suppressed === 0) return;
     this.logger[state.level](
       { kind, suppressed: state.suppressed, windowSeconds: this.options.windowMs / 1000 },
-      `${state.suppressed} more log lines of this kind were suppressed (at most ${this.options.perWindow} per window)`,
+      `${state.suppressed} more log lines of this kind were suppressed (at most ${this.options.perKind?.[kind] ?? this.options.perWindow} per window)`,
     );
   }
 }

@@ -6,12 +6,15 @@
  * command is a Map lookup and an increment, not a label resolution.
  * Node's process metrics keep their standard names (process_*, nodejs_*).
  */
+import { sharedBufferReads } from '../io/socket-reader.js';
+import { directWrites } from '../io/socket-writer.js';
 import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
 import { SlowCommandLog } from './slow-command-log.js';
+import { TrackingMetrics } from './tracking-metrics.js';
 import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
@@ -28,7 +31,7 @@ export const PROXY_ERROR_KINDS = [
   'protocol_version', // HELLO with a version other than 2 (NOPROTO), or not a number
   'transaction', // MULTI/EXEC/DISCARD/WATCH misuse, EXECABORT, commands not allowed inside MULTI
   'not_supported', // commands slotgate does not offer (SELECT n, some CLUSTER and CLIENT sub-commands)
-  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters
+  'disabled', // disable-command-list, config-set: deny, protected CONFIG SET parameters, slotgate's reserved names
   'crossslot',
   'auth', // WRONGPASS, NOAUTH
   'noperm', // read-only accounts writing
@@ -61,10 +64,6 @@ export interface MetricsOptions {
   /** slotgate's own slow log: `slowlog-log-slower-than` (µs, negative: off) and `slowlog-max-len`. */
   slowlog?: { readonly slowerThanMicros: number; readonly maxLen: number };
 }
-
-/** Redis's defaults for slowlog-log-slower-than (µs) and slowlog-max-len. */
-export const DEFAULT_SLOWLOG_SLOWER_THAN_MICROS = 10_000;
-export const DEFAULT_SLOWLOG_MAX_LEN = 128;
 
 /** Buckets for latencies clients see (seconds): 100 µs … 5 s. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -127,30 +126,8 @@ export class Metrics {
     },
   });
   private hotKeySamplesFolded = 0;
-  readonly slowCommandsLogged = new client.Counter({
-    name: 'slotgate_slow_commands_total',
-    help: 'Commands whose time as the client saw it passed slowlog-log-slower-than (GET /v1/slowlog lists the newest)',
-    registers: [this.registry],
-  });
-  readonly trackingInvalidations = new client.Counter({
-    name: 'slotgate_tracking_invalidations_total',
-    help: 'Client-side caching: invalidation messages sent to clients (a null one, flush everything, counts once per client)',
-    registers: [this.registry],
-  });
-  /** Client-side caching's table size and tracking clients, read at scrape time (set by upstream/hubs.ts). */
-  trackingState: () => { keys: number; clients: number } = () => ({ keys: 0, clients: 0 });
-  readonly trackingKeys: client.Gauge = new client.Gauge({
-    name: 'slotgate_tracking_keys',
-    help: 'Client-side caching: keys remembered for tracking clients (at most tracking-table-max-keys)',
-    registers: [this.registry],
-    collect: () => this.trackingKeys.set(this.trackingState().keys),
-  });
-  readonly trackingClients: client.Gauge = new client.Gauge({
-    name: 'slotgate_tracking_clients',
-    help: 'Client-side caching: client connections with CLIENT TRACKING on',
-    registers: [this.registry],
-    collect: () => this.trackingClients.set(this.trackingState().clients),
-  });
+  /** Client-side caching (observability/tracking-metrics.ts). */
+  readonly tracking = new TrackingMetrics(this.registry);
   readonly hotKeyTopShare: client.Gauge = new client.Gauge({
     name: 'slotgate_hot_key_top_share',
     help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',
@@ -163,6 +140,16 @@ export class Metrics {
     name: 'slotgate_build_info',
     help: 'Always 1; the labels say which slotgate and which Node.js run',
     labelNames: ['version', 'node_version'] as const,
+    // With --workers the primary adds up the workers' metrics: every worker says 1, and so must the sum.
+    aggregator: 'max',
+    registers: [this.registry],
+  });
+  /** Which of slotgate's own I/O paths this Node allows (io/): 0 means the slower fallback runs. */
+  readonly ioFastPath = new client.Gauge({
+    name: 'slotgate_io_fast_path',
+    help: "1 when slotgate's own I/O path is active on this Node.js: path=shared_buffer_reads (client reads into one shared buffer), path=direct_writes (writes straight to libuv); 0 when it fell back to Node's streams",
+    labelNames: ['path'] as const,
+    aggregator: 'min',
     registers: [this.registry],
   });
   readonly proxyErrors = new client.Counter({
@@ -184,6 +171,13 @@ export class Metrics {
   readonly connectionsRejected = new client.Counter({
     name: 'slotgate_client_connections_rejected_total',
     help: 'Client connections refused because maxclients was reached',
+    registers: [this.registry],
+  });
+  /** Why client connections ended (session/session.ts CloseReason: a bounded set). */
+  readonly connectionsClosed = new client.Counter({
+    name: 'slotgate_client_connections_closed_total',
+    help: 'Client connections closed, by reason (client_closed, protocol_error, quit, killed, output_buffer_limit, query_buffer_limit, idle_timeout, drained, shutdown)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   /** INFO stats' total_connections_received and rejected_connections (zeroed by CONFIG RESETSTAT, like Redis's). */
@@ -228,6 +222,12 @@ export class Metrics {
   readonly pubsubResubscriptions = new client.Counter({
     name: 'slotgate_pubsub_resubscriptions_total',
     help: 'Subscriptions slotgate made again on another connection, by reason: connection_lost, slot_moved (shard channel), refused (by the node; retried)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly peerBusMessagesDropped = new client.Counter({
+    name: 'slotgate_peer_bus_messages_dropped_total',
+    help: 'Peer-bus messages dropped as not from a slotgate peer, by reason: malformed, unsigned, bad_signature, stale, replayed (the last four with peer-secret)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -332,8 +332,7 @@ export class Metrics {
   readonly latencyByClass: Record<LatencyClass, HistogramChild>;
   /** Per-command counts and times, client latency, big values and hot keys (the admin API's /v1/stats/*). */
   readonly stats: CommandStats;
-  /** slotgate's own slow-command log (GET /v1/slowlog); the session compares each command's time with its threshold. */
-  readonly slowCommands: SlowCommandLog;
+  readonly slowCommands: SlowCommandLog; // slotgate's own slow log (GET /v1/slowlog): session/call.ts compares each time with it
   /** Node's default metrics (process_*, nodejs_*): describe the process, not the proxy's work, so RESETSTAT keeps them. */
   private readonly processMetricNames = new Set<string>();
 
@@ -343,10 +342,17 @@ export class Metrics {
       client.collectDefaultMetrics({ register: this.registry });
       for (const metric of this.registry.getMetricsAsArray()) {
         const name = metricName(metric);
-        if (!before.has(name)) this.processMetricNames.add(name);
+        if (before.has(name)) continue;
+        // prom-client's nodejs_active_{handles,requests,resources}_total are gauges, which
+        // `promtool check metrics` refuses (only counters end in _total); the same figures by type,
+        // without the suffix (nodejs_active_handles{type}), stay.
+        if (name.endsWith('_total') && !(metric instanceof client.Counter)) this.registry.removeSingleMetric(name);
+        else this.processMetricNames.add(name);
       }
     }
     this.buildInfo.labels(SLOTGATE_VERSION, process.version).set(1);
+    this.ioFastPath.labels('shared_buffer_reads').set(sharedBufferReads ? 1 : 0);
+    this.ioFastPath.labels('direct_writes').set(directWrites ? 1 : 0);
     this.latencyByClass = {
       read: this.backendLatency.child('read'),
       write: this.backendLatency.child('write'),
@@ -356,11 +362,7 @@ export class Metrics {
       { clientByClass: this.clientLatency, clientByCommand: this.clientLatencyByCommand, backendByClass: this.backendLatency },
       new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
     );
-    this.slowCommands = new SlowCommandLog(
-      options.slowlog?.slowerThanMicros ?? DEFAULT_SLOWLOG_SLOWER_THAN_MICROS,
-      options.slowlog?.maxLen ?? DEFAULT_SLOWLOG_MAX_LEN,
-      () => this.slowCommandsLogged.inc(),
-    );
+    this.slowCommands = SlowCommandLog.counted(this.registry, options.slowlog);
   }
 
   /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
@@ -379,8 +381,7 @@ export class Metrics {
   /**
    * Hook: a command got its reply (from a backend or from slotgate). Counts it by command and
    * outcome, times it from requestDecoded(mark), counts a reply over 32 KB, samples its keys.
-   * `command` must come from the command table (bounded). Returns the seconds it took as the
-   * client saw it, -1 when it was not timed.
+   * `command` must come from the command table (bounded). Returns its client-seen seconds (-1: not timed).
    */
   commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): number {
     if (command === 'mget') this.mget.inc();

@@ -9,6 +9,12 @@
  * MAX_ARGS arguments of at most MAX_ARG_BYTES, as Redis's slowlogCreateEntry keeps them.
  */
 
+import client from 'prom-client';
+
+/** Redis's defaults for slowlog-log-slower-than (µs) and slowlog-max-len. */
+export const DEFAULT_SLOWLOG_SLOWER_THAN_MICROS = 10_000;
+export const DEFAULT_SLOWLOG_MAX_LEN = 128;
+
 /** Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING. */
 export const MAX_ARGS = 32;
 export const MAX_ARG_BYTES = 128;
@@ -34,6 +40,17 @@ export interface SlowCommandEntry {
 export type SlowCommandInput = Omit<SlowCommandEntry, 'id' | 'time' | 'args'> & { readonly args: readonly Buffer[] };
 
 export class SlowCommandLog {
+  /** The log with `settings` (Redis's defaults when absent), counting what it records in `slotgate_slow_commands_total`. */
+  static counted(registry: client.Registry, settings?: { readonly slowerThanMicros: number; readonly maxLen: number }): SlowCommandLog {
+    const recorded = new client.Counter({
+      name: 'slotgate_slow_commands_total',
+      help: 'Commands whose time as the client saw it passed slowlog-log-slower-than (GET /v1/slowlog lists the newest)',
+      registers: [registry],
+    });
+    const { slowerThanMicros, maxLen } = settings ?? { slowerThanMicros: DEFAULT_SLOWLOG_SLOWER_THAN_MICROS, maxLen: DEFAULT_SLOWLOG_MAX_LEN };
+    return new SlowCommandLog(slowerThanMicros, maxLen, () => recorded.inc());
+  }
+
   /** The threshold the hot path compares with; Infinity when off (a negative option, as in Redis). */
   slowerThanSeconds = Infinity;
   private maxLen = 128;

@@ -1,25 +1,13 @@
 /**
  * Client ids unique across every slotgate instance and worker in front of one cluster, and still
  * the 64-bit integers clients expect (CLIENT ID, CLIENT KILL ID): an instance number in the high
- * bits and a counter in the low 32. The instance number comes from an INCR on a well-known key of
- * the cluster at start (INSTANCE_SEQUENCE_KEY), so two instances never share one; ids stay below
- * 2^53, where a JavaScript number is exact (and JSON too).
+ * bits and a counter in the low 32. The instance number is drawn at start among those no live
+ * instance holds (peer-bus.ts, pickInstanceNumber); ids stay below 2^53, where a JavaScript
+ * number is exact (and JSON too).
  */
-import { randomInt } from 'node:crypto';
-
 const COUNTER_BITS = 2 ** 32;
-/** Instance numbers cycle through 1 .. 2^21-1 (2^21 * 2^32 = 2^53). */
-const INSTANCE_NUMBERS = 2 ** 21 - 1;
-
-/** 1 .. 2^21-1 from the INCR's result. */
-export function instanceNumber(sequence: number): number {
-  return ((sequence - 1) % INSTANCE_NUMBERS) + 1;
-}
-
-/** When the INCR could not be done: a random instance number (a clash is then unlikely, not impossible). */
-export function randomInstanceNumber(): number {
-  return randomInt(1, INSTANCE_NUMBERS + 1);
-}
+/** Instance numbers are 1 .. 2^21-1 (2^21 * 2^32 = 2^53). */
+export const MAX_INSTANCE_NUMBER = 2 ** 21 - 1;
 
 export class ClientIdAllocator {
   private counter = 0;

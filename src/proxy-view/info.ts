@@ -12,9 +12,15 @@ export const MASKED = '***';
 
 /** Fields whose whole value is sensitive. */
 const MASKED_FIELDS = new Set(['run_id', 'master_replid', 'master_replid2', 'executable', 'config_file', 'tcp_port', 'master_host', 'master_port']);
-/** `slave0:ip=127.0.0.1,port=7004,state=online,…`: the address parts of each replica line. */
-const REPLICA_LINE = /^slave\d+$/;
-const REPLICA_ADDRESS_PARTS = new Set(['ip', 'port']);
+/**
+ * Lines of `part=value` items whose address parts are masked: each replica
+ * (`slave0:ip=127.0.0.1,port=7004,state=online,…`) and, since Redis 7.2 and in Valkey, each listener
+ * (`listener0:name=tcp,bind=*,bind=-::*,port=7000`; a unix socket's bind is its path).
+ */
+const ADDRESS_PARTS_BY_LINE: readonly [RegExp, ReadonlySet<string>][] = [
+  [/^slave\d+$/, new Set(['ip', 'port'])],
+  [/^listener\d+$/, new Set(['bind', 'port'])],
+];
 
 export interface InfoSection {
   /** As in the header, e.g. `Server`, `Keyspace`. */
@@ -40,13 +46,14 @@ function maskLine(line: string): string {
   if (colon <= 0) return line;
   const field = line.slice(0, colon);
   if (MASKED_FIELDS.has(field)) return `${field}:${MASKED}`;
-  if (!REPLICA_LINE.test(field)) return line;
+  const addressParts = ADDRESS_PARTS_BY_LINE.find(([pattern]) => pattern.test(field))?.[1];
+  if (!addressParts) return line;
   const parts = line
     .slice(colon + 1)
     .split(',')
     .map((part) => {
       const eq = part.indexOf('=');
-      return eq > 0 && REPLICA_ADDRESS_PARTS.has(part.slice(0, eq)) ? `${part.slice(0, eq)}=${MASKED}` : part;
+      return eq > 0 && addressParts.has(part.slice(0, eq)) ? `${part.slice(0, eq)}=${MASKED}` : part;
     });
   return `${field}:${parts.join(',')}`;
 }

@@ -12,7 +12,7 @@ export type FanoutPolicy =
   | 'sum'
   /** Array replies concatenated (KEYS). */
   | 'concat'
-  /** Array replies concatenated without duplicates (PUBSUB CHANNELS: one channel may have subscribers on several nodes). */
+  /** Array replies concatenated without duplicates (PUBSUB CHANNELS: one channel may have subscribers on several nodes) or slotgate's own channels. */
   | 'union'
   /** `[name, n, name, n, …]` replies with the counts added per name (PUBSUB NUMSUB). */
   | 'sum-pairs'

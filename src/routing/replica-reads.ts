@@ -9,8 +9,8 @@
  *    whose connection has not just failed, in turn (smooth weighted round-robin per shard).
  *    With `read-local-node-only`, only replicas in this proxy's zone count. No such
  *    replica → the master.
- *  - Weights: equal, unless the backend reports replication lag (standalone and Sentinel
- *    backends): then a replica's weight falls as its lag grows (replicaWeight), and with
+ *  - Weights: equal, unless the masters report replication lag (INFO replication, every
+ *    backend kind): then a replica's weight falls as its lag grows (replicaWeight), and with
  *    `max-replica-lag` a replica further behind than that gets no reads at all.
  *
  * Example: shard 1 has master M (az1) and replicas R1 (az1), R2 (az2); this proxy is in
@@ -31,7 +31,7 @@ export interface ReadRoutingSettings {
   readonly maxReplicaLag: number;
 }
 
-/** The weight of a replica that is caught up (or whose lag is not known: a cluster's replicas). */
+/** The weight of a replica that is caught up (or whose lag is not known: its master did not answer). */
 export const FULL_WEIGHT = 16;
 /** Every this many bytes of lag halve a replica's weight, roughly: 1 MiB behind → 8, 15 MiB → 1. */
 const LAG_UNIT_BYTES = 1024 * 1024;

@@ -35,8 +35,11 @@ export interface CallHost {
   answer(call: ReplySlot, frame: Buffer): void;
   answerAndClose(call: ReplySlot, frame: Buffer): void;
   internalError(call: Call, err: unknown): void;
-  /** Runs `send` once every earlier reply is in; nothing later is read until `call` is answered. */
-  runBlocking(call: Call, send: () => void): void;
+  /**
+   * Runs `send` once every earlier reply is in; nothing later is run until `call` is answered.
+   * `onNode`: `send` sends a blocking command that its node will hold (BLPOP…), not a barrier.
+   */
+  runBlocking(call: Call, send: () => void, onNode?: boolean): void;
   startStreaming(stop: () => void): void;
   streamFrame(frame: Buffer, closeAfter: boolean): void;
 }
@@ -104,7 +107,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   forward(target: Target, options: ForwardOptions): void {
     if (target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite)) this.noteWrite(target.slot);
     if (options.blocking) {
-      this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward));
+      this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward), true);
       return;
     }
     if (options.connection) {

@@ -28,7 +28,7 @@ export class SessionSet implements LocalSessions {
       if (!matchesFilter(session.clientRecord(), filter)) continue;
       killed++;
       if (session.id === spare) spared = true;
-      else session.destroy();
+      else session.close('killed');
     }
     return { killed, spared };
   }

@@ -52,9 +52,10 @@ export function clientListenerOptions(settings: ClientTlsSettings, credentials: 
 
 /** The context for backend sockets: the CA to verify nodes with, and slotgate's own certificate if any. */
 export function backendContext(settings: BackendTlsSettings): tls.SecureContext {
-  return secureContext('backend TLS (backend-tls-ca-cert-file, backend-tls-cert-file, backend-tls-key-file)', {
-    ...(settings.caCertFile ? { ca: readPem('backend-tls-ca-cert-file', settings.caCertFile) } : {}),
-    ...(settings.certFile ? { cert: readPem('backend-tls-cert-file', settings.certFile) } : {}),
-    ...(settings.keyFile ? { key: readPem('backend-tls-key-file', settings.keyFile) } : {}),
+  const p = settings.optionPrefix ?? 'backend-tls';
+  return secureContext(`${p === 'backend-tls' ? 'backend' : 'Sentinel'} TLS (${p}-ca-cert-file, ${p}-cert-file, ${p}-key-file)`, {
+    ...(settings.caCertFile ? { ca: readPem(`${p}-ca-cert-file`, settings.caCertFile) } : {}),
+    ...(settings.certFile ? { cert: readPem(`${p}-cert-file`, settings.certFile) } : {}),
+    ...(settings.keyFile ? { key: readPem(`${p}-key-file`, settings.keyFile) } : {}),
   });
 }

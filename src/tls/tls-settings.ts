@@ -25,6 +25,8 @@ export interface BackendTlsSettings {
   readonly serverName: string | null;
   readonly certFile: string | null;
   readonly keyFile: string | null;
+  /** The options these came from, for error messages: `backend-tls` (the default) or `sentinel-tls`. */
+  readonly optionPrefix?: 'backend-tls' | 'sentinel-tls';
 }
 
 export interface ConnectionSecuritySettings {

@@ -10,16 +10,20 @@
  *  - TRYAGAIN / CLUSTERDOWN, and requests that never reached a node (connect failure):
  *    nothing ran, so retry after a short, growing pause until the deadline
  *    (`commandTimeoutMs` after the first attempt). A failover is waited out this way.
- *  - READONLY from a non-cluster backend's master (it was demoted: a Sentinel failover): the
- *    write did not run, so ask for a topology refresh and retry like TRYAGAIN until the new
- *    master is known. (A cluster's demoted master answers MOVED instead.)
+ *  - READONLY from a non-cluster backend's master (it was demoted: a Sentinel failover, FAILOVER):
+ *    the write did not run, so hold that master's commands (cluster/write-hold.ts), this one
+ *    first, until a refresh confirms the new master. (A cluster's demoted master answers MOVED.)
+ *  - A master being failed over (a Sentinel's first failover event, or READONLY as above): new
+ *    commands for it are parked in order and sent to the new master once it is confirmed.
  *  - A failure after the bytes were written (connection lost, timeout) is NOT retried:
- *    the command may have run, and a retry could apply a write twice.
+ *    the command may have run, and a retry could apply a write twice. The one exception is a
+ *    replica read (a read-only command): it goes to the master once, within the deadline.
  */
 import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import { isReadonlyRefusal, parseRedirect } from '../cluster/redirect.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
+import type { ParkedCommand } from '../cluster/write-hold.js';
 import * as errors from '../errors/catalogue.js';
 import type { Metrics } from '../observability/metrics.js';
 import { encodeCommand } from '../protocol/encoder.js';
@@ -61,13 +65,13 @@ export interface LatencySink {
   observe(seconds: number): void;
 }
 
-export class ForwardedCommand implements BackendRequest {
+export class ForwardedCommand implements BackendRequest, ParkedCommand {
   payload: Buffer = EMPTY;
   replyCount = 1;
   private resultIndex = 0;
   private redirectFrame: Buffer | null = null;
   private redirects = 0;
-  private readonly deadline: number;
+  readonly deadline: number;
   private address = '';
   /** Sent to a replica (a replica read): a `-LOADING` answer then goes to the master instead. */
   private onReplica = false;
@@ -113,7 +117,19 @@ export class ForwardedCommand implements BackendRequest {
       this.retryLater(() => errors.SLOT_NOT_SERVED.frame);
       return;
     }
+    // Its master is being failed over: wait for the new one rather than write to one being demoted.
+    if (this.ctx.topology.hold.isHeld(address) && this.ctx.topology.hold.park(address, this)) return;
     this.sendTo(address, false);
+  }
+
+  /** Parked while its master was failed over (cluster/write-hold.ts): sent again from scratch. */
+  resume(): void {
+    this.start();
+  }
+
+  /** Its deadline passed while parked. */
+  expire(): void {
+    this.done.complete(errors.backendUnreachable('its master is being failed over; no new master within command-timeout').frame, true);
   }
 
   private sendTo(address: string, asking: boolean): void {
@@ -168,6 +184,14 @@ export class ForwardedCommand implements BackendRequest {
   }
 
   onFailure(failure: BackendFailure): void {
+    if (this.onReplica) {
+      // A replica read (read-only commands only: replica-reads.ts) whose replica went away, before
+      // or after the bytes left: running it again cannot change data, so the master answers it,
+      // once, within command-timeout. Never for writes: those stay at most once (header).
+      this.onReplica = false;
+      const master = this.target.slot === null ? undefined : this.ctx.topology.current.masterForSlot(this.target.slot);
+      if (master && Date.now() < this.deadline) return this.sendTo(master.address, false);
+    }
     if (mayRetry(failure)) {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;
@@ -180,7 +204,12 @@ export class ForwardedCommand implements BackendRequest {
     const redirect = parseRedirect(frame);
     if (!redirect) {
       if (!this.fromDemotedMaster(frame)) return false;
-      this.ctx.topology.requestRefresh('READONLY');
+      // Not run there: hold this master's commands (this one first) until a refresh finds the new
+      // one; when slotgate already follows the new master, just send it again.
+      const { topology } = this.ctx;
+      const held = topology.holdMaster(this.address, 'READONLY');
+      topology.requestRefresh('READONLY');
+      if (held && Date.now() < this.deadline && topology.hold.park(this.address, this)) return true;
       return this.retryLater(() => frame);
     }
     const { topology, metrics } = this.ctx;

@@ -111,8 +111,12 @@ class Gathering {
       }
       const replica = replicaRead && slot !== null ? this.ctx.replicaReadConnection?.(slot) : null;
       if (replica) addTo(byReplica, replica, i);
+      // A key part for a master being failed over waits (parked) for the new one; a part addressed
+      // to that node by name goes to it as asked.
+      else if (slot !== null && this.ctx.topology.hold.isHeld(node.address)) this.resend(i);
       else addTo(byNode, node, i);
     }
+    const replicaConnections = new Set(byReplica.keys());
     const byConnection = byReplica;
     for (const [node, indexes] of byNode) {
       const conn = this.ctx.connectionFor(node.address);
@@ -120,7 +124,7 @@ class Gathering {
       if (sharing) sharing.push(...indexes);
       else byConnection.set(conn, indexes);
     }
-    for (const [conn, indexes] of byConnection) conn.send(new PartBatch(this, indexes));
+    for (const [conn, indexes] of byConnection) conn.send(new PartBatch(this, indexes, replicaConnections.has(conn)));
   }
 
   target(index: number): PartTarget {
@@ -156,6 +160,8 @@ class PartBatch implements BackendRequest {
   constructor(
     private readonly gathering: Gathering,
     private readonly indexes: readonly number[],
+    /** Sent to a replica (reads only): parts left unanswered when it fails go to their masters. */
+    private readonly onReplica: boolean,
   ) {
     const commands = indexes.map((i) => gathering.target(i).command);
     if (commands.every((c) => !Buffer.isBuffer(c))) this.payload = encodeCommands(commands as readonly (readonly Buffer[])[]);
@@ -173,7 +179,7 @@ class PartBatch implements BackendRequest {
   onFailure(failure: BackendFailure): void {
     for (let k = this.answered; k < this.indexes.length; k++) {
       const part = this.indexes[k]!;
-      if (mayRetry(failure) && this.gathering.target(part).slot !== null) this.gathering.resend(part);
+      if ((this.onReplica || mayRetry(failure)) && this.gathering.target(part).slot !== null) this.gathering.resend(part);
       else this.gathering.settle(part, errors.backendFailure(failure).frame, true);
     }
   }

@@ -21,9 +21,9 @@ export function createUpstreamHubs(pool: NodePool, topology: TopologyManager, me
     warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
   });
   const tracking = new TrackingHub(pool, topology, trackingMaxKeys, {
-    sent: (frames) => metrics.trackingInvalidations.inc(frames),
+    sent: (frames) => metrics.tracking.invalidations.inc(frames),
     warn: (fields, message) => logLimiter.log('tracking', 'warn', fields, message),
   });
-  metrics.trackingState = () => ({ keys: tracking.table.keyCount, clients: tracking.table.clientCount });
+  metrics.tracking.state = () => ({ keys: tracking.table.keyCount, clients: tracking.table.clientCount });
   return { pubsub, tracking };
 }

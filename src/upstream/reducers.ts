@@ -11,6 +11,7 @@
 import * as errors from '../errors/catalogue.js';
 import type { FanoutPolicy } from '../routing/fanout-policy.js';
 import { encodeArrayOfFrames, encodeInteger } from '../protocol/encoder.js';
+import { isReservedName } from '../peers/bus-names.js';
 import { functionDumpLibraries } from './function-dump.js';
 import { arrayBodyStart, arrayElementFrames, integerOf, isNullReply, valueEnd } from './resp-elements.js';
 
@@ -135,7 +136,19 @@ const sum: Reducer = (input) => {
   return encodeInteger(total);
 };
 
-/** Concatenates array replies; with `unique`, an element already seen (same bytes) is left out. */
+const CR = 0x0d;
+
+/** A bulk-string element naming one of slotgate's own channels (`$<n>\r\n{slotgate}:…`). */
+function isReservedElement(element: Buffer): boolean {
+  const body = element.indexOf(CR) + 2;
+  return body > 1 && isReservedName(element.subarray(body, element.length - 2));
+}
+
+/**
+ * Concatenates array replies; with `unique` (PUBSUB CHANNELS / SHARDCHANNELS), an element already
+ * seen (same bytes) is left out, and so are
+ * slotgate's own channels, which are not the user's (peers/bus-names.ts).
+ */
 function concatenate(unique: boolean): Reducer {
   return (input) => {
     const failure = failureOf(input);
@@ -147,6 +160,7 @@ function concatenate(unique: boolean): Reducer {
       if (!Array.isArray(elements)) return elements;
       for (const element of elements) {
         if (unique) {
+          if (isReservedElement(element)) continue;
           const id = element.toString('latin1');
           if (seen.has(id)) continue;
           seen.add(id);

@@ -22,6 +22,7 @@
  */
 import type { BackendFailure } from '../backend/node-connection.js';
 import type { NodePool } from '../backend/node-pool.js';
+import { ReconnectBackoff } from '../backend/reconnect-backoff.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { TopologySnapshot } from '../cluster/topology-snapshot.js';
@@ -55,16 +56,12 @@ interface Entry {
   waiters: (() => void)[];
 }
 
-/** Pause before placing subscriptions again after a failure: doubled per failure, up to the max. */
-const RETRY_FIRST_MS = 100;
-const RETRY_MAX_MS = 2000;
-
 export class SubscriberHub {
   private readonly entries: Record<SubscriptionKind, Map<string, Entry>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   private classicLink: SubscriberLink | null = null;
   private readonly shardLinks = new Map<string, SubscriberLink>();
-  private retryTimer: NodeJS.Timeout | null = null;
-  private retryDelayMs = RETRY_FIRST_MS;
+  /** Pause before placing subscriptions again after a failure (the one back-off of subscribed connections). */
+  private readonly backoff = new ReconnectBackoff();
   private closed = false;
   private readonly events: LinkEvents = {
     message: (kind, name, frame) => this.onMessage(kind, name, frame),
@@ -122,8 +119,7 @@ export class SubscriberHub {
 
   close(): void {
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.backoff.cancel();
     this.classicLink?.close();
     this.classicLink = null;
     for (const link of this.shardLinks.values()) link.close();
@@ -188,7 +184,7 @@ export class SubscriberHub {
     if (!entry || entry.link !== link) return;
     if (subscribed) {
       entry.active = true;
-      this.retryDelayMs = RETRY_FIRST_MS;
+      this.backoff.reset();
       releaseWaiters(entry);
       return;
     }
@@ -272,16 +268,12 @@ export class SubscriberHub {
   }
 
   private retrySoon(): void {
-    if (this.closed || this.retryTimer) return;
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
+    if (this.closed) return;
+    this.backoff.schedule(() => {
       for (const map of Object.values(this.entries)) {
         for (const entry of map.values()) if (entry.link === null) this.place(entry);
       }
-    }, delay);
-    this.retryTimer.unref();
+    });
   }
 
   private reportUpstream(): void {

@@ -87,13 +87,7 @@ export class SubscriberLink {
     if (this.closed) return;
     this.sent.push(command);
     const verb = command.subscribe ? SUBSCRIBE_COMMAND[command.kind] : UNSUBSCRIBE_COMMAND[command.kind];
-    this.conn.send({
-      payload: encodeCommand([verb, Buffer.from(command.name, 'latin1')]),
-      replyCount: 0,
-      onReply: () => undefined,
-      // Failures are reported once, for the whole connection (onBroken).
-      onFailure: () => undefined,
-    });
+    this.conn.sendSubscribed(encodeCommand([verb, Buffer.from(command.name, 'latin1')]));
   }
 
   private onBroken(failure: BackendFailure): void {

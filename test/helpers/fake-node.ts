@@ -2,11 +2,13 @@
 // answer (garbage, unexpected types, stalls). Never a stand-in for Redis in behaviour tests.
 //
 // It owns every slot, answers the commands slotgate needs to start (CLUSTER SHARDS, INFO), refuses
-// the peer bus's (keys and channels tagged {slotgate}; slotgate then runs alone), and
+// the peer bus's (commands naming its {slotgate} channels; slotgate then runs alone), and
 // hands every other request to `answer`, which returns the reply bytes, or null to hold the
 // request back until `release()` (so a test can line several clients' requests up on one
 // backend connection and answer them together, in order).
 import net from 'node:net';
+import { afterEach } from 'vitest';
+import { NodePool } from '../../src/backend/node-pool.js';
 import type { AddressInfo } from 'node:net';
 import { encodeBulk } from '../../src/protocol/encoder.js';
 import { RequestDecoder } from '../../src/protocol/request-decoder.js';
@@ -105,3 +107,28 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
 }
 
 const NO_ANSWER = Buffer.from('-ERR the fake node has no answer for this\r\n');
+
+/**
+ * For a test file: `node(answer)` starts a fake node and `pool(commandTimeoutMs)` makes a NodePool
+ * (one connection per node); both are closed after each test.
+ */
+export function useFakeNodes(): { node(answer: FakeAnswer): Promise<FakeNode>; pool(commandTimeoutMs?: number): NodePool } {
+  const nodes: FakeNode[] = [];
+  const pools: NodePool[] = [];
+  afterEach(async () => {
+    for (const pool of pools.splice(0)) pool.close();
+    for (const node of nodes.splice(0)) await node.close();
+  });
+  return {
+    async node(answer) {
+      const started = await startFakeNode(answer);
+      nodes.push(started);
+      return started;
+    },
+    pool(commandTimeoutMs = 2000) {
+      const pool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs });
+      pools.push(pool);
+      return pool;
+    },
+  };
+}

@@ -3,14 +3,17 @@
 // error replies, INFO text), so expected values come from Redis, not from the code under test.
 import { afterAll, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
-import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
+import { referenceRedisServer, startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
 
-/** Starts the server in beforeAll; the getter returns a connected client once it runs. */
-export function useStandaloneRedis(): () => Redis {
+/**
+ * Starts the server in beforeAll; the getter returns a connected client once it runs. `reference`:
+ * the Redis slotgate's own replies follow (`referenceRedisServer()`), not the nodes' server.
+ */
+export function useStandaloneRedis(opts: { reference?: boolean } = {}): () => Redis {
   let server: StandaloneRedis | undefined;
   let client: Redis | undefined;
   beforeAll(async () => {
-    server = await startStandaloneRedis();
+    server = await startStandaloneRedis(opts.reference ? { redisServer: referenceRedisServer() } : {});
     client = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 0 });
     await client.ping();
   });

@@ -114,6 +114,9 @@ describe('command parity with the cluster', () => {
         let reply = await client.call(String(name), ...real);
         // Set members come back in hash-table order, which differs between two keys holding the same members.
         if (UNORDERED.has(String(name)) && Array.isArray(reply)) reply = [...reply].sort();
+        // MEMORY USAGE adds up the allocator's chunk sizes: with libc malloc (the Redis 7.2 and Valkey 8
+        // builds CI makes) they depend on each key's reallocations, so two keys built alike may differ.
+        if (String(name) === 'MEMORY' && typeof reply === 'number') reply = 'an integer';
         out.push(JSON.stringify(reply).replaceAll(tag, 'TAG'));
       } catch (err) {
         out.push(`ERR: ${(err as Error).message.replaceAll(tag, 'TAG')}`);

@@ -171,7 +171,8 @@ describe('graceful drain (SIGTERM)', () => {
     expect(await repliesUntilClosed(blocked!)).toEqual([]);
     expect(await slotgate.exited).toBe(0);
     const finished = slotgate.events().filter((e) => String(e.msg).startsWith('drain finished'));
-    expect(finished).toHaveLength(2);
+    // Both workers' closing lines; on failure, every line seen says what happened instead.
+    expect(finished, JSON.stringify(slotgate.events().map((e) => [e.pid, e.level, e.msg, e.cut]))).toHaveLength(2);
     expect(finished.reduce((sum, e) => sum + Number(e.cut), 0)).toBe(1);
   });
 });

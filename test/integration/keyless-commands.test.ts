@@ -59,6 +59,12 @@ describe('keyless commands answer for slotgate, not for one backend node', () =>
     });
   });
 
+  it('WAITAOF gets the same refusal whatever the nodes run (7.0 has no WAITAOF, 7.2 and Valkey 8 do)', async () => {
+    const refusal = { error: "ERR command 'waitaof' is not supported by slotgate" };
+    expect(await replyOrError(fx.client, ['WAITAOF', '1', '0', '0'])).toEqual(refusal);
+    expect(await replyOrError(fx.client, ['waitaof', 'x'])).toEqual({ error: "ERR wrong number of arguments for 'waitaof' command" });
+  });
+
   describe('INFO clients, stats and commandstats', () => {
     it('clients: slotgate\'s own connections, in Redis\'s field names', async () => {
       const extra = [fx.proxy.client(), fx.proxy.client(), fx.proxy.client()];

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
+import { defaultRedisCli } from '../../scripts/dev/redis-server.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { plain } from '../helpers/conversation.js';
@@ -64,7 +65,7 @@ describe('pub/sub while the cluster changes', () => {
       await publishUntilReceived(from.port, 'SPUBLISH', channel, 'before', () => true);
       expect(plain(await sub.next())).toEqual(['smessage', channel, 'before']);
 
-      await run('redis-cli', [
+      await run(defaultRedisCli(), [
         '--cluster', 'reshard', `${from.host}:${from.port}`,
         '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '1', '--cluster-yes',
       ]);

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
+import { referenceRedisServer, startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 import { ReplyFramer } from '../../src/protocol/reply-framer.js';
@@ -53,7 +53,9 @@ describe('pub/sub through slotgate', () => {
   const fx = useProxyFixture(sharedClusterSeeds);
   let oracle: StandaloneRedis;
   beforeAll(async () => {
-    oracle = await startStandaloneRedis();
+    // Subscribed mode is slotgate's own: Redis's replies whatever the nodes run (Valkey 8 answers
+    // an UNSUBSCRIBE outside subscribed mode with -NOSUB).
+    oracle = await startStandaloneRedis({ redisServer: referenceRedisServer() });
   });
   afterAll(async () => {
     await oracle?.stop();

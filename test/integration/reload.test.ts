@@ -144,7 +144,7 @@ describe('configuration reload', () => {
       if (!outcome.ok) errors.push(outcome.error);
     }
     expect(errors).toEqual([
-      expect.stringMatching(/is not valid YAML: Missing closing "quote at line \d+, column \d+:$/),
+      expect.stringMatching(/is not valid YAML: Missing closing "quote at line \d+, column \d+$/),
       'option requirepass: starts with "#" but is not "#" followed by 64 hex digits (a SHA-256)',
       'option accounts[0] (frank): read-policy replica needs replica-read on',
       "option disable-command-list: 'flushal' is not a Redis command (sub-commands are written container|sub, e.g. config|set)",

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRedisCli } from '../../scripts/dev/redis-server.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { findLostWrites, startWriteTraffic, waitUntil } from '../helpers/traffic.js';
@@ -51,7 +52,7 @@ describe('slot migration under traffic', () => {
     const from = shards[0]!.master;
     const to = shards[1]!.master;
     const epochBefore = proxy.handle.context.topology.current.epoch;
-    await run('redis-cli', [
+    await run(defaultRedisCli(), [
       '--cluster', 'reshard', `${from.host}:${from.port}`,
       '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '1500', '--cluster-yes', '--cluster-pipeline', '20',
     ], { maxBuffer: 64 * 1024 * 1024 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, RESP_TYPES } from 'redis';
 import { Redis } from 'ioredis';
-import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
+import { referenceRedisServer, startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 
@@ -69,14 +69,16 @@ function skeleton(frame: string): string {
 describe('RESP3 through slotgate', () => {
   let proxy: StartedProxy;
   let oracle: StandaloneRedis; // plain redis-server: data commands
-  let clusterOracle: StandaloneRedis; // cluster-enabled redis-server owning every slot: CLUSTER *, HELLO
+  // Cluster-enabled reference redis-server owning every slot: CLUSTER *, HELLO (slotgate's own answers,
+  // the same whatever the nodes run: HELLO says server redis in front of Valkey too).
+  let clusterOracle: StandaloneRedis;
   let client: NodeRedis;
 
   beforeAll(async () => {
     [proxy, oracle, clusterOracle] = await Promise.all([
       startProxy(sharedClusterSeeds()),
       startStandaloneRedis(),
-      startStandaloneRedis({ args: ['--cluster-enabled', 'yes'] }),
+      startStandaloneRedis({ args: ['--cluster-enabled', 'yes'], redisServer: referenceRedisServer() }),
     ]);
     const node = new Redis({ host: clusterOracle.host, port: clusterOracle.port });
     await node.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
@@ -186,13 +188,34 @@ describe('RESP3 through slotgate', () => {
     expect(got[0]).toBe('*4\r\n$3\r\none\r\n_\r\n$3\r\ntwo\r\n_\r\n');
   });
 
+  it('node-redis\'s CLIENT MAINT_NOTIFICATIONS on connect gets Redis\'s answer and counts no proxy error', async () => {
+    const proxyErrors = async () => (await proxy.handle.context.metrics.proxyErrors.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const before = await proxyErrors();
+    const fresh = createClient({ socket: { host: '127.0.0.1', port: proxy.port, reconnectStrategy: false } });
+    fresh.on('error', () => undefined);
+    await fresh.connect();
+    expect(await fresh.ping()).toBe('PONG');
+    fresh.destroy();
+    expect(await proxyErrors()).toBe(before);
+    // The reply is Redis's (none has the sub-command), in whatever case the client sent it.
+    const [got, expected] = await both([['CLIENT', 'MAINT_NOTIFICATIONS', 'ON', 'moving-endpoint-type', 'internal-ip'], ['client', 'maint_notifications']], clusterOracle);
+    expect(got).toEqual(expected);
+    expect(got[0]).toBe("-ERR unknown subcommand 'MAINT_NOTIFICATIONS'. Try CLIENT HELP.\r\n");
+  });
+
   it('HELLO, CLUSTER SLOTS/SHARDS/NODES/INFO and INFO have the shape a cluster node gives in RESP3', async () => {
     const commands = [['HELLO'], ['CLUSTER', 'SLOTS'], ['CLUSTER', 'SHARDS'], ['CLUSTER', 'NODES'], ['CLUSTER', 'INFO'], ['INFO', 'server'], ['SCAN', '0', 'MATCH', 'no-such-key*']];
     const [got, expected] = await both(commands, clusterOracle);
     expect(got.map(skeleton)).toEqual(expected.map(skeleton));
-    // The HELLO map, except the connection id.
+    // The HELLO map, except the connection id; its version is the nodes' (INFO redis_version: 7.2.4
+    // on Valkey 8), the rest the reference Redis's.
+    const [host, port] = sharedClusterSeeds()[0]!.split(':');
+    const node = new Redis({ host, port: Number(port) });
+    const nodeVersion = /redis_version:(\S+)/.exec((await node.info('server')) as string)![1]!;
+    node.disconnect();
     const withoutId = (hello: string) => hello.replace(/\$2\r\nid\r\n:\d+\r\n/, '');
-    expect(withoutId(got[0]!)).toBe(withoutId(expected[0]!));
+    const withVersion = (hello: string, version: string) => hello.replace(/(\$7\r\nversion\r\n)\$\d+\r\n[^\r]*/, `$1$${version.length}\r\n${version}`);
+    expect(withoutId(got[0]!)).toBe(withVersion(withoutId(expected[0]!), nodeVersion));
     for (const text of got.slice(3, 6)) expect(text).toMatch(/^=\d+\r\ntxt:/);
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
+import { metricLintProblems } from '../helpers/metric-lint.js';
 import { waitUntil } from '../helpers/traffic.js';
 
 const MAIN = path.resolve('dist/src/main.js');
@@ -104,6 +105,10 @@ describe('worker processes', () => {
     // Node's process metrics under their standard names, added up over the workers
     expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    // Added up, but still 1: one slotgate build runs, however many workers.
+    expect(metrics).toMatch(/^slotgate_build_info\{version="[^"]+",node_version="v[^"]+"\} 1$/m);
+    // What `promtool check metrics` checks of names and types holds for the workers' sum too.
+    expect(metricLintProblems(metrics)).toEqual([]);
     const topology = (await (await fetch(`http://127.0.0.1:${adminPort}/v1/topology`, authed)).json()) as { shards: unknown[] };
     expect(topology.shards).toHaveLength(3);
     const reload = await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST', ...authed });

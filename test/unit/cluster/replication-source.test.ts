@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addressNodeId } from '../../../src/cluster/node-identity.js';
 import { parseMasterAddress, parseReplicationInfo, parseSentinelReplicas } from '../../../src/cluster/replication-info.js';
 import { replicationShard } from '../../../src/cluster/replication-source.js';
-import { concernsMaster } from '../../../src/cluster/sentinel-watch.js';
+import { concernsMaster, failoverSignal } from '../../../src/cluster/sentinel-watch.js';
 import { RespError } from '../../../src/protocol/reply-parser.js';
 
 // The shape of Redis 7.0's INFO replication on a master with two replicas, one still syncing.
@@ -27,7 +27,7 @@ describe('INFO replication', () => {
   });
 
   it('reads a replica: where its master is', () => {
-    expect(parseReplicationInfo(REPLICA_INFO)).toEqual({ role: 'replica', masterHost: '127.0.0.1', masterPort: 7000, linkUp: true });
+    expect(parseReplicationInfo(REPLICA_INFO)).toEqual({ role: 'replica', masterHost: '127.0.0.1', masterPort: 7000, linkUp: true, syncInProgress: true });
   });
 
   it('refuses what it cannot read (the refresher keeps the previous view)', () => {
@@ -79,5 +79,17 @@ describe('Sentinel replies', () => {
     expect(concernsMaster('+sdown', 'slave 127.0.0.1:7001 127.0.0.1 7001 @ mymaster 127.0.0.1 7000', 'mymaster')).toBe(true);
     expect(concernsMaster('+sdown', 'slave 127.0.0.1:7001 127.0.0.1 7001 @ other 127.0.0.1 7000', 'mymaster')).toBe(false);
     expect(concernsMaster('+sdown', 'master mymaster 127.0.0.1 7000', 'mymaster')).toBe(true);
+  });
+
+  it('reads the old master of a failover from its first events and from an abort', () => {
+    expect(failoverSignal('+selected-slave', 'slave 127.0.0.1:7001 127.0.0.1 7001 @ mymaster 127.0.0.1 7000')).toEqual({
+      kind: 'started',
+      master: '127.0.0.1:7000',
+      reason: 'sentinel +selected-slave',
+    });
+    expect(failoverSignal('+promoted-slave', 'slave 127.0.0.1:7001 127.0.0.1 7001 @ mymaster 127.0.0.1 7000')?.master).toBe('127.0.0.1:7000');
+    expect(failoverSignal('-failover-abort-no-good-slave', 'master mymaster 127.0.0.1 7000')).toMatchObject({ kind: 'aborted', master: '127.0.0.1:7000' });
+    expect(failoverSignal('+switch-master', 'mymaster 127.0.0.1 7000 127.0.0.1 7001')).toBeNull();
+    expect(failoverSignal('+selected-slave', 'garbage')).toBeNull();
   });
 });

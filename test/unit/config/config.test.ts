@@ -63,12 +63,17 @@ describe('backend kinds', () => {
 
   it('sentinel needs the Sentinels and the master name; its password never on the command line', () => {
     const base = ['--backend', 'sentinel', '--sentinels', '127.0.0.1:26379,127.0.0.1:26380', '--sentinel-master-name', 'mymaster'];
-    expect(resolveConfig(base, {}).sentinel).toEqual({ sentinels: ['127.0.0.1:26379', '127.0.0.1:26380'], masterName: 'mymaster', auth: null });
+    expect(resolveConfig(base, {}).sentinel).toEqual({ sentinels: ['127.0.0.1:26379', '127.0.0.1:26380'], masterName: 'mymaster', auth: null, tls: null });
     expect(resolveConfig(base, { SLOTGATE_SENTINEL_PASSWORD: 'S3cret' }).sentinel!.auth).toEqual({ user: null, password: 'S3cret' });
     expect(() => resolveConfig([...base, '--sentinel-password', 'S3cret'], {})).toThrow(/not accepted on the command line/);
     expect(() => resolveConfig(base.slice(0, 4), {})).toThrow(/option sentinel-master-name/);
     expect(() => resolveConfig(['--backend', 'sentinel', '--sentinel-master-name', 'm'], {})).toThrow(/option sentinels/);
     expect(() => resolveConfig([...base, '--sentinel-user', 'u'], {})).toThrow(/sentinel-user: needs sentinel-password/);
+    // TLS to the Sentinels: its own options, checked as backend-tls-* are.
+    expect(resolveConfig([...base, '--sentinel-tls', 'yes', '--sentinel-tls-server-name', 'sentinels.internal'], {}).sentinel!.tls).toEqual({
+      caCertFile: null, serverName: 'sentinels.internal', certFile: null, keyFile: null, optionPrefix: 'sentinel-tls',
+    });
+    expect(() => resolveConfig([...base, '--sentinel-tls', 'yes', '--sentinel-tls-cert-file', 'c.pem'], {})).toThrow('option sentinel-tls-cert-file: needs sentinel-tls-key-file, and the other way round');
   });
 
   it('reads max-replica-lag as a size', () => {

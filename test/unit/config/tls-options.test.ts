@@ -54,6 +54,20 @@ describe('backend credentials', () => {
   });
 });
 
+describe('peer-secret', () => {
+  it('comes from the config file or SLOTGATE_PEER_SECRET, never a flag, and is a string', () => {
+    expect(resolveConfig(['--config', tempConfig(`cluster: "a:1"\npeer-secret: "${SECRET}"\n`)], {}).peerSecret).toBe(SECRET);
+    expect(resolveConfig(['--cluster', 'a:1'], { SLOTGATE_PEER_SECRET: SECRET }).peerSecret).toBe(SECRET);
+    expect(resolveConfig(['--cluster', 'a:1'], {}).peerSecret).toBeNull();
+    for (const argv of [['--peer-secret', SECRET], [`--peer-secret=${SECRET}`]]) {
+      const message = errorOf(() => resolveConfig(['--cluster', 'a:1', ...argv], {}));
+      expect(message).toMatch(/^option peer-secret: not accepted on the command line .* SLOTGATE_PEER_SECRET$/);
+      expect(message).not.toContain(SECRET);
+    }
+    expect(errorOf(() => resolveConfig(['--config', tempConfig('cluster: "a:1"\npeer-secret: 12345\n')], {}))).toBe('option peer-secret: must be a string (quote it in YAML)');
+  });
+});
+
 describe('TLS options', () => {
   const base = ['--cluster', 'a:1'];
 

@@ -11,6 +11,14 @@ describe('INFO text', () => {
     );
   });
 
+  it('masks the listener lines of Redis 7.2 and Valkey: bind addresses, socket paths and ports', () => {
+    // As redis-server 7.2.6 writes them (captured), plus a TLS and a unix-socket listener.
+    const text = '# Server\r\ntcp_port:47998\r\nlistener0:name=tcp,bind=*,bind=-::*,port=47998\r\nlistener1:name=tls,bind=10.0.0.5,port=47999\r\nlistener2:name=unix,bind=/run/redis.sock\r\n';
+    expect(maskInfo(text)).toBe(
+      '# Server\r\ntcp_port:***\r\nlistener0:name=tcp,bind=***,bind=***,port=***\r\nlistener1:name=tls,bind=***,port=***\r\nlistener2:name=unix,bind=***\r\n',
+    );
+  });
+
   it('sums keyspaces, weighting avg_ttl by keys with a TTL', () => {
     const node = (line: string) => `# Keyspace\r\n${line}\r\n`;
     expect(sumKeyspaces([node('db0:keys=10,expires=2,avg_ttl=1000'), node('db0:keys=5,expires=6,avg_ttl=3000'), '# Keyspace\r\n'])).toEqual([

@@ -2,39 +2,30 @@
 // each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
 // Real Redis behaviour is covered by the integration tests (resharding, failover); these pin the
 // logic that handles the answers, including ones real Redis rarely gives.
-import { afterEach, describe, expect, it } from 'vitest';
-import { NodePool } from '../../../src/backend/node-pool.js';
+import { describe, expect, it } from 'vitest';
 import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
+import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
-import { CLOSE, startFakeNode, type FakeAnswer, type FakeNode } from '../../helpers/fake-node.js';
+import { CLOSE, useFakeNodes, type FakeNode } from '../../helpers/fake-node.js';
 
-const nodes: FakeNode[] = [];
-const pools: NodePool[] = [];
-afterEach(async () => {
-  for (const pool of pools.splice(0)) pool.close();
-  for (const node of nodes.splice(0)) await node.close();
-});
-
-async function node(answer: FakeAnswer): Promise<FakeNode> {
-  const started = await startFakeNode(answer);
-  nodes.push(started);
-  return started;
-}
+const { node, pool: newPool } = useFakeNodes();
 
 /** A forwarding context whose slot map says every slot is on `owner`; records MOVED patches and refreshes. */
 function context(owner: FakeNode, commandTimeoutMs = 2000) {
-  const pool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs });
-  pools.push(pool);
+  const pool = newPool(commandTimeoutMs);
   const moved: [number, string][] = [];
   const refreshes: string[] = [];
+  const hold = new WriteHold(commandTimeoutMs, { started: () => {}, ended: () => {} });
   const snapshot = new TopologySnapshot([{ master: { id: 'f'.repeat(40), host: '127.0.0.1', port: owner.port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 1);
   const ctx: ForwardContext = {
     topology: {
       current: snapshot,
       applyMoved: (slot: number, address: string) => moved.push([slot, address]),
       requestRefresh: (reason: string) => refreshes.push(reason),
+      hold,
+      holdMaster: (address: string, reason: string) => (hold.hold(address, reason), true),
     } as unknown as ForwardContext['topology'],
     metrics: new Metrics(false),
     maxRedirects: 3,
@@ -113,12 +104,38 @@ describe('ForwardedCommand against scripted nodes', () => {
     expect(reply.frame).toMatch(/^-ERR slotgate backend error: bad reply from backend/);
   });
 
+  /** `words` sent as a replica read: to `replica` first, the master being `master`. */
+  async function replicaRead(master: FakeNode, replica: FakeNode, words: string[]): Promise<string> {
+    const { ctx } = context(master);
+    const replicaPool = newPool();
+    const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
+    return new Promise<string>((resolve) => {
+      new ForwardedCommand(readCtx, [encodeCommand(words)], false, { slot: 5, replicaRead: true }, null, {
+        complete: (frame) => resolve(frame.toString('latin1')),
+      }).start();
+    });
+  }
+
+  it('sends a replica read again to the master, once, when the replica drops the connection after receiving it', async () => {
+    const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
+    const replica = await node(() => CLOSE);
+    expect(await replicaRead(master, replica, ['GET', 'k'])).toBe('$6\r\nmaster\r\n');
+    expect(replica.received).toEqual([['GET', 'k']]);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
+  it('does not send a read again when the master drops it too: one retry, then the error', async () => {
+    const master = await node(() => CLOSE);
+    const replica = await node(() => CLOSE);
+    expect(await replicaRead(master, replica, ['GET', 'k'])).toMatch(/^-ERR slotgate backend error: connection lost/);
+    expect(master.received).toEqual([['GET', 'k']]);
+  });
+
   it('answers a replica read from the master when the replica is still loading its data', async () => {
     const master = await node(() => Buffer.from('$6\r\nmaster\r\n'));
     const replica = await node(() => Buffer.from('-LOADING Redis is loading the dataset in memory\r\n'));
     const { ctx } = context(master);
-    const replicaPool = new NodePool({ connectionsPerNode: 1, connectTimeoutMs: 500, commandTimeoutMs: 2000 });
-    pools.push(replicaPool);
+    const replicaPool = newPool();
     const readCtx: ForwardContext = { ...ctx, replicaReadConnection: () => replicaPool.connectionFor(`127.0.0.1:${replica.port}`, 0) };
     const reply = await new Promise<string>((resolve) => {
       new ForwardedCommand(readCtx, [encodeCommand(['GET', 'k'])], false, { slot: 5, replicaRead: true }, null, {
@@ -128,6 +145,22 @@ describe('ForwardedCommand against scripted nodes', () => {
     expect(reply).toBe('$6\r\nmaster\r\n');
     expect(replica.received).toEqual([['GET', 'k']]);
     expect(master.received).toEqual([['GET', 'k']]);
+  });
+
+  it('parks a command for a master in failover and sends it to the new master once confirmed', async () => {
+    const oldMaster = await node(() => Buffer.from('+OK\r\n'));
+    const newMaster = await node(() => Buffer.from('+OK\r\n'));
+    const { ctx } = context(oldMaster);
+    const topology = ctx.topology as unknown as { current: TopologySnapshot; hold: WriteHold };
+    topology.hold.hold(`127.0.0.1:${oldMaster.port}`, 'sentinel +selected-slave');
+    const replies = [send(ctx, 'SET', 'a', '1'), send(ctx, 'SET', 'b', '2')];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(oldMaster.received).toEqual([]);
+    topology.current = new TopologySnapshot([{ master: { id: 'e'.repeat(40), host: '127.0.0.1', port: newMaster.port, health: 'online' }, replicas: [], ranges: [[0, 16383]] }], 2);
+    topology.hold.releaseAllBut(new Set([`127.0.0.1:${newMaster.port}`]));
+    expect(await Promise.all(replies)).toEqual([{ frame: '+OK\r\n', isError: false }, { frame: '+OK\r\n', isError: false }]);
+    expect(newMaster.received).toEqual([['SET', 'a', '1'], ['SET', 'b', '2']]);
+    expect(oldMaster.received).toEqual([]);
   });
 
   it('times out a stalled node after command-timeout rather than waiting forever', async () => {

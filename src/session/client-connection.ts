@@ -1,0 +1,105 @@
+/**
+ * The connection as handlers see it (ConnectionState): the client's own state (ClientState),
+ * its subscriptions, and the backend connections it holds (BackendAffinity). What belongs to
+ * the socket and its lifecycle — sign-in's effect on the decoder, CLIENT REPLY, the CLIENT LIST
+ * figures, being closed — the session answers through `ConnectionControl`, so this part does
+ * not know the Session.
+ */
+import type { Account } from '../auth/accounts.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import type { ConnectionState, ReplyMode, WatchState } from '../handlers/command-call.js';
+import type { ProxyContext } from '../handlers/proxy-context.js';
+import type { ClientRecord } from '../peers/client-record.js';
+import type { RespVersion } from '../protocol/resp3-encoder.js';
+import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
+import { BackendAffinity } from './backend-affinity.js';
+import { ClientState } from './client-state.js';
+
+/** What the connection asks of its session. */
+export interface ConnectionControl {
+  readonly address: string;
+  /** The account changed: the decoder applies Redis's limits for clients not signed in. */
+  signedIn(account: Account | null): void;
+  setReplyMode(mode: ReplyMode): void;
+  clientRecord(): ClientRecord;
+  readonly isClosed: boolean;
+  /** A pub/sub message for the client, in order with its replies. */
+  streamFrame(frame: Buffer): void;
+}
+
+export class ClientConnection extends ClientState implements ConnectionState {
+  readonly affinity: BackendAffinity;
+  /**
+   * Pub/sub: messages are written like MONITOR lines, in order with the replies owed; in RESP3 as
+   * push frames, and every command stays allowed while subscribed.
+   */
+  readonly subscriptions: ClientSubscriptions;
+
+  constructor(
+    id: number,
+    proxy: ProxyContext,
+    private readonly control: ConnectionControl,
+  ) {
+    super(id);
+    this.affinity = new BackendAffinity(proxy, this);
+    this.subscriptions = new ClientSubscriptions((frame) => control.streamFrame(frame), () => this.protocol === 3);
+  }
+
+  get address(): string {
+    return this.control.address;
+  }
+
+  /** Signs in as `account`; null signs out (RESET while the default account has a password). */
+  signIn(account: Account | null): void {
+    this.account = account;
+    this.control.signedIn(account);
+  }
+
+  get watch(): WatchState | null {
+    return this.affinity.watch;
+  }
+
+  set watch(value: WatchState | null) {
+    this.affinity.watch = value;
+  }
+
+  /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
+  dropWatch(): void {
+    this.affinity.dropWatch();
+  }
+
+  /** A connection of this client's own to `address` (WATCH state lives on it), in its database. */
+  dedicatedConnection(address: string): NodeConnection {
+    return this.affinity.dedicatedConnection(address);
+  }
+
+  noteWrittenMaster(address: string): void {
+    this.affinity.noteWrittenMaster(address);
+  }
+
+  takeWrittenMasters(): string[] {
+    return this.affinity.takeWrittenMasters();
+  }
+
+  /**
+   * HELLO 2/3, RESET: the commands that follow travel backend connections of `version`. Run
+   * behind a barrier (CommandCall.afterEarlierReplies), so nothing of this client is in flight.
+   */
+  setProtocol(version: RespVersion): void {
+    if (version === this.protocol) return;
+    this.protocol = version;
+    this.affinity.protocolChanged(version);
+  }
+
+  setReplyMode(mode: ReplyMode): void {
+    this.control.setReplyMode(mode);
+  }
+
+  clientRecord(): ClientRecord {
+    return this.control.clientRecord();
+  }
+
+  get isClosed(): boolean {
+    return this.control.isClosed;
+  }
+}

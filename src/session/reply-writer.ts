@@ -1,0 +1,160 @@
+/**
+ * A client's replies on their way out: the ordered queue (reply-queue.ts), when a flush happens,
+ * how replies are joined into writes, CLIENT REPLY's silenced replies, and the reply after which
+ * the connection closes (QUIT, a protocol error).
+ *
+ * Flush policy (issue #12), decided in `release`:
+ *  - while a chunk of the client's is being decoded: at the end of that chunk (one write for a
+ *    pipeline answered by slotgate itself);
+ *  - a reply to a request that leaves the client owing nothing else: at once — nothing could
+ *    join it, and waiting only adds latency;
+ *  - otherwise after the poll phase (setImmediate): replies of one pipeline arriving from several
+ *    nodes in the same loop iteration leave in one write.
+ *
+ * It knows nothing of sockets beyond `ReplyOutput` (io/socket-writer.ts in production, a fake in
+ * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
+ */
+import { ReplyQueue, type ReplySlot } from './reply-queue.js';
+
+/** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
+const COPY_REPLIES_LIMIT = 256 * 1024;
+
+export interface ReplyOutput {
+  write(data: Buffer): void;
+  /** Bytes written but not yet taken by the kernel: the client's output buffer. */
+  readonly unsentBytes: number;
+}
+
+export interface ReplyWriterEvents {
+  /** After a flush that wrote replies (and did not end with a closing one): `unsent` bytes wait. */
+  flushed(unsent: number): void;
+  /** The reply marked `closeAfter` (and everything before it) was written. */
+  closingReplyWritten(): void;
+  /** Bytes handed to the output (the bytes-out counter). */
+  wrote(bytes: number): void;
+}
+
+function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (let i = 0; i < count; i++) offset += slots[i]!.frame!.copy(out, offset);
+  return out;
+}
+
+export class ReplyWriter {
+  private readonly queue = new ReplyQueue();
+  private flushScheduled = false;
+  private decoding = false;
+  private flushAfterDecode = false;
+  /** After close(): nothing more is written. */
+  private closed = false;
+  private readonly flushCallback = (): void => this.flush();
+
+  constructor(
+    private readonly output: ReplyOutput,
+    private readonly events: ReplyWriterEvents,
+  ) {}
+
+  /** Replies owed (requests in flight, feed frames not yet written). */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get unsentBytes(): number {
+    return this.output.unsentBytes;
+  }
+
+  /** A new slot at the tail, for a reply made later (a feed frame, an error). */
+  reserve(): ReplySlot {
+    return this.queue.reserve();
+  }
+
+  /** Puts a request's own slot at the tail. */
+  append<S extends ReplySlot>(slot: S): S {
+    return this.queue.append(slot);
+  }
+
+  /** The oldest slot still waiting for its reply. */
+  firstUnanswered(): ReplySlot | null {
+    return this.queue.firstUnanswered();
+  }
+
+  /** Sets `slot`'s reply; call `release` after (the owner may act on the new state in between). */
+  record(slot: ReplySlot, frame: Buffer): void {
+    this.queue.fill(slot, frame);
+  }
+
+  /** Decides when what is ready leaves (see the header); `replyToCall`: the answer to a request. */
+  release(replyToCall: boolean): void {
+    if (this.closed || !this.queue.headReady) return;
+    if (this.decoding) this.flushAfterDecode = true;
+    else if (replyToCall && this.queue.allReady) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushCallback);
+    }
+  }
+
+  /** Brackets the decoding of one chunk: replies made meanwhile leave together at its end. */
+  decodeStarted(): void {
+    this.decoding = true;
+  }
+
+  decodeEnded(): void {
+    this.decoding = false;
+    if (this.flushAfterDecode) {
+      this.flushAfterDecode = false;
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    // Also called directly (see release); a setImmediate still scheduled then finds nothing to send.
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const ready = this.queue.takeReady();
+    if (ready.length === 0) return;
+    let bytes = 0;
+    let count = 0;
+    let closeAfter = false;
+    let silent = false;
+    for (const slot of ready) {
+      if (slot.silent) silent = true;
+      else bytes += slot.frame!.length;
+      count++;
+      if (slot.closeAfter) {
+        closeAfter = true;
+        break;
+      }
+    }
+    // CLIENT REPLY OFF/SKIP: those replies were awaited in order like the others, and are dropped here.
+    const frames = silent ? ready.slice(0, count).filter((slot) => !slot.silent) : ready;
+    if (silent) count = frames.length;
+    this.writeFrames(frames, count, bytes);
+    this.events.wrote(bytes);
+    if (closeAfter) {
+      this.closed = true;
+      this.events.closingReplyWritten();
+      return;
+    }
+    this.events.flushed(this.output.unsentBytes);
+  }
+
+  /** One write per flush: small replies are copied together (a memcpy is cheaper than a writev). */
+  private writeFrames(frames: readonly ReplySlot[], count: number, bytes: number): void {
+    const output = this.output;
+    if (count === 0) return; // every reply of this flush was silenced
+    if (count === 1) output.write(frames[0]!.frame!);
+    else if (bytes <= COPY_REPLIES_LIMIT) output.write(concatFrames(frames, count, bytes));
+    else {
+      // Big replies are not copied: each is its own write (their size, not the call count, is the cost).
+      for (let i = 0; i < count; i++) output.write(frames[i]!.frame!);
+    }
+  }
+
+  /** The connection is gone: replies still owed are dropped, nothing more is written. */
+  close(): void {
+    this.closed = true;
+    this.queue.clear();
+  }
+}

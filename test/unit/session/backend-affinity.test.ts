@@ -1,0 +1,72 @@
+// The backend connections one client holds: one release path, and none opened after it.
+import { describe, expect, it } from 'vitest';
+import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
+import type { NodeConnection } from '../../../src/backend/node-connection.js';
+import { BackendAffinity } from '../../../src/session/backend-affinity.js';
+
+class FakeConnection {
+  isClosed = false;
+  sent = 0;
+  constructor(readonly address: string) {}
+  close(): void {
+    this.isClosed = true;
+  }
+  send(request: { onFailure: (f: unknown) => void }): void {
+    this.sent++;
+    if (this.isClosed) request.onFailure({ message: 'closed', neverSent: true, kind: 'closed' });
+  }
+}
+
+function affinity() {
+  const opened: FakeConnection[] = [];
+  const pool = {
+    dedicated: (address: string) => opened[opened.push(new FakeConnection(address)) - 1]!,
+    connectionFor: () => new FakeConnection('shared'),
+    recentlyFailed: () => false,
+  };
+  const proxy = { pool, topology: {}, metrics: {}, config: { maxRedirects: 5, commandTimeoutMs: 1000 }, runtime: {} } as unknown as ProxyContext;
+  const client = { id: 1, protocol: 2 as const, db: 0 };
+  return { a: new BackendAffinity(proxy, client), opened, client };
+}
+
+describe('backend affinity', () => {
+  it('keeps one blocking connection per node, and release() closes it and the WATCH connection', () => {
+    const { a, opened } = affinity();
+    const first = a.blockingForward.connectionFor('10.0.0.1:7000');
+    expect(a.blockingForward.connectionFor('10.0.0.1:7000')).toBe(first);
+    a.blockingForward.connectionFor('10.0.0.2:7000');
+    a.watch = { slot: 1, conn: a.dedicatedConnection('10.0.0.3:7000') };
+    expect(a.heldConnections).toBe(3);
+    a.release();
+    expect(opened.every((c) => c.isClosed)).toBe(true);
+    expect(a.heldConnections).toBe(0);
+    expect(a.watch).toBeNull();
+  });
+
+  it('closes at once a connection asked for after release (a reply that arrived after the client left)', () => {
+    const { a } = affinity();
+    a.release();
+    expect((a.blockingForward.connectionFor('10.0.0.1:7000') as unknown as FakeConnection).isClosed).toBe(true);
+    expect((a.dedicatedConnection('10.0.0.1:7000') as unknown as FakeConnection).isClosed).toBe(true);
+  });
+
+  it('a protocol change drops idle blocking connections (re-made in the new protocol) and keeps the WATCH one', () => {
+    const { a, opened } = affinity();
+    a.blockingForward.connectionFor('10.0.0.1:7000');
+    const watch = a.dedicatedConnection('10.0.0.3:7000') as unknown as FakeConnection & NodeConnection;
+    a.watch = { slot: 1, conn: watch };
+    a.protocolChanged(3);
+    expect(opened[0]!.isClosed).toBe(true);
+    expect(watch.isClosed).toBe(false);
+    expect(watch.sent).toBe(1); // HELLO 3 on the WATCH connection
+  });
+
+  it('remembers the masters written to until WAIT takes them', () => {
+    const { a } = affinity();
+    a.noteWrittenMaster('m1');
+    a.noteWrittenMaster('m1');
+    a.noteWrittenMaster('m2');
+    expect(a.takeWrittenMasters().sort()).toEqual(['m1', 'm2']);
+    expect(a.takeWrittenMasters()).toEqual([]);
+  });
+});

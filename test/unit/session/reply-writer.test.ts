@@ -1,0 +1,100 @@
+// The reply writer against a fake output: order, when a flush happens, silenced replies, the
+// closing reply, and what it reports for back-pressure.
+import { describe, expect, it } from 'vitest';
+import { ReplyWriter, type ReplyOutput } from '../../../src/session/reply-writer.js';
+
+class FakeOutput implements ReplyOutput {
+  writes: string[] = [];
+  unsentBytes = 0;
+  write(data: Buffer): void {
+    this.writes.push(data.toString());
+  }
+}
+
+function writer() {
+  const output = new FakeOutput();
+  const events = { flushed: [] as number[], closing: 0, wrote: 0 };
+  const w = new ReplyWriter(output, {
+    flushed: (unsent) => events.flushed.push(unsent),
+    closingReplyWritten: () => events.closing++,
+    wrote: (bytes) => (events.wrote += bytes),
+  });
+  const fill = (slot: ReturnType<typeof w.reserve>, text: string, replyToCall = true) => {
+    w.record(slot, Buffer.from(text));
+    w.release(replyToCall);
+  };
+  return { w, output, events, fill };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('reply writer', () => {
+  it('writes a lone answer at once, and replies arriving out of order in request order, joined in one write', async () => {
+    const { w, output, fill } = writer();
+    fill(w.reserve(), '+a\r\n');
+    expect(output.writes).toEqual(['+a\r\n']);
+    const [b, c, d] = [w.reserve(), w.reserve(), w.reserve()];
+    fill(d, '+d\r\n');
+    fill(c, '+c\r\n');
+    expect(output.writes).toHaveLength(1); // the head is still out
+    fill(b, '+b\r\n');
+    expect(output.writes).toEqual(['+a\r\n', '+b\r\n+c\r\n+d\r\n']);
+    expect(w.length).toBe(0);
+  });
+
+  it('holds replies made while a chunk is decoded until the chunk ends, then writes them together', () => {
+    const { w, output, fill } = writer();
+    w.decodeStarted();
+    fill(w.reserve(), '+1\r\n');
+    fill(w.reserve(), '+2\r\n');
+    expect(output.writes).toEqual([]);
+    w.decodeEnded();
+    expect(output.writes).toEqual(['+1\r\n+2\r\n']);
+  });
+
+  it('waits for the end of the event-loop turn when more replies are owed', async () => {
+    const { w, output, fill } = writer();
+    const [a] = [w.reserve(), w.reserve()];
+    fill(a, '+a\r\n');
+    expect(output.writes).toEqual([]);
+    await nextTurn();
+    expect(output.writes).toEqual(['+a\r\n']);
+  });
+
+  it('keeps silenced replies in order and drops them (CLIENT REPLY OFF)', () => {
+    const { w, output, fill } = writer();
+    const [a, b, c] = [w.reserve(), w.reserve(), w.reserve()];
+    b.silent = true;
+    fill(b, '+b\r\n');
+    fill(a, '+a\r\n');
+    fill(c, '+c\r\n');
+    expect(output.writes.join('')).toBe('+a\r\n+c\r\n');
+  });
+
+  it('ends with the closing reply: what comes after it is never written, and the owner hears once', () => {
+    const { w, output, events, fill } = writer();
+    const [a, quit, after] = [w.reserve(), w.reserve(), w.reserve()];
+    quit.closeAfter = true;
+    fill(quit, '+OK\r\n');
+    fill(after, '+late\r\n');
+    expect(output.writes).toEqual([]);
+    fill(a, '+a\r\n');
+    expect(output.writes.join('')).toBe('+a\r\n+OK\r\n');
+    expect(events.closing).toBe(1);
+    expect(events.flushed).toEqual([]);
+    fill(w.reserve(), '+more\r\n');
+    expect(output.writes.join('')).toBe('+a\r\n+OK\r\n');
+  });
+
+  it('reports the unsent bytes after each flush, and writes nothing after close()', () => {
+    const { w, output, events, fill } = writer();
+    output.unsentBytes = 123;
+    fill(w.reserve(), '+a\r\n');
+    expect(events.flushed).toEqual([123]);
+    const pending = w.reserve();
+    w.close();
+    fill(pending, '+b\r\n');
+    expect(output.writes).toEqual(['+a\r\n']);
+    expect(w.length).toBe(0);
+  });
+});
