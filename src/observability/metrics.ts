@@ -126,8 +126,7 @@ export class Metrics {
     },
   });
   private hotKeySamplesFolded = 0;
-  /** Client-side caching (observability/tracking-metrics.ts). */
-  readonly tracking = new TrackingMetrics(this.registry);
+  readonly tracking = new TrackingMetrics(this.registry); // client-side caching's metrics
   readonly hotKeyTopShare: client.Gauge = new client.Gauge({
     name: 'slotgate_hot_key_top_share',
     help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',
