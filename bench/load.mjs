@@ -17,7 +17,8 @@
 // profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof); BENCH_PREDIXY,
 // a predixy binary to measure beside slotgate (PREDIXY_THREADS, default 1); BENCH_SLOTGATE_ARGS, more
 // slotgate options (e.g. "--workers 2"); BENCH_LOADGEN_CPUS, the cores redis-benchmark is pinned to
-// (taskset -c, e.g. "1").
+// (taskset -c, e.g. "1"); BENCH_BASELINE, another checkout of slotgate, built, measured as `baseline`
+// in the same rounds (a change's before and after).
 //
 // Runs alternate direct and slotgate (and swap which goes first every round) so that drift in the
 // machine's speed (thermal, noisy neighbours) hits both sides alike; each cell is a median of rounds.
@@ -52,6 +53,8 @@ const settings = {
   resp3: process.env.BENCH_RESP3 === '1',
   cpuProfDir: process.env.BENCH_CPU_PROF === '1' ? resolve(repoRoot, process.env.BENCH_CPU_PROF_DIR ?? '.tmp/cpu-prof') : undefined,
   predixy: process.env.BENCH_PREDIXY ? resolve(process.env.BENCH_PREDIXY) : undefined,
+  // Another checkout, built: measured as `baseline` in the same run (a change's before and after).
+  baseline: process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined,
   predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
   slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
   latencyRequests: positiveIntFromEnv('BENCH_LATENCY_REQUESTS', 20_000),
@@ -170,6 +173,7 @@ async function main() {
   let cluster;
   let slotgate;
   let predixy;
+  let baseline;
   try {
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const seed = cluster.nodes[0];
@@ -187,6 +191,11 @@ async function main() {
       predixy = await startPredixyProcess(settings.predixy, cluster.seeds, settings.predixyThreads);
       console.log(`predixy up on ${HOST}:${predixy.port}`);
       targets.predixy = { args: ['-h', HOST, '-p', String(predixy.port)], proxyPids: [predixy.pid] };
+    }
+    if (settings.baseline) {
+      baseline = await startSlotgateProcess(cluster.seeds, { slotgateArgs: settings.slotgateArgs, root: settings.baseline });
+      console.log(`baseline slotgate (${settings.baseline}) up on ${HOST}:${baseline.port}`);
+      targets.baseline = { args: ['-h', HOST, '-p', String(baseline.port)], proxyPids: [baseline.pid] };
     }
     const names = Object.keys(targets);
     const empty = () => Object.fromEntries(names.map((n) => [n, { SET: [], GET: [], proxyCpu: [], mastersCpu: [] }]));
@@ -226,13 +235,13 @@ async function main() {
     }
 
     const ratio = (a, b) => (a / b).toFixed(2);
-    const header = ['test', 'pipeline', ...names.map((n) => `${n} ops/s`), 'slotgate/direct', ...(predixy ? ['slotgate/predixy'] : [])];
+    const header = ['test', 'pipeline', ...names.map((n) => `${n} ops/s`), 'slotgate/direct', ...(predixy ? ['slotgate/predixy'] : []), ...(baseline ? ['slotgate/baseline'] : [])];
     const body = [];
     for (const test of TESTS) {
       for (const pipeline of settings.pipelines) {
         const s = samples.get(pipeline);
         const m = Object.fromEntries(names.map((n) => [n, median(s[n][test])]));
-        body.push([test, String(pipeline), ...names.map((n) => m[n].toFixed(0)), ratio(m.slotgate, m.direct), ...(predixy ? [ratio(m.slotgate, m.predixy)] : [])]);
+        body.push([test, String(pipeline), ...names.map((n) => m[n].toFixed(0)), ratio(m.slotgate, m.direct), ...(predixy ? [ratio(m.slotgate, m.predixy)] : []), ...(baseline ? [ratio(m.slotgate, m.baseline)] : [])]);
       }
     }
     console.log('\nThroughput (median of rounds)');
@@ -256,6 +265,7 @@ async function main() {
   } finally {
     await slotgate?.stop();
     await predixy?.stop();
+    await baseline?.stop();
     await cluster?.stop();
     if (settings.cpuProfDir) console.log(`CPU profile(s) of slotgate in ${settings.cpuProfDir}`);
   }

@@ -40,15 +40,15 @@ export function pingOnce(port, timeoutMs = 1000) {
  * `cpuProfDir`: profile it (--cpu-prof), written when it exits after SIGTERM; `nodeArgs`: more
  * options for node itself (e.g. --trace-gc); `slotgateArgs`: more slotgate options (e.g. --workers 2).
  */
-export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [] } = {}) {
+export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [], root = repoRoot } = {}) {
   const port = await findFreePort(HOST);
   const nodeArgs = [...extraNodeArgs];
   if (cpuProfDir) {
     mkdirSync(cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   }
-  const args = [...nodeArgs, resolve(repoRoot, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  const args = [...nodeArgs, resolve(root, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   await waitForPing(child, port, 'slotgate');
   return {

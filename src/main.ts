@@ -7,6 +7,7 @@ import { buildCli, ConfigError, resolveConfig } from './config/config.js';
 import { describeUnknownVariable, unknownEnvironmentVariables } from './config/environment-check.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { isWorkerProcess, prepareWorkerMetrics, runPrimary, serveWorker, workerAdminListen } from './process/workers.js';
+import { workerPorts } from './process/reuse-port.js';
 import { SLOTGATE_VERSION } from './proxy-view/identity.js';
 import { startSlotgate } from './server.js';
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const proxy = await startSlotgate(config, {
     logger,
     loadConfig: () => resolveConfig(argv, process.env),
-    ...(worker ? { adminListen: workerAdminListen() } : {}),
+    ...(worker ? { adminListen: workerAdminListen(), reusePorts: workerPorts() } : {}),
   });
   if (worker) serveWorker(proxy);
   let stopping = false;

@@ -30,6 +30,7 @@ import { Metrics } from './observability/metrics.js';
 import { proxyIdentity } from './proxy-view/identity.js';
 import { RespError } from './protocol/reply-parser.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
+import { clientStateCounters } from './handlers/blocking-keys.js';
 import { ClientDirectory } from './peers/client-directory.js';
 import { ClientIdAllocator, MAX_INSTANCE_NUMBER } from './peers/client-ids.js';
 import { pickInstanceNumber, PeerBus } from './peers/peer-bus.js';
@@ -80,6 +81,11 @@ export interface StartOptions {
    * server. Worker processes use it: the primary owns the public admin port (src/process/workers.ts).
    */
   adminListen?: { host: string; port: number } | null;
+  /**
+   * A worker of a primary that lets the kernel balance connections (process/reuse-port.ts): bind
+   * these ports with SO_REUSEPORT, each worker a socket of its own.
+   */
+  reusePorts?: { port: number; tlsPort: number } | null;
 }
 
 /**
@@ -195,11 +201,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
     identity: proxyIdentity(config, config.port),
     monitors: new MonitorHub(),
     clientCount: () => sessions.size,
-    blockedClientCount: () => {
-      let blocked = 0;
-      for (const session of sessions) if (session.isBlocked) blocked++;
-      return blocked;
-    },
+    ...clientStateCounters(sessions),
     ...createUpstreamHubs(pool, topology, metrics, logLimiter, config.trackingTableMaxKeys),
     findClient: (id) => [...sessions].find((session) => session.connection.id === id)?.connection,
     runtime: buildRuntime(config.reloadable),
@@ -256,8 +258,9 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
   tlsServer?.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => tlsHandshakeFailed(socket, err.code ?? err.message));
   const servers = [plainServer, tlsServer].filter((s): s is net.Server => s !== null);
   try {
-    if (plainServer) await listen(plainServer, config.port, config.bind);
-    if (tlsServer) await listen(tlsServer, config.tls!.port, config.bind);
+    const reuse = options.reusePorts ?? null;
+    if (plainServer) await listen(plainServer, reuse ? reuse.port : config.port, config.bind, reuse !== null);
+    if (tlsServer) await listen(tlsServer, reuse ? reuse.tlsPort : config.tls!.port, config.bind, reuse !== null);
   } catch (err) {
     for (const s of servers) s.close();
     topology.stop();
@@ -385,10 +388,13 @@ async function closeAdmin(admin: http.Server | null): Promise<void> {
   await new Promise<void>((resolve) => admin.close(() => resolve()));
 }
 
-function listen(server: net.Server, port: number, host: string): Promise<void> {
+function listen(server: net.Server, port: number, host: string, reusePort: boolean): Promise<void> {
+  // `reusePort` is in Node 22.12+/23.1+ only (and not in @types/node 20); `exclusive` keeps
+  // node:cluster from routing the listen through the primary.
+  const options = reusePort ? ({ port, host, exclusive: true, reusePort: true } as net.ListenOptions) : { port, host };
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(options, () => {
       server.off('error', reject);
       resolve();
     });

@@ -36,6 +36,8 @@ export interface OpenTransaction {
   abort(): void;
   /** Queues a command that may run inside the batch (+QUEUED), or refuses it. */
   queue(call: CommandCall): void;
+  /** Queues a command slotgate answers itself (+QUEUED), run by `run` at EXEC. */
+  defer(call: CommandCall, run: CommandHandler): void;
   /** Runs the batch and answers `call` with EXEC's reply. */
   exec(call: CommandCall): void;
   /** Commands queued so far (CLIENT LIST `multi=`). */
@@ -111,6 +113,11 @@ export interface ForwardOptions {
   readonly connection?: NodeConnection;
   /** Close `connection` once the reply is in (a WATCH is spent by its EXEC). */
   readonly closeConnectionAfter?: boolean;
+  /**
+   * The reply goes here instead of to the client, and the handler answers (an EXEC whose array
+   * gets the replies of commands slotgate ran itself spliced in).
+   */
+  readonly onReply?: (frame: Buffer, isError: boolean) => void;
 }
 
 export interface GatherOptions {

@@ -52,6 +52,7 @@ export function dispatch(call: IncomingCall, req: Request): void {
   if (connection.tracking !== null) noteTrackedCommand(call, connection.tracking, spec);
   if (transaction && entry.inTransaction !== 'control') {
     if (entry.inTransaction === 'queue') return transaction.queue(call);
+    if (entry.inTransaction === 'defer') return transaction.defer(call, entry.run);
     transaction.abort();
     return call.fail(entry.refusal ?? errors.notAllowedInTransaction((spec.parent ?? spec).name));
   }

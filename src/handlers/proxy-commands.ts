@@ -91,6 +91,7 @@ export function ownFigures(ctx: ProxyContext): OwnFigures {
   return {
     connectedClients: ctx.clientCount(),
     blockedClients: ctx.blockedClientCount(),
+    ...ctx.clientStates(),
     maxClients: ctx.config.maxClients,
     connectionsReceived: metrics.connectionsReceived,
     rejectedConnections: metrics.connectionsRefused,

@@ -2,6 +2,7 @@
  * What every client session needs from the running proxy, passed in one object so a
  * session can be built in tests and in the server alike.
  */
+import type { BlockingCommands, ClientStateFigures } from './blocking-keys.js';
 import type { Logger } from 'pino';
 import type { NodePool } from '../backend/node-pool.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
@@ -46,6 +47,10 @@ export interface ProxyContext {
   proxyId: string;
   /** Client connections waiting in a blocking command now (INFO's blocked_clients). */
   blockedClientCount(): number;
+  /** What each client connection's last blocking command waits on (handlers/blocking-keys.ts). */
+  readonly blockingCommands: BlockingCommands;
+  /** INFO clients' counts of this slotgate's client connections (watching, subscribed, blocked keys). */
+  clientStates(): ClientStateFigures;
   /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */
   readonly pubsub: SubscriberHub;
   /** Client-side caching: invalidations from every master to the tracking clients (upstream/tracking-hub.ts). */

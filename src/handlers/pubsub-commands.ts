@@ -16,7 +16,10 @@
 import * as errors from '../errors/catalogue.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/encoder.js';
 import { parseReply, type RespValue } from '../protocol/reply-parser.js';
-import { reduce } from '../upstream/reducers.js';
+import { reduce, type PartReply } from '../upstream/reducers.js';
+import { keyHashSlot } from '../cluster/hash-slot.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
+import type { BackendNode } from '../cluster/topology-snapshot.js';
 import { asPush } from '../upstream/client-subscriptions.js';
 import type { SubscriptionKind } from '../upstream/subscriber-hub.js';
 import type { CommandCall } from './command-call.js';
@@ -34,7 +37,24 @@ const KIND: Record<string, SubscriptionKind> = {
 const NULL_BULK = Buffer.from('$-1\r\n');
 const NULL_RESP3 = Buffer.from('_\r\n');
 
+/**
+ * Confirmations are sent even under CLIENT REPLY OFF/SKIP, as Redis sends them (push frames in
+ * RESP3, and in RESP2 too): they go out as a stream frame, after every earlier reply and before
+ * anything later (the barrier reads nothing more until this call is answered), and the call
+ * itself answers nothing.
+ */
+function sendConfirmations(call: CommandCall, frames: Buffer): void {
+  call.streamFrame(frames);
+  call.reply(NOTHING);
+}
+
+const NOTHING = Buffer.alloc(0);
+
 export function subscribe(call: CommandCall): void {
+  call.afterEarlierReplies(() => subscribeNow(call));
+}
+
+function subscribeNow(call: CommandCall): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
@@ -45,7 +65,7 @@ export function subscribe(call: CommandCall): void {
   // client saw the confirmation reaches it.
   let waiting = 1;
   const done = call.guard(() => {
-    if (--waiting === 0) call.reply(Buffer.concat(frames));
+    if (--waiting === 0) sendConfirmations(call, Buffer.concat(frames));
   });
   for (const arg of call.args.slice(1)) {
     const channel = arg.toString('latin1');
@@ -60,6 +80,10 @@ export function subscribe(call: CommandCall): void {
 }
 
 export function unsubscribe(call: CommandCall): void {
+  call.afterEarlierReplies(() => unsubscribeNow(call));
+}
+
+function unsubscribeNow(call: CommandCall): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
@@ -67,17 +91,14 @@ export function unsubscribe(call: CommandCall): void {
   const resp3 = subscriptions.usesPush;
   const given = call.args.slice(1);
   const names = given.length > 0 ? given : [...held].map((channel) => Buffer.from(channel, 'latin1'));
-  if (names.length === 0) {
-    call.reply(confirmation(name, null, subscriptions.count(kind), resp3));
-    return;
-  }
+  if (names.length === 0) return sendConfirmations(call, confirmation(name, null, subscriptions.count(kind), resp3));
   const frames: Buffer[] = [];
   for (const arg of names) {
     const channel = arg.toString('latin1');
     if (held.delete(channel)) call.proxy.pubsub.unsubscribe(subscriptions, kind, channel);
     frames.push(confirmation(name, arg, subscriptions.count(kind), resp3));
   }
-  call.reply(Buffer.concat(frames));
+  sendConfirmations(call, Buffer.concat(frames));
 }
 
 /** Leaves every channel, pattern and shard channel (RESET, and a client that disconnects). */
@@ -109,6 +130,53 @@ export function numsub(call: CommandCall): void {
     });
     call.reply(encodeArrayOfFrames(frames));
   });
+}
+
+/**
+ * PUBLISH / SPUBLISH: the node's count of receivers with this slotgate's own upstream
+ * subscriptions on it (one per channel and matching pattern) replaced by the clients of this
+ * slotgate the message reaches, as one Redis counts them (README "Pub/sub").
+ *
+ * PUBLISH goes to the node holding this slotgate's channel subscriptions when the backend is a
+ * cluster (a cluster node, replica or not, broadcasts it to every node), so the nodes' count and
+ * ours are taken at the same place; other slotgates holding theirs there count once each. With
+ * no link (or in front of a standalone master, which only replicates it) any master takes it.
+ * SPUBLISH goes to its channel's slot master, where the shard subscription is held.
+ */
+export function publish(call: CommandCall): void {
+  const kind = call.spec.name === 'spublish' ? 'shard' : 'channel';
+  const channel = call.args[1]!;
+  const name = channel.toString('latin1');
+  const hub = call.proxy.pubsub;
+  const topology = call.proxy.topology;
+  const wholeKeyspace = hasWholeKeyspace(topology.kind);
+  const slot = kind === 'shard' && !wholeKeyspace ? keyHashSlot(channel) : null;
+  const node = slot === null ? publishNode(call, wholeKeyspace) : (topology.current.masterForSlot(slot) ?? null);
+  if (node === null && slot === null) return call.fail(errors.SLOT_NOT_SERVED);
+  // A shard channel's subscription sits on its slot's master, where SPUBLISH lands (after any
+  // redirection); a classic one is counted on the node named here.
+  const ours = (): number =>
+    slot !== null ? (hub.heldUpstream('shard', name) ? 1 : 0) : hub.upstreamReceivers(node!.address, kind, name);
+  call.gather(
+    [{ node, command: call.raw, slot }],
+    (replies) => answerPublish(call, replies[0]!, hub.recipients(kind, name) - ours()),
+    { latency: call.spec.isWrite ? 'write' : 'other' },
+  );
+}
+
+function publishNode(call: CommandCall, wholeKeyspace: boolean): BackendNode | null {
+  const current = call.proxy.topology.current;
+  const linked = wholeKeyspace ? null : call.proxy.pubsub.classicAddress;
+  const node = linked === null ? undefined : current.nodeByAddress(linked);
+  if (node && node.health === 'online') return node;
+  const masters = current.masters();
+  return masters.length === 0 ? null : masters[Math.floor(Math.random() * masters.length)]!;
+}
+
+function answerPublish(call: CommandCall, reply: PartReply, correction: number): void {
+  if (reply.isError || reply.frame[0] !== 0x3a) return answer(call, [reply], reply.frame);
+  const onNode = Number(reply.frame.toString('latin1', 1, reply.frame.length - 2));
+  call.reply(encodeInteger(Math.max(0, onNode + correction)));
 }
 
 /** PING while subscribed in RESP2: `*2 pong <message or "">`, as Redis answers in that context. */

@@ -11,9 +11,11 @@
  *    cluster (SHUTDOWN, REPLICAOF, …).
  *
  * Inside MULTI (`inTransaction`): `control` commands run at once (MULTI, EXEC, DISCARD, WATCH,
- * QUIT, RESET); `queue` ones join the batch (PING, ECHO and every key-routed command); the rest
- * are refused and abort the transaction: they cannot be part of one node's MULTI/EXEC batch
- * (FLUSHALL would empty one master, CLUSTER SLOTS would leak it).
+ * QUIT, RESET); `queue` ones join the batch (PING, ECHO and every key-routed command); `defer`
+ * ones are queued as Redis queues them and run by slotgate at EXEC, their replies put in EXEC's
+ * array (CONFIG SET/GET, INFO, the cluster-wide DBSIZE, FLUSHALL, SCRIPT LOAD …: they cannot be
+ * part of one node's batch); the rest are refused and abort the transaction (connection state
+ * like SELECT and HELLO, subscriptions, MONITOR, and what slotgate refuses anyway).
  */
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
@@ -34,7 +36,7 @@ import * as transaction from './transaction.js';
 
 export interface CommandEntry {
   readonly run: CommandHandler;
-  readonly inTransaction: 'control' | 'queue' | 'refuse';
+  readonly inTransaction: 'control' | 'queue' | 'defer' | 'refuse';
   /** For a refused command: the error it gets, inside MULTI too (where it also aborts the transaction). */
   readonly refusal?: ErrorReply;
   /** May run while a RESP2 client is subscribed ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET, as in Redis). */
@@ -45,7 +47,7 @@ const ROUTED: CommandEntry = { run: routeByKeys, inTransaction: 'queue' };
 
 const local = (run: CommandHandler, inTransaction: CommandEntry['inTransaction'] = 'refuse'): CommandEntry => ({ run, inTransaction });
 const refused = (refusal: ErrorReply): CommandEntry => ({ run: (call) => call.fail(refusal), inTransaction: 'refuse', refusal });
-const fanout = (spec: NodeFanout): CommandEntry => ({ run: toEveryNode(spec), inTransaction: 'refuse' });
+const fanout = (spec: NodeFanout): CommandEntry => ({ run: toEveryNode(spec), inTransaction: 'defer' });
 const masters = (reduce: NodeFanout['reduce'], patternArg?: number): CommandEntry =>
   fanout(patternArg === undefined ? { targets: 'masters', reduce } : { targets: 'masters', reduce, patternArg });
 // PUBSUB: subscribers may be connected to any node, replicas included (PUBLISH reaches every node).
@@ -100,15 +102,15 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['unwatch', local(transaction.unwatch)],
   // Answered by slotgate with what it knows of itself and the cluster.
   ['cluster', local(runCluster)],
-  ['info', local(runInfo)],
+  ['info', local(runInfo, 'defer')],
   ['scan', local(runScan)],
   ['wait', local(runWait)],
   ['monitor', local(runMonitor)],
   ['imonitor', local(runImonitor)],
-  ['config|get', local(runConfigGet)],
-  ['config|set', local(runConfigSet)],
-  ['role', local(runRole)],
-  ['config|resetstat', local(runConfigResetstat)],
+  ['config|get', local(runConfigGet, 'defer')],
+  ['config|set', local(runConfigSet, 'defer')],
+  ['role', local(runRole, 'defer')],
+  ['config|resetstat', local(runConfigResetstat, 'defer')],
   // Cluster-wide answers (SPEC §3).
   ['keys', masters('concat', 1)],
   ['dbsize', masters('sum')],
@@ -127,6 +129,10 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['function|kill', OUT_OF_BAND],
   ['function|list', masters('same-elements')],
   ['function|dump', masters('same-function-dump')],
+  // Read-only: the modules every master has loaded (in any order); masters that differ get an error.
+  // The rest of MODULE (LOAD, UNLOAD) stays refused: node administration.
+  ['module|list', masters('same-elements')],
+  ['module|help', masters('same-reply')],
   ['pubsub|channels', everyNode('union')],
   ['pubsub|shardchannels', everyNode('union')],
   // Pub/sub: subscriptions are slotgate's, shared upstream (upstream/subscriber-hub.ts). Not inside
@@ -137,8 +143,12 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['unsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
   ['punsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
   ['sunsubscribe', whileSubscribed(local(pubsub.unsubscribe))],
-  ['pubsub|numsub', local(pubsub.numsub)],
-  ['pubsub|shardnumsub', local(pubsub.numsub)],
+  // The receivers as one Redis counts them (this slotgate's clients for its upstream link). Queued
+  // inside MULTI as Redis does, where the count is the node's own (slotgate counting once).
+  ['publish', local(pubsub.publish, 'queue')],
+  ['spublish', local(pubsub.publish, 'queue')],
+  ['pubsub|numsub', local(pubsub.numsub, 'defer')],
+  ['pubsub|shardnumsub', local(pubsub.numsub, 'defer')],
   ['pubsub|numpat', everyNode('sum')],
   // One slow log for the cluster (every master's merged); one node's with a node suffix (SPEC §4).
   ['slowlog|get', local(slowlog.runSlowlogGet)],

@@ -6,6 +6,7 @@
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { routeCommand } from '../routing/router.js';
 import type { CommandCall } from './command-call.js';
+import { describeBlocking } from './blocking-keys.js';
 import { runSplit } from './fanout.js';
 import { forwardOptions } from './forward-options.js';
 
@@ -18,6 +19,7 @@ export function routeByKeys(call: CommandCall): void {
       return call.fail(plan.error);
     case 'slot':
       call.proxy.metrics.keysAccessedPending += plan.keys;
+      if (plan.blocking) call.proxy.blockingCommands.set(call.connection, describeBlocking(call.spec, call.args));
       return call.forward({ slot: plan.slot }, forwardOptions(plan.access, plan.blocking));
     case 'keyless':
       return call.forward(ANY_MASTER, forwardOptions(plan.access, plan.blocking));

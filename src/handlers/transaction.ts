@@ -8,17 +8,27 @@
  * other clients can land inside the batch, and the transaction stays atomic even on a
  * shared connection. With WATCH, the batch goes over the client's own connection that
  * holds the WATCH.
+ *
+ * Commands slotgate answers itself (CONFIG SET/GET, INFO, DBSIZE …; registry `defer`) are
+ * queued too, as Redis queues them, and run at EXEC once the node's batch has committed; their
+ * replies take their places in EXEC's array, errors included. They are not atomic with the
+ * batch (they reach other nodes, or none), which no cluster could make them.
  */
 import * as errors from '../errors/catalogue.js';
 import { EMPTY_ARRAY, OK, QUEUED } from '../protocol/constants.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { routeCommand } from '../routing/router.js';
-import type { CommandCall, OpenTransaction } from './command-call.js';
+import { arrayElementFrames } from '../upstream/resp-elements.js';
+import { encodeArrayOfFrames } from '../protocol/encoder.js';
+import type { CommandCall, CommandHandler, OpenTransaction } from './command-call.js';
+import { runDeferred, type DeferredCommand } from './deferred-call.js';
 
 const EXEC_OTHER = { access: 'other' } as const;
 
 export class Transaction implements OpenTransaction {
   private readonly commands: Buffer[] = [];
+  /** Commands slotgate runs itself, with their places in EXEC's reply. */
+  private readonly deferred: { readonly at: number; readonly command: DeferredCommand }[] = [];
   private slot: number | null = null;
   private aborted = false;
   private hasWrite = false;
@@ -30,7 +40,13 @@ export class Transaction implements OpenTransaction {
 
   /** Commands queued so far (CLIENT LIST `multi=`). */
   get queued(): number {
-    return this.commands.length;
+    return this.commands.length + this.deferred.length;
+  }
+
+  /** Queues a command slotgate answers itself: run at EXEC by `run`. */
+  defer(call: CommandCall, run: CommandHandler): void {
+    this.deferred.push({ at: this.queued, command: { spec: call.spec, args: call.args, raw: call.raw, run } });
+    call.reply(QUEUED);
   }
 
   /** Queues a command that may run inside the batch (its registry entry says `queue`). */
@@ -67,18 +83,37 @@ export class Transaction implements OpenTransaction {
       watch?.conn.close();
       return call.fail(errors.EXECABORT);
     }
-    if (this.commands.length === 0 && !watch) return call.reply(EMPTY_ARRAY);
+    if (this.queued === 0 && !watch) return call.reply(EMPTY_ARRAY);
+    if (this.deferred.length > 0 && this.commands.length === 0 && !watch) return this.finish(call, []);
     const slot = this.slot ?? watch?.slot ?? null;
     if (watch && slot !== watch.slot) {
       watch.conn.close();
       return call.fail(errors.CROSSSLOT);
     }
     const target = slot === null ? { slot: null } : { slot };
+    // With deferred commands, EXEC's reply comes back here to take their replies in.
+    const onReply = this.deferred.length === 0 ? undefined : (frame: Buffer, isError: boolean) => this.afterBatch(call, frame, isError);
     if (watch) {
       // Run on the WATCH connection; close it afterwards (its WATCH is spent).
-      return call.forward(target, { access: 'other', commands: this.commands, transaction: true, connection: watch.conn, closeConnectionAfter: true });
+      return call.forward(target, { access: 'other', commands: this.commands, transaction: true, connection: watch.conn, closeConnectionAfter: true, onReply });
     }
-    call.forward(target, { access: this.hasWrite ? 'write' : 'read', commands: this.commands, transaction: true });
+    call.forward(target, { access: this.hasWrite ? 'write' : 'read', commands: this.commands, transaction: true, onReply });
+  }
+
+  /** The node's EXEC reply: committed (an array), the deferred commands run; else (WATCH, EXECABORT) it is the answer. */
+  private afterBatch(call: CommandCall, frame: Buffer, isError: boolean): void {
+    const replies = isError || frame[0] !== 0x2a ? null : arrayElementFrames(frame); // `*-1`/`_`: a WATCH failed
+    if (replies === null) return call.reply(frame, isError ? 'error' : 'ok');
+    this.finish(call, replies);
+  }
+
+  /** Runs the deferred commands and answers EXEC with every reply in queueing order. */
+  private finish(call: CommandCall, batchReplies: readonly Buffer[]): void {
+    runDeferred(call, this.deferred.map((d) => d.command), (deferredReplies) => {
+      const all = [...batchReplies];
+      this.deferred.forEach((d, i) => all.splice(d.at, 0, deferredReplies[i]!));
+      call.reply(encodeArrayOfFrames(all));
+    });
   }
 }
 

@@ -25,9 +25,11 @@ import { PrimaryMetrics } from '../observability/metrics.js';
 import { mergeSnapshots } from '../observability/stats-merge.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { SlotgateHandle } from '../server.js';
+import { choosePorts, kernelBalancesWorkers, workerPortsEnv } from './reuse-port.js';
 
 type WorkerMessage =
   | { type: 'slotgate:admin-port'; port: number }
+  | { type: 'slotgate:listening' }
   | { type: 'slotgate:reload-result'; id: number; outcome: ReloadOutcome }
   | { type: 'slotgate:stats-result'; id: number; snapshot: StatsSnapshot };
 type PrimaryMessage = { type: 'slotgate:reload'; id: number } | { type: 'slotgate:stats'; id: number };
@@ -64,6 +66,7 @@ export function prepareWorkerMetrics(): void {
 export function serveWorker(proxy: SlotgateHandle): void {
   client.AggregatorRegistry.setRegistries([proxy.context.metrics.registry]);
   if (proxy.adminPort) send({ type: 'slotgate:admin-port', port: proxy.adminPort });
+  send({ type: 'slotgate:listening' });
   process.on('message', (message: PrimaryMessage) => {
     if (message?.type === 'slotgate:reload') send({ type: 'slotgate:reload-result', id: message.id, outcome: proxy.reload() });
     if (message?.type === 'slotgate:stats') send({ type: 'slotgate:stats-result', id: message.id, snapshot: proxy.context.metrics.stats.snapshot() });
@@ -83,10 +86,14 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
   const pendingReloads = new Map<number, { waiting: Set<number>; outcomes: ReloadOutcome[]; done: (o: ReloadOutcome) => void }>();
 
   cluster.setupPrimary({ args: argv });
+  // Where Node has reusePort, every worker binds the client port and the kernel balances; port 0
+  // must then be one concrete port for all of them (process/reuse-port.ts).
+  const portsEnv = kernelBalancesWorkers ? workerPortsEnv(await choosePorts(config.tls && config.port === 0 ? -1 : config.port, config.tls?.port ?? -1, config.bind)) : {};
   const fork = (index: number): Worker => {
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index), ...portsEnv });
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'slotgate:admin-port') leadAdminPort = message.port;
+      if (message.type === 'slotgate:listening') workerListening(worker);
       if (message.type === 'slotgate:reload-result') settleReload(message.id, worker.id, message.outcome);
       if (message.type === 'slotgate:stats-result') pendingStats.get(message.id)?.(worker.id, message.snapshot);
     });
@@ -101,14 +108,15 @@ export async function runPrimary(config: SlotgateConfig, argv: string[], logger:
     return worker;
   };
   for (let i = 0; i < config.workers; i++) fork(i);
-  // The primary hands connections only to workers that listen: say when all of them do.
+  // Connections reach only workers that listen: say when all of them do (each says so itself once
+  // its proxy runs, whichever way connections are balanced).
   const listening = new Set<number>();
-  cluster.on('listening', (worker, address) => {
-    if (address.port !== config.port && config.port !== 0) return;
+  function workerListening(worker: Worker): void {
     listening.add(worker.id);
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
-    if (alive.every((w) => listening.has(w.id))) logger.info({ workers: alive.length }, 'all workers listening');
-  });
+    const balancing = kernelBalancesWorkers ? 'kernel (SO_REUSEPORT)' : 'primary (round-robin)';
+    if (alive.every((w) => listening.has(w.id))) logger.info({ workers: alive.length, balancing }, 'all workers listening');
+  }
   cluster.on('exit', (worker) => listening.delete(worker.id));
 
   function settleReload(id: number, workerId: number, outcome: ReloadOutcome): void {

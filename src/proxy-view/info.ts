@@ -2,9 +2,9 @@
  * INFO through the proxy (SPEC §3, §4). Pure text work on the backend's INFO replies:
  *  - masking: nothing in the reply may tell a client where the backend nodes are or what they
  *    run from (addresses, ports, run and replication ids, executable and config file paths);
- *  - merging (INFO without a node): one master's sections, with the Keyspace section summed
- *    over all masters (the client sees one Redis holding every key), and a `# Proxy` section
- *    with slotgate's own figures.
+ *  - merging (INFO without a node): one master's sections, with the Keyspace section and the
+ *    counters of SUMMED_FIELDS summed over all masters (the client sees one Redis holding every
+ *    key), clients and commands slotgate's own, and a `# Proxy` section with its figures.
  * INFO text: sections `# Name` followed by `field:value` lines, separated by blank lines, CRLF.
  */
 
@@ -91,6 +91,57 @@ export function sumKeyspaces(texts: readonly string[]): string[] {
     .map(([n, db]) => `db${n}:keys=${db.keys},expires=${db.expires},avg_ttl=${db.expires > 0 ? Math.round(db.ttlWeight / db.expires) : 0}`);
 }
 
+/**
+ * Fields that count events or items of each master's share of the data: summed over the masters,
+ * they say what one Redis holding every key would (`rdb_changes_since_last_save` of a bitops test,
+ * keyspace hits of a cache). Rates, sizes, times and states stay the chosen master's.
+ */
+const SUMMED_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  Persistence: new Set(['rdb_changes_since_last_save', 'rdb_saves', 'aof_rewrites']),
+  Stats: new Set([
+    'expired_keys',
+    'expired_time_cap_reached_count',
+    'expire_cycle_cpu_milliseconds',
+    'evicted_keys',
+    'evicted_scripts',
+    'total_eviction_exceeded_time',
+    'keyspace_hits',
+    'keyspace_misses',
+    'total_forks',
+    'dump_payload_sanitizations',
+    'expired_subkeys',
+  ]),
+  Memory: new Set(['lazyfree_pending_objects', 'lazyfreed_objects']),
+};
+
+/** `section` of the chosen master with its SUMMED_FIELDS added up over every master's `texts`. */
+function withSummedCounts(section: InfoSection, texts: readonly string[]): InfoSection {
+  const fields = SUMMED_FIELDS[section.name];
+  if (!fields) return section;
+  const sums = new Map<string, number>();
+  for (const text of texts) {
+    for (const line of parseInfo(text).find((s) => s.name === section.name)?.lines ?? []) {
+      const colon = line.indexOf(':');
+      const field = line.slice(0, colon);
+      const value = Number(line.slice(colon + 1));
+      if (fields.has(field) && Number.isFinite(value)) sums.set(field, (sums.get(field) ?? 0) + value);
+    }
+  }
+  return withValues(section, sums);
+}
+
+/** `section` with the fields in `values` given those values, in place; the other lines as they are. */
+function withValues(section: InfoSection, values: ReadonlyMap<string, string | number>): InfoSection {
+  return {
+    name: section.name,
+    lines: section.lines.map((line) => {
+      const field = line.slice(0, line.indexOf(':'));
+      const value = values.get(field);
+      return value === undefined ? line : `${field}:${value}`;
+    }),
+  };
+}
+
 /** What INFO's Proxy section reports. */
 export interface ProxyFigures {
   readonly version: string;
@@ -150,6 +201,11 @@ export interface CommandFigures {
 export interface OwnFigures {
   readonly connectedClients: number;
   readonly blockedClients: number;
+  readonly watchingClients: number;
+  readonly pubsubClients: number;
+  readonly blockingKeys: number;
+  readonly blockingKeysOnNokey: number;
+  readonly clientsInTimeoutTable: number;
   readonly maxClients: number;
   readonly connectionsReceived: number;
   readonly rejectedConnections: number;
@@ -162,7 +218,10 @@ export interface OwnFigures {
   readonly trackingItems: number;
 }
 
-/** `# Clients`: the fields slotgate has figures for, in Redis's order and names. */
+/**
+ * `# Clients`: the fields slotgate has figures for, in Redis 7.2's order and names (7.4's
+ * pubsub_clients and watching_clients included). No client of slotgate uses tracking (refused).
+ */
 function clientsLines(f: OwnFigures): string[] {
   return [
     `connected_clients:${f.connectedClients}`,
@@ -170,6 +229,11 @@ function clientsLines(f: OwnFigures): string[] {
     `maxclients:${f.maxClients}`,
     `blocked_clients:${f.blockedClients}`,
     `tracking_clients:${f.trackingClients}`,
+    `pubsub_clients:${f.pubsubClients}`,
+    `watching_clients:${f.watchingClients}`,
+    `clients_in_timeout_table:${f.clientsInTimeoutTable}`,
+    `total_blocking_keys:${f.blockingKeys}`,
+    `total_blocking_keys_on_nokey:${f.blockingKeysOnNokey}`,
   ];
 }
 
@@ -201,17 +265,8 @@ function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
   switch (section.name) {
     case 'Clients':
       return { name: section.name, lines: clientsLines(own) };
-    case 'Stats': {
-      const fields = ownStatsFields(own);
-      return {
-        name: section.name,
-        lines: section.lines.map((line) => {
-          const field = line.slice(0, line.indexOf(':'));
-          const value = fields.get(field);
-          return value === undefined ? line : `${field}:${value}`;
-        }),
-      };
-    }
+    case 'Stats':
+      return withValues(section, ownStatsFields(own));
     case 'Commandstats':
       return { name: section.name, lines: commandstatsLines(own.commands) };
     default:
@@ -226,7 +281,7 @@ function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
  */
 export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures, own?: OwnFigures): string {
   const sections = parseInfo(maskInfo(texts[chosen]!))
-    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s))
+    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : withSummedCounts(s, texts)))
     .map((s) => (own ? withOwnFigures(s, own) : s));
   if (includesSection(requested, 'proxy')) sections.push(proxySection(figures));
   return formatInfo(sections);

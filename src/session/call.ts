@@ -128,22 +128,28 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
       // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
       replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null),
       blocking ? null : proxy.metrics.latencyByClass[options.access],
-      this,
+      this.completionFor(options),
     ).start();
   }
 
   /** On one given connection (a WATCH connection), no redirections: WATCH state cannot follow a command elsewhere. */
   private sendOn(conn: NodeConnection, target: Target, options: ForwardOptions): void {
     const context: ForwardContext = { ...this.host.sharedForward, maxRedirects: 0, connectionFor: () => conn };
+    const then = this.completionFor(options);
     const done: Completion = options.closeConnectionAfter
       ? {
           complete: (frame, isError) => {
             conn.close();
-            this.complete(frame, isError);
+            then.complete(frame, isError);
           },
         }
-      : this;
+      : then;
     new ForwardedCommand(context, options.commands ?? [this.raw], options.transaction === true, target, null, done).start();
+  }
+
+  /** Where a forwarded reply goes: to the client, or to the handler's `onReply` (guarded). */
+  private completionFor(options: ForwardOptions): Completion {
+    return options.onReply ? { complete: this.guard(options.onReply) } : this;
   }
 
   /** WAIT's bookkeeping: the master that serves `slot` now is where this write goes (MOVED is followed to the new one). */

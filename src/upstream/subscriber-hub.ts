@@ -26,6 +26,7 @@ import { ReconnectBackoff } from '../backend/reconnect-backoff.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { TopologySnapshot } from '../cluster/topology-snapshot.js';
+import { globMatch } from '../util/glob-match.js';
 import { SubscriberLink, type LinkEvents, type SubscriptionKind } from './subscriber-link.js';
 
 export type { SubscriptionKind } from './subscriber-link.js';
@@ -115,6 +116,33 @@ export class SubscriberHub {
   /** True when `name` is subscribed upstream right now: the nodes count it as one subscriber. */
   heldUpstream(kind: SubscriptionKind, name: string): boolean {
     return this.entries[kind].get(name)?.active === true;
+  }
+
+  /**
+   * Clients of this slotgate a message on `name` reaches, counted as Redis counts PUBLISH's
+   * receivers: one per channel subscription, plus one per matching pattern subscription (a
+   * client on both is counted twice, and gets both messages). Shard channels match no pattern.
+   */
+  recipients(kind: 'channel' | 'shard', name: string): number {
+    let count = this.subscriberCount(kind, name);
+    if (kind === 'channel') for (const entry of this.entries.pattern.values()) if (globMatch(entry.name, name)) count += entry.subscribers.size;
+    return count;
+  }
+
+  /**
+   * How many times the node at `address` counts this slotgate among the receivers of a message
+   * on `name`: once for the channel and once per matching pattern it holds there, live.
+   */
+  upstreamReceivers(address: string, kind: 'channel' | 'shard', name: string): number {
+    const on = (entry: Entry | undefined): boolean => entry !== undefined && entry.active && entry.link?.address === address;
+    let count = on(this.entries[kind].get(name)) ? 1 : 0;
+    if (kind === 'channel') for (const entry of this.entries.pattern.values()) if (on(entry) && globMatch(entry.name, name)) count++;
+    return count;
+  }
+
+  /** The node holding the classic subscriptions now, or null when none is linked. */
+  get classicAddress(): string | null {
+    return this.classicLink && !this.classicLink.isClosed ? this.classicLink.address : null;
   }
 
   close(): void {

@@ -46,11 +46,11 @@ export interface RunningSlotgate {
 }
 
 /** Starts slotgate on free ports and waits for `readyText` in its output ("slotgate listening" by default). */
-export async function startSlotgateProcess(args: string[], env: NodeJS.ProcessEnv = {}, readyText = 'slotgate listening'): Promise<RunningSlotgate> {
+export async function startSlotgateProcess(args: string[], env: NodeJS.ProcessEnv = {}, readyText = 'slotgate listening', node = process.execPath): Promise<RunningSlotgate> {
   requireBuild();
   const port = await findFreePort();
   const adminPort = await findFreePort();
-  const child = spawn(process.execPath, [MAIN, '--port', String(port), '--admin-port', String(adminPort), ...args], {
+  const child = spawn(node, [MAIN, '--port', String(port), '--admin-port', String(adminPort), ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

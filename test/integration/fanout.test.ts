@@ -83,7 +83,7 @@ describe('cross-slot fan-out', () => {
     const raw = await RawClient.connect(fx.proxy.port);
     expect(await raw.call('MULTI')).toBe('OK');
     expect(((await raw.call('MGET', a!, b!)) as Error).message).toBe("CROSSSLOT Keys in request don't hash to the same slot");
-    expect(((await raw.call('DBSIZE')) as Error).message).toBe("ERR Command 'dbsize' is not allowed inside a transaction");
+    expect(await raw.call('DBSIZE')).toBe('QUEUED'); // run by slotgate at EXEC, had the EXEC gone ahead
     expect(((await raw.call('EXEC')) as Error).message).toMatch(/^EXECABORT/);
     raw.close();
   });

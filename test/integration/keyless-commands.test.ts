@@ -73,7 +73,9 @@ describe('keyless commands answer for slotgate, not for one backend node', () =>
       expect(Number(own.get('connected_clients'))).toBe(fx.proxy.handle.sessions.size);
       expect(Number(own.get('connected_clients'))).toBeGreaterThanOrEqual(4);
       expect(own.get('maxclients')).toBe(String(fx.proxy.handle.context.config.maxClients));
-      const redisFields = [...infoFields((await oracle().info('clients')) as string).keys()];
+      // Redis's own fields; the oracle is 7.0, whose Clients section lacks those of 7.2 and 7.4.
+      const newer = ['pubsub_clients', 'watching_clients', 'total_blocking_keys', 'total_blocking_keys_on_nokey'];
+      const redisFields = [...infoFields((await oracle().info('clients')) as string).keys(), ...newer];
       for (const field of own.keys()) expect(redisFields).toContain(field);
 
       const blocker = fx.proxy.client();
@@ -82,6 +84,44 @@ describe('keyless commands answer for slotgate, not for one backend node', () =>
       blocker.disconnect();
       await blocked;
       for (const c of extra) c.disconnect();
+    });
+
+    it('clients: watching, pub/sub and blocked clients and the keys they block on, as Redis 7.2+ counts them', async () => {
+      const clients = infoClients(fx.client);
+      // Counted from what is there already (an earlier test's blocked client may not have gone yet).
+      const before = await clients();
+      const blockedBefore = Number(before.get('blocked_clients'));
+      const added = (fields: Map<string, string>): Record<string, number> =>
+        Object.fromEntries(Object.entries(pick(fields)).map(([name, value]) => [name, Number(value) - Number(before.get(name))]));
+      const stream = `${run}:{b}stream`;
+      await fx.client.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
+      const watcher = fx.proxy.client();
+      const subscriber = fx.proxy.client();
+      const blockers = [fx.proxy.client(), fx.proxy.client(), fx.proxy.client()];
+      await watcher.watch(`${run}:watched`);
+      await subscriber.subscribe(`${run}:channel`);
+      const pending = [
+        blockers[0]!.blpop(`${run}:{b}1`, `${run}:{b}2`, 0),
+        blockers[1]!.call('BLPOP', `${run}:{b}2`, '1000'), // a timeout: in Redis's timeout table
+        blockers[2]!.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', stream, '>'), // woken when the key is deleted
+      ].map((p) => p.catch(() => null));
+      await waitUntil(async () => Number((await clients()).get('blocked_clients')) === blockedBefore + 3, 5000, 'three more blocked clients');
+      expect(added(await clients())).toEqual({
+        watching_clients: 1, pubsub_clients: 1, tracking_clients: 0,
+        total_blocking_keys: 3, total_blocking_keys_on_nokey: 1, clients_in_timeout_table: 1,
+      });
+      // Each one woken, or out of its state, as its own command says.
+      await fx.client.rpush(`${run}:{b}1`, 'x');
+      await fx.client.rpush(`${run}:{b}2`, 'x');
+      await fx.client.xadd(stream, '*', 'f', 'v');
+      await Promise.all(pending);
+      await watcher.unwatch();
+      await subscriber.unsubscribe();
+      expect(added(await clients())).toEqual({
+        watching_clients: 0, pubsub_clients: 0, tracking_clients: 0,
+        total_blocking_keys: 0, total_blocking_keys_on_nokey: 0, clients_in_timeout_table: 0,
+      });
+      for (const c of [watcher, subscriber, ...blockers]) c.disconnect();
     });
 
     it('stats: connections received and commands processed are slotgate\'s', async () => {
@@ -178,3 +218,14 @@ describe('keyless commands answer for slotgate, not for one backend node', () =>
     });
   });
 });
+
+/** INFO clients of `client`, as a map, each time it is called. */
+function infoClients(client: Redis): () => Promise<Map<string, string>> {
+  return async () => infoFields((await client.info('clients')) as string);
+}
+
+/** The INFO clients fields of Redis 7.2+ that count client states. */
+function pick(fields: Map<string, string>): Record<string, string | undefined> {
+  const names = ['watching_clients', 'pubsub_clients', 'tracking_clients', 'total_blocking_keys', 'total_blocking_keys_on_nokey', 'clients_in_timeout_table'];
+  return Object.fromEntries(names.map((name) => [name, fields.get(name)]));
+}

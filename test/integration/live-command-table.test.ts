@@ -50,8 +50,20 @@ describe('commands the generated table does not know (a Redis module)', () => {
     expect(await errorOf(client.call('FT.SEARCH', 'idx', 'hello'))).toBe(await errorOf(owner.client.call('FT.SEARCH', 'idx', 'hello')));
   });
 
+  it('MODULE LIST answers for the masters: empty like theirs, an error while they differ', async () => {
+    expect(await client.call('MODULE', 'LIST')).toEqual([]);
+    // One master loads it first (not the one holding 'idx', which the test above asked).
+    const owner = await backend.masterOf('idx');
+    const first = backend.masters.find((node) => node.address !== owner.address)!;
+    await first.client.call('MODULE', 'LOAD', REDISEARCH);
+    expect(await errorOf(client.call('MODULE', 'LIST'))).toMatch(/^ERR .*MODULE LIST/);
+  });
+
   it('are learnt once the nodes load the module, and routed to the key\'s master by their key specs', async () => {
-    for (const node of backend.masters) await node.client.call('MODULE', 'LOAD', REDISEARCH);
+    for (const node of backend.masters) {
+      const loaded = JSON.stringify(await node.client.call('MODULE', 'LIST')).includes('search');
+      if (!loaded) await node.client.call('MODULE', 'LOAD', REDISEARCH);
+    }
     await waitUntil(() => getCommandSpec('ft.search') !== undefined, 10_000, 'slotgate to load the command table with FT.SEARCH');
 
     // Every FT command names the index first: the index's slot's master holds it.
@@ -67,6 +79,12 @@ describe('commands the generated table does not know (a Redis module)', () => {
     const otherOwner = await backend.masterOf('other{b}');
     expect(await client.call('FT.SEARCH', 'other{b}', 'modules')).toEqual(await otherOwner.client.call('FT.SEARCH', 'other{b}', 'modules'));
     expect(await client.call('FT.SEARCH', 'other{b}', 'modules', 'NOCONTENT')).toEqual([1, 'doc2']);
+  });
+
+  it('MODULE LIST is the masters\' own list once every master has it', async () => {
+    const list = await backend.masters[0]!.client.call('MODULE', 'LIST');
+    expect(JSON.stringify(list)).toContain('search');
+    expect(await client.call('MODULE', 'LIST')).toEqual(list);
   });
 
   it('still answers a module command the backend does not have as the backend would', async () => {

@@ -39,6 +39,33 @@ async function rawExchange(port: number, commands: (string | Buffer)[][], frames
   }
 }
 
+/**
+ * Sends HELLO `protocol`, then once it is answered `commands` pipelined, and returns every byte
+ * that follows HELLO's reply up to `last` (push frames included, which ReplyFramer keeps apart).
+ */
+async function bytesAfterHello(port: number, protocol: '2' | '3', commands: string[][], last: string): Promise<string> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  let received = '';
+  let sent = false;
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      socket.on('data', (chunk) => {
+        received += chunk.toString('latin1');
+        if (!sent) {
+          sent = true; // HELLO's reply is one small write: the first chunk
+          received = '';
+          socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
+        } else if (received.endsWith(last)) resolve(received);
+      });
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error(`got: ${received}`)), 10_000).unref();
+      socket.write(encodeCommand(['HELLO', protocol]));
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** Resolves with the next message event of `client` (ioredis). */
 function nextMessage(client: Redis, event: 'message' | 'pmessage' | 'smessage'): Promise<string[]> {
   return new Promise((resolve) => client.once(event, (...args: string[]) => resolve(args)));
@@ -104,6 +131,22 @@ describe('pub/sub through slotgate', () => {
     const frames = 10;
     const expected = await rawExchange(oracle.port, conversation, frames);
     expect((await rawExchange(fx.proxy.port, conversation, frames)).toString('latin1')).toBe(expected.toString('latin1'));
+  });
+
+  it.each(['2', '3'] as const)('sends a RESP%s client its confirmations under CLIENT REPLY OFF, as Redis does', async (protocol) => {
+    const conversation = [
+      ['CLIENT', 'REPLY', 'OFF'],
+      ['SUBSCRIBE', `${run}:off`],
+      ['PSUBSCRIBE', `${run}:of*`],
+      ['GET', `${run}:missing`],
+      ['UNSUBSCRIBE'],
+      ['PUNSUBSCRIBE'],
+      ['CLIENT', 'REPLY', 'ON'],
+      ['PING'],
+    ];
+    const expected = await bytesAfterHello(oracle.port, protocol, conversation, '+PONG\r\n');
+    expect(expected).toContain('$10\r\npsubscribe');
+    expect(await bytesAfterHello(fx.proxy.port, protocol, conversation, '+PONG\r\n')).toBe(expected);
   });
 
   it('delivers messages published on any node, to channel and pattern subscribers', async () => {
@@ -207,6 +250,51 @@ describe('pub/sub through slotgate', () => {
       expect(await fx.client.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 3]);
     } finally {
       direct.disconnect();
+    }
+  });
+
+  it('PUBLISH and SPUBLISH return the receivers one Redis counts: channel and pattern subscribers, direct ones where it landed', async () => {
+    const channel = `${run}:count:{c}`;
+    // The same steps on the oracle and through slotgate; each step's PUBLISH / SPUBLISH replies.
+    const steps = async (port: number): Promise<number[]> => {
+      const clients = [0, 1, 2, 3].map(() => new Redis({ port, host: '127.0.0.1' }));
+      const publisher = new Redis({ port, host: '127.0.0.1' });
+      const counts: number[] = [];
+      const publishBoth = async (): Promise<void> => {
+        counts.push(await publisher.publish(channel, 'm'), (await publisher.call('SPUBLISH', channel, 's')) as number);
+      };
+      try {
+        await publishBoth(); // nobody: 0
+        await clients[0]!.subscribe(channel);
+        await publishBoth(); // 1
+        await clients[1]!.psubscribe(`${run}:count:*`);
+        await publishBoth(); // 2
+        await clients[1]!.psubscribe(`${run}:cou[m-o]t:?c}`, `${run}:nomatch*`);
+        await clients[2]!.ssubscribe(channel);
+        await clients[3]!.ssubscribe(channel);
+        await publishBoth(); // 3 (one client, two patterns counted twice), 2 shard subscribers
+        await clients[0]!.unsubscribe(channel);
+        await publishBoth();
+      } finally {
+        for (const client of [...clients, publisher]) client.disconnect();
+      }
+      return counts;
+    };
+    const expected = await steps(oracle.port);
+    expect(expected).toEqual([0, 0, 1, 0, 2, 0, 3, 2, 2, 2]);
+    expect(await steps(fx.proxy.port)).toEqual(expected);
+
+    // A client subscribed on the node itself counts too (SPUBLISH lands on the channel's master).
+    const owner = await fx.backend.masterOf(channel);
+    const direct = owner.client.duplicate();
+    const sub = fx.proxy.client();
+    try {
+      await direct.ssubscribe(channel);
+      await sub.ssubscribe(channel);
+      expect(await fx.client.call('SPUBLISH', channel, 'both')).toBe(2);
+    } finally {
+      direct.disconnect();
+      sub.disconnect();
     }
   });
 

@@ -1,6 +1,7 @@
 // Sentinel over TLS (issue 18): with sentinel-tls, slotgate asks the Sentinels and holds its
 // +switch-master subscription on their TLS port, showing a client certificate they require, on
 // the same subscribed backend connection type as every other subscription.
+import { SENTINEL_CHANNELS } from '../../src/cluster/sentinel-watch.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startLocalReplication, type LocalReplication } from '../../scripts/dev/local-replication.js';
@@ -48,7 +49,7 @@ describe('backend sentinel over TLS', () => {
     // The watch: a subscriber to the Sentinel's event channels, connected over TLS (slotgate knows no other port).
     const sentinel = new Redis({ host: '127.0.0.1', port: Number(group.sentinels[0]!.split(':')[1]), maxRetriesPerRequest: 1 });
     try {
-      const watching = async (): Promise<boolean> => String(await sentinel.call('CLIENT', 'LIST')).split('\n').some((line) => /flags=P/.test(line) && / sub=6 /.test(line));
+      const watching = async (): Promise<boolean> => String(await sentinel.call('CLIENT', 'LIST')).split('\n').some((line) => /flags=P/.test(line) && line.includes(` sub=${SENTINEL_CHANNELS.length} `));
       await waitUntil(watching, 10_000, 'the +switch-master subscription on the Sentinel');
     } finally {
       sentinel.disconnect();

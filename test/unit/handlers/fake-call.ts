@@ -83,6 +83,8 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     clients: new ClientDirectory(new FakeSessions()),
     proxyId: '127.0.0.1:6380/1',
     blockedClientCount: () => 0,
+    blockingCommands: new WeakMap(),
+    clientStates: () => ({ watchingClients: 0, pubsubClients: 0, blockingKeys: 0, blockingKeysOnNokey: 0, clientsInTimeoutTable: 0 }),
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
     // The table is real; no tracking connection is opened (upstream/tracking-hub.ts is tested against real nodes).
     tracking: { enable: () => undefined, disable: () => undefined, whenSettled: (ready: () => void) => ready(), table: new TrackingTable(0, () => undefined) } as unknown as TrackingHub,

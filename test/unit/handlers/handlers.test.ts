@@ -55,7 +55,7 @@ describe('MULTI / EXEC / DISCARD', () => {
   it('refuses commands that cannot join one node\'s batch, and aborts', () => {
     const { run } = setup();
     run('MULTI');
-    expect(run('DBSIZE').answer).toBe("-ERR Command 'dbsize' is not allowed inside a transaction\r\n");
+    expect(run('MONITOR').answer).toBe("-ERR Command 'monitor' is not allowed inside a transaction\r\n");
     expect(run('SHUTDOWN').answer).toMatch(/not supported by slotgate/);
     expect(run('EXEC').answer).toMatch(/^-EXECABORT/);
   });

@@ -1,7 +1,7 @@
 // INFO masking and merging on hand-written INFO text; on text a real redis-server wrote, see
 // test/integration/oracle/info.test.ts.
 import { describe, expect, it } from 'vitest';
-import { includesSection, maskInfo, sumKeyspaces } from '../../../src/proxy-view/info.js';
+import { includesSection, maskInfo, mergedInfo, sumKeyspaces, type ProxyFigures } from '../../../src/proxy-view/info.js';
 
 describe('INFO text', () => {
   it('masks the address parts of replica lines and of a replica\'s master', () => {
@@ -31,5 +31,17 @@ describe('INFO text', () => {
     expect(includesSection(['all'], 'proxy')).toBe(true);
     expect(includesSection(['server', 'proxy'], 'proxy')).toBe(true);
     expect(includesSection(['server'], 'proxy')).toBe(false);
+  });
+
+  it('adds up the counters of every master (changes since the last save, hits, expired keys); rates and states stay the chosen master\'s', () => {
+    const master = (changes: number, hits: number, expired: number, ops: number, status: string) =>
+      `# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:${changes}\r\nrdb_last_bgsave_status:${status}\r\n\r\n` +
+      `# Stats\r\ninstantaneous_ops_per_sec:${ops}\r\nexpired_keys:${expired}\r\nkeyspace_hits:${hits}\r\nkeyspace_misses:1\r\n`;
+    const figures = {} as ProxyFigures;
+    const merged = mergedInfo([master(3, 10, 0, 7, 'ok'), master(4, 5, 2, 9, 'err'), master(0, 0, 1, 1, 'ok')], 1, ['persistence', 'stats'], figures);
+    expect(merged).toBe(
+      '# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:7\r\nrdb_last_bgsave_status:err\r\n\r\n' +
+        '# Stats\r\ninstantaneous_ops_per_sec:9\r\nexpired_keys:3\r\nkeyspace_hits:15\r\nkeyspace_misses:3\r\n',
+    );
   });
 });
