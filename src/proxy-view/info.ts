@@ -220,7 +220,7 @@ export interface OwnFigures {
 
 /**
  * `# Clients`: the fields slotgate has figures for, in Redis 7.2's order and names (7.4's
- * pubsub_clients and watching_clients included). No client of slotgate uses tracking (refused).
+ * pubsub_clients and watching_clients included); tracking_clients counts slotgate's own tracking clients.
  */
 function clientsLines(f: OwnFigures): string[] {
   return [
