@@ -31,7 +31,8 @@ import { backendDatabases, backendRedisVersion, createBackend, discoverTopology,
 import { ClientAcceptor, type DrainOutcome } from './startup/client-acceptor.js';
 import { Closers } from './startup/closers.js';
 import { openListeners, type Listeners } from './startup/listeners.js';
-import { SubscriberHub } from './upstream/subscriber-hub.js';
+import { createUpstreamHubs } from './upstream/hubs.js';
+import type { NodePool } from './backend/node-pool.js';
 
 export interface SlotgateHandle {
   readonly host: string;
@@ -103,7 +104,7 @@ export async function startSlotgate(config: SlotgateConfig, options: StartOption
 /** Logger, metrics and the log rate limit: what every later step reports through. */
 function observability(config: SlotgateConfig, options: StartOptions, closers: Closers, commands: CommandCatalog): Observability {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling, commands });
+  const metrics = new Metrics(options.processMetrics ?? true, { hotKeySampling: config.hotKeySampling, commands, slowlog: config.reloadable.slowlog });
   const logLimiter = new LogLimiter(logger, { ...DEFAULT_LOG_LIMITS, onSuppressed: (kind) => metrics.logLinesSuppressed.labels(kind).inc() });
   closers.add('log limiter', () => logLimiter.close());
   // INFO's instantaneous_ops_per_sec, sampled as Redis's serverCron does (observability/ops-rate.ts).
@@ -130,7 +131,7 @@ async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Ob
   // Every slotgate's sessions (CLIENT LIST/KILL, /v1/clients); other instances once the bus runs.
   const clients = new ClientDirectory(new SessionSet(acceptor.sessions));
   const state: { lifecycle: Lifecycle; reload: (() => ReloadOutcome) | null } = { lifecycle: 'starting', reload: null };
-  const admin = await startAdmin(config, options, obs, { topology, clients, state });
+  const admin = await startAdmin(config, options, obs, { topology, pool, clients, state });
   closers.add('admin server', () => closeAdmin(admin));
 
   await discoverTopology(backend, config, metrics);
@@ -152,6 +153,7 @@ async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Ob
   const identity = proxyIdentity(config, listeners.port || listeners.tlsPort);
   const context = proxyContext(config, obs, backend, { commands, identity, instance, redisVersion, backendDatabaseCount, clients, sessions: acceptor.sessions });
   closers.add('pub/sub hub', () => context.pubsub.close());
+  closers.add('tracking hub', () => context.tracking.close());
   acceptor.open(context);
   const reload = reloader(config, options, context, backend, listeners);
   state.reload = reload;
@@ -183,7 +185,7 @@ async function startAdmin(
   config: SlotgateConfig,
   options: StartOptions,
   { logger, metrics }: Observability,
-  parts: { topology: TopologyManager; clients: ClientDirectory; state: { lifecycle: Lifecycle; reload: (() => ReloadOutcome) | null } },
+  parts: { topology: TopologyManager; pool: NodePool; clients: ClientDirectory; state: { lifecycle: Lifecycle; reload: (() => ReloadOutcome) | null } },
 ): Promise<http.Server | null> {
   const listenAt = options.adminListen !== undefined ? options.adminListen : config.adminPort !== 0 ? { host: config.adminBind, port: config.adminPort } : null;
   if (!listenAt) return null;
@@ -194,6 +196,7 @@ async function startAdmin(
     reload: () => parts.state.reload?.() ?? { ok: false, error: 'slotgate is still starting' },
     clients: parts.clients,
     clientAliases: config.clientAliases,
+    slowlog: { pool: parts.pool, slowCommands: metrics.slowCommands },
     adminToken: config.adminToken,
   });
   warnIfAdminExposed(logger, listenAt.host, config.adminToken);
@@ -223,15 +226,8 @@ function proxyContext(
     monitors: new MonitorHub(facts.commands),
     clientCount: () => sessions.size,
     ...clientStateCounters(sessions),
-    pubsub: new SubscriberHub(pool, topology, {
-      delivered: (count) => metrics.pubsubMessagesDelivered.inc(count),
-      resubscribed: (reason) => metrics.pubsubResubscriptions.labels(reason).inc(),
-      upstreamChanged: (subscriptions, links) => {
-        for (const [kind, count] of Object.entries(subscriptions)) metrics.pubsubUpstreamSubscriptions.labels(kind).set(count);
-        metrics.pubsubSubscriberConnections.set(links);
-      },
-      warn: (fields, message) => logLimiter.log('pubsub', 'warn', fields, message),
-    }),
+    ...createUpstreamHubs(pool, topology, metrics, logLimiter, config.trackingTableMaxKeys),
+    findClient: (id) => [...sessions].find((session) => session.connection.id === id)?.connection,
     runtime: buildRuntime(config.reloadable),
     clients: facts.clients,
     proxyId: `${facts.identity.host}:${facts.identity.port}/${facts.instance}`,

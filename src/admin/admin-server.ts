@@ -2,7 +2,7 @@
  * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
  * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
  * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts),
- * `GET /v1/stats/{top-commands,latency,hot-keys}`. With `admin-token`, all but the three probes need it.
+ * `GET /v1/stats/{top-commands,latency,hot-keys}`, `GET /v1/slowlog` (slowlog-api.ts). With `admin-token`, all but the three probes need it.
  *
  * The three probes answer different questions:
  *  - /livez: the process runs (200 always; a liveness probe that restarts on failure).
@@ -18,6 +18,7 @@ import type { ReloadOutcome } from '../config/reload.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AdminToken } from './admin-auth.js';
 import { handleClients, isClientsPath, type ClientsApiDeps } from './clients-api.js';
+import { answerSlowlog, type SlowlogApiDeps } from './slowlog-api.js';
 import { answerStats, isStatsPath } from './stats-endpoints.js';
 
 /** Where the instance is in its life: admin probes answer from it. */
@@ -33,6 +34,8 @@ export interface AdminServerDeps {
   /** The session directory (GET/DELETE /v1/clients); absent: those endpoints answer 404. */
   clients?: ClientsApiDeps['clients'];
   clientAliases?: ClientsApiDeps['clientAliases'];
+  /** The cluster's and slotgate's slow logs (GET /v1/slowlog); absent: that endpoint answers 404. */
+  slowlog?: Omit<SlowlogApiDeps, 'topology'>;
   /** admin-token: '' or absent means none is required. */
   adminToken?: string;
 }
@@ -94,13 +97,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
         })),
       });
     }
+    case '/v1/slowlog': {
+      if (!deps.slowlog) break;
+      const answer = await answerSlowlog(url, { ...deps.slowlog, topology: deps.topology });
+      return sendJson(res, answer.status, answer.body);
+    }
     default:
       if (isStatsPath(url.pathname)) {
         const answer = answerStats(url, deps.metrics.stats.snapshot());
         return sendJson(res, answer.status, answer.body);
       }
-      return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
   }
+  return sendJson(res, 404, { error_code: 'NotFound', error_msg: `no such endpoint ${url.pathname}` });
 }
 
 /** /healthz's answer while ready: degraded when slots are uncovered or the topology cannot be read. */

@@ -40,12 +40,12 @@ export function answerStats(url: URL, snapshot: StatsSnapshot): StatsAnswer {
   }
 }
 
-function invalid(message: string): StatsAnswer {
+export function invalid(message: string): StatsAnswer {
   return { status: 400, body: { error_code: 'InvalidParameter', error_msg: message } };
 }
 
 /** `limit`: an integer 1..1000, default 10; an error text when invalid. */
-function limitParam(url: URL): number | string {
+export function limitParam(url: URL): number | string {
   const raw = url.searchParams.get('limit');
   if (raw === null) return DEFAULT_LIMIT;
   const n = Number(raw);

@@ -86,8 +86,8 @@ export interface NodeConnectionOptions {
   handshake?: readonly Buffer[];
   /**
    * RESP3 push frames (`>`) the node sends on this connection: they answer no request, so they
-   * never touch the request FIFO. Dropped when absent (slotgate does not subscribe on shared
-   * connections, and refuses CLIENT TRACKING).
+   * never touch the request FIFO. Dropped when absent (slotgate does not subscribe or track on
+   * shared connections; its tracking connections, upstream/tracking-hub.ts, set it).
    */
   onPush?: (frame: Buffer) => void;
   /**

@@ -1,9 +1,9 @@
-// The command table: Redis's own metadata turned into CommandSpec objects, and lookupCommand(),
+// The command table: Redis's own metadata turned into CommandSpec objects, and CommandTable.lookup(),
 // which resolves a request's name (and sub-command) and checks its arity exactly like Redis 7.0's
 // processCommand does, with the same error texts. The metadata is the backend's own COMMAND reply
 // once one has answered (live-command-table.ts), else the generated table (command-table.generated.ts).
 //
-// Hot path: lookupCommand() reads the name bytes straight from the request (no per-call string),
+// Hot path: CommandTable.lookup() reads the name bytes straight from the request (no per-call string),
 // through AsciiCaseInsensitiveMap; CommandSpec carries boolean shortcuts so routing checks are
 // property reads, not Set lookups.
 
@@ -97,7 +97,7 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
   return spec;
 }
 
-/** Looked up like Redis's commands, but not listed by allCommands(). */
+/** Looked up like Redis's commands, but not listed by CommandTable.commands(). */
 const proxyOnlyCommands: readonly GeneratedCommand[] = PROXY_ONLY_COMMANDS;
 
 function hasValidArity(spec: CommandSpec, argc: number): boolean {

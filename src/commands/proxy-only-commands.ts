@@ -1,6 +1,6 @@
 // Commands that exist only in slotgate, not in Redis, or only in Redis newer than the generated table,
 // described like the generated table so the lookup, arity check and routing treat them like any other
-// command. They are not part of allCommands() (which mirrors Redis's COMMAND reply).
+// command. They are not part of CommandTable.commands() (which mirrors Redis's COMMAND reply).
 import type { GeneratedCommand } from './key-spec.js';
 
 export const PROXY_ONLY_COMMANDS: readonly GeneratedCommand[] = [
@@ -30,7 +30,7 @@ export const PROXY_ONLY_COMMANDS: readonly GeneratedCommand[] = [
  * Sub-commands newer than the Redis version the table was generated from (7.0), which clients
  * send on connect (redis-py >= 5, Jedis 5 and node-redis send CLIENT SETINFO; 7.2's CLIENT
  * NO-TOUCH): slotgate answers them itself, so they are looked up like the table's own. As in
- * Redis 7.2. They are not part of allCommands() either.
+ * Redis 7.2. They are not part of CommandTable.commands() either.
  */
 export const PROXY_ONLY_SUBCOMMANDS: readonly GeneratedCommand[] = [
   {

@@ -10,7 +10,7 @@ import type YargsFactory from 'yargs';
 import YAML from 'yaml';
 import { parseClientAlias, type ClientAlias } from '../util/client-aliases.js';
 import { ConfigError } from './config-error.js';
-import { toList, toSize } from './option-values.js';
+import { toInt, toList, toSize } from './option-values.js';
 import { ACCOUNTS_HELP, FILE_ONLY_OPTIONS, OPTIONS, type OptionDef, type OptionName } from './options.js';
 import { resolveReloadableSettings, takeFileOnlyOptions, type FileOnlyValues, type ReloadableSettings } from './reloadable-options.js';
 import { resolveConnectionSecurity, resolvePeerSecret, type ConnectionSecuritySettings } from './tls-options.js';
@@ -60,6 +60,8 @@ export interface SlotgateConfig extends ConnectionSecuritySettings, BackendSetti
   peerSecret: string | null;
   /** Hot-key tracker samples about one request in this many (0 = off). */
   hotKeySampling: number;
+  /** Client-side caching: keys remembered at most (0: no limit). */
+  trackingTableMaxKeys: number;
   logLevel: string;
   logFormat: LogFormat;
   /** Accounts, disable-command-list, read routing: what a reload may change (SIGHUP, POST /v1/reload). */
@@ -147,6 +149,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     adminToken: String(get('admin-token') ?? ''),
     peerSecret: resolvePeerSecret(get, argv),
     hotKeySampling: toInt('hot-key-sampling', get('hot-key-sampling'), 0, 1_000_000),
+    trackingTableMaxKeys: toInt('tracking-table-max-keys', get('tracking-table-max-keys'), 0, 1_000_000_000),
     logLevel: String(get('log-level')),
     logFormat: toLogFormat(get('log-format')),
     reloadable: resolveReloadableSettings(get, fileOnly),
@@ -230,18 +233,12 @@ function envAsFlags(env: NodeJS.ProcessEnv): string[] {
 const PORT = 'a port number';
 const MILLISECONDS = 'a number of milliseconds';
 const SECONDS = 'a number of seconds';
-const COUNT = 'a whole number';
 
 /**
  * An integer option, given as a number (config file, defaults) or as text (flags, env): only
  * plain decimal digits count, so '5s', '1e3', '0x10' and '' are refused rather than read as
  * something the user did not write.
  */
-function toInt(name: string, value: unknown, min: number, max: number, form: string = COUNT): number {
-  const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not ${form} from ${min} to ${max}`);
-  return n;
-}
 
 function toClientAliases(value: unknown): ClientAlias[] {
   return toList(value).map((item) => {

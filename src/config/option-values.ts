@@ -16,3 +16,12 @@ export function toSize(name: string, value: unknown): number {
   if (!match || unit === undefined) throw new ConfigError(`option ${name}: '${String(value)}' is not a size (e.g. 512mb, 64kb, 1048576)`);
   return Number(match[1]) * unit;
 }
+
+const COUNT = 'a whole number';
+
+/** An integer option within [min, max]; `form` names what it counts in the error. */
+export function toInt(name: string, value: unknown, min: number, max: number, form: string = COUNT): number {
+  const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`option ${name}: '${String(value)}' is not ${form} from ${min} to ${max}`);
+  return n;
+}

@@ -226,6 +226,24 @@ export const OPTIONS = {
     describe: 'A replica whose replication lag (master offset minus its offset, bytes) exceeds this gets no reads (0 = no limit); below it, reads are weighted towards replicas with less lag',
     group: 'Read/write splitting',
   },
+  'tracking-table-max-keys': {
+    type: 'number',
+    default: 1000000,
+    describe: 'Client-side caching (CLIENT TRACKING): keys slotgate remembers for tracking clients; at the limit the oldest is invalidated first, as Redis\'s option of that name (0 = no limit)',
+    group: 'Limits',
+  },
+  'slowlog-log-slower-than': {
+    type: 'number',
+    default: 10000,
+    describe: "slotgate's own slow log (GET /v1/slowlog on the admin port): record commands whose time as the client saw it (request read to reply ready) reaches this many microseconds, as Redis's option; 0 = every command, negative = off",
+    group: 'Admin',
+  },
+  'slowlog-max-len': {
+    type: 'number',
+    default: 128,
+    describe: "slotgate's own slow log: how many entries it keeps (the oldest go first), 0 to 100000",
+    group: 'Admin',
+  },
 } as const satisfies Record<string, OptionDef>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -246,7 +264,8 @@ export const ACCOUNTS_HELP = `Config-file-only options:
   accounts     ${FILE_ONLY_OPTIONS.accounts}
   node-zones   ${FILE_ONLY_OPTIONS['node-zones']}
 Reloaded from the config file without a restart (SIGHUP, or POST /v1/reload on the admin port):
-  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones, max-replica-lag;
+  requirepass, accounts, disable-command-list, replica-read, read-local-node-only, zone, node-zones, max-replica-lag,
+  slowlog-log-slower-than, slowlog-max-len;
   backend-password and backend-user (new backend connections), the tls-* and backend-tls-* certificate files.
 
 Example (slotgate.yaml):

@@ -49,6 +49,7 @@ export function reloadConfiguration(target: ReloadTarget, load: () => SlotgateCo
     return { ok: false, error };
   }
   target.runtime = buildRuntime(next.reloadable);
+  target.metrics.slowCommands.configure(next.reloadable.slowlog.slowerThanMicros, next.reloadable.slowlog.maxLen);
   applyPrepared();
   const restartNeededFor = changedStartupOptions(target.config, next);
   target.metrics.configReloads.labels('applied').inc();

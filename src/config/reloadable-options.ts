@@ -1,6 +1,6 @@
 /**
  * The options a running slotgate can change without a restart (SPEC §6-8): the accounts,
- * disable-command-list and read routing. Resolved and validated here, at start and on
+ * disable-command-list, read routing and slotgate's own slow log. Resolved and validated here, at start and on
  * every reload alike; any error rejects the whole configuration.
  *
  * Passwords are turned into SHA-256 digests here and the text is dropped. Error messages
@@ -10,7 +10,7 @@ import { ACCOUNT_NAME_PATTERN, DEFAULT_ACCOUNT_NAME, PERMISSIONS, READ_POLICIES,
 import { digestOfConfiguredPassword, type PasswordDigest } from '../auth/password.js';
 import type { ReadRoutingSettings } from '../routing/replica-reads.js';
 import { ConfigError } from './config-error.js';
-import { toList, toSize } from './option-values.js';
+import { toInt, toList, toSize } from './option-values.js';
 import { FILE_ONLY_OPTIONS, type FileOnlyOptionName, type OptionName } from './options.js';
 
 export interface ReloadableSettings {
@@ -20,6 +20,8 @@ export interface ReloadableSettings {
   /** Lower-case full command names (`keys`, `config|set`). */
   readonly disabledCommands: readonly string[];
   readonly readRouting: ReadRoutingSettings;
+  /** slotgate's own slow log (observability/slow-command-log.ts): µs (negative: off), and how many entries it keeps. */
+  readonly slowlog: { readonly slowerThanMicros: number; readonly maxLen: number };
 }
 
 /** The file-only (structured) options as found in the config file, not yet checked. */
@@ -55,6 +57,10 @@ export function resolveReloadableSettings(get: (name: OptionName) => unknown, fi
     accounts: parseAccounts(fileOnly.accounts, replicaRead),
     disabledCommands: parseDisabledCommands(get('disable-command-list')),
     readRouting: { replicaRead, readLocalNodeOnly, zone, nodeZones: parseNodeZones(fileOnly['node-zones']), maxReplicaLag: toSize('max-replica-lag', get('max-replica-lag') ?? 0) },
+    slowlog: {
+      slowerThanMicros: toInt('slowlog-log-slower-than', get('slowlog-log-slower-than') ?? 10_000, -1_000_000_000, 1_000_000_000, 'a number of microseconds'),
+      maxLen: toInt('slowlog-max-len', get('slowlog-max-len') ?? 128, 0, 100_000),
+    },
   };
 }
 

@@ -30,10 +30,22 @@ export const DB_INDEX_OUT_OF_RANGE = error('invalid_argument', 'ERR DB index is 
 /** An argument Redis reads as a C int (getIntFromObjectOrReply) beyond it; Redis's own words, grammar included. */
 export const NOT_AN_INT32 = error('invalid_argument', 'ERR value is out of range, value must between -2147483648 and 2147483647');
 export const NOPROTO = error('protocol_version', 'NOPROTO unsupported protocol version');
-export const CLIENT_TRACKING_UNSUPPORTED = error(
-  'not_supported',
-  'ERR CLIENT TRACKING (client-side caching) is not supported through slotgate: invalidation messages from the backend nodes cannot be routed to your connection',
-);
+// CLIENT TRACKING / CACHING, Redis 7's words (handlers/tracking-commands.ts).
+export const TRACKING_PREFIX_NEEDS_BCAST = error('syntax', 'ERR PREFIX option requires BCAST mode to be enabled');
+export const TRACKING_SWITCH_BCAST = error('syntax', "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+export const TRACKING_OPT_WITH_BCAST = error('syntax', 'ERR OPTIN and OPTOUT are not compatible with BCAST');
+export const TRACKING_OPTIN_AND_OPTOUT = error('syntax', "ERR You can't specify both OPTIN mode and OPTOUT mode");
+export const TRACKING_SWITCH_OPT = error('syntax', "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+export const TRACKING_ONE_REDIRECT = error('syntax', 'ERR A client can only redirect to a single other client');
+export const TRACKING_NO_REDIRECT_CLIENT = error('invalid_argument', 'ERR The client ID you want redirect to does not exist');
+export const CACHING_NOT_TRACKING = error('syntax', 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+export const CACHING_YES_NEEDS_OPTIN = error('syntax', 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+export const CACHING_NO_NEEDS_OPTOUT = error('syntax', 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+/** `ERR Prefix 'x' overlaps with an existing prefix 'y'. …` (`existing`) or `… with another provided prefix 'y'. …`. */
+export function trackingPrefixOverlap(prefix: Buffer, other: Buffer, existing: boolean): ErrorReply {
+  const where = existing ? 'an existing prefix' : 'another provided prefix';
+  return error('syntax', Buffer.concat([Buffer.from("ERR Prefix '"), cString(prefix), Buffer.from(`' overlaps with ${where} '`), cString(other), Buffer.from("'. Prefixes for a single client must not overlap.")]));
+}
 export const TOO_MANY_REDIRECTS = error('backend', 'TRYAGAIN slotgate gave up after too many MOVED/ASK redirections; the cluster is still resharding');
 export const MAX_CLIENTS = error('max_clients', 'ERR max number of clients reached');
 
@@ -161,10 +173,6 @@ export function noSuchNode(selector: string | Buffer): ErrorReply {
   );
 }
 
-export const SLOWLOG_NEEDS_NODE = error(
-  'invalid_argument',
-  'ERR SLOWLOG needs a node: add a node ID or @<shard index> as the last argument, e.g. SLOWLOG GET 10 @0',
-);
 export const INVALID_CURSOR = error('invalid_argument', 'ERR invalid cursor');
 export const NODE_CURSOR_TOO_LARGE = error('backend', 'ERR slotgate: a backend node returned a SCAN cursor too large to combine with a shard index');
 export const CONFIG_SET_DENIED = error('disabled', 'ERR CONFIG SET is not allowed through this proxy (config-set: deny)');

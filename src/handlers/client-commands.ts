@@ -13,8 +13,7 @@
  * they are per-connection settings, and the backend connections are shared by every client, so
  * sending them would change eviction and LRU/LFU for everyone. A proxy's own memory is not
  * subject to client eviction, so NO-EVICT loses nothing; NO-TOUCH clients still touch keys.
- * CACHING, GETREDIR, TRACKING and TRACKINGINFO are refused: invalidation messages would arrive
- * on connections the client does not own.
+ * CACHING, GETREDIR, TRACKING and TRACKINGINFO: handlers/tracking-commands.ts.
  */
 import { asciiEqualsIgnoreCase, parseRedisInteger } from '../commands/argument-bytes.js';
 import { unknownSubcommandError } from '../commands/lookup-errors.js';
@@ -252,8 +251,12 @@ function unblock(call: CommandCall): void {
 
 const HELP_LINES = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
   'GETNAME',
   '    Return the name of the current connection.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'ID',
   '    Return the ID of the current connection.',
   'INFO',
@@ -294,6 +297,10 @@ const HELP_LINES = [
   '    Set client meta attr. Options are:',
   '    * LIB-NAME: the client lib name.',
   '    * LIB-VER: the client lib version.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix>] [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching (invalidations from every master).',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
   'NO-EVICT (ON|OFF)',

@@ -21,6 +21,7 @@ import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
+import type { ClientTracking } from '../upstream/tracking-client.js';
 import type { ProxyContext } from './proxy-context.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
@@ -84,6 +85,8 @@ export interface ConnectionState {
   db: number;
   /** Channels, patterns and shard channels this client is subscribed to (handlers/pubsub-commands.ts). */
   readonly subscriptions: ClientSubscriptions;
+  /** CLIENT TRACKING state; null until the client first turns it on (handlers/tracking-commands.ts). */
+  tracking: ClientTracking | null;
   /**
    * The protocol the client speaks: 2 until HELLO 3. Replies slotgate makes itself must follow
    * it (protocol/resp3-encoder.ts: nullReply, textReply, mapReply; encodePush for pub/sub

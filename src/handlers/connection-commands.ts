@@ -11,6 +11,7 @@ import { mapReply, type RespVersion } from '../protocol/resp3-encoder.js';
 import { validClientAttribute } from './client-commands.js';
 import type { CommandCall } from './command-call.js';
 import { subscribedPing, unsubscribeAll } from './pubsub-commands.js';
+import { trackingOff } from './tracking-commands.js';
 
 const RESET = encodeSimple('RESET');
 
@@ -133,6 +134,7 @@ export function reset(call: CommandCall): void {
   connection.transaction = null;
   connection.dropWatch();
   unsubscribeAll(call);
+  trackingOff(connection, call.proxy);
   connection.name = null;
   // Redis's RESET clears CLIENT REPLY OFF/SKIP, NO-EVICT and NO-TOUCH too (lib-name/lib-ver stay).
   connection.setReplyMode('on');

@@ -14,6 +14,7 @@ import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
 import { commandEntry } from './registry.js';
 import { reservedNameRefusal } from './reserved-names.js';
+import { noteTrackedCommand } from './tracking-commands.js';
 
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
 export interface IncomingCall extends CommandCall {
@@ -48,6 +49,7 @@ export function dispatch(call: IncomingCall, req: Request): void {
   // Redis's order: after the permission check, before anything runs or is queued.
   if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return call.fail(errors.notAllowedWhileSubscribed(spec.name));
   if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);
+  if (connection.tracking !== null) noteTrackedCommand(call, connection.tracking, spec);
   if (transaction && entry.inTransaction !== 'control') {
     if (entry.inTransaction === 'queue') return transaction.queue(call);
     if (entry.inTransaction === 'defer') return transaction.defer(call, entry.run);

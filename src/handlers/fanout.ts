@@ -27,7 +27,8 @@ export function runSplit(call: CommandCall, plan: SplitPlan): void {
   const replicaRead = call.proxy.runtime.replicaReads.mayUseReplica(call.connection.account, {
     access: plan.access,
     blocking: false,
-    transactional: call.connection.watch !== null,
+    // A tracking client reads masters (see session/call.ts).
+    transactional: call.connection.watch !== null || call.connection.tracking !== null,
   });
   call.gather(
     targets,

@@ -15,6 +15,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { ClientDirectory } from '../peers/client-directory.js';
 import type { ProxyIdentity } from '../proxy-view/identity.js';
 import type { SubscriberHub } from '../upstream/subscriber-hub.js';
+import type { TrackingEndpoint } from '../upstream/tracking-client.js';
+import type { TrackingHub } from '../upstream/tracking-hub.js';
 
 export interface ProxyContext {
   readonly config: SlotgateConfig;
@@ -54,4 +56,8 @@ export interface ProxyContext {
   clientStates(): ClientStateFigures;
   /** Every client's subscriptions, shared upstream (upstream/subscriber-hub.ts). */
   readonly pubsub: SubscriberHub;
+  /** Client-side caching: invalidations from every master to the tracking clients (upstream/tracking-hub.ts). */
+  readonly tracking: TrackingHub;
+  /** This slotgate's client connection with id `id` (CLIENT TRACKING … REDIRECT). */
+  findClient(id: number): TrackingEndpoint | undefined;
 }

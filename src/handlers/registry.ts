@@ -8,7 +8,7 @@
  *  - answered by slotgate (PING, HELLO, CLUSTER SLOTS, INFO, SCAN, MONITOR, …);
  *  - sent to every master or every node, replies reduced to one (DBSIZE, KEYS, SCRIPT LOAD, …);
  *  - refused, with the reason, where a command would break the "one Redis" illusion or the
- *    cluster (SHUTDOWN, REPLICAOF, …) or only makes sense for one named node (SLOWLOG).
+ *    cluster (SHUTDOWN, REPLICAOF, …).
  *
  * Inside MULTI (`inTransaction`): `control` commands run at once (MULTI, EXEC, DISCARD, WATCH,
  * QUIT, RESET); `queue` ones join the batch (PING, ECHO and every key-routed command); `defer`
@@ -29,7 +29,9 @@ import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, ru
 import * as pubsub from './pubsub-commands.js';
 import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
+import * as slowlog from './slowlog-commands.js';
 import { runWait } from './wait.js';
+import * as tracking from './tracking-commands.js';
 import * as transaction from './transaction.js';
 
 export interface CommandEntry {
@@ -57,7 +59,6 @@ const everyNode = (reduce: NodeFanout['reduce']): CommandEntry => fanout({ targe
  * opened for them, with nothing queued ahead, and closed after the reply.
  */
 const OUT_OF_BAND = fanout({ targets: 'masters', reduce: 'any-ok', outOfBand: true });
-const NEEDS_NODE = refused(errors.SLOWLOG_NEEDS_NODE);
 /** Runs in subscribed mode too (RESP2 clients may then run nothing else). */
 const whileSubscribed = (entry: CommandEntry): CommandEntry => ({ ...entry, whileSubscribed: true });
 
@@ -88,8 +89,11 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['asking', local(connectionCommands.replyOk)],
   // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
   ['client', local(runClient)],
-  // Client-side caching: the backends' invalidation pushes have no way to this client.
-  ['client|tracking', refused(errors.CLIENT_TRACKING_UNSUPPORTED)],
+  // Client-side caching: invalidations from every master, through slotgate's tracking table.
+  ['client|tracking', local(tracking.runTracking)],
+  ['client|caching', local(tracking.runCaching)],
+  ['client|trackinginfo', local(tracking.runTrackingInfo)],
+  ['client|getredir', local(tracking.runGetRedir)],
   // Transactions.
   ['multi', local(transaction.multi, 'control')],
   ['exec', local(transaction.exec, 'control')],
@@ -146,10 +150,10 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['pubsub|numsub', local(pubsub.numsub, 'defer')],
   ['pubsub|shardnumsub', local(pubsub.numsub, 'defer')],
   ['pubsub|numpat', everyNode('sum')],
-  // Each node has its own slow log: only with a node suffix (SPEC §4).
-  ['slowlog|get', NEEDS_NODE],
-  ['slowlog|len', NEEDS_NODE],
-  ['slowlog|reset', NEEDS_NODE],
+  // One slow log for the cluster (every master's merged); one node's with a node suffix (SPEC §4).
+  ['slowlog|get', local(slowlog.runSlowlogGet)],
+  ['slowlog|len', local(slowlog.runSlowlogLen)],
+  ['slowlog|reset', local(slowlog.runSlowlogReset)],
   // Refused: node administration that must not go through a proxy.
   ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
 ]);

@@ -127,16 +127,20 @@ export class CommandStats {
     if (this.hotKeys.shouldSample()) mark.sampledArgs = req.args;
   }
 
-  /** `name` from the command table (`get`, `config|set`); `mark` null when the command was not stamped. */
-  commandDone(name: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): void {
+  /**
+   * `name` from the command table (`get`, `config|set`); `mark` null when the command was not
+   * stamped. Returns the seconds measured, -1 when none were (for the slow log's one comparison).
+   */
+  commandDone(name: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): number {
     const entry = this.entries.get(name) ?? this.createEntry(name);
     if (outcome === 'ok') entry.ok++;
     else entry.errors++;
     this.commandsProcessed++;
     if (replyBytes > BIG_VALUE_BYTES) this.bigReplies++;
-    if (mark === null) return;
+    if (mark === null) return -1;
+    let seconds = -1;
     if (mark.startedAt > 0) {
-      const seconds = (callbackNow() - mark.startedAt) / 1000;
+      seconds = (callbackNow() - mark.startedAt) / 1000;
       mark.startedAt = 0; // a slot answered twice (never expected) is timed once
       entry.seconds += seconds;
       entry.byClass.observe(seconds);
@@ -147,6 +151,7 @@ export class CommandStats {
       if (spec !== undefined) this.hotKeys.record(spec, mark.sampledArgs);
       mark.sampledArgs = null;
     }
+    return seconds;
   }
 
   /** Adds what happened since the last scrape to the Prometheus counters. */

@@ -14,6 +14,8 @@ import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark 
 import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
+import { SlowCommandLog } from './slow-command-log.js';
+import { TrackingMetrics } from './tracking-metrics.js';
 import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
@@ -62,6 +64,8 @@ export interface MetricsOptions {
   hotKeySampling?: number;
   /** The instance's command table (command classes, hot keys); a fallback-only one when absent. */
   commands?: CommandCatalog;
+  /** slotgate's own slow log: `slowlog-log-slower-than` (µs, negative: off) and `slowlog-max-len`. */
+  slowlog?: { readonly slowerThanMicros: number; readonly maxLen: number };
 }
 
 /** Buckets for latencies clients see (seconds): 100 µs … 5 s. */
@@ -125,6 +129,7 @@ export class Metrics {
     },
   });
   private hotKeySamplesFolded = 0;
+  readonly tracking = new TrackingMetrics(this.registry); // client-side caching's metrics
   readonly hotKeyTopShare: client.Gauge = new client.Gauge({
     name: 'slotgate_hot_key_top_share',
     help: 'Share (0-1) of the sampled key accesses that went to the single hottest key since start or CONFIG RESETSTAT',
@@ -329,6 +334,7 @@ export class Metrics {
   readonly latencyByClass: Record<LatencyClass, HistogramChild>;
   /** Per-command counts and times, client latency, big values and hot keys (the admin API's /v1/stats/*). */
   readonly stats: CommandStats;
+  readonly slowCommands: SlowCommandLog; // slotgate's own slow log (GET /v1/slowlog): session/call.ts compares each time with it
   /** Node's default metrics (process_*, nodejs_*): describe the process, not the proxy's work, so RESETSTAT keeps them. */
   private readonly processMetricNames = new Set<string>();
 
@@ -359,6 +365,7 @@ export class Metrics {
       new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
       options.commands ?? new CommandCatalog(),
     );
+    this.slowCommands = SlowCommandLog.counted(this.registry, options.slowlog);
   }
 
   /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */
@@ -377,11 +384,11 @@ export class Metrics {
   /**
    * Hook: a command got its reply (from a backend or from slotgate). Counts it by command and
    * outcome, times it from requestDecoded(mark), counts a reply over 32 KB, samples its keys.
-   * `command` must come from the command table (bounded).
+   * `command` must come from the command table (bounded). Returns its client-seen seconds (-1: not timed).
    */
-  commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): void {
-    this.stats.commandDone(command, outcome, mark, replyBytes);
+  commandDone(command: string, outcome: CommandOutcome, mark: RequestMark | null, replyBytes: number): number {
     if (command === 'mget') this.mget.inc();
+    return this.stats.commandDone(command, outcome, mark, replyBytes);
   }
 
   /** Counts a command that has no reply slot to time (see commandDone). */
@@ -429,18 +436,4 @@ export class Metrics {
 
 function metricName(metric: unknown): string {
   return (metric as { name?: string }).name ?? '';
-}
-
-/**
- * The supervising primary's own metrics (`--workers`), served beside the workers' sum: how often
- * a worker died and was replaced. A worker that dies is a crash (slotgate's commands fail one at a
- * time, never the process), so anything above zero is a bug worth a report.
- */
-export class PrimaryMetrics {
-  readonly registry = new client.Registry();
-  readonly workerRestarts = new client.Counter({
-    name: 'slotgate_worker_restarts_total',
-    help: 'Worker processes that exited unexpectedly and were replaced',
-    registers: [this.registry],
-  });
 }

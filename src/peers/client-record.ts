@@ -34,6 +34,8 @@ export interface ClientRecord {
   readonly cmd: string;
   readonly user: string;
   readonly resp: number;
+  /** CLIENT TRACKING's redirect: the client id, 0 for none, -1 when tracking is off (absent from older peers: -1). */
+  readonly redir?: number;
   readonly libName: string;
   readonly libVer: string;
   /** `tcp` or `tls`: how the client reached slotgate. */
@@ -48,7 +50,7 @@ export function formatClientLine(r: ClientRecord): string {
     `id=${r.id} addr=${r.addr} laddr=${r.laddr} fd=${r.fd} name=${r.name} age=${r.age} idle=${r.idle} flags=${r.flags} db=${r.db}` +
     ` sub=${r.sub} psub=${r.psub} ssub=${r.ssub} multi=${r.multi} qbuf=${r.qbuf} qbuf-free=${r.qbufFree} argv-mem=0 multi-mem=0` +
     ` rbs=0 rbp=0 obl=${r.obl} oll=${r.oll} omem=${r.omem} tot-mem=${r.totMem} events=${r.events} cmd=${r.cmd} user=${r.user}` +
-    ` redir=-1 resp=${r.resp} lib-name=${r.libName} lib-ver=${r.libVer} proxy=${r.proxy}`
+    ` redir=${r.redir ?? -1} resp=${r.resp} lib-name=${r.libName} lib-ver=${r.libVer} proxy=${r.proxy}`
   );
 }
 

@@ -21,7 +21,7 @@ import { AdminToken, warnIfAdminExposed } from '../admin/admin-auth.js';
 import { answerStats, isStatsPath } from '../admin/stats-endpoints.js';
 import type { SlotgateConfig } from '../config/config.js';
 import type { StatsSnapshot } from '../observability/command-stats.js';
-import { PrimaryMetrics } from '../observability/metrics.js';
+import { PrimaryMetrics } from '../observability/primary-metrics.js';
 import { mergeSnapshots } from '../observability/stats-merge.js';
 import type { ReloadOutcome } from '../config/reload.js';
 import type { SlotgateHandle } from '../server.js';

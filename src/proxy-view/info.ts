@@ -212,11 +212,15 @@ export interface OwnFigures {
   readonly commandsProcessed: number;
   readonly opsPerSec: number;
   readonly commands: readonly CommandFigures[];
+  /** Client-side caching: clients with tracking on, keys remembered for them (upstream/tracking-table.ts). */
+  readonly trackingClients: number;
+  readonly trackingKeys: number;
+  readonly trackingItems: number;
 }
 
 /**
  * `# Clients`: the fields slotgate has figures for, in Redis 7.2's order and names (7.4's
- * pubsub_clients and watching_clients included). No client of slotgate uses tracking (refused).
+ * pubsub_clients and watching_clients included); tracking_clients counts slotgate's own tracking clients.
  */
 function clientsLines(f: OwnFigures): string[] {
   return [
@@ -224,7 +228,7 @@ function clientsLines(f: OwnFigures): string[] {
     'cluster_connections:0',
     `maxclients:${f.maxClients}`,
     `blocked_clients:${f.blockedClients}`,
-    'tracking_clients:0',
+    `tracking_clients:${f.trackingClients}`,
     `pubsub_clients:${f.pubsubClients}`,
     `watching_clients:${f.watchingClients}`,
     `clients_in_timeout_table:${f.clientsInTimeoutTable}`,
@@ -240,6 +244,9 @@ function ownStatsFields(f: OwnFigures): Map<string, string> {
     ['total_commands_processed', String(f.commandsProcessed)],
     ['instantaneous_ops_per_sec', String(f.opsPerSec)],
     ['rejected_connections', String(f.rejectedConnections)],
+    // The master's would count slotgate's one tracking connection and every key written on it.
+    ['tracking_total_keys', String(f.trackingKeys)],
+    ['tracking_total_items', String(f.trackingItems)],
   ]);
 }
 

@@ -14,6 +14,7 @@ import type { ErrorReply } from '../errors/catalogue.js';
 import type { ConnectionState, ForwardOptions, GatherOptions } from '../handlers/command-call.js';
 import type { IncomingCall } from '../handlers/dispatch.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
+import { recordSlowCommand } from '../handlers/slow-command.js';
 import type { CommandOutcome } from '../observability/metrics.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
 import { ForwardedCommand, type Completion, type ForwardContext, type Target } from '../upstream/forwarder.js';
@@ -77,16 +78,21 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
-    // Counted, timed from requestDecoded(this), big replies and hot keys noted (observability/command-stats.ts).
-    this.host.proxy.metrics.commandDone(this.spec.name, outcome, this, frame.length);
+    this.done(outcome, frame.length);
     this.host.answer(this, frame);
   }
 
   fail(error: ErrorReply): void {
-    const metrics = this.host.proxy.metrics;
-    metrics.countProxyError(error.kind);
-    if (this.spec) metrics.commandDone(this.spec.name, 'error', this, error.frame.length);
+    this.host.proxy.metrics.countProxyError(error.kind);
+    if (this.spec) this.done('error', error.frame.length);
     this.host.answer(this, error.frame);
+  }
+
+  /** Counted, timed from requestDecoded(this), big replies and hot keys noted (observability/command-stats.ts); a slow one logged. */
+  private done(outcome: CommandOutcome, replyBytes: number): void {
+    const metrics = this.host.proxy.metrics;
+    const seconds = metrics.commandDone(this.spec.name, outcome, this, replyBytes);
+    if (seconds >= metrics.slowCommands.slowerThanSeconds) recordSlowCommand(this, seconds);
   }
 
   replyAndClose(frame: Buffer): void {
@@ -119,7 +125,8 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
       context,
       options.commands ?? [this.raw],
       transaction,
-      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null),
+      // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
+      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null),
       blocking ? null : proxy.metrics.latencyByClass[options.access],
       this.completionFor(options),
     ).start();

@@ -3,6 +3,7 @@
  * library, flags), as plain data; and its CLIENT LIST line, made from that data and from figures
  * the session's parts report (`LiveFigures`). No socket, no queue, no timer lives here.
  */
+import type { ClientTracking } from '../upstream/tracking-client.js';
 import type net from 'node:net';
 import type { Account } from '../auth/accounts.js';
 import type { OpenTransaction } from '../handlers/command-call.js';
@@ -41,6 +42,8 @@ export class ClientState {
   protocol: RespVersion = 2;
   /** Kept for the session's life, whatever later reloads do to the account. Null: not signed in. */
   account: Account | null = null;
+  /** CLIENT TRACKING state; null until the client first turns it on (handlers/tracking-commands.ts). */
+  tracking: ClientTracking | null = null;
 
   constructor(readonly id: number) {}
 }
@@ -51,6 +54,8 @@ export interface FlagFacts {
   readonly subscribed: boolean;
   readonly transaction: boolean;
   readonly blocked: boolean;
+  /** CLIENT TRACKING's letters (t, R, B), '' when off. */
+  readonly tracking: string;
   readonly closing: boolean;
   readonly noEvict: boolean;
   readonly noTouch: boolean;
@@ -64,6 +69,7 @@ export function clientFlags(f: FlagFacts): string {
   if (f.subscribed) flags += 'P';
   if (f.transaction) flags += 'x';
   if (f.blocked) flags += 'b';
+  flags += f.tracking;
   if (f.closing) flags += 'c';
   if (f.noEvict) flags += 'e';
   if (f.noTouch) flags += 'T';
@@ -127,6 +133,7 @@ export function clientRecordOf(state: ClientState, live: LiveFigures, now = Date
     cmd: live.runningCommand ?? state.lastCommand,
     user: state.account?.name ?? 'default',
     resp: state.protocol,
+    redir: state.tracking?.on ? state.tracking.redirectId : -1,
     libName: state.libName,
     libVer: state.libVer,
     network: live.network,

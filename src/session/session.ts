@@ -26,6 +26,7 @@ import * as errors from '../errors/catalogue.js';
 import type { ReplyMode, WatchState } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
+import { releaseTracking } from '../handlers/tracking-commands.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
@@ -321,6 +322,7 @@ export class Session implements CallHost, ConnectionControl {
       subscribed: subscriptions.active,
       transaction: this.connection.transaction !== null,
       blocked: this.isBlocked,
+      tracking: this.connection.tracking?.on ? this.connection.tracking.flagLetters : '',
       closing: this.phase === 'closing' || this.phase === 'closed',
       noEvict: this.connection.noEvict,
       noTouch: this.connection.noTouch,
@@ -432,6 +434,7 @@ export class Session implements CallHost, ConnectionControl {
     this.streamStop = null;
     stop?.();
     unsubscribeAll(this);
+    releaseTracking(this.connection, this.proxy);
     this.socket.setTimeout(0);
     this.socket.destroy();
     this.proxy.metrics.connectionsClosed.labels(reason).inc();

@@ -66,6 +66,11 @@ export class ClientSubscriptions implements PubsubSubscriber {
   deliver(frame: Buffer): void {
     this.write(this.resp3() ? asPush(frame) : frame);
   }
+
+  /** A frame made for this connection's protocol already (a tracking invalidation, upstream/tracking-client.ts). */
+  writeFrame(frame: Buffer): void {
+    this.write(frame);
+  }
 }
 
 /**

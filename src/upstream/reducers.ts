@@ -43,7 +43,7 @@ const SET = 0x7e;
 const MAP = 0x25;
 
 /** The reply to give when some part failed, or null when none did. */
-export function failureOf({ command, replies }: ReduceInput): Buffer | null {
+export function failureOf({ command, replies }: Pick<ReduceInput, 'command' | 'replies'>): Buffer | null {
   const failed = replies.find((r) => r.isError);
   if (!failed) return null;
   const first = replies[0]!.frame;
@@ -66,8 +66,13 @@ function elementsOf(input: ReduceInput, part: PartReply): Buffer[] | Buffer {
 }
 
 function unexpected(input: ReduceInput, part: PartReply): Buffer {
+  return unexpectedReply(input.command, part);
+}
+
+/** A part answered something its command never answers: that part's failure. */
+export function unexpectedReply(command: string, part: PartReply): Buffer {
   const shown = part.frame.subarray(0, Math.min(part.frame.length, 40)).toString('latin1').replace(/^[ \r\n]+|[ \r\n]+$/g, '');
-  return errors.fanoutPartFailed(input.command, part.label, Buffer.from(`unexpected reply '${shown}'`, 'latin1')).frame;
+  return errors.fanoutPartFailed(command, part.label, Buffer.from(`unexpected reply '${shown}'`, 'latin1')).frame;
 }
 
 function disagreement(input: ReduceInput, other: PartReply): Buffer {

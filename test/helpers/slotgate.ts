@@ -63,10 +63,19 @@ export class RawClient {
   private readonly replies: { frame: Buffer }[] = [];
   private waiters: (() => void)[] = [];
   private ended = false;
-  private readonly framer = new ReplyFramer((frame) => {
-    this.replies.push({ frame });
-    this.wake();
-  });
+  /** Whether RESP3 push frames are read too (in order with the replies); else they are dropped. */
+  keepPushes = false;
+  private readonly framer = new ReplyFramer(
+    (frame) => {
+      this.replies.push({ frame });
+      this.wake();
+    },
+    (frame) => {
+      if (!this.keepPushes) return;
+      this.replies.push({ frame });
+      this.wake();
+    },
+  );
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => this.framer.write(chunk));

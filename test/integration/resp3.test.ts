@@ -267,12 +267,12 @@ describe('RESP3 through slotgate', () => {
     }
   });
 
-  it('HELLO 4 is NOPROTO and keeps the protocol; CLIENT TRACKING is refused with a clear error', async () => {
+  it('HELLO 4 is NOPROTO and keeps the protocol; CLIENT TRACKING works (client-tracking.test.ts)', async () => {
     const c = await resp3Raw(proxy.port);
     try {
       expect(await c.send('HELLO', '4')).toBe('-NOPROTO unsupported protocol version\r\n');
       expect(await c.send('CLIENT', 'GETNAME')).toBe('_\r\n');
-      expect(await c.send('CLIENT', 'TRACKING', 'on')).toMatch(/^-ERR CLIENT TRACKING .*not supported through slotgate/);
+      expect(await c.send('CLIENT', 'TRACKING', 'on')).toBe('+OK\r\n');
     } finally {
       c.close();
     }

@@ -1,4 +1,4 @@
-// lookupCommand and the generated table against a real redis-server: the server's error replies
+// CommandTable.lookup and the generated table against a real redis-server: the server's error replies
 // are the expected texts, and its live COMMAND reply is the expected metadata.
 import { describe, expect, it } from 'vitest';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
@@ -50,7 +50,7 @@ const REFUSED: [string, (string | Buffer)[]][] = [
   ['wrong arity, sub-command too many', ['object', 'help', 'extra']],
 ];
 
-describe('lookupCommand error texts equal the server replies', () => {
+describe('CommandTable.lookup error texts equal the server replies', () => {
   it.each(REFUSED)('%s', async (_description, args) => {
     const lookup = FALLBACK_COMMAND_TABLE.lookup(toBuffers(args));
     // Both sides decoded alike (ioredis gives the server's error as a UTF-8 string); the exact
@@ -60,7 +60,7 @@ describe('lookupCommand error texts equal the server replies', () => {
   });
 });
 
-describe('lookupCommand resolves commands and sub-commands in any case', () => {
+describe('CommandTable.lookup resolves commands and sub-commands in any case', () => {
   it.each([
     [['GET', 'k'], 'get'],
     [['gEt', 'k'], 'get'],

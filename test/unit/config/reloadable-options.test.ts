@@ -32,13 +32,20 @@ function errorOf(yaml: string, flags: string[] = []): string {
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 describe('reloadable options', () => {
-  it('has safe defaults: passwordless, no accounts, nothing disabled, every read on masters', () => {
+  it('has safe defaults: passwordless, no accounts, nothing disabled, every read on masters, Redis\'s slow log settings', () => {
     expect(fromYaml('')).toEqual({
       requirepass: null,
       accounts: [],
       disabledCommands: [],
       readRouting: { replicaRead: false, readLocalNodeOnly: false, zone: null, nodeZones: new Map(), maxReplicaLag: 0 },
+      slowlog: { slowerThanMicros: 10_000, maxLen: 128 },
     });
+  });
+
+  it('reads the slow log options: negative turns it off; a bad one is refused', () => {
+    expect(fromYaml('slowlog-log-slower-than: -1\nslowlog-max-len: 0\n').slowlog).toEqual({ slowerThanMicros: -1, maxLen: 0 });
+    expect(() => fromYaml('slowlog-max-len: -3\n')).toThrow(/option slowlog-max-len/);
+    expect(() => fromYaml('slowlog-log-slower-than: soon\n')).toThrow(/option slowlog-log-slower-than/);
   });
 
   it('reads the example of the issue, keeping only password digests', () => {

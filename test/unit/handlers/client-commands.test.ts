@@ -4,8 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { runClient } from '../../../src/handlers/client-commands.js';
 import { commandEntry } from '../../../src/handlers/registry.js';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
-import { CLIENT_TRACKING_UNSUPPORTED } from '../../../src/errors/catalogue.js';
 import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from './fake-call.js';
+
+function lookupSpec(...words: string[]) {
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(words.map((w) => Buffer.from(w)));
+  if (!lookup.ok) throw new Error('unknown command');
+  return lookup.spec;
+}
 
 function setup() {
   const proxy = fakeProxy();
@@ -154,10 +159,11 @@ describe('CLIENT', () => {
     expect(call('CLIENT', 'SETNAME', 'a b').answer).toBe('-ERR Client names cannot contain spaces, newlines or special characters.\r\n');
     expect(call('CLIENT', 'INFO').answer).toMatch(/^\$\d+\r\nid=7 addr=127\.0\.0\.1:50000 .* name=svc .*\n\r\n$/);
     expect(call('CLIENT', 'HELP').answer).toMatch(/^\*\d+\r\n\+CLIENT <subcommand>/);
-    expect(call('CLIENT', 'CACHING', 'yes').answer).toBe('-ERR CLIENT CACHING is not supported by slotgate\r\n');
-    // TRACKING has a refusal entry of its own in the registry, with the reason.
-    const tracking = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', 'TRACKING', 'on'].map((w) => Buffer.from(w)));
-    expect(tracking.ok && commandEntry(tracking.spec).refusal).toBe(CLIENT_TRACKING_UNSUPPORTED);
+    // Client-side caching has entries of its own in the registry (handlers/tracking-commands.ts).
+    for (const sub of ['TRACKING', 'CACHING', 'TRACKINGINFO', 'GETREDIR']) {
+      const lookup = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', sub, 'on'].slice(0, sub === 'TRACKING' || sub === 'CACHING' ? 3 : 2).map((w) => Buffer.from(w)));
+      expect(lookup.ok && commandEntry(lookup.spec).run).not.toBe(commandEntry(lookupSpec('CLIENT', 'ID')).run);
+    }
   });
 
   it('in RESP3: GETNAME of no name is a RESP3 null, INFO a verbatim string with resp=3 and the database', () => {

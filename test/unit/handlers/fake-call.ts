@@ -1,6 +1,9 @@
 // A fake CommandCall for unit tests of handlers: it records what the handler answered, forwarded
 // or gathered, and lets the test play the backend's part. Built on the real pure pieces (config,
 // accounts, topology snapshot, metrics, MONITOR hub), with no socket and no backend.
+import type { ClientTracking } from '../../../src/upstream/tracking-client.js';
+import type { TrackingHub } from '../../../src/upstream/tracking-hub.js';
+import { TrackingTable } from '../../../src/upstream/tracking-table.js';
 import { CommandCatalog, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
 import { TopologySnapshot, type ShardInput } from '../../../src/cluster/topology-snapshot.js';
 import { resolveConfig } from '../../../src/config/config.js';
@@ -84,6 +87,9 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     blockingCommands: new WeakMap(),
     clientStates: () => ({ watchingClients: 0, pubsubClients: 0, blockingKeys: 0, blockingKeysOnNokey: 0, clientsInTimeoutTable: 0 }),
     pubsub: new FakeSubscriberHub() as unknown as SubscriberHub,
+    // The table is real; no tracking connection is opened (upstream/tracking-hub.ts is tested against real nodes).
+    tracking: { enable: () => undefined, disable: () => undefined, whenSettled: (ready: () => void) => ready(), table: new TrackingTable(0, () => undefined) } as unknown as TrackingHub,
+    findClient: () => undefined,
   };
 }
 
@@ -122,6 +128,7 @@ export class FakeConnection implements ConnectionState {
   readonly address = '127.0.0.1:50000';
   account: ConnectionState['account'];
   name: string | null = null;
+  tracking: ClientTracking | null = null;
   db = 0;
   transaction: OpenTransaction | null = null;
   watch: WatchState | null = null;

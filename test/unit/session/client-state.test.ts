@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { ClientState, clientFlags, clientRecordOf, type LiveFigures } from '../../../src/session/client-state.js';
 
-const none = { monitor: false, subscribed: false, transaction: false, blocked: false, closing: false, noEvict: false, noTouch: false };
+const none = { monitor: false, subscribed: false, transaction: false, blocked: false, tracking: '', closing: false, noEvict: false, noTouch: false };
 
 describe('client state', () => {
   it('shows Redis flag letters in Redis order, N for none', () => {
     expect(clientFlags(none)).toBe('N');
     expect(clientFlags({ ...none, blocked: true, noTouch: true, subscribed: true })).toBe('PbT');
     expect(clientFlags({ ...none, monitor: true, transaction: true, closing: true, noEvict: true })).toBe('Oxce');
+    expect(clientFlags({ ...none, blocked: true, tracking: 'tB', closing: true })).toBe('btBc');
   });
 
   it('makes the record from the state and the live figures', () => {
