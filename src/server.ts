@@ -33,6 +33,7 @@ import { Closers } from './startup/closers.js';
 import { openListeners, type Listeners } from './startup/listeners.js';
 import { createUpstreamHubs } from './upstream/hubs.js';
 import type { NodePool } from './backend/node-pool.js';
+import { nodeAccess } from './backend/node-access.js';
 
 export interface SlotgateHandle {
   readonly host: string;
@@ -215,6 +216,7 @@ function proxyContext(
     config,
     topology,
     pool,
+    nodes: nodeAccess(pool),
     commands: facts.commands,
     metrics,
     logger,

@@ -12,12 +12,15 @@ import type { Request } from '../protocol/request-decoder.js';
 import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
 import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
+import type { ProxyContext } from './proxy-context.js';
 import { commandEntry } from './registry.js';
 import { reservedNameRefusal } from './reserved-names.js';
 import { noteTrackedCommand } from './tracking-commands.js';
 
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
 export interface IncomingCall extends CommandCall {
+  /** The dispatcher looks the command up in the instance's table; handlers see less (HandlerServices). */
+  readonly proxy: ProxyContext;
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void;
 }
 

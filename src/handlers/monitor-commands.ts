@@ -14,8 +14,6 @@ import { parseNodeSelector, resolveNode } from '../routing/node-suffix.js';
 import type { CommandCall } from './command-call.js';
 
 const MONITOR = encodeCommand(['MONITOR']);
-/** A monitor feed may be silent for as long as the node is idle: never time it out. */
-const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 export function runMonitor(call: CommandCall): void {
   call.reply(OK);
@@ -26,7 +24,7 @@ export function runImonitor(call: CommandCall): void {
   const selector = parseNodeSelector(call.args[1]!);
   const node = selector && resolveNode(call.proxy.topology.current, selector);
   if (!node) return call.fail(errors.noSuchNode(call.args[1]!));
-  const conn = call.proxy.pool.dedicated(node.address, { commandTimeoutMs: NO_TIMEOUT_MS });
+  const conn = call.proxy.nodes.openFeed(node.address);
   let streaming = false;
   let finished = false;
   conn.send({

@@ -19,7 +19,7 @@ import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsRe
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
 import { configGetReply, roleReply } from '../proxy-view/config-view.js';
 import { parseReply } from '../protocol/reply-parser.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { HandlerServices } from './proxy-context.js';
 import type { CommandCall } from './command-call.js';
 
 const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);
@@ -56,10 +56,10 @@ function runClusterInfo(call: CommandCall): void {
   const masters = call.proxy.topology.current.masters();
   if (hasWholeKeyspace(call.proxy.topology.kind)) {
     // A standalone/Sentinel master knows no CLUSTER INFO: its one shard is ok while it is reachable.
-    const up = masters.length > 0 && !call.proxy.pool.recentlyFailed(masters[0]!.address);
+    const up = masters.length > 0 && !call.proxy.nodes.recentlyFailed(masters[0]!.address);
     return call.reply(clusterInfoReply(up ? `cluster_state:ok\r\ncluster_slots_ok:${SLOT_COUNT}\r\n` : 'cluster_state:fail\r\n'));
   }
-  const healthy = masters.filter((m) => !call.proxy.pool.recentlyFailed(m.address));
+  const healthy = masters.filter((m) => !call.proxy.nodes.recentlyFailed(m.address));
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];
   if (!master) return call.fail(errors.SLOT_NOT_SERVED);
@@ -86,7 +86,7 @@ export function runInfo(call: CommandCall): void {
 }
 
 /** INFO clients/stats/commandstats: slotgate's own clients and commands. */
-export function ownFigures(ctx: ProxyContext): OwnFigures {
+export function ownFigures(ctx: HandlerServices): OwnFigures {
   const metrics = ctx.metrics;
   return {
     connectedClients: ctx.clientCount(),
@@ -104,7 +104,7 @@ export function ownFigures(ctx: ProxyContext): OwnFigures {
   };
 }
 
-export function proxyFigures(ctx: ProxyContext): ProxyFigures {
+export function proxyFigures(ctx: HandlerServices): ProxyFigures {
   const topology = ctx.topology.current;
   const nodes = topology.allNodes();
   const up = nodes.filter((n) => n.health === 'online').length;

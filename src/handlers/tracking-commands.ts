@@ -18,7 +18,7 @@ import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/enco
 import { encodeSet, mapReply } from '../protocol/resp3-encoder.js';
 import { ClientTracking } from '../upstream/tracking-client.js';
 import type { CommandCall, ConnectionState } from './command-call.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { HandlerServices } from './proxy-context.js';
 
 interface TrackingOptions {
   redirect: number;
@@ -115,7 +115,7 @@ export function runTracking(call: CommandCall): void {
 }
 
 /** CLIENT TRACKING OFF, RESET, and a closing connection: Redis's disableTracking. */
-export function trackingOff(connection: ConnectionState, proxy: ProxyContext): void {
+export function trackingOff(connection: ConnectionState, proxy: Pick<HandlerServices, 'tracking'>): void {
   const tracking = connection.tracking;
   if (tracking === null || !tracking.on) return;
   proxy.tracking.disable(tracking);
@@ -124,7 +124,7 @@ export function trackingOff(connection: ConnectionState, proxy: ProxyContext): v
 }
 
 /** The connection is closing: tracking off, and its state lets go of the connection (see ClientTracking.detach). */
-export function releaseTracking(connection: ConnectionState, proxy: ProxyContext): void {
+export function releaseTracking(connection: ConnectionState, proxy: Pick<HandlerServices, 'tracking'>): void {
   trackingOff(connection, proxy);
   connection.tracking?.detach();
 }

@@ -70,7 +70,9 @@ export function fakeProxy(flags: string[] = []): ProxyContext {
     runtime: buildRuntime(config.reloadable),
     // Handlers read only `current`; the refresher is not part of what they do.
     topology: { current: config.backend === 'cluster' ? snapshot : new TopologySnapshot([ONE_MASTER], 1), kind: config.backend } as unknown as ProxyContext['topology'],
-    pool: { recentlyFailed: () => false } as unknown as ProxyContext['pool'],
+    pool: {} as unknown as ProxyContext['pool'],
+    // Every node healthy; no handler under unit test opens a feed (IMONITOR is tested against real nodes).
+    nodes: { recentlyFailed: () => false, openFeed: () => { throw new Error('no backend in unit tests'); } },
     commands: new CommandCatalog(),
     metrics: new Metrics(false),
     logger,
