@@ -15,6 +15,7 @@ import { CommandCatalog } from './commands/command-table.js';
 import { buildRuntime } from './config/runtime.js';
 import { clientStateCounters } from './handlers/blocking-keys.js';
 import type { ProxyContext } from './handlers/proxy-context.js';
+import { withCommandRegistry } from './handlers/registry.js';
 import { sharedBufferReads } from './io/socket-reader.js';
 import { directWrites } from './io/socket-writer.js';
 import { MonitorHub } from './monitor/monitor-hub.js';
@@ -212,7 +213,7 @@ function proxyContext(
 ): ProxyContext {
   const clientIds = new ClientIdAllocator(facts.instance);
   const sessions = facts.sessions;
-  return {
+  return withCommandRegistry<Omit<ProxyContext, 'handlers'>>({
     config,
     topology,
     pool,
@@ -233,7 +234,7 @@ function proxyContext(
     runtime: buildRuntime(config.reloadable),
     clients: facts.clients,
     proxyId: `${facts.identity.host}:${facts.identity.port}/${facts.instance}`,
-  };
+  });
 }
 
 /**

@@ -22,7 +22,7 @@ import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ClientTracking } from '../upstream/tracking-client.js';
-import type { HandlerServices } from './proxy-context.js';
+import type { HandlerServices } from './handler-services.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
 export interface WatchState {

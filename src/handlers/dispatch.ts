@@ -13,7 +13,6 @@ import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
 import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
 import type { ProxyContext } from './proxy-context.js';
-import { commandEntry } from './registry.js';
 import { reservedNameRefusal } from './reserved-names.js';
 import { noteTrackedCommand } from './tracking-commands.js';
 
@@ -48,7 +47,7 @@ export function dispatch(call: IncomingCall, req: Request): void {
     transaction?.abort();
     return call.fail(reserved);
   }
-  const entry = commandEntry(spec);
+  const entry = call.proxy.handlers.entry(spec);
   // Redis's order: after the permission check, before anything runs or is queued.
   if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return call.fail(errors.notAllowedWhileSubscribed(spec.name));
   if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);

@@ -6,25 +6,42 @@
  *  - IMONITOR <node>: the MONITOR feed of one backend node, over a connection of the session's
  *    own; the node's lines are passed through untouched.
  */
+import type { NodeAccess } from '../backend/node-access.js';
 import type { BackendFailure } from '../backend/node-connection.js';
+import type { TopologyManager } from '../cluster/topology-manager.js';
+import type { MonitorHub } from '../monitor/monitor-hub.js';
+import type { Metrics } from '../observability/metrics.js';
 import * as errors from '../errors/catalogue.js';
 import { OK } from '../protocol/constants.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { parseNodeSelector, resolveNode } from '../routing/node-suffix.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
 
 const MONITOR = encodeCommand(['MONITOR']);
 
-export function runMonitor(call: CommandCall): void {
-  call.reply(OK);
-  call.startStreaming(call.proxy.monitors.attach((frame) => call.streamFrame(frame)));
+/** What MONITOR and IMONITOR use, given when the registry is built. */
+export interface MonitorDependencies {
+  readonly monitors: MonitorHub;
+  readonly topology: Pick<TopologyManager, 'current'>;
+  readonly nodes: Pick<NodeAccess, 'openFeed'>;
+  readonly metrics: Pick<Metrics, 'countProxyError'>;
 }
 
-export function runImonitor(call: CommandCall): void {
+export function monitorCommands(deps: MonitorDependencies): { monitor: CommandHandler; imonitor: CommandHandler } {
+  return {
+    monitor: (call) => {
+      call.reply(OK);
+      call.startStreaming(deps.monitors.attach((frame) => call.streamFrame(frame)));
+    },
+    imonitor: (call) => runImonitor(call, deps),
+  };
+}
+
+function runImonitor(call: CommandCall, deps: MonitorDependencies): void {
   const selector = parseNodeSelector(call.args[1]!);
-  const node = selector && resolveNode(call.proxy.topology.current, selector);
+  const node = selector && resolveNode(deps.topology.current, selector);
   if (!node) return call.fail(errors.noSuchNode(call.args[1]!));
-  const conn = call.proxy.nodes.openFeed(node.address);
+  const conn = deps.nodes.openFeed(node.address);
   let streaming = false;
   let finished = false;
   conn.send({
@@ -48,7 +65,7 @@ export function runImonitor(call: CommandCall): void {
       finished = true;
       if (!streaming) return call.fail(errors.backendFailure(failure));
       // The feed is gone: say so and hang up, as Redis does when a monitored server goes away.
-      call.proxy.metrics.countProxyError('backend');
+      deps.metrics.countProxyError('backend');
       call.streamFrame(errors.IMONITOR_LOST.frame, true);
     },
   });

@@ -19,7 +19,7 @@ import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsRe
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
 import { configGetReply, roleReply } from '../proxy-view/config-view.js';
 import { parseReply } from '../protocol/reply-parser.js';
-import type { HandlerServices } from './proxy-context.js';
+import type { HandlerServices } from './handler-services.js';
 import type { CommandCall } from './command-call.js';
 
 const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);

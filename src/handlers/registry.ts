@@ -24,7 +24,8 @@ import type { CommandHandler } from './command-call.js';
 import { runClient } from './client-commands.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
-import { runImonitor, runMonitor } from './monitor-commands.js';
+import { monitorCommands } from './monitor-commands.js';
+import type { HandlerServices } from './handler-services.js';
 import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
 import * as pubsub from './pubsub-commands.js';
 import { routeByKeys } from './route.js';
@@ -72,8 +73,8 @@ const UNSUPPORTED = [
   'script|debug', 'function|stats', 'config|rewrite',
 ] as const;
 
-
-const ENTRIES = new Map<string, CommandEntry>([
+/** Entries whose handlers need nothing but their call. */
+const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   // The client connection itself.
   ['ping', whileSubscribed(local(connectionCommands.ping, 'queue'))],
   ['echo', local(connectionCommands.echo, 'queue')],
@@ -105,8 +106,6 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['info', local(runInfo, 'defer')],
   ['scan', local(runScan)],
   ['wait', local(runWait)],
-  ['monitor', local(runMonitor)],
-  ['imonitor', local(runImonitor)],
   ['config|get', local(runConfigGet, 'defer')],
   ['config|set', local(runConfigSet, 'defer')],
   ['role', local(runRole, 'defer')],
@@ -156,17 +155,45 @@ const ENTRIES = new Map<string, CommandEntry>([
   ['slowlog|reset', local(slowlog.runSlowlogReset)],
   // Refused: node administration that must not go through a proxy.
   ...UNSUPPORTED.map((name) => [name, refused(errors.notSupported(name.split('|')[0]!))] as const),
-]);
+];
 
-/** Resolved once per command spec: the request path pays one lookup. Weak: a new command table (live-command-table.ts) brings new specs, and the old ones must be free to go. */
-const resolved = new WeakMap<CommandSpec, CommandEntry>();
+/**
+ * Entries whose handlers are given what they use of the running proxy here, once per instance,
+ * rather than reaching for it through every call.
+ */
+function builtEntries(services: HandlerServices): [string, CommandEntry][] {
+  const monitor = monitorCommands(services);
+  return [
+    ['monitor', local(monitor.monitor)],
+    ['imonitor', local(monitor.imonitor)],
+  ];
+}
 
-/** The entry for `spec`: by full name, then by container name, else routed by keys. */
-export function commandEntry(spec: CommandSpec): CommandEntry {
-  let entry = resolved.get(spec);
-  if (entry === undefined) {
-    entry = ENTRIES.get(spec.name) ?? (spec.parent ? ENTRIES.get(spec.parent.name) : undefined) ?? ROUTED;
-    resolved.set(spec, entry);
+/** One slotgate instance's commands → handlers (ProxyContext.handlers). */
+export class CommandRegistry {
+  private readonly entries: ReadonlyMap<string, CommandEntry>;
+  /** Resolved once per command spec: the request path pays one lookup. Weak: a new command table (live-command-table.ts) brings new specs, and the old ones must be free to go. */
+  private readonly resolved = new WeakMap<CommandSpec, CommandEntry>();
+
+  constructor(services: HandlerServices) {
+    this.entries = new Map([...STATIC_ENTRIES, ...builtEntries(services)]);
   }
-  return entry;
+
+  /** The entry for `spec`: by full name, then by container name, else routed by keys. */
+  entry(spec: CommandSpec): CommandEntry {
+    let entry = this.resolved.get(spec);
+    if (entry === undefined) {
+      entry = this.entries.get(spec.name) ?? (spec.parent ? this.entries.get(spec.parent.name) : undefined) ?? ROUTED;
+      this.resolved.set(spec, entry);
+    }
+    return entry;
+  }
+}
+
+/**
+ * The proxy's services with the registry built over them: the same object (so what a reload
+ * replaces, like `runtime`, is read live by the handlers), complete before any session sees it.
+ */
+export function withCommandRegistry<S extends HandlerServices>(services: S): S & { readonly handlers: CommandRegistry } {
+  return Object.assign(services, { handlers: new CommandRegistry(services) });
 }

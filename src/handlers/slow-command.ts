@@ -12,11 +12,10 @@ import type { BackendNode } from '../cluster/topology-snapshot.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { resolveNode } from '../routing/node-suffix.js';
 import { routeCommand } from '../routing/router.js';
-import type { CommandCall } from './command-call.js';
-import { commandEntry } from './registry.js';
+import type { IncomingCall } from './dispatch.js';
 import { routeByKeys } from './route.js';
 
-export function recordSlowCommand(call: CommandCall, seconds: number): void {
+export function recordSlowCommand(call: IncomingCall, seconds: number): void {
   const node = nodeOf(call);
   call.proxy.metrics.slowCommands.record({
     durationMicros: Math.round(seconds * 1e6),
@@ -27,10 +26,10 @@ export function recordSlowCommand(call: CommandCall, seconds: number): void {
   });
 }
 
-function nodeOf(call: CommandCall): BackendNode | null {
+function nodeOf(call: IncomingCall): BackendNode | null {
   const topology = call.proxy.topology.current;
   if (call.nodeTarget) return resolveNode(topology, call.nodeTarget.selector) ?? null;
-  if (commandEntry(call.spec).run !== routeByKeys) return null;
+  if (call.proxy.handlers.entry(call.spec).run !== routeByKeys) return null;
   const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
   return plan.kind === 'slot' ? topology.masterForSlot(plan.slot) ?? null : null;
 }

@@ -18,7 +18,7 @@ import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/enco
 import { encodeSet, mapReply } from '../protocol/resp3-encoder.js';
 import { ClientTracking } from '../upstream/tracking-client.js';
 import type { CommandCall, ConnectionState } from './command-call.js';
-import type { HandlerServices } from './proxy-context.js';
+import type { HandlerServices } from './handler-services.js';
 
 interface TrackingOptions {
   redirect: number;

@@ -2,9 +2,11 @@
 // what it changes on the connection, and what it asks the session directory for.
 import { describe, expect, it } from 'vitest';
 import { runClient } from '../../../src/handlers/client-commands.js';
-import { commandEntry } from '../../../src/handlers/registry.js';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from './fake-call.js';
+
+/** The registry of a fake proxy (its entries are the same for every instance). */
+const registry = fakeProxy().handlers;
 
 function lookupSpec(...words: string[]) {
   const lookup = FALLBACK_COMMAND_TABLE.lookup(words.map((w) => Buffer.from(w)));
@@ -32,7 +34,7 @@ describe('CLIENT', () => {
     for (const sub of ['LIST', 'SETINFO', 'NO-TOUCH', 'REPLY', 'KILL']) {
       const lookup = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', sub, 'x', 'y'].slice(0, sub === 'LIST' ? 2 : sub === 'NO-TOUCH' || sub === 'REPLY' ? 3 : 4).map((w) => Buffer.from(w)));
       expect(lookup.ok, sub).toBe(true);
-      if (lookup.ok) expect(commandEntry(lookup.spec)).toMatchObject({ run: runClient, inTransaction: 'refuse' });
+      if (lookup.ok) expect(registry.entry(lookup.spec)).toMatchObject({ run: runClient, inTransaction: 'refuse' });
     }
   });
 
@@ -162,7 +164,7 @@ describe('CLIENT', () => {
     // Client-side caching has entries of its own in the registry (handlers/tracking-commands.ts).
     for (const sub of ['TRACKING', 'CACHING', 'TRACKINGINFO', 'GETREDIR']) {
       const lookup = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', sub, 'on'].slice(0, sub === 'TRACKING' || sub === 'CACHING' ? 3 : 2).map((w) => Buffer.from(w)));
-      expect(lookup.ok && commandEntry(lookup.spec).run).not.toBe(commandEntry(lookupSpec('CLIENT', 'ID')).run);
+      expect(lookup.ok && registry.entry(lookup.spec).run).not.toBe(registry.entry(lookupSpec('CLIENT', 'ID')).run);
     }
   });
 

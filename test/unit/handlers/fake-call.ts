@@ -12,6 +12,7 @@ import type { ErrorReply } from '../../../src/errors/catalogue.js';
 import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, ReplyMode, WatchState } from '../../../src/handlers/command-call.js';
 import type { IncomingCall } from '../../../src/handlers/dispatch.js';
 import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
+import { withCommandRegistry } from '../../../src/handlers/registry.js';
 import { MonitorHub } from '../../../src/monitor/monitor-hub.js';
 import { ClientDirectory, type LocalSessions } from '../../../src/peers/client-directory.js';
 import { matchesFilter, type ClientRecord } from '../../../src/peers/client-record.js';
@@ -62,6 +63,10 @@ export const THREE_SHARDS: ShardInput[] = [
 export const ONE_MASTER: ShardInput = { master: { id: 'a'.repeat(40), host: '10.0.0.1', port: 7000, health: 'online' }, replicas: [], ranges: [[0, 16383]] };
 
 export function fakeProxy(flags: string[] = []): ProxyContext {
+  return withCommandRegistry(fakeServices(flags));
+}
+
+function fakeServices(flags: string[]): Omit<ProxyContext, 'handlers'> {
   const config = resolveConfig(['--cluster', '10.0.0.1:7000', ...flags], {});
   const logger = createLogger('silent');
   const snapshot = new TopologySnapshot(THREE_SHARDS, 1);

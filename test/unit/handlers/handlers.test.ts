@@ -5,12 +5,13 @@ import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
 import { runClient } from '../../../src/handlers/client-commands.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
-import { runMonitor } from '../../../src/handlers/monitor-commands.js';
-import { commandEntry } from '../../../src/handlers/registry.js';
 import { runScan } from '../../../src/handlers/scan.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { encodeCursor } from '../../../src/upstream/scan-cursor.js';
 import { FakeCall, FakeConnection, fakeProxy } from './fake-call.js';
+
+/** The registry of a fake proxy (its entries are the same for every instance). */
+const registry = fakeProxy().handlers;
 
 const resp = (...words: string[]) => encodeCommand(words).toString('latin1');
 
@@ -196,7 +197,7 @@ describe('MONITOR', () => {
   it('answers +OK, then streams what other clients run until stopped', () => {
     const { call, proxy } = setup();
     const monitor = call('MONITOR');
-    runMonitor(monitor);
+    proxy.handlers.entry(monitor.spec).run(monitor);
     expect(monitor.answer).toBe('+OK\r\n');
     proxy.monitors.publish('127.0.0.1:1', [Buffer.from('SET'), Buffer.from('k'), Buffer.from('v')]);
     expect(monitor.streamed).toHaveLength(1);
@@ -209,7 +210,7 @@ describe('MONITOR', () => {
 describe('registry', () => {
   const entry = (...words: string[]) => {
     const { call } = setup();
-    return commandEntry(call(...words).spec);
+    return registry.entry(call(...words).spec);
   };
 
   it('routes commands it does not list by their keys, and queues them in MULTI', () => {
