@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
-import { waitUntil } from './traffic.js';
+import { waitUntil } from './wait-until.js';
 
 export const MAIN = path.resolve('dist/src/main.js');
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * Bounds for waiting on something that must happen; they only end a broken run and assert nothing

@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { backendNodes, type BackendNodes } from '../helpers/backend-nodes.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /** Condition waits are bounded only to end a broken run; they assert nothing about speed. */
 const PATIENCE_MS = 30_000;

@@ -8,7 +8,7 @@ import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { startSlotgateProcess, type RunningSlotgate } from '../helpers/slotgate-cli.js';
 import { replyOrError, useStandaloneRedis } from '../helpers/standalone-redis.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 

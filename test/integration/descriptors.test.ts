@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { plain } from '../helpers/conversation.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 

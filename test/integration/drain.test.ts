@@ -9,7 +9,7 @@ import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { plain } from '../helpers/conversation.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { startSlotgateProcess, type RunningSlotgate } from '../helpers/slotgate-cli.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 
 /** Long enough for the steps the test takes during the drain; only the cut clients wait for all of it. */

@@ -8,7 +8,7 @@ import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { backendNodes } from '../helpers/backend-nodes.js';
 import { startProxy } from '../helpers/slotgate.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 describe('whole-cluster commands', () => {
   const cluster = useDedicatedCluster({ masters: 3, replicasPerMaster: 1 });

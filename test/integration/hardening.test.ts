@@ -9,9 +9,9 @@ import { encodeCommand } from '../../src/protocol/encoder.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 import { sharedClusterSeeds, useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { runAndKillBusyScript } from '../helpers/busy-script.js';
-import { startFakeNode, type FakeNode } from '../helpers/fake-node.js';
+import { startFakeNode, type FakeNode } from '../fakes/fake-node.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const ARITY_MSET = 'ERR wrong number of arguments for \'mset\' command';
 

@@ -8,7 +8,7 @@ import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { replyOrError, useStandaloneRedis } from '../helpers/standalone-redis.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 function infoFields(info: string): Map<string, string> {
   const map = new Map<string, string>();

@@ -11,7 +11,7 @@ import { startLocalCluster, type LocalCluster } from '../../scripts/dev/local-cl
 import { FALLBACK_COMMAND_TABLE } from '../../src/commands/command-table.js';
 import { backendNodes, type BackendNodes } from '../helpers/backend-nodes.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const REDISEARCH = '/usr/lib/redis/modules/redisearch.so';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { MASKED } from '../../src/proxy-view/info.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../scripts/dev/local-cluster.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 interface Health {
   status: string;

@@ -11,7 +11,7 @@ import { backendNodes, type BackendNodes } from '../helpers/backend-nodes.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const PASSWORDS = { reader: 'Reader#Bus1', app: 'App#Bus1', operator: 'Operator#Bus1' } as const;
 const ACCOUNTS = `accounts:

@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { startLocalReplication, type LocalReplication } from '../../scripts/dev/local-replication.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { startProxy, startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
-import { findLostWrites, startWriteTraffic, waitUntil } from '../helpers/traffic.js';
+import { findLostWrites, startWriteTraffic } from '../helpers/write-traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /** Condition waits are bounded only to end a broken run; they assert nothing about speed. */
 const PATIENCE_MS = 60_000;

@@ -11,7 +11,7 @@ import { defaultRedisCli } from '../../scripts/dev/redis-server.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { plain } from '../helpers/conversation.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const run = promisify(execFile);
 /** Condition waits are bounded only to end a broken run; they assert nothing about speed. */

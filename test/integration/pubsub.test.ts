@@ -11,7 +11,7 @@ import { ReplyFramer } from '../../src/protocol/reply-framer.js';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { useProxyFixture } from '../helpers/proxy-fixture.js';
 import { startProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const PATIENCE_MS = 30_000;
 const run = `ps${process.pid}-${Date.now()}`;

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { useDedicatedCluster, parseSeed } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 interface ShardNodes {
   slot: number;

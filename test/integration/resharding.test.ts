@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRedisCli } from '../../scripts/dev/redis-server.js';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { findLostWrites, startWriteTraffic, waitUntil } from '../helpers/traffic.js';
+import { findLostWrites, startWriteTraffic } from '../helpers/write-traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const run = promisify(execFile);
 /** Condition waits are bounded only to end a broken run; they assert nothing about speed. */

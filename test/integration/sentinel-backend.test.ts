@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { startLocalReplication, type LocalReplication } from '../../scripts/dev/local-replication.js';
 import { addressNodeId } from '../../src/cluster/node-identity.js';
 import { startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
-import { findLostWrites, startWriteTraffic, waitUntil } from '../helpers/traffic.js';
+import { findLostWrites, startWriteTraffic } from '../helpers/write-traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /** Condition waits are bounded only to end a broken run; they assert nothing about speed. */
 const PATIENCE_MS = 60_000;

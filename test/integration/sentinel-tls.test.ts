@@ -8,7 +8,7 @@ import { startLocalReplication, type LocalReplication } from '../../scripts/dev/
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
 import { makeTestPki, type TestPki } from '../helpers/tls-certs.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 describe('backend sentinel over TLS', () => {
   let pki: TestPki;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { Random } from '../helpers/fuzz/random.js';
 import { RespError, type RespValue } from '../../src/protocol/reply-parser.js';
 

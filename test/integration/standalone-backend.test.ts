@@ -10,7 +10,7 @@ import { addressNodeId } from '../../src/cluster/node-identity.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { RawClient, startProxyFor, type StartedProxy } from '../helpers/slotgate.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /** Resolves with the next message event of `client` (ioredis). */
 function nextMessage(client: Redis, event: 'message' | 'pmessage' | 'smessage'): Promise<string[]> {

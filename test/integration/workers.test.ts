@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { metricLintProblems } from '../helpers/metric-lint.js';
-import { waitUntil } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const MAIN = path.resolve('dist/src/main.js');
 

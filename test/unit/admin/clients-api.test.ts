@@ -4,7 +4,7 @@ import type http from 'node:http';
 import { adminPort, startAdminServer, type AdminServerDeps } from '../../../src/admin/admin-server.js';
 import { parseClientAlias } from '../../../src/util/client-aliases.js';
 import { ClientDirectory } from '../../../src/peers/client-directory.js';
-import { clientRecord, FakeSessions } from '../handlers/fake-call.js';
+import { clientRecord, FakeSessions } from '../../fakes/fake-call.js';
 
 describe('/v1/clients', () => {
   const sessions = new FakeSessions();

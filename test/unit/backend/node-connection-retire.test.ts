@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeConnection, type BackendFailure } from '../../../src/backend/node-connection.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
-import { startFakeNode, type FakeNode } from '../../helpers/fake-node.js';
+import { startFakeNode, type FakeNode } from '../../fakes/fake-node.js';
 
 let fake: FakeNode | undefined;
 afterEach(async () => {

@@ -1,17 +1,8 @@
 // What an operator reads when a flag, a config-file key or the YAML itself is wrong, and --help.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCli, resolveConfig } from '../../../src/config/config.js';
 import { OPTIONS } from '../../../src/config/options.js';
-
-function tempConfig(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotgate-config-'));
-  const file = path.join(dir, 'slotgate.yaml');
-  fs.writeFileSync(file, text);
-  return file;
-}
+import { configFileForTest } from '../../helpers/config-file.js';
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ');
 
@@ -33,12 +24,12 @@ describe('operator messages', () => {
   });
 
   it('an unknown config-file key names the key meant', () => {
-    const file = tempConfig('cluster: "10.0.0.1:7000"\ncommand-timout: 5\n');
+    const file = configFileForTest('cluster: "10.0.0.1:7000"\ncommand-timout: 5\n');
     expect(() => resolveConfig(['--config', file], {})).toThrow(`config file ${file}: unknown option 'command-timout'; did you mean 'command-timeout'?`);
   });
 
   it('a bad YAML file: where it is, without a dangling colon or the file\'s text', () => {
-    const file = tempConfig('cluster: "10.0.0.1:7000"\nbackend-password: "S3cret!\n');
+    const file = configFileForTest('cluster: "10.0.0.1:7000"\nbackend-password: "S3cret!\n');
     let message = '';
     try {
       resolveConfig(['--config', file], {});

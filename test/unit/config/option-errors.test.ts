@@ -1,15 +1,7 @@
 // A bad option value is refused with a message that quotes it and says what form was expected.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/config.js';
-import { tempConfigFile, type TempConfigFile } from '../../helpers/config-file.js';
-
-const files: TempConfigFile[] = [];
-afterAll(() => files.forEach((f) => f.remove()));
-function tempConfig(yaml: string): string {
-  const file = tempConfigFile(yaml);
-  files.push(file);
-  return file.path;
-}
+import { configFileForTest } from '../../helpers/config-file.js';
 
 const message = (argv: string[], env: NodeJS.ProcessEnv = {}): string => {
   try {
@@ -39,8 +31,8 @@ describe('option value errors', () => {
     expect(message(['--command-timeout', '1e3'])).toMatch(/'1e3' is not a number of milliseconds/);
     expect(message(['--port='])).toMatch(/'' is not a port number/);
     expect(message([], { SLOTGATE_PORT: 'abc' })).toMatch(/option port: 'abc' is not a port number/);
-    expect(message(['--config', tempConfig('cluster: "a:1"\nport: abc\n')])).toMatch(/option port: 'abc' is not a port number/);
-    expect(resolveConfig(['--config', tempConfig('cluster: "a:1"\nport: 7001\nshutdown-timeout: 2500\n')], {})).toMatchObject({ port: 7001, shutdownTimeoutMs: 2500 });
+    expect(message(['--config', configFileForTest('cluster: "a:1"\nport: abc\n')])).toMatch(/option port: 'abc' is not a port number/);
+    expect(resolveConfig(['--config', configFileForTest('cluster: "a:1"\nport: 7001\nshutdown-timeout: 2500\n')], {})).toMatchObject({ port: 7001, shutdownTimeoutMs: 2500 });
     expect(resolveConfig(['--cluster', 'a:1', '--port', '7002'], { SLOTGATE_SHUTDOWN_TIMEOUT: '0' })).toMatchObject({ port: 7002, shutdownTimeoutMs: 0 });
   });
 

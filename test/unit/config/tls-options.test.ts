@@ -1,20 +1,11 @@
 // The TLS and backend-credential options: where the backend password may come from (never the
 // command line, where ps shows it), what each TLS option needs, and that the secret never shows
 // in --help or in an error message.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCli, ConfigError, resolveConfig } from '../../../src/config/config.js';
+import { configFileForTest } from '../../helpers/config-file.js';
 
 const SECRET = 'Backend#Secret9';
-
-function tempConfig(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slotgate-config-'));
-  const file = path.join(dir, 'slotgate.yaml');
-  fs.writeFileSync(file, text);
-  return file;
-}
 
 function errorOf(run: () => unknown): string {
   try {
@@ -28,7 +19,7 @@ function errorOf(run: () => unknown): string {
 
 describe('backend credentials', () => {
   it('come from the config file or SLOTGATE_BACKEND_PASSWORD', () => {
-    const file = tempConfig(`cluster: "a:1"\nbackend-user: proxy\nbackend-password: "${SECRET}"\n`);
+    const file = configFileForTest(`cluster: "a:1"\nbackend-user: proxy\nbackend-password: "${SECRET}"\n`);
     expect(resolveConfig(['--config', file], {}).backendAuth).toEqual({ user: 'proxy', password: SECRET });
     expect(resolveConfig(['--cluster', 'a:1'], { SLOTGATE_BACKEND_PASSWORD: SECRET }).backendAuth).toEqual({ user: null, password: SECRET });
     expect(resolveConfig(['--cluster', 'a:1'], {}).backendAuth).toBeNull();
@@ -44,7 +35,7 @@ describe('backend credentials', () => {
 
   it('need a password for a backend-user, and a string one in YAML', () => {
     expect(errorOf(() => resolveConfig(['--cluster', 'a:1', '--backend-user', 'proxy'], {}))).toMatch(/^option backend-user: needs backend-password/);
-    expect(errorOf(() => resolveConfig(['--config', tempConfig('cluster: "a:1"\nbackend-password: 12345\n')], {}))).toBe('option backend-password: must be a string (quote it in YAML)');
+    expect(errorOf(() => resolveConfig(['--config', configFileForTest('cluster: "a:1"\nbackend-password: 12345\n')], {}))).toBe('option backend-password: must be a string (quote it in YAML)');
   });
 
   it('never show in --help, even when set', async () => {
@@ -56,7 +47,7 @@ describe('backend credentials', () => {
 
 describe('peer-secret', () => {
   it('comes from the config file or SLOTGATE_PEER_SECRET, never a flag, and is a string', () => {
-    expect(resolveConfig(['--config', tempConfig(`cluster: "a:1"\npeer-secret: "${SECRET}"\n`)], {}).peerSecret).toBe(SECRET);
+    expect(resolveConfig(['--config', configFileForTest(`cluster: "a:1"\npeer-secret: "${SECRET}"\n`)], {}).peerSecret).toBe(SECRET);
     expect(resolveConfig(['--cluster', 'a:1'], { SLOTGATE_PEER_SECRET: SECRET }).peerSecret).toBe(SECRET);
     expect(resolveConfig(['--cluster', 'a:1'], {}).peerSecret).toBeNull();
     for (const argv of [['--peer-secret', SECRET], [`--peer-secret=${SECRET}`]]) {
@@ -64,7 +55,7 @@ describe('peer-secret', () => {
       expect(message).toMatch(/^option peer-secret: not accepted on the command line .* SLOTGATE_PEER_SECRET$/);
       expect(message).not.toContain(SECRET);
     }
-    expect(errorOf(() => resolveConfig(['--config', tempConfig('cluster: "a:1"\npeer-secret: 12345\n')], {}))).toBe('option peer-secret: must be a string (quote it in YAML)');
+    expect(errorOf(() => resolveConfig(['--config', configFileForTest('cluster: "a:1"\npeer-secret: 12345\n')], {}))).toBe('option peer-secret: must be a string (quote it in YAML)');
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClient } from '../../../src/handlers/client-commands.js';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
-import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from './fake-call.js';
+import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from '../../fakes/fake-call.js';
 
 /** The registry of a fake proxy (its entries are the same for every instance). */
 const registry = fakeProxy().handlers;

@@ -8,7 +8,7 @@ import { dispatch } from '../../../src/handlers/dispatch.js';
 import { runScan } from '../../../src/handlers/scan.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { encodeCursor } from '../../../src/upstream/scan-cursor.js';
-import { FakeCall, FakeConnection, fakeProxy } from './fake-call.js';
+import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
 
 /** The registry of a fake proxy (its entries are the same for every instance). */
 const registry = fakeProxy().handlers;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
-import { FakeCall, FakeConnection, FakeSubscriberHub, fakeProxy } from './fake-call.js';
+import { FakeCall, FakeConnection, FakeSubscriberHub, fakeProxy } from '../../fakes/fake-call.js';
 
 /** The registry of a fake proxy (its entries are the same for every instance). */
 const registry = fakeProxy().handlers;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
-import { FakeCall, FakeConnection, fakeProxy } from './fake-call.js';
+import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
 
 function setup(flags: string[]) {
   const proxy = fakeProxy(flags);

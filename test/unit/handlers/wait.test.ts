@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeBulk } from '../../../src/protocol/encoder.js';
 import { acknowledged, parseReplication, runWait } from '../../../src/handlers/wait.js';
-import { FakeCall, FakeConnection, fakeProxy } from './fake-call.js';
+import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
 
 const replication = (offset: number, ...replicaOffsets: number[]): string =>
   encodeBulk(

@@ -4,7 +4,7 @@ import { clientIp, describeClient, parseClientAlias } from '../../../src/util/cl
 import { ClientIdAllocator, MAX_INSTANCE_NUMBER } from '../../../src/peers/client-ids.js';
 import { ClientDirectory } from '../../../src/peers/client-directory.js';
 import { formatClientLine, matchesFilter } from '../../../src/peers/client-record.js';
-import { clientRecord, FakeSessions } from '../handlers/fake-call.js';
+import { clientRecord, FakeSessions } from '../../fakes/fake-call.js';
 
 describe('client ids', () => {
   it('put the instance number above 32 bits of counter, and stay exact integers', () => {

@@ -8,7 +8,7 @@ import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
-import { CLOSE, useFakeNodes, type FakeNode } from '../../helpers/fake-node.js';
+import { CLOSE, useFakeNodes, type FakeNode } from '../../fakes/fake-node.js';
 
 const { node, pool: newPool } = useFakeNodes();
 

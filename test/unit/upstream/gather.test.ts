@@ -10,7 +10,7 @@ import { encodeCommand } from '../../../src/protocol/encoder.js';
 import type { ForwardContext } from '../../../src/upstream/forwarder.js';
 import { gather } from '../../../src/upstream/gather.js';
 import type { PartReply } from '../../../src/upstream/reducers.js';
-import { CLOSE, useFakeNodes, type FakeNode } from '../../helpers/fake-node.js';
+import { CLOSE, useFakeNodes, type FakeNode } from '../../fakes/fake-node.js';
 
 const { node, pool: newPool } = useFakeNodes();
 

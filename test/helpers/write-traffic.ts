@@ -66,14 +66,6 @@ export function startWriteTraffic(client: Redis, prefix: string, workers = 4): T
   };
 }
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Reads every acknowledged key back through `client` (pipelined) and returns the ones that differ. */
 export async function findLostWrites(client: Redis, acknowledged: Map<string, string>): Promise<string[]> {
   const keys = [...acknowledged.keys()];

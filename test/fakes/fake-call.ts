@@ -1,31 +1,31 @@
 // A fake CommandCall for unit tests of handlers: it records what the handler answered, forwarded
 // or gathered, and lets the test play the backend's part. Built on the real pure pieces (config,
 // accounts, topology snapshot, metrics, MONITOR hub), with no socket and no backend.
-import type { ClientTracking } from '../../../src/upstream/tracking-client.js';
-import type { TrackingHub } from '../../../src/upstream/tracking-hub.js';
-import { TrackingTable } from '../../../src/upstream/tracking-table.js';
-import { CommandCatalog, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../../src/commands/command-table.js';
-import { TopologySnapshot, type ShardInput } from '../../../src/cluster/topology-snapshot.js';
-import { resolveConfig } from '../../../src/config/config.js';
-import { buildRuntime } from '../../../src/config/runtime.js';
-import type { ErrorReply } from '../../../src/errors/catalogue.js';
-import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, ReplyMode, WatchState } from '../../../src/handlers/command-call.js';
-import type { IncomingCall } from '../../../src/handlers/dispatch.js';
-import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
-import { withCommandRegistry } from '../../../src/handlers/registry.js';
-import { MonitorHub } from '../../../src/monitor/monitor-hub.js';
-import { ClientDirectory, type LocalSessions } from '../../../src/peers/client-directory.js';
-import { matchesFilter, type ClientRecord } from '../../../src/peers/client-record.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { LogLimiter } from '../../../src/observability/log-limiter.js';
-import { Metrics } from '../../../src/observability/metrics.js';
-import { encodeCommand } from '../../../src/protocol/encoder.js';
-import type { NodeTargeted } from '../../../src/routing/node-suffix.js';
-import type { Target } from '../../../src/upstream/forwarder.js';
-import type { PartTarget } from '../../../src/upstream/gather.js';
-import type { PartReply } from '../../../src/upstream/reducers.js';
-import { ClientSubscriptions } from '../../../src/upstream/client-subscriptions.js';
-import type { PubsubSubscriber, SubscriberHub, SubscriptionKind } from '../../../src/upstream/subscriber-hub.js';
+import type { ClientTracking } from '../../src/upstream/tracking-client.js';
+import type { TrackingHub } from '../../src/upstream/tracking-hub.js';
+import { TrackingTable } from '../../src/upstream/tracking-table.js';
+import { CommandCatalog, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../src/commands/command-table.js';
+import { TopologySnapshot, type ShardInput } from '../../src/cluster/topology-snapshot.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { buildRuntime } from '../../src/config/runtime.js';
+import type { ErrorReply } from '../../src/errors/catalogue.js';
+import type { ConnectionState, ForwardOptions, GatherOptions, OpenTransaction, ReplyMode, WatchState } from '../../src/handlers/command-call.js';
+import type { IncomingCall } from '../../src/handlers/dispatch.js';
+import type { ProxyContext } from '../../src/handlers/proxy-context.js';
+import { withCommandRegistry } from '../../src/handlers/registry.js';
+import { MonitorHub } from '../../src/monitor/monitor-hub.js';
+import { ClientDirectory, type LocalSessions } from '../../src/peers/client-directory.js';
+import { matchesFilter, type ClientRecord } from '../../src/peers/client-record.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { LogLimiter } from '../../src/observability/log-limiter.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { encodeCommand } from '../../src/protocol/encoder.js';
+import type { NodeTargeted } from '../../src/routing/node-suffix.js';
+import type { Target } from '../../src/upstream/forwarder.js';
+import type { PartTarget } from '../../src/upstream/gather.js';
+import type { PartReply } from '../../src/upstream/reducers.js';
+import { ClientSubscriptions } from '../../src/upstream/client-subscriptions.js';
+import type { PubsubSubscriber, SubscriberHub, SubscriptionKind } from '../../src/upstream/subscriber-hub.js';
 
 /**
  * Stands in for the upstream subscriber hub: keeps who is subscribed to what (the reference
