@@ -1,39 +1,16 @@
 // Shared by the load harnesses (load.mjs, mget.bench.mjs): run slotgate from dist/ as a child
 // process, so the proxy gets a process (and a core) of its own, apart from the benchmark client.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const HOST = '127.0.0.1';
 // The dev harness is TypeScript run through tsx: the bench scripts run as `node --import tsx …`.
-const { findFreePort } = await import('../scripts/dev/redis-server.ts');
+// slotgate is started the one way the tests start it too (scripts/dev/slotgate-process.ts).
+const { spawnSlotgate, pingOnce, waitForPing } = await import('../scripts/dev/slotgate-process.ts');
+export { pingOnce, waitForPing };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when a RESP PING on host:port gets +PONG, rejects on any failure or after timeoutMs. */
-export function pingOnce(port, timeoutMs = 1000) {
-  return new Promise((resolvePing, rejectPing) => {
-    const socket = connect({ host: HOST, port });
-    let received = '';
-    const fail = (err) => {
-      socket.destroy();
-      rejectPing(err);
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error('PING timed out')));
-    socket.once('error', fail);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (!received.includes('\r\n')) return;
-      socket.destroy();
-      if (received.startsWith('+PONG')) resolvePing();
-      else rejectPing(new Error(`PING answered ${JSON.stringify(received)}`));
-    });
-  });
-}
 
 /**
  * Starts `node dist/src/main.js --cluster <seeds>` on a free port and waits until it answers PING.
@@ -41,54 +18,22 @@ export function pingOnce(port, timeoutMs = 1000) {
  * options for node itself (e.g. --trace-gc); `slotgateArgs`: more slotgate options (e.g. --workers 2).
  */
 export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [], root = repoRoot } = {}) {
-  const port = await findFreePort(HOST);
   const nodeArgs = [...extraNodeArgs];
   if (cpuProfDir) {
     mkdirSync(cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   }
-  const args = [...nodeArgs, resolve(root, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  await waitForPing(child, port, 'slotgate');
+  const slotgate = await spawnSlotgate(['--cluster', seeds.join(','), '--log-level', 'warn', ...slotgateArgs], { root, nodeArgs, stdout: 'inherit', stderr: 'inherit' });
+  await slotgate.waitForPing();
   return {
-    port,
-    pid: child.pid,
+    port: slotgate.port,
+    pid: slotgate.child.pid,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGTERM first: a graceful exit is what makes --cpu-prof write its profile.
-      child.kill('SIGTERM');
-      const outcome = await Promise.race([exited, sleep(10_000).then(() => 'timeout')]);
-      if (outcome === 'timeout') {
-        console.error('slotgate did not exit 10 s after SIGTERM; killing it');
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await slotgate.stop(10_000);
+      if (slotgate.child.signalCode === 'SIGKILL') console.error('slotgate did not exit 10 s after SIGTERM; killed it');
     },
   };
-}
-
-/**
- * Waits until the process `child` (a proxy listening on `port`) answers PING, for at most 20 s;
- * kills it and throws when it exits first or never answers.
- */
-export async function waitForPing(child, port, name) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    try {
-      await pingOnce(port);
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`${name} did not answer PING on ${HOST}:${port} within 20 s: ${err.message}`);
-      }
-      await sleep(100);
-    }
-  }
 }
 
 /** CPU seconds { user, system } process `pid` has used so far, from /proc (Linux); null elsewhere. */

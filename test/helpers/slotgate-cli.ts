@@ -3,10 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findFreePort } from '../../scripts/dev/redis-server.js';
-import { waitUntil } from './wait-until.js';
+import { REPO_ROOT, spawnSlotgate } from '../../scripts/dev/slotgate-process.js';
 
-export const MAIN = path.resolve('dist/src/main.js');
+export const MAIN = path.resolve(REPO_ROOT, 'dist/src/main.js');
 
 function requireBuild(): void {
   if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first: this test starts dist/src/main.js');
@@ -18,11 +17,11 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs slotgate to completion (for options that make it exit at once). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/** Runs slotgate to completion (for options that make it exit at once); killed if still running after `timeoutMs`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliRun> {
   requireBuild();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -47,35 +46,21 @@ export interface RunningSlotgate {
 
 /** Starts slotgate on free ports and waits for `readyText` in its output ("slotgate listening" by default). */
 export async function startSlotgateProcess(args: string[], env: NodeJS.ProcessEnv = {}, readyText = 'slotgate listening', node = process.execPath): Promise<RunningSlotgate> {
-  requireBuild();
-  const port = await findFreePort();
-  const adminPort = await findFreePort();
-  const child = spawn(node, [MAIN, '--port', String(port), '--admin-port', String(adminPort), ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  // 'close', not 'exit': the output the process (and, with --workers, its workers, which write to the
-  // same pipe) wrote just before exiting may still be in the pipe when 'exit' fires.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const started = await spawnSlotgate(args, { node, env: { PATH: process.env.PATH, ...env }, admin: true, stdout: 'keep', stderr: 'inherit' });
   const running: RunningSlotgate = {
-    child,
-    port,
-    adminPort,
-    output: () => out,
+    child: started.child,
+    port: started.port,
+    adminPort: started.adminPort,
+    output: started.output,
     events: () =>
-      out
+      started
+        .output()
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    waitForOutput: (text, timeoutMs = 30_000) => waitUntil(() => out.includes(text) || child.exitCode !== null, timeoutMs, text).then(() => {
-      if (!out.includes(text)) throw new Error(`slotgate exited (${child.exitCode}) before printing "${text}":\n${out}`);
-    }),
-    exited,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    waitForOutput: (text, timeoutMs) => started.waitForOutput(text, timeoutMs),
+    exited: started.exited.then((exit) => exit.code),
+    kill: started.kill,
   };
   await running.waitForOutput(readyText);
   return running;

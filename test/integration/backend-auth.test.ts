@@ -4,21 +4,17 @@
 // picks up a rotated password on reload. Clusters of this file's own: requirepass + masterauth on
 // every node, and one whose only usable account is an ACL user. The nodes' own statistics (INFO)
 // are the oracle; every log line of the run is captured, and none may contain a secret.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
 import { tempConfigFile, type TempConfigFile } from '../helpers/config-file.js';
 import { runAndKillBusyScript } from '../helpers/busy-script.js';
 import { RawClient, startProxy, type StartedProxy } from '../helpers/slotgate.js';
+import { runCli } from '../helpers/slotgate-cli.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 
 const SECRETS = { first: 'Backend#First1', rotated: 'Backend#Rotated2', wrong: 'Backend#Wrong3', acl: 'Acl#UserPass4' };
-const execFileAsync = promisify(execFile);
-const MAIN = path.resolve('dist/src/main.js');
 
 function captureLogs(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -38,14 +34,9 @@ function expectNoSecret(texts: string[]): void {
 }
 
 /** Runs the slotgate binary until it exits (it should: the credentials are refused). */
-async function runSlotgate(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
-    return { code: 0, output: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, output: e.stdout + e.stderr };
-  }
+async function runSlotgate(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await runCli(args, env);
+  return { code, output: stdout + stderr };
 }
 
 describe('backend nodes with requirepass and masterauth', () => {

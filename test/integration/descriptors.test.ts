@@ -3,19 +3,17 @@
 // (EMFILE) must neither crash slotgate nor break the sessions it already runs. Runs the built
 // program (dist/) as a child process, so its descriptors can be counted in /proc and limited
 // with `ulimit -n`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { RawClient } from '../helpers/slotgate.js';
 import { plain } from '../helpers/conversation.js';
 import { waitUntil } from '../helpers/wait-until.js';
-import { findFreePort } from '../../scripts/dev/redis-server.js';
+import { spawnSlotgate } from '../../scripts/dev/slotgate-process.js';
 import { RespError } from '../../src/protocol/reply-parser.js';
 
-const MAIN = path.resolve('dist/src/main.js');
 const MAX_CLIENTS_ERROR = '-ERR max number of clients reached\r\n';
 
 interface Child {
@@ -36,18 +34,10 @@ afterEach(() => {
 
 /** Starts dist/src/main.js, under `ulimit -n fileLimit` when given, and waits until it listens. */
 async function startChild(args: string[], fileLimit?: number): Promise<Child> {
-  if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first: this test starts dist/src/main.js');
-  const port = await findFreePort();
-  const adminPort = await findFreePort();
-  const argv = [MAIN, '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'info', ...args];
-  const limit = fileLimit === undefined ? '' : `ulimit -n ${fileLimit}; `;
-  const child = spawn('bash', ['-c', `${limit}exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let log = '';
-  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const started: Child = { process: child, port, adminPort, log: () => log };
+  const slotgate = await spawnSlotgate(['--cluster', sharedClusterSeeds().join(','), '--log-level', 'info', ...args], { admin: true, stderr: 'inherit', fileLimit });
+  const started: Child = { process: slotgate.child, port: slotgate.port, adminPort: slotgate.adminPort, log: slotgate.output };
   children.push(started);
-  await waitUntil(() => log.includes('"msg":"slotgate listening"') || child.exitCode !== null, 30_000, 'slotgate to listen');
-  if (child.exitCode !== null) throw new Error(`slotgate exited with code ${child.exitCode}:\n${log}`);
+  await slotgate.waitForOutput('"msg":"slotgate listening"');
   return started;
 }
 

@@ -1,16 +1,14 @@
 // --workers N: several processes share the client port; the primary aggregates metrics, replaces dead
 // workers and stops them all. Runs the built program (dist/), as users do.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
-import { findFreePort } from '../../scripts/dev/redis-server.js';
 import { metricLintProblems } from '../helpers/metric-lint.js';
+import { startSlotgateProcess } from '../helpers/slotgate-cli.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
-const MAIN = path.resolve('dist/src/main.js');
 
 function childrenOf(pid: number): number[] {
   const children: number[] = [];
@@ -52,20 +50,10 @@ describe('worker processes', () => {
   const clients: Redis[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first: this test starts dist/src/main.js');
-    port = await findFreePort();
-    adminPort = await findFreePort();
-    primary = spawn(process.execPath, [MAIN, '--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, SLOTGATE_ADMIN_TOKEN: ADMIN_TOKEN },
-    });
-    let allListening = false;
-    let log = '';
-    primary.stdout!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('"msg":"all workers listening"')) allListening = true;
-    });
-    await waitUntil(() => allListening, 30_000, 'every worker to listen');
+    const started = await startSlotgateProcess(['--workers', '2', '--cluster', sharedClusterSeeds().join(','), '--log-level', 'info'], { SLOTGATE_ADMIN_TOKEN: ADMIN_TOKEN }, '"msg":"all workers listening"');
+    primary = started.child;
+    port = started.port;
+    adminPort = started.adminPort;
     await waitUntil(async () => {
       const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined); // refused until the workers listen
