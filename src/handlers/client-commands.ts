@@ -23,10 +23,17 @@ import { formatClientLine, formatClientList } from '../peers/client-record.js';
 import { OK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeError, encodeInteger, encodeSimple } from '../protocol/encoder.js';
 import { nullReply, textReply } from '../protocol/resp3-encoder.js';
-import type { CommandCall, ReplyMode } from './command-call.js';
+import type { ClientDirectory } from '../peers/client-directory.js';
+import type { CommandCall, CommandHandler, ReplyMode } from './command-call.js';
 import { runOnEveryNode } from './fanout.js';
 
-export function runClient(call: CommandCall): void {
+/** CLIENT, given the session directory of every slotgate in front of the cluster (LIST, KILL, UNBLOCK). */
+export function clientCommand(deps: { readonly clients: ClientDirectory }): CommandHandler {
+  const clients = deps.clients;
+  return (call) => runClient(call, clients);
+}
+
+function runClient(call: CommandCall, clients: ClientDirectory): void {
   switch (call.spec.name) {
     case 'client|id':
       return call.reply(encodeInteger(call.connection.id));
@@ -46,11 +53,11 @@ export function runClient(call: CommandCall): void {
     case 'client|no-touch':
       return onOff(call, (on) => (call.connection.noTouch = on));
     case 'client|list':
-      return list(call);
+      return list(call, clients);
     case 'client|kill':
-      return kill(call);
+      return kill(call, clients);
     case 'client|unblock':
-      return unblock(call);
+      return unblock(call, clients);
     case 'client|pause':
     case 'client|unpause':
       return runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply', outOfBand: true });
@@ -115,7 +122,7 @@ function clientType(arg: Buffer): ClientType | null {
 }
 
 /** CLIENT LIST [TYPE type | ID id …], parsed as Redis 7.0 does (TYPE and ID do not combine). */
-function list(call: CommandCall): void {
+function list(call: CommandCall, clients: ClientDirectory): void {
   const args = call.args;
   let filter: ClientFilter = {};
   if (args.length === 4 && asciiEqualsIgnoreCase(args[2]!, 'type')) {
@@ -133,7 +140,7 @@ function list(call: CommandCall): void {
   } else if (args.length !== 2) {
     return call.fail(errors.SYNTAX);
   }
-  call.proxy.clients.list(filter).then(
+  clients.list(filter).then(
     call.guard((records) => call.reply(textReply(call.connection.protocol, formatClientList(records)))),
     call.guard((err: unknown) => {
       throw err;
@@ -146,7 +153,7 @@ function list(call: CommandCall): void {
  * CLIENT KILL <filter> <value> … (the number killed; SKIPME yes by default). Either reaches the
  * sessions of every slotgate instance. The caller, when it matches, is closed after its reply.
  */
-function kill(call: CommandCall): void {
+function kill(call: CommandCall, clients: ClientDirectory): void {
   const args = call.args;
   const self = call.connection.id;
   const oldForm = args.length === 3;
@@ -158,7 +165,7 @@ function kill(call: CommandCall): void {
     if (parsed === null) return;
     filter = parsed;
   }
-  call.proxy.clients.kill(filter, self).then(
+  clients.kill(filter, self).then(
     call.guard(({ killed, spared }) => {
       if (oldForm && killed === 0) return call.fail(errors.NO_SUCH_CLIENT);
       const frame = oldForm ? OK : encodeInteger(killed);
@@ -232,7 +239,7 @@ function parseKillFilter(call: CommandCall, args: readonly Buffer[]): ClientFilt
 }
 
 /** CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: 1 when that client was blocked through this slotgate and got unblocked. */
-function unblock(call: CommandCall): void {
+function unblock(call: CommandCall, clients: ClientDirectory): void {
   const args = call.args;
   if (args.length > 4) return call.fail(errors.clientSubcommandSyntax(args[1]!));
   const id = parseRedisInteger(args[2]!);
@@ -243,7 +250,7 @@ function unblock(call: CommandCall): void {
     else if (asciiEqualsIgnoreCase(args[3]!, 'error')) reason = 'error';
     else return call.fail(errors.UNBLOCK_REASON);
   }
-  call.proxy.clients.local.unblock(id, reason).then(
+  clients.local.unblock(id, reason).then(
     call.guard((unblocked) => call.reply(encodeInteger(unblocked ? 1 : 0))),
     call.guard(() => call.reply(encodeInteger(0))),
   );

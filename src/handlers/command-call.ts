@@ -22,7 +22,7 @@ import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ClientTracking } from '../upstream/tracking-client.js';
-import type { HandlerServices } from './handler-services.js';
+import type { CallServices } from './handler-services.js';
 
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
 export interface WatchState {
@@ -137,7 +137,7 @@ export interface CommandCall {
   /** The node named by a suffix (`DBSIZE @0`), already removed from `args`; null for none. */
   readonly nodeTarget: NodeTargeted | null;
   /** What the handler may use of the running proxy (no pool, no command table). */
-  readonly proxy: HandlerServices;
+  readonly proxy: CallServices;
   readonly connection: ConnectionState;
 
   /** Answers with a locally made (or merged) reply; `outcome` 'error' for an error a backend gave. */

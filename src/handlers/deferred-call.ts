@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { CommandCall, CommandHandler, ConnectionState, ForwardOptions, GatherOptions } from './command-call.js';
-import type { HandlerServices } from './handler-services.js';
+import type { CallServices } from './handler-services.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
@@ -39,7 +39,7 @@ export class DeferredCall implements CommandCall {
   get raw(): Buffer {
     return this.command.raw;
   }
-  get proxy(): HandlerServices {
+  get proxy(): CallServices {
     return this.exec.proxy;
   }
   get connection(): ConnectionState {

@@ -58,3 +58,9 @@ export interface HandlerServices {
   /** This slotgate's client connection with id `id` (CLIENT TRACKING … REDIRECT). */
   findClient(id: number): TrackingEndpoint | undefined;
 }
+
+/**
+ * What a handler reaches through its call (`call.proxy`). The rest of HandlerServices is given,
+ * when the registry is built, to the handlers that use it (the client directory to CLIENT).
+ */
+export type CallServices = Omit<HandlerServices, 'clients'>;

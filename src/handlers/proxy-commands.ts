@@ -19,7 +19,7 @@ import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsRe
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
 import { configGetReply, roleReply } from '../proxy-view/config-view.js';
 import { parseReply } from '../protocol/reply-parser.js';
-import type { HandlerServices } from './handler-services.js';
+import type { CallServices } from './handler-services.js';
 import type { CommandCall } from './command-call.js';
 
 const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);
@@ -86,7 +86,7 @@ export function runInfo(call: CommandCall): void {
 }
 
 /** INFO clients/stats/commandstats: slotgate's own clients and commands. */
-export function ownFigures(ctx: HandlerServices): OwnFigures {
+export function ownFigures(ctx: CallServices): OwnFigures {
   const metrics = ctx.metrics;
   return {
     connectedClients: ctx.clientCount(),
@@ -104,7 +104,7 @@ export function ownFigures(ctx: HandlerServices): OwnFigures {
   };
 }
 
-export function proxyFigures(ctx: HandlerServices): ProxyFigures {
+export function proxyFigures(ctx: CallServices): ProxyFigures {
   const topology = ctx.topology.current;
   const nodes = topology.allNodes();
   const up = nodes.filter((n) => n.health === 'online').length;

@@ -21,7 +21,7 @@ import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { CommandHandler } from './command-call.js';
-import { runClient } from './client-commands.js';
+import { clientCommand } from './client-commands.js';
 import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { monitorCommands } from './monitor-commands.js';
@@ -88,8 +88,6 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['readonly', local(connectionCommands.replyOk)],
   ['readwrite', local(connectionCommands.replyOk)],
   ['asking', local(connectionCommands.replyOk)],
-  // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
-  ['client', local(runClient)],
   // Client-side caching: invalidations from every master, through slotgate's tracking table.
   ['client|tracking', local(tracking.runTracking)],
   ['client|caching', local(tracking.runCaching)],
@@ -164,6 +162,8 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
 function builtEntries(services: HandlerServices): [string, CommandEntry][] {
   const monitor = monitorCommands(services);
   return [
+    // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
+    ['client', local(clientCommand(services))],
     ['monitor', local(monitor.monitor)],
     ['imonitor', local(monitor.imonitor)],
   ];

@@ -1,7 +1,6 @@
 // The CLIENT container against a fake call and fake sessions: what each sub-command answers,
 // what it changes on the connection, and what it asks the session directory for.
 import { describe, expect, it } from 'vitest';
-import { runClient } from '../../../src/handlers/client-commands.js';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { clientRecord, FakeCall, FakeConnection, fakeProxy, FakeSessions } from '../../fakes/fake-call.js';
 
@@ -20,7 +19,7 @@ function setup() {
   const connection = new FakeConnection(proxy);
   const call = (...words: string[]) => {
     const c = FakeCall.of(proxy, connection, ...words);
-    runClient(c);
+    proxy.handlers.entry(c.spec).run(c);
     return c;
   };
   return { proxy, sessions, connection, call };
@@ -34,7 +33,7 @@ describe('CLIENT', () => {
     for (const sub of ['LIST', 'SETINFO', 'NO-TOUCH', 'REPLY', 'KILL']) {
       const lookup = FALLBACK_COMMAND_TABLE.lookup(['CLIENT', sub, 'x', 'y'].slice(0, sub === 'LIST' ? 2 : sub === 'NO-TOUCH' || sub === 'REPLY' ? 3 : 4).map((w) => Buffer.from(w)));
       expect(lookup.ok, sub).toBe(true);
-      if (lookup.ok) expect(registry.entry(lookup.spec)).toMatchObject({ run: runClient, inTransaction: 'refuse' });
+      if (lookup.ok) expect(registry.entry(lookup.spec)).toMatchObject({ run: registry.entry(lookupSpec('CLIENT', 'ID')).run, inTransaction: 'refuse' });
     }
   });
 
@@ -183,7 +182,7 @@ describe('CLIENT', () => {
     connection.protocol = 3;
     sessions.records = [clientRecord({ id: 1, name: 'one' })];
     const c = FakeCall.of(proxy, connection, 'CLIENT', 'LIST');
-    runClient(c);
+    proxy.handlers.entry(c.spec).run(c);
     await settle();
     expect(c.answer).toMatch(/^=\d+\r\ntxt:id=1 .* name=one .*\n\r\n$/);
   });

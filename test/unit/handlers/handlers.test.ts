@@ -2,7 +2,6 @@
 // backend (the integration tests run the same commands against real clusters).
 import { describe, expect, it } from 'vitest';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
-import { runClient } from '../../../src/handlers/client-commands.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { runScan } from '../../../src/handlers/scan.js';
@@ -104,7 +103,7 @@ describe('WATCH', () => {
 
 describe('HELLO and AUTH', () => {
   it('HELLO 2 answers the server map and sets the name; HELLO 3 switches to RESP3 and answers a map; HELLO 4 is NOPROTO', () => {
-    const { call, connection } = setup();
+    const { call, connection, proxy } = setup();
     const hello = call('HELLO', '2', 'SETNAME', 'app');
     connectionCommands.hello(hello);
     expect(hello.answer).toMatch(/^\*14\r\n/);
@@ -121,7 +120,7 @@ describe('HELLO and AUTH', () => {
     expect(connection.protocol).toBe(3);
     const getname = call('CLIENT', 'GETNAME');
     connection.name = null;
-    runClient(getname);
+    proxy.handlers.entry(getname.spec).run(getname);
     expect(getname.answer).toBe('_\r\n');
     const reset = call('RESET');
     connectionCommands.reset(reset);
