@@ -61,6 +61,7 @@ export interface HandlerServices {
 
 /**
  * What a handler reaches through its call (`call.proxy`). The rest of HandlerServices is given,
- * when the registry is built, to the handlers that use it (the client directory to CLIENT).
+ * when the registry is built, to the handlers that use it (the client directory to CLIENT, the
+ * client lookup to CLIENT TRACKING's REDIRECT).
  */
-export type CallServices = Omit<HandlerServices, 'clients'>;
+export type CallServices = Omit<HandlerServices, 'clients' | 'findClient'>;

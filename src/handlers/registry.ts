@@ -89,7 +89,6 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['readwrite', local(connectionCommands.replyOk)],
   ['asking', local(connectionCommands.replyOk)],
   // Client-side caching: invalidations from every master, through slotgate's tracking table.
-  ['client|tracking', local(tracking.runTracking)],
   ['client|caching', local(tracking.runCaching)],
   ['client|trackinginfo', local(tracking.runTrackingInfo)],
   ['client|getredir', local(tracking.runGetRedir)],
@@ -164,6 +163,7 @@ function builtEntries(services: HandlerServices): [string, CommandEntry][] {
   return [
     // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
     ['client', local(clientCommand(services))],
+    ['client|tracking', local(tracking.trackingCommand(services))],
     ['monitor', local(monitor.monitor)],
     ['imonitor', local(monitor.imonitor)],
   ];

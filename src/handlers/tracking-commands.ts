@@ -17,7 +17,7 @@ import { OK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/encoder.js';
 import { encodeSet, mapReply } from '../protocol/resp3-encoder.js';
 import { ClientTracking } from '../upstream/tracking-client.js';
-import type { CommandCall, ConnectionState } from './command-call.js';
+import type { CommandCall, CommandHandler, ConnectionState } from './command-call.js';
 import type { HandlerServices } from './handler-services.js';
 
 interface TrackingOptions {
@@ -30,7 +30,7 @@ interface TrackingOptions {
 }
 
 /** The options after ON|OFF, or the error Redis gives while reading them. */
-function parseOptions(call: CommandCall): TrackingOptions | errors.ErrorReply {
+function parseOptions(call: CommandCall, findClient: TrackingDependencies['findClient']): TrackingOptions | errors.ErrorReply {
   const args = call.args;
   const options: TrackingOptions = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, prefixes: [] };
   for (let j = 3; j < args.length; j++) {
@@ -41,7 +41,7 @@ function parseOptions(call: CommandCall): TrackingOptions | errors.ErrorReply {
       if (options.redirect !== 0) return errors.TRACKING_ONE_REDIRECT;
       const id = parseRedisInteger(args[j]!);
       if (id === null) return errors.NOT_AN_INTEGER;
-      if (call.proxy.findClient(id) === undefined) return errors.TRACKING_NO_REDIRECT_CLIENT;
+      if (findClient(id) === undefined) return errors.TRACKING_NO_REDIRECT_CLIENT;
       options.redirect = id;
     } else if (asciiEqualsIgnoreCase(arg, 'bcast')) options.bcast = true;
     else if (asciiEqualsIgnoreCase(arg, 'optin')) options.optin = true;
@@ -80,13 +80,20 @@ function refusalOfOn(tracking: ClientTracking | null, options: TrackingOptions):
   return null;
 }
 
-export function runTracking(call: CommandCall): void {
-  const options = parseOptions(call);
+/** What CLIENT TRACKING uses besides its call: the tracking hub, and this slotgate's clients (REDIRECT). */
+export type TrackingDependencies = Pick<HandlerServices, 'tracking' | 'findClient'>;
+
+export function trackingCommand(deps: TrackingDependencies): CommandHandler {
+  return (call) => runTracking(call, deps);
+}
+
+function runTracking(call: CommandCall, deps: TrackingDependencies): void {
+  const options = parseOptions(call, deps.findClient);
   if (!('redirect' in options)) return call.fail(options);
   const connection = call.connection;
   const mode = call.args[2]!;
   if (asciiEqualsIgnoreCase(mode, 'off')) {
-    trackingOff(connection, call.proxy);
+    trackingOff(connection, deps);
     return call.reply(OK);
   }
   if (!asciiEqualsIgnoreCase(mode, 'on')) return call.fail(errors.SYNTAX);
@@ -100,7 +107,7 @@ export function runTracking(call: CommandCall): void {
   if (!wasOn) tracking.emptied = true;
   tracking.brokenRedirect = false;
   tracking.redirectId = options.redirect;
-  tracking.redirect = options.redirect === 0 ? null : call.proxy.findClient(options.redirect) ?? null;
+  tracking.redirect = options.redirect === 0 ? null : deps.findClient(options.redirect) ?? null;
   tracking.bcast = options.bcast;
   tracking.optin = options.optin;
   tracking.optout = options.optout;
@@ -109,9 +116,9 @@ export function runTracking(call: CommandCall): void {
     const added = options.prefixes.length === 0 ? [Buffer.alloc(0)] : options.prefixes;
     tracking.prefixes = [...(wasOn ? tracking.prefixes : []), ...added].sort(Buffer.compare);
   }
-  call.proxy.tracking.enable(tracking);
+  deps.tracking.enable(tracking);
   // Answered once every master's tracking connection was tried, so the reads that follow are reported.
-  call.proxy.tracking.whenSettled(call.guard(() => call.reply(OK)));
+  deps.tracking.whenSettled(call.guard(() => call.reply(OK)));
 }
 
 /** CLIENT TRACKING OFF, RESET, and a closing connection: Redis's disableTracking. */
