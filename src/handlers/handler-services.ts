@@ -62,6 +62,6 @@ export interface HandlerServices {
 /**
  * What a handler reaches through its call (`call.proxy`). The rest of HandlerServices is given,
  * when the registry is built, to the handlers that use it (the client directory to CLIENT, the
- * client lookup to CLIENT TRACKING's REDIRECT).
+ * client lookup to CLIENT TRACKING's REDIRECT, the backend nodes to CLUSTER INFO and IMONITOR).
  */
-export type CallServices = Omit<HandlerServices, 'clients' | 'findClient'>;
+export type CallServices = Omit<HandlerServices, 'clients' | 'findClient' | 'nodes'>;

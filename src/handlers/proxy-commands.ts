@@ -19,12 +19,19 @@ import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsRe
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
 import { configGetReply, roleReply } from '../proxy-view/config-view.js';
 import { parseReply } from '../protocol/reply-parser.js';
-import type { CallServices } from './handler-services.js';
-import type { CommandCall } from './command-call.js';
+import type { NodeAccess } from '../backend/node-access.js';
+import type { CallServices, HandlerServices } from './handler-services.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
 
 const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);
 
-export function runCluster(call: CommandCall): void {
+/** CLUSTER, given the backend nodes' recent health (CLUSTER INFO asks a healthy master). */
+export function clusterCommand(deps: Pick<HandlerServices, 'nodes'>): CommandHandler {
+  const nodes = deps.nodes;
+  return (call) => runCluster(call, nodes);
+}
+
+function runCluster(call: CommandCall, nodes: NodeAccess): void {
   const self = call.proxy.identity;
   switch (call.spec.name) {
     case 'cluster|slots':
@@ -45,21 +52,21 @@ export function runCluster(call: CommandCall): void {
       return call.forward(target, forwardOptions('read', false));
     }
     case 'cluster|info':
-      return runClusterInfo(call);
+      return runClusterInfo(call, nodes);
     default:
       return call.fail(errors.notSupported(commandLabel(call.spec).toLowerCase()));
   }
 }
 
 /** CLUSTER INFO: the backend's state, as one master sees it, in the one-node view. */
-function runClusterInfo(call: CommandCall): void {
+function runClusterInfo(call: CommandCall, nodes: NodeAccess): void {
   const masters = call.proxy.topology.current.masters();
   if (hasWholeKeyspace(call.proxy.topology.kind)) {
     // A standalone/Sentinel master knows no CLUSTER INFO: its one shard is ok while it is reachable.
-    const up = masters.length > 0 && !call.proxy.nodes.recentlyFailed(masters[0]!.address);
+    const up = masters.length > 0 && !nodes.recentlyFailed(masters[0]!.address);
     return call.reply(clusterInfoReply(up ? `cluster_state:ok\r\ncluster_slots_ok:${SLOT_COUNT}\r\n` : 'cluster_state:fail\r\n'));
   }
-  const healthy = masters.filter((m) => !call.proxy.nodes.recentlyFailed(m.address));
+  const healthy = masters.filter((m) => !nodes.recentlyFailed(m.address));
   const choices = healthy.length > 0 ? healthy : masters;
   const master = choices[Math.floor(Math.random() * choices.length)];
   if (!master) return call.fail(errors.SLOT_NOT_SERVED);

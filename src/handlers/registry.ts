@@ -26,7 +26,7 @@ import * as connectionCommands from './connection-commands.js';
 import { toEveryNode, type NodeFanout } from './fanout.js';
 import { monitorCommands } from './monitor-commands.js';
 import type { HandlerServices } from './handler-services.js';
-import { runCluster, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
+import { clusterCommand, runConfigGet, runConfigResetstat, runConfigSet, runInfo, runRole } from './proxy-commands.js';
 import * as pubsub from './pubsub-commands.js';
 import { routeByKeys } from './route.js';
 import { runScan } from './scan.js';
@@ -99,7 +99,6 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['watch', local(transaction.watch, 'control')],
   ['unwatch', local(transaction.unwatch)],
   // Answered by slotgate with what it knows of itself and the cluster.
-  ['cluster', local(runCluster)],
   ['info', local(runInfo, 'defer')],
   ['scan', local(runScan)],
   ['wait', local(runWait)],
@@ -164,6 +163,7 @@ function builtEntries(services: HandlerServices): [string, CommandEntry][] {
     // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
     ['client', local(clientCommand(services))],
     ['client|tracking', local(tracking.trackingCommand(services))],
+    ['cluster', local(clusterCommand(services))],
     ['monitor', local(monitor.monitor)],
     ['imonitor', local(monitor.imonitor)],
   ];
