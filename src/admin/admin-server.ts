@@ -1,5 +1,5 @@
 /**
- * The admin HTTP API (SPEC §9, §10), on its own port, loopback by default:
+ * The admin HTTP API (README: *Admin HTTP API*), on its own port, loopback by default:
  * `GET /healthz`, `/readyz`, `/livez`, `GET /metrics` (Prometheus), `GET /v1/topology`, `POST /v1/reload`,
  * `GET|DELETE /v1/clients` and `DELETE /v1/clients/{id}` (clients-api.ts),
  * `GET /v1/stats/{top-commands,latency,hot-keys}`, `GET /v1/slowlog` (slowlog-api.ts). With `admin-token`, all but the three probes need it.
@@ -29,7 +29,7 @@ export interface AdminServerDeps {
   topology: TopologyManager;
   /** Absent: always 'ready' (the instance was started before the admin server). */
   lifecycle?: () => Lifecycle;
-  /** Re-reads the config file and applies its reloadable part (SPEC §7, §8). */
+  /** Re-reads the config file and applies its reloadable part (README: *Accounts, read/write splitting, disabled commands, reload*). */
   reload?: () => ReloadOutcome;
   /** The session directory (GET/DELETE /v1/clients); absent: those endpoints answer 404. */
   clients?: ClientsApiDeps['clients'];

@@ -1,5 +1,5 @@
 /**
- * `--workers N`: one slotgate per core, sharing the client port (SPEC §12).
+ * `--workers N`: one slotgate per core, sharing the client port (README: *Running it against your cluster*).
  *
  * The primary process runs no proxy. It forks N workers (node:cluster), which all listen
  * on the client port (the primary hands each new connection to one of them) and share
