@@ -44,6 +44,8 @@ function timeoutOf(name: string, args: readonly Buffer[]): number {
 
 /** What INFO clients reads of a client connection (Session's public state). */
 export interface CountedClient {
+  /** The connection handlers see: blocking commands are noted under it (handlers/route.ts). */
+  readonly connection: object;
   readonly watch: unknown;
   readonly subscriptions: { readonly active: boolean };
   readonly isBlocked: boolean;
@@ -67,7 +69,7 @@ export function countClientStates(clients: Iterable<CountedClient>, blocking: Bl
   for (const client of clients) {
     if (client.watch !== null) watchingClients++;
     if (client.subscriptions.active) pubsubClients++;
-    const command = client.isBlocked ? blocking.get(client) : undefined;
+    const command = client.isBlocked ? blocking.get(client.connection) : undefined;
     if (!command) continue;
     if (command.withTimeout) clientsInTimeoutTable++;
     for (const key of command.keys) {
