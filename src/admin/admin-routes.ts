@@ -71,7 +71,9 @@ export function adminRequestHandler(sources: AdminSources, adminToken: string): 
   const routes = routeTable(sources).map((route) => ({ ...route, pattern: pathPattern(route.path) }));
   const otherwise = sources.otherwise ?? refuse(routes);
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    const url = URL.canParse(req.url ?? '/', 'http://admin') ? new URL(req.url ?? '/', 'http://admin') : null;
+    // A request target that is no URL (`GET http://[`, which Node's parser lets through) is the caller's error.
+    if (!url) return sendJson(res, 400, { error_code: 'BadRequest', error_msg: 'the request target is not a valid URL' });
     if (!token.admit(req, res, url.pathname)) return;
     const route = routes.find((r) => r.methods.includes(req.method ?? '') && r.pattern.test(url.pathname));
     Promise.resolve()

@@ -1,6 +1,6 @@
 // The admin route table over a real HTTP server, with the sources a slotgate or the --workers primary gives it.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminRequestHandler, sendJson, type AdminSources, type Lifecycle } from '../../../src/admin/admin-routes.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -82,6 +82,20 @@ describe('admin route table', () => {
     expect(await api('/v1/topology')).toMatchObject({ status: 401, body: { error_code: 'Unauthorized' } });
     expect(await api('/v1/reload', { method: 'POST' })).toMatchObject({ status: 401 });
     expect(await api('/v1/topology', { headers: { authorization: 'Bearer s3cret' } })).toEqual({ status: 200, body: { passed: 'GET /v1/topology' } });
+  });
+
+  it('answers a request target that is no URL with 400 BadRequest', async () => {
+    const server = http.createServer(adminRequestHandler({}, ''));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.write('GET http://[ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'));
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"error_code":"BadRequest"');
   });
 
   it('a source that fails answers 500 InternalError, and the server keeps serving', async () => {
