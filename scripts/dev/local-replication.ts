@@ -89,7 +89,8 @@ export async function startLocalReplication(opts: LocalReplicationOptions = {}):
         const info = await withRedis(host, port, (r) => r.info('replication')).catch(() => '');
         const online = info.split(/\r?\n/).filter((line) => /^slave\d+:.*state=online/.test(line)).length;
         if (online >= count) return;
-        if (Date.now() > deadline) throw new Error(`replicas of ${host}:${port}: ${online} of ${count} in sync after ${timeoutMs} ms`);
+        // The master's own replication lines say what the replicas were doing (connected, syncing, none).
+        if (Date.now() > deadline) throw new Error(`replicas of ${host}:${port}: ${online} of ${count} in sync after ${timeoutMs} ms; its INFO replication: ${info.split(/\r?\n/).filter((line) => /^(role|connected_slaves|slave\d+):/.test(line)).join(' | ')}`);
         await sleep(POLL_MS);
       }
     };

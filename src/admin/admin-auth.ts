@@ -1,5 +1,5 @@
 /**
- * The admin API's optional bearer token (`admin-token`, SPEC §9): when set, every endpoint but the
+ * The admin API's optional bearer token (`admin-token`, README: *Admin HTTP API*): when set, every endpoint but the
  * health probes needs `Authorization: Bearer <token>`, else 401. Shared by the admin server and the
  * --workers primary's.
  *

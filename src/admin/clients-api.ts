@@ -1,5 +1,5 @@
 /**
- * GET /v1/clients and DELETE /v1/clients[/{id}] (SPEC §9): the sessions of every slotgate in
+ * GET /v1/clients and DELETE /v1/clients[/{id}] (README: *Admin HTTP API*): the sessions of every slotgate in
  * front of the cluster, shaped after Huawei DCS's session list (seed 000: `time`, `count`,
  * `clients` of ClientInfo with its field names) plus Alibaba's per-source statistics (seed 001:
  * `source_stats`, per client IP) and `node_id`, the slotgate instance holding each session.

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/stats/top-commands`, `/v1/stats/latency`, `/v1/stats/hot-keys` (SPEC §10): the
+ * `GET /v1/stats/top-commands`, `/v1/stats/latency`, `/v1/stats/hot-keys` (README: *Admin HTTP API*): the
  * proxy-side answers to Tencent's DescribeInstanceMonitorTopNCmd / TopNCmdTook, TookDist and
  * HotKey, as JSON (shapes in the README's admin API section). Built from a StatsSnapshot, so the
  * --workers primary serves the same answers for the sum of its workers.

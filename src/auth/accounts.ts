@@ -1,5 +1,5 @@
 /**
- * Accounts (SPEC §7, after Tencent's 管理账号): the default account, which has only a
+ * Accounts (README: *Accounts, read/write splitting, disabled commands, reload*, after Tencent's 管理账号): the default account, which has only a
  * password (`requirepass`; none = passwordless mode), and custom accounts with a name, a
  * password, a permission (read-only, read-write or admin) and a read routing policy.
  *
@@ -59,7 +59,7 @@ export function permits(granted: Permission, required: Permission): boolean {
 }
 
 /**
- * The default account can do everything, operator commands included (SPEC §7). Its reads follow
+ * The default account can do everything, operator commands included (README: *Accounts, read/write splitting, disabled commands, reload*). Its reads follow
  * `replica-read`: with read/write splitting on, the instance's reads go to replicas, as
  * Tencent's 副本只读 does.
  */

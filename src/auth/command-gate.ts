@@ -4,18 +4,18 @@
  * refused command never reaches a backend, whatever node suffix or fan-out it would get.
  *
  * Order, as Redis's processCommand has it: unknown command / arity (the lookup, before
- * this) → not signed in (NOAUTH) → disabled (SPEC §8) → permission (NOPERM).
+ * this) → not signed in (NOAUTH) → disabled (README: *Accounts, read/write splitting, disabled commands, reload*) → permission (NOPERM).
  */
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import { permits, type Account, type Permission } from './accounts.js';
 
-/** SPEC §7: until signed in, only these (RESET too would be Redis's choice; the SPEC says no). */
+/** README: *Accounts, read/write splitting, disabled commands, reload*: until signed in, only these (Redis would allow RESET too; slotgate keeps it behind sign-in). */
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'ping', 'quit']);
 
 /**
- * Which permission a command needs (SPEC §7), decided from the command table so that every
+ * Which permission a command needs (README: *Accounts, read/write splitting, disabled commands, reload*), decided from the command table so that every
  * command, sub-commands included, has exactly one answer:
  *
  *  - `admin` — operator commands:

@@ -6,7 +6,7 @@
  * Redis (see node-connection.ts). Dedicated connections: owned by one session for state
  * that lives on a connection (WATCH, blocking commands, SUBSCRIBE, MONITOR); the
  * session closes them when done. Replica-read connections: shared like the first kind, but
- * a separate set that sends READONLY on connect, so replicas serve reads on them (SPEC §6)
+ * a separate set that sends READONLY on connect, so replicas serve reads on them (README: *Accounts, read/write splitting, disabled commands, reload*)
  * while writes and redirected commands never travel a READONLY connection.
  *
  * Databases (non-cluster backends, SELECT n): a shared connection serves one database for its

@@ -1,6 +1,6 @@
 /**
  * The one hash slot every key matching a glob pattern must be in, when the pattern says so
- * (SPEC §3: `KEYS {user1}*` and `SCAN … MATCH {user1}*` need only that slot's master). Same rule
+ * (README: *Cross-slot commands, node targeting and the cluster view*: `KEYS {user1}*` and `SCAN … MATCH {user1}*` need only that slot's master). Same rule
  * as Redis 7.2's patternHashSlot: the pattern pins a slot when, before any wildcard, it has a
  * non-empty `{tag}` (keys matching it have that same first tag), or when it has no wildcard at all
  * (it matches one key). A wildcard or an escape before the tag is closed means keys in any slot:

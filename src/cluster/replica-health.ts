@@ -1,5 +1,5 @@
 /**
- * Whether a cluster's replicas may serve reads, on evidence that they are in sync (SPEC §6).
+ * Whether a cluster's replicas may serve reads, on evidence that they are in sync (README: *Accounts, read/write splitting, disabled commands, reload*).
  *
  * CLUSTER SHARDS cannot tell: a replica restarted faster than `cluster-node-timeout` is never seen
  * as failing, and while it waits for its full resync it answers reads from an empty dataset (nil

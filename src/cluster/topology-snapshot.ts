@@ -27,7 +27,7 @@ export interface BackendNode {
 }
 
 export interface Shard {
-  /** Position in `shards`, which are ordered by their first slot (the `@N` of SPEC §4). */
+  /** Position in `shards`, which are ordered by their first slot (the `@N` of README: *Cross-slot commands, node targeting and the cluster view*). */
   readonly index: number;
   readonly master: BackendNode;
   readonly replicas: readonly BackendNode[];

@@ -2,7 +2,7 @@
  * Redis configuration parameters that need special care when a client names them in CONFIG SET.
  * The one place that says which parameters slotgate protects and which values are secrets.
  *
- *  - Protected: never forwarded by CONFIG SET, whatever `config-set` says (SPEC §11): they could
+ *  - Protected: never forwarded by CONFIG SET, whatever `config-set` says (README: *Cross-slot commands, node targeting and the cluster view*): they could
  *    cut slotgate off from its own backend (a node password slotgate does not know, a new port or
  *    bind address, a client limit that refuses its connections), break the cluster or replication
  *    under it, or let a client make the nodes write files where it likes (dir, dbfilename, …).

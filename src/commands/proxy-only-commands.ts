@@ -5,7 +5,7 @@ import type { GeneratedCommand } from './key-spec.js';
 
 export const PROXY_ONLY_COMMANDS: readonly GeneratedCommand[] = [
   {
-    // IMONITOR <node>: MONITOR of one backend node through the proxy (SPEC §4).
+    // IMONITOR <node>: MONITOR of one backend node through the proxy (README: *Cross-slot commands, node targeting and the cluster view*).
     name: 'imonitor', arity: 2,
     flags: ['admin', 'loading', 'noscript', 'stale'],
     firstKey: 0, lastKey: 0, keyStep: 0,

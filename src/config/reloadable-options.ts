@@ -1,5 +1,5 @@
 /**
- * The options a running slotgate can change without a restart (SPEC §6-8): the accounts,
+ * The options a running slotgate can change without a restart (README: *Accounts, read/write splitting, disabled commands, reload*): the accounts,
  * disable-command-list, read routing and slotgate's own slow log. Resolved and validated here, at start and on
  * every reload alike; any error rejects the whole configuration.
  *
@@ -67,7 +67,7 @@ export function resolveReloadableSettings(get: (name: OptionName) => unknown, fi
 const TRUE_WORDS = new Set(['true', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'off', '0']);
 
-/** true/false, and Redis's yes/no (SPEC: `read-local-node-only: yes`). */
+/** true/false, and Redis's yes/no (`read-local-node-only: yes`). */
 export function toBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'boolean') return value;

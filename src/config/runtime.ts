@@ -5,7 +5,7 @@
  * and a session never sees half of an old configuration and half of a new one.
  *
  * What a reload changes for OPEN sessions: the disabled commands and read routing at once;
- * accounts not at all (a session keeps the Account it signed in with, SPEC §7).
+ * accounts not at all (a session keeps the Account it signed in with, README: *Accounts, read/write splitting, disabled commands, reload*).
  */
 import { AccountDirectory } from '../auth/accounts.js';
 import { ReplicaReads } from '../routing/replica-reads.js';

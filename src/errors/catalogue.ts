@@ -120,7 +120,7 @@ export const PROTOCOL_VERSION = error('protocol_version', 'ERR Protocol version 
 export const SYNTAX = error('syntax', 'ERR syntax error');
 export const BAD_CLIENT_NAME = error('invalid_argument', 'ERR Client names cannot contain spaces, newlines or special characters.');
 
-// Accounts and disabled commands (SPEC §7, §8). Texts as Redis 7.0 says them; none quotes a secret.
+// Accounts and disabled commands (README: *Accounts, read/write splitting, disabled commands, reload*). Texts as Redis 7.0 says them; none quotes a secret.
 export const WRONGPASS = error('auth', 'WRONGPASS invalid username-password pair or user is disabled.');
 export const NOAUTH = error('auth', 'NOAUTH Authentication required.');
 export const HELLO_NOAUTH = error(
@@ -147,7 +147,7 @@ export function notAllowedInTransaction(command: string): ErrorReply {
   return error('transaction', `ERR Command '${command}' is not allowed inside a transaction`);
 }
 
-// Fan-out, node targeting and the proxy's own cluster view (SPEC §3-5, §11).
+// Fan-out, node targeting and the proxy's own cluster view (README: *Cross-slot commands, node targeting and the cluster view*).
 /**
  * A fanned-out command whose part `part` (e.g. `@1 master 3c1f…`) failed: the whole command fails.
  * `message` as bytes when it is the node's error text, which may quote the client's bytes.

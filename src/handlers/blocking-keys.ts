@@ -44,8 +44,8 @@ function timeoutOf(name: string, args: readonly Buffer[]): number {
 
 /** What INFO clients reads of a client connection (Session's public state). */
 export interface CountedClient {
-  readonly watch: unknown;
-  readonly subscriptions: { readonly active: boolean };
+  /** The connection handlers see: blocking commands are noted under it (handlers/route.ts). */
+  readonly connection: { readonly watch: unknown; readonly subscriptions: { readonly active: boolean } };
   readonly isBlocked: boolean;
 }
 
@@ -65,9 +65,9 @@ export function countClientStates(clients: Iterable<CountedClient>, blocking: Bl
   const keys = new Set<string>();
   const nokeyKeys = new Set<string>();
   for (const client of clients) {
-    if (client.watch !== null) watchingClients++;
-    if (client.subscriptions.active) pubsubClients++;
-    const command = client.isBlocked ? blocking.get(client) : undefined;
+    if (client.connection.watch !== null) watchingClients++;
+    if (client.connection.subscriptions.active) pubsubClients++;
+    const command = client.isBlocked ? blocking.get(client.connection) : undefined;
     if (!command) continue;
     if (command.withTimeout) clientsInTimeoutTable++;
     for (const key of command.keys) {

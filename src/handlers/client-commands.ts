@@ -1,5 +1,5 @@
 /**
- * The CLIENT container, answered by slotgate and never forwarded (SPEC §9), except PAUSE and
+ * The CLIENT container, answered by slotgate and never forwarded (README: *Sessions: CLIENT commands and the session list*), except PAUSE and
  * UNPAUSE which every master must get:
  *
  *  - about the caller's own connection: ID, GETNAME, SETNAME, SETINFO (lib-name/lib-ver), INFO,

@@ -26,7 +26,7 @@ export interface IncomingCall extends CommandCall {
 export function dispatch(call: IncomingCall, req: Request): void {
   const connection = call.connection;
   const transaction = connection.transaction;
-  // `DBSIZE @0` (SPEC §4): the node suffix comes off first, so lookup, arity and permission
+  // `DBSIZE @0` (README: *Cross-slot commands, node targeting and the cluster view*): the node suffix comes off first, so lookup, arity and permission
   // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
   const nodeTarget = transaction ? null : splitNodeSuffix(req.args);
   const args = nodeTarget ? nodeTarget.args : req.args;

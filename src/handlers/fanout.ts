@@ -1,5 +1,5 @@
 /**
- * Commands answered by several backends at once (SPEC §3): a multi-key command split per slot
+ * Commands answered by several backends at once (README: *Cross-slot commands, node targeting and the cluster view*): a multi-key command split per slot
  * (MGET, MSET, DEL, …), and keyless commands sent to every master or every node (DBSIZE, KEYS,
  * SCRIPT LOAD, PUBSUB NUMSUB, …). The parts are gathered (upstream/gather.ts) and their replies
  * reduced to one (upstream/reducers.ts).

@@ -1,5 +1,5 @@
 /**
- * MONITOR and IMONITOR (SPEC §4). Both switch the session into streaming mode: after the +OK,
+ * MONITOR and IMONITOR (README: *Cross-slot commands, node targeting and the cluster view*). Both switch the session into streaming mode: after the +OK,
  * the client only receives feed lines until it disconnects.
  *  - MONITOR: what this proxy executes, for all its clients (the session path publishes to the
  *    MonitorHub), secrets redacted and admin commands left out, as Redis 7 does.

@@ -1,5 +1,5 @@
 /**
- * Commands aimed at one backend node by a node suffix (SPEC §4): `DBSIZE @0`, `INFO server <id>`.
+ * Commands aimed at one backend node by a node suffix (README: *Cross-slot commands, node targeting and the cluster view*): `DBSIZE @0`, `INFO server <id>`.
  * The request (already without its suffix) goes to that node as it is, and its reply comes back
  * as it is, except INFO, which is masked like every INFO slotgate gives out.
  */

@@ -106,7 +106,7 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['config|set', local(runConfigSet, 'defer')],
   ['role', local(runRole, 'defer')],
   ['config|resetstat', local(runConfigResetstat, 'defer')],
-  // Cluster-wide answers (SPEC §3).
+  // Cluster-wide answers (README: *Cross-slot commands, node targeting and the cluster view*).
   ['keys', masters('concat', 1)],
   ['dbsize', masters('sum')],
   ['flushdb', masters('same-reply')],
@@ -145,7 +145,7 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['pubsub|numsub', local(pubsub.numsub, 'defer')],
   ['pubsub|shardnumsub', local(pubsub.numsub, 'defer')],
   ['pubsub|numpat', everyNode('sum')],
-  // One slow log for the cluster (every master's merged); one node's with a node suffix (SPEC §4).
+  // One slow log for the cluster (every master's merged); one node's with a node suffix (README: *Cross-slot commands, node targeting and the cluster view*).
   ['slowlog|get', local(slowlog.runSlowlogGet)],
   ['slowlog|len', local(slowlog.runSlowlogLen)],
   ['slowlog|reset', local(slowlog.runSlowlogReset)],
@@ -160,7 +160,7 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
 function builtEntries(services: HandlerServices): [string, CommandEntry][] {
   const monitor = monitorCommands(services);
   return [
-    // CLIENT: the connection's own settings, and every slotgate's sessions (SPEC §9).
+    // CLIENT: the connection's own settings, and every slotgate's sessions (README: *Sessions: CLIENT commands and the session list*).
     ['client', local(clientCommand(services))],
     ['client|tracking', local(tracking.trackingCommand(services))],
     ['cluster', local(clusterCommand(services))],

@@ -1,5 +1,5 @@
 /**
- * SCAN through the proxy (SPEC §3): walks the masters one after the other, shard 0 first, with
+ * SCAN through the proxy (README: *Cross-slot commands, node targeting and the cluster view*): walks the masters one after the other, shard 0 first, with
  * the combined cursor of scan-cursor.ts. Each call is one SCAN on one master, with the client's
  * MATCH/COUNT/TYPE unchanged, so Redis's guarantee holds per node and so for the whole scan:
  * every key present from start to end is returned (keys may come twice, as with Redis).

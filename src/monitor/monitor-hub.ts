@@ -1,5 +1,5 @@
 /**
- * MONITOR through the proxy (SPEC §4): every session publishes the commands it runs here, and
+ * MONITOR through the proxy (README: *Cross-slot commands, node targeting and the cluster view*): every session publishes the commands it runs here, and
  * the hub copies each line to the sessions that asked for MONITOR. Zero cost when nobody
  * monitors: sessions test the plain `active` field before doing anything, so the line is neither
  * formatted nor timestamped.

@@ -1,5 +1,5 @@
 /**
- * What clients asked for and how long they waited (SPEC §10; the admin API's /v1/stats/*):
+ * What clients asked for and how long they waited (README: *Metrics*; the admin API's /v1/stats/*):
  * commands by count and total time, client-observed latency by class and by command, big values
  * and hot keys.
  *
@@ -22,7 +22,7 @@ export type CommandOutcome = 'ok' | 'error';
 export type LatencyClass = 'read' | 'write' | 'other';
 export const LATENCY_CLASSES: readonly LatencyClass[] = ['read', 'write', 'other'];
 
-/** SPEC §10 / Tencent's 大 Value 请求: a request (or reply) above this many bytes. */
+/** README: *Metrics* / Tencent's 大 Value 请求: a request (or reply) above this many bytes. */
 export const BIG_VALUE_BYTES = 32 * 1024;
 
 /** What a request carries from decode to its reply (the session's ReplySlot implements it). */

@@ -1,5 +1,5 @@
 /**
- * Hot keys (SPEC §10; Tencent's DescribeInstanceMonitorHotKey): which keys the clients hit most,
+ * Hot keys (README: *Metrics*; Tencent's DescribeInstanceMonitorHotKey): which keys the clients hit most,
  * from a sample of requests, in bounded memory.
  *
  * About one request in `sampleEvery` is looked at: the gap to the next sample is drawn at random

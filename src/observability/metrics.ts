@@ -1,5 +1,5 @@
 /**
- * Every Prometheus metric slotgate exports, declared in one place (SPEC §10).
+ * Every Prometheus metric slotgate exports, declared in one place (README: *Metrics*).
  * Conventions: `slotgate_` prefix, counters end in `_total`, durations are `_seconds`
  * histograms, labels only from bounded sets (command names from the command table,
  * otherwise `other`). Hot-path children are bound once and cached, so counting a

@@ -1,6 +1,6 @@
 /**
  * How the slotgate instances (and workers) in front of one cluster find and ask each other,
- * through the cluster itself — no extra service, and nothing in the user's keyspace (SPEC §9):
+ * through the cluster itself — no extra service, and nothing in the user's keyspace (README: *Sessions: CLIENT commands and the session list*):
  *
  *  - Presence: every instance subscribes (SSUBSCRIBE) to its own reply channel,
  *    `{slotgate}:bus:replies:<proxy id>`. Redis drops a subscription with its connection, so the

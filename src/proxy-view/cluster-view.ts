@@ -1,5 +1,5 @@
 /**
- * The cluster a client sees through slotgate (SPEC §5): ONE node — slotgate itself, at its
+ * The cluster a client sees through slotgate (README: *Cross-slot commands, node targeting and the cluster view*): ONE node — slotgate itself, at its
  * announce address, with its own node ID — owning every slot. Cluster-aware clients (ioredis
  * Cluster, JedisCluster, redis-py, go-redis) then send everything to slotgate, which does the
  * real routing; no backend address or node ID is revealed. Pure reply builders; the shapes are

@@ -1,5 +1,5 @@
 /**
- * CONFIG GET and ROLE without a node (SPEC §4, §5): the client talks to one Redis, slotgate, so
+ * CONFIG GET and ROLE without a node (README: *Cross-slot commands, node targeting and the cluster view*): the client talks to one Redis, slotgate, so
  * nothing in these replies may say where the backend nodes are, what they listen on or what they
  * run from. CONFIG GET's listening parameters become slotgate's own (`port`, `tls-port`, `bind`);
  * the other address and port parameters become what an unconfigured Redis says ("" and 0); file

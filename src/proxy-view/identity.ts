@@ -1,6 +1,6 @@
 /**
  * Who this slotgate instance says it is to clients: the address cluster-aware clients are told
- * to connect to (CLUSTER SLOTS/SHARDS/NODES, SPEC §5), a node ID derived from it, and the
+ * to connect to (CLUSTER SLOTS/SHARDS/NODES, README: *Cross-slot commands, node targeting and the cluster view*), a node ID derived from it, and the
  * version and start time INFO reports.
  *
  * The node ID is sha1("host:port") of the announce address: stable across restarts and the same

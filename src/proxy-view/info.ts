@@ -1,5 +1,5 @@
 /**
- * INFO through the proxy (SPEC §3, §4). Pure text work on the backend's INFO replies:
+ * INFO through the proxy (README: *Cross-slot commands, node targeting and the cluster view*). Pure text work on the backend's INFO replies:
  *  - masking: nothing in the reply may tell a client where the backend nodes are or what they
  *    run from (addresses, ports, run and replication ids, executable and config file paths);
  *  - merging (INFO without a node): one master's sections, with the Keyspace section and the

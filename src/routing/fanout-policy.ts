@@ -1,5 +1,5 @@
 /**
- * The names of the ways a fanned-out command's part replies are combined (SPEC §3). A routing
+ * The names of the ways a fanned-out command's part replies are combined (README: *Cross-slot commands, node targeting and the cluster view*). A routing
  * decision names one; upstream/reducers.ts implements each, in a table typed
  * `satisfies Record<FanoutPolicy, Reducer>` so a name without a reducer is a compile error.
  */

@@ -1,5 +1,5 @@
 /**
- * Node-targeted commands (SPEC §4): an operator command may end with one extra argument naming a
+ * Node-targeted commands (README: *Cross-slot commands, node targeting and the cluster view*): an operator command may end with one extra argument naming a
  * backend node, a full node ID (40 hex) or `@N` (the N-th shard by first slot, i.e. its master):
  * `INFO server f2f3…`, `KEYS user:* @1`, `SCAN 0 @2`, `DBSIZE @0`.
  *

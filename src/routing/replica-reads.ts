@@ -1,5 +1,5 @@
 /**
- * Read/write splitting (SPEC §6, Tencent's 副本只读 and 就近访问): which commands may be
+ * Read/write splitting (README: *Accounts, read/write splitting, disabled commands, reload*, Tencent's 副本只读 and 就近访问): which commands may be
  * served by a replica, and which replica.
  *
  *  - Only with `replica-read` on, only for accounts whose read policy is `replica`, and

@@ -2,7 +2,7 @@
  * The routing decision for a command's keys, in one place and free of I/O: (command spec,
  * arguments) → RoutePlan. Handlers execute plans; tests check plans without sockets.
  *
- * Rules (SPEC §2-3):
+ * Rules (README: *What clients see*, *Cross-slot commands, node targeting and the cluster view*):
  *  - keys all in one slot → that slot's master (the request's raw bytes pass through,
  *    keeping multi-key atomicity);
  *  - keys in several slots → split per slot for MGET, MSET, DEL, UNLINK, EXISTS, TOUCH,
@@ -30,7 +30,7 @@ export type RoutePlan =
   | SplitPlan
   | { readonly kind: 'keyless'; readonly access: Access; readonly blocking: boolean };
 
-/** A multi-key command split per slot; part i answers the keys at request positions `parts[i].positions` (SPEC §3). */
+/** A multi-key command split per slot; part i answers the keys at request positions `parts[i].positions` (README: *Cross-slot commands, node targeting and the cluster view*). */
 export interface SplitPlan {
   readonly kind: 'split';
   readonly parts: readonly SlotPart[];
@@ -42,7 +42,7 @@ export interface SplitPlan {
 /** Multi-key commands that slotgate splits when their keys are in several slots. */
 const KEY_SPLITS: ReadonlyMap<string, { readonly reduce: FanoutPolicy; readonly valuesPerKey: number }> = new Map([
   ['mget', { reduce: 'mget', valuesPerKey: 0 }],
-  // Not atomic across slots (SPEC §3); MSETNX is, so it stays CROSSSLOT.
+  // Not atomic across slots (README: *Cross-slot commands, node targeting and the cluster view*); MSETNX is, so it stays CROSSSLOT.
   ['mset', { reduce: 'same-reply', valuesPerKey: 1 }],
   ['del', { reduce: 'sum', valuesPerKey: 0 }],
   ['unlink', { reduce: 'sum', valuesPerKey: 0 }],

@@ -1,6 +1,6 @@
 /**
  * Splitting a multi-key command whose keys live in several hash slots into one sub-command per
- * slot (SPEC §3). Pure: args in, parts out; the executor decides which node each part goes to.
+ * slot (README: *Cross-slot commands, node targeting and the cluster view*). Pure: args in, parts out; the executor decides which node each part goes to.
  *
  * Why per slot and not per node: Redis Cluster refuses a multi-key command whose keys are in
  * different slots even when one node owns them all (CROSSSLOT), and a per-slot part stays valid

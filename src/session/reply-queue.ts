@@ -1,5 +1,5 @@
 /**
- * Replies owed to one client, in request order (SPEC §2: pipelined commands may go to
+ * Replies owed to one client, in request order (README: *What clients see*: pipelined commands may go to
  * different nodes and come back out of order; the client must see them in order).
  *
  * Each request takes a slot at the tail when it is decoded; the slot is filled when its

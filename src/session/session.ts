@@ -23,7 +23,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { Account } from '../auth/accounts.js';
 import * as errors from '../errors/catalogue.js';
-import type { ReplyMode, WatchState } from '../handlers/command-call.js';
+import type { ReplyMode } from '../handlers/command-call.js';
 import { dispatch } from '../handlers/dispatch.js';
 import { unsubscribeAll } from '../handlers/pubsub-commands.js';
 import { releaseTracking } from '../handlers/tracking-commands.js';
@@ -35,7 +35,6 @@ import { readSocket } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { RequestDecoder, type Request } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
-import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { BackendAffinity } from './backend-affinity.js';
 import { Call, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
@@ -112,15 +111,6 @@ export class Session implements CallHost, ConnectionControl {
     this.decoder.authRequired = account === null;
   }
 
-  /** The client's subscriptions and WATCH (INFO and the server read them). */
-  get subscriptions(): ClientSubscriptions {
-    return this.connection.subscriptions;
-  }
-
-  get watch(): WatchState | null {
-    return this.affinity.watch;
-  }
-
   get address(): string {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
   }
@@ -186,7 +176,9 @@ export class Session implements CallHost, ConnectionControl {
   }
 
   private onRequest(req: Request): void {
-    if (this.phase === 'closing' || this.phase === 'closed' || this.streamStop) return;
+    if (this.phase === 'closing' || this.phase === 'closed') return;
+    // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
+    if (this.streamStop && !this.leavesMonitor(req.args[0])) return;
     const call = this.writer.append(new Call(this));
     if (this.replyOff || this.skipNextReply) {
       call.silent = true;
@@ -202,6 +194,16 @@ export class Session implements CallHost, ConnectionControl {
     this.dispatching = null;
     this.connection.lastCommand = call.spec ? call.spec.name : 'NULL'; // Redis shows an unknown command as NULL
     this.gate.requestDispatched();
+  }
+
+  private leavesMonitor(name: Buffer | undefined): boolean {
+    const word = name && name.length <= 5 ? name.toString('latin1').toLowerCase() : '';
+    if (word === 'quit') return true;
+    if (word !== 'reset') return false;
+    const stop = this.streamStop!;
+    this.streamStop = null;
+    stop();
+    return true;
   }
 
   /**
@@ -316,7 +318,7 @@ export class Session implements CallHost, ConnectionControl {
 
   /** This session as CLIENT LIST shows it: figures of slotgate's own socket and queues. */
   clientRecord(): ClientRecord {
-    const subscriptions = this.subscriptions;
+    const subscriptions = this.connection.subscriptions;
     const flags = clientFlags({
       monitor: this.streamStop !== null,
       subscribed: subscriptions.active,

@@ -1,7 +1,7 @@
 /**
  * Sends one client command (or one MULTI…EXEC batch) to the backend and follows the
  * cluster's redirections until it gets a real answer, so the client never sees MOVED
- * or ASK (SPEC §1).
+ * or ASK (README: *What clients see*).
  *
  *  - MOVED: patch the slot map at once, ask for a topology refresh, resend to the new
  *    owner. Counted against `maxRedirects`.

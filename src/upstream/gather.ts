@@ -1,5 +1,5 @@
 /**
- * Sends the parts of a fanned-out command and gathers one reply per part (SPEC §3).
+ * Sends the parts of a fanned-out command and gathers one reply per part (README: *Cross-slot commands, node targeting and the cluster view*).
  *
  * Technique: the parts bound for one node travel as ONE backend request — their frames
  * concatenated, one write, replies read back in order — on the session's own shared connection
@@ -14,7 +14,7 @@
  *    command; a part written to a connection that then failed is NOT re-sent (it may have run);
  *  - a part for a named node (every master, every node) is never redirected: its reply, error or
  *    not, is that node's answer;
- *  - with `replicaRead` (a read of an account whose reads go to replicas, SPEC §6), key parts go
+ *  - with `replicaRead` (a read of an account whose reads go to replicas, README: *Accounts, read/write splitting, disabled commands, reload*), key parts go
  *    to a replica of their slot when the session's forwarding context offers one.
  */
 import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';

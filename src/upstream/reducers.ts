@@ -1,5 +1,5 @@
 /**
- * How the replies of a fanned-out command's parts become the one reply the client gets (SPEC §3).
+ * How the replies of a fanned-out command's parts become the one reply the client gets (README: *Cross-slot commands, node targeting and the cluster view*).
  * Pure functions of the part replies, registered in one table typed `satisfies Record<FanoutPolicy,
  * Reducer>`: a policy without a reducer is a compile error.
  *

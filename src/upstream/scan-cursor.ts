@@ -1,5 +1,5 @@
 /**
- * The SCAN cursor slotgate gives clients (SPEC §3): still one unsigned 64-bit integer, as
+ * The SCAN cursor slotgate gives clients (README: *Cross-slot commands, node targeting and the cluster view*): still one unsigned 64-bit integer, as
  * clients expect, holding the shard being scanned and that shard master's own cursor.
  *
  *   bits 63..50  shard index (14 bits)     bits 49..0  the node's cursor (50 bits)

@@ -1,5 +1,5 @@
 /**
- * `client-aliases` (SPEC §9, Alibaba's ClientDesc): CIDR → description, shown as `desc` in
+ * `client-aliases` (README: *Admin HTTP API*, Alibaba's ClientDesc): CIDR → description, shown as `desc` in
  * GET /v1/clients. Given as "CIDR=description" items, e.g. `10.1.0.0/16=batch-jobs`.
  * The first alias whose network holds the client's IP wins.
  */

@@ -201,6 +201,21 @@ describe('session lifecycle: no session outlives its socket', () => {
     await waitUntil(() => sessions() === 0, RELEASE_MS, 'the held-back session to be released');
   });
 
+  it('RESET ends MONITOR, as in Redis 6.2+: the feed stops, and the client runs commands again', async () => {
+    const monitor = await RawClient.connect(proxy.port);
+    const other = await RawClient.connect(proxy.port);
+    try {
+      expect(await monitor.call('MONITOR')).toBe('OK');
+      expect(await monitor.call('RESET')).toBe('RESET');
+      await other.call('SET', 'life:after-monitor', 'v');
+      expect(String(await monitor.call('GET', 'life:after-monitor'))).toBe('v');
+      expect(String(await other.call('CLIENT', 'LIST'))).not.toMatch(/flags=O/);
+    } finally {
+      monitor.close();
+      other.close();
+    }
+  });
+
   it('a client cut half-way through a frame, or with its write side shut, is released', async () => {
     await sendAndCut(proxy.port, '*3\r\n$3\r\nSET\r\n$1\r\na', 'destroy');
     await sendAndCut(proxy.port, '*3\r\n$3\r\nSET\r\n$1\r\na', 'end');

@@ -2,6 +2,7 @@
 // workers and stops them all. Runs the built program (dist/), as users do.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
@@ -38,6 +39,17 @@ function socketCount(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** The status line of the answer to a raw HTTP request ('' when the connection closes without one). */
+function rawStatusLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined); // a crashed server resets the connection: the empty answer says it
+    socket.on('close', () => resolve(answer.split('\r\n')[0]!));
+  });
 }
 
 const ADMIN_TOKEN = 'workers-admin-token';
@@ -114,6 +126,11 @@ describe('worker processes', () => {
     }
     expect((await fetch(`http://127.0.0.1:${adminPort}/v1/reload`, { method: 'POST' })).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status).toBe(200);
+  });
+
+  it('answers a request target that is no URL with 400, and the primary keeps serving', async () => {
+    expect(await rawStatusLine(adminPort, 'GET http://[ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await fetch(`http://127.0.0.1:${adminPort}/livez`)).status).toBe(200);
   });
 
   it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {
