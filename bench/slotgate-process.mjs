@@ -38,22 +38,28 @@ export function pingOnce(port, timeoutMs = 1000) {
 /**
  * Starts `node dist/src/main.js --cluster <seeds>` on a free port and waits until it answers PING.
  * `cpuProfDir`: profile it (--cpu-prof), written when it exits after SIGTERM; `nodeArgs`: more
- * options for node itself (e.g. --trace-gc); `slotgateArgs`: more slotgate options (e.g. --workers 2).
+ * options for node itself; `slotgateArgs`: more slotgate options (e.g. --workers 2); `countGc`: run
+ * it with --trace-gc-nvp and add up the collections and allocated bytes it reports (`gcCounts()`),
+ * its other output passed on.
  */
-export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [], root = repoRoot } = {}) {
+export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraNodeArgs = [], slotgateArgs = [], root = repoRoot, countGc = false } = {}) {
   const port = await findFreePort(HOST);
   const nodeArgs = [...extraNodeArgs];
+  if (countGc) nodeArgs.push('--trace-gc-nvp');
   if (cpuProfDir) {
     mkdirSync(cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   }
   const args = [...nodeArgs, resolve(root, 'dist/src/main.js'), '--cluster', seeds.join(','), '--port', String(port), '--admin-port', '0', '--log-level', 'warn', ...slotgateArgs];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', countGc ? 'pipe' : 'inherit', 'inherit'] });
+  const gc = countGc ? countGcLines(child.stdout) : undefined;
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   await waitForPing(child, port, 'slotgate');
   return {
     port,
     pid: child.pid,
+    /** Collections and bytes allocated so far ({ scavenges, markCompacts, allocated }), workers included; only with `countGc`. */
+    gcCounts: () => (gc ? { ...gc } : undefined),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGTERM first: a graceful exit is what makes --cpu-prof write its profile.
@@ -66,6 +72,34 @@ export async function startSlotgateProcess(seeds, { cpuProfDir, nodeArgs: extraN
       }
     },
   };
+}
+
+/**
+ * Adds up --trace-gc-nvp's lines on `stream` (one per collection: "[pid:addr] N ms: pause=… gc=s …
+ * allocated=B …", gc=s a scavenge, gc=mc a mark-compact, allocated the bytes allocated since the
+ * collection before; workers forked by the cluster module share the stream) and passes every other
+ * line on to our stdout. Allocated bytes are known at each collection, so a window's total is off
+ * by at most one young generation (a few MB).
+ */
+function countGcLines(stream) {
+  const counts = { scavenges: 0, markCompacts: 0, allocated: 0 };
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      const kind = / ms: pause=.* gc=(\w+) /.exec(line);
+      if (!kind) {
+        process.stdout.write(`${line}\n`);
+        continue;
+      }
+      if (kind[1] === 's') counts.scavenges++;
+      else counts.markCompacts++;
+      counts.allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+  });
+  return counts;
 }
 
 /**
