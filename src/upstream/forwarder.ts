@@ -55,6 +55,14 @@ export interface ForwardContext {
  */
 export type Target = { readonly slot: number; readonly replicaRead?: boolean } | { readonly slot: null };
 
+/** One Target per slot, made on first use and shared (never changed), so routing one allocates nothing. */
+const slotTargets: Target[] = [];
+
+/** The Target of `slot`'s master (0 ≤ slot < 16384): the same object every time. */
+export function slotTarget(slot: number): Target {
+  return (slotTargets[slot] ??= { slot });
+}
+
 /** Who gets the final answer (an object, not a closure: nothing allocated per command for it). */
 export interface Completion {
   complete(frame: Buffer, isError: boolean): void;
