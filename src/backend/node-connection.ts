@@ -115,10 +115,11 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
 /** Batches up to this size are copied into one buffer and written with one write(). */
 const COPY_BATCH_LIMIT = 256 * 1024;
 
-function concatPayloads(batch: readonly BackendRequest[], total: number): Buffer {
+/** The payloads of batch[0..count) in one buffer of `total` bytes. */
+function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: number, total: number): Buffer {
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
-  for (const request of batch) offset += request.payload.copy(out, offset);
+  for (let i = 0; i < count; i++) offset += batch[i]!.payload.copy(out, offset);
   return out;
 }
 
@@ -139,9 +140,12 @@ export class NodeConnection {
   /** The oldest in-flight request's reply handler threw: its later replies are read and dropped. */
   private headFaulted = false;
   /** Requests whose bytes are waiting for the next flush (or for the connection). */
-  private unwritten: BackendRequest[] = [];
-  /** The array of the last flush, emptied, reused as the next `unwritten`. */
-  private spareBatch: BackendRequest[] | null = [];
+  // Filled by index and counted, not pushed and emptied: `length = 0` would drop the array's
+  // storage, and the next push would allocate it again.
+  private unwritten: (BackendRequest | undefined)[] = [];
+  private unwrittenCount = 0;
+  /** The array of the last flush, cleared, reused as the next `unwritten`. */
+  private spareBatch: (BackendRequest | undefined)[] | null = [];
   private flushScheduled = false;
   private addressText: string | null = null;
   /** Requests in the last write: 1 means light load (see send). */
@@ -187,14 +191,14 @@ export class NodeConnection {
     else if (this.state === 'ready') {
       // Idle connection, and the last batch was a lone request too (light load): waiting for the
       // end of the turn could only add latency. Under load, batches are bigger and this waits.
-      if (this.lastBatchSize <= 1 && this.unwritten.length === 1 && this.inflight.length <= 1) this.flush();
+      if (this.lastBatchSize <= 1 && this.unwrittenCount === 1 && this.inflight.length <= 1) this.flush();
       else this.scheduleFlush();
     }
   }
 
   private enqueue(request: BackendRequest): void {
     if (request.replyCount > 0) this.inflight.push(request);
-    this.unwritten.push(request);
+    this.unwritten[this.unwrittenCount++] = request;
   }
 
   /**
@@ -217,7 +221,7 @@ export class NodeConnection {
   }
 
   private closeIfDone(): void {
-    if (this.retiring && this.inflight.length === 0 && this.unwritten.length === 0) this.close();
+    if (this.retiring && this.inflight.length === 0 && this.unwrittenCount === 0) this.close();
   }
 
   /** Closes for good: pending requests fail, later `send`s fail at once. */
@@ -314,17 +318,19 @@ export class NodeConnection {
   private flush(): void {
     this.flushScheduled = false;
     const writer = this.writer;
-    if (this.state !== 'ready' || !writer || this.unwritten.length === 0) return;
+    if (this.state !== 'ready' || !writer || this.unwrittenCount === 0) return;
     const batch = this.unwritten;
+    const count = this.unwrittenCount;
     // Null while a flush is under way, so a flush re-entered from a write takes a fresh array.
     this.unwritten = this.spareBatch ?? [];
     this.spareBatch = null;
-    this.lastBatchSize = batch.length;
+    this.unwrittenCount = 0;
+    this.lastBatchSize = count;
     // The clock itself, not callbackNow(): the command timeout counts from here (one read per batch).
     const now = performance.now();
-    for (const request of batch) if (request.replyCount > 0) this.sentTimes.push(now);
-    this.writeBatch(writer, batch);
-    batch.length = 0;
+    for (let i = 0; i < count; i++) if (batch[i]!.replyCount > 0) this.sentTimes.push(now);
+    this.writeBatch(writer, batch, count);
+    batch.fill(undefined, 0, count); // nothing written stays referenced
     this.spareBatch = batch;
   }
 
@@ -333,18 +339,18 @@ export class NodeConnection {
    * a writev of many tiny chunks through the stream machinery); a big payload is not copied, each
    * goes out in a write of its own.
    */
-  private writeBatch(writer: SocketWriter, batch: readonly BackendRequest[]): void {
-    if (batch.length === 1) {
+  private writeBatch(writer: SocketWriter, batch: readonly (BackendRequest | undefined)[], count: number): void {
+    if (count === 1) {
       writer.write(batch[0]!.payload);
       return;
     }
     let total = 0;
-    for (const request of batch) total += request.payload.length;
+    for (let i = 0; i < count; i++) total += batch[i]!.payload.length;
     if (total <= COPY_BATCH_LIMIT) {
-      writer.write(concatPayloads(batch, total));
+      writer.write(concatPayloads(batch, count, total));
       return;
     }
-    for (const request of batch) writer.write(request.payload);
+    for (let i = 0; i < count; i++) writer.write(batch[i]!.payload);
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
@@ -419,6 +425,7 @@ export class NodeConnection {
     this.timeoutTimer = null;
     this.framer.reset();
     this.unwritten = [];
+    this.unwrittenCount = 0;
     if (this.state !== 'closed') this.state = this.retiring ? 'closed' : 'idle';
     const pending = this.inflight.drain();
     const written = this.sentTimes.length;
