@@ -87,12 +87,13 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   private attempt = 0;
 
   /**
-   * @param commands raw frames; one for a plain command, several for a transaction,
-   *                 which is wrapped in MULTI … EXEC and answered with EXEC's reply.
+   * @param commands raw frames; one for a plain command (a Buffer alone, or an array of one: a
+   *                 plain command's caller need not make an array per request), several for a
+   *                 transaction, which is wrapped in MULTI … EXEC and answered with EXEC's reply.
    */
   constructor(
     private readonly ctx: ForwardContext,
-    private readonly commands: readonly Buffer[],
+    private readonly commands: Buffer | readonly Buffer[],
     private readonly transaction: boolean,
     private readonly target: Target,
     private readonly onLatency: LatencySink | null,
@@ -152,14 +153,16 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   }
 
   private buildPayload(asking: boolean): void {
+    const commands = this.commands;
     if (!this.transaction) {
-      this.payload = asking ? Buffer.concat([ASKING, this.commands[0]!]) : this.commands[0]!;
+      const command = Buffer.isBuffer(commands) ? commands : commands[0]!;
+      this.payload = asking ? Buffer.concat([ASKING, command]) : command;
       this.replyCount = asking ? 2 : 1;
     } else {
       // In a transaction Redis checks the slot when each command is queued, so each
       // needs its own ASKING while a slot is migrating.
       const parts: Buffer[] = [MULTI];
-      for (const command of this.commands) {
+      for (const command of Buffer.isBuffer(commands) ? [commands] : commands) {
         if (asking) parts.push(ASKING);
         parts.push(command);
       }
