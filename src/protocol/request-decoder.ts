@@ -293,11 +293,7 @@ export class RequestDecoder {
           this.mode = IDLE; // *0, *-1 (any negative, in fact) are skipped, like Redis
           continue;
         }
-        this.mode = MULTIBULK_ARGS;
-        this.argsLeft = count;
-        this.bulkLength = -1;
-        this.args = count <= PRESIZED_ARGS_MAX ? new Array<Buffer>(count) : [];
-        this.argsRead = 0;
+        this.startArgs(count);
       }
 
       // MULTIBULK_ARGS
@@ -342,6 +338,15 @@ export class RequestDecoder {
       this.onRequest({ args, raw });
       if (this.stopped) return this.holdRest(buf, pos);
     }
+  }
+
+  /** A `*count` header was read: its arguments come next. */
+  private startArgs(count: number): void {
+    this.mode = MULTIBULK_ARGS;
+    this.argsLeft = count;
+    this.bulkLength = -1;
+    this.args = count <= PRESIZED_ARGS_MAX ? new Array<Buffer>(count) : [];
+    this.argsRead = 0;
   }
 
   /** Keeps `buf[pos..]` (starting at a frame boundary) unparsed until resume(). */
