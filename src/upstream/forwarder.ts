@@ -55,8 +55,12 @@ export interface ForwardContext {
  */
 export type Target = { readonly slot: number; readonly replicaRead?: boolean } | { readonly slot: null };
 
-/** One Target per slot, made on first use and shared (never changed), so routing one allocates nothing. */
-const slotTargets: Target[] = [];
+/**
+ * One Target per slot, made on first use and shared (never changed), so routing one allocates nothing.
+ * Sized for every slot up front: writing slot 12000 into an empty array would turn it into a slow
+ * dictionary (V8 does that to an array written far past its end), looked up on every request.
+ */
+const slotTargets = new Array<Target | undefined>(16384);
 
 /** The Target of `slot`'s master (0 ≤ slot < 16384): the same object every time. */
 export function slotTarget(slot: number): Target {
