@@ -7,7 +7,9 @@
 //   BENCH_ROUNDS=5 BENCH_REQUESTS=200000 npm run bench:load
 //
 // Besides ops/s it prints, per target, the CPU each process spent per request (from /proc: the proxy
-// itself, and the three masters together, whose work a proxy's batching changes), and a latency row:
+// itself, and the three masters together, whose work a proxy's batching changes), what each slotgate
+// allocated per request and its garbage collections per million requests (it runs with
+// --trace-gc-nvp and the harness adds up the lines), and a latency row:
 // GET with one client and no pipeline (redis-benchmark -c 1), p50 and p99.
 //
 // Env: BENCH_ROUNDS (default 3); BENCH_SECONDS, the target length of one test in one run (default 4);
@@ -16,7 +18,8 @@
 // HELLO 3) on both sides; BENCH_CPU_PROF=1 to profile slotgate (--cpu-prof; the
 // profile is written when slotgate exits, into BENCH_CPU_PROF_DIR, default .tmp/cpu-prof); BENCH_PREDIXY,
 // a predixy binary to measure beside slotgate (PREDIXY_THREADS, default 1); BENCH_SLOTGATE_ARGS, more
-// slotgate options (e.g. "--workers 2"); BENCH_LOADGEN_CPUS, the cores redis-benchmark is pinned to
+// slotgate options (e.g. "--workers 2"); BENCH_NODE_ARGS, more options for slotgate's node (e.g.
+// "--require ./bench/heap-sampler.cjs": where its garbage comes from, see that file); BENCH_LOADGEN_CPUS, the cores redis-benchmark is pinned to
 // (taskset -c, e.g. "1"); BENCH_BASELINE, another checkout of slotgate, built, measured as `baseline`
 // in the same rounds (a change's before and after).
 //
@@ -57,6 +60,8 @@ const settings = {
   baseline: process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined,
   predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
   slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
+  /** More options for slotgate's node, e.g. "--require ./bench/heap-sampler.cjs" (where a request's allocations come from). */
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   latencyRequests: positiveIntFromEnv('BENCH_LATENCY_REQUESTS', 20_000),
   /** e.g. "1": run redis-benchmark on that core only, to compare `--workers` settings (taskset -c). */
   loadgenCpus: process.env.BENCH_LOADGEN_CPUS || undefined,
@@ -178,14 +183,14 @@ async function main() {
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const seed = cluster.nodes[0];
     console.log(`cluster up: ${cluster.seeds.join(' ')}`);
-    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir, slotgateArgs: settings.slotgateArgs });
+    slotgate = await startSlotgateProcess(cluster.seeds, { cpuProfDir: settings.cpuProfDir, nodeArgs: settings.nodeArgs, slotgateArgs: settings.slotgateArgs, countGc: true });
     console.log(`slotgate up on ${HOST}:${slotgate.port}`);
     const masterPorts = new Set(await cluster.masterPorts());
     const masterPids = cluster.nodes.filter((n) => masterPorts.has(n.port)).map((n) => n.pid);
 
     const targets = {
       direct: { args: ['--cluster', '-h', seed.host, '-p', String(seed.port)], proxyPids: [] },
-      slotgate: { args: ['-h', HOST, '-p', String(slotgate.port)], proxyPids: [slotgate.pid] },
+      slotgate: { args: ['-h', HOST, '-p', String(slotgate.port)], proxyPids: [slotgate.pid], gcCounts: slotgate.gcCounts },
     };
     if (settings.predixy) {
       predixy = await startPredixyProcess(settings.predixy, cluster.seeds, settings.predixyThreads);
@@ -193,12 +198,12 @@ async function main() {
       targets.predixy = { args: ['-h', HOST, '-p', String(predixy.port)], proxyPids: [predixy.pid] };
     }
     if (settings.baseline) {
-      baseline = await startSlotgateProcess(cluster.seeds, { slotgateArgs: settings.slotgateArgs, root: settings.baseline });
+      baseline = await startSlotgateProcess(cluster.seeds, { slotgateArgs: settings.slotgateArgs, root: settings.baseline, countGc: true });
       console.log(`baseline slotgate (${settings.baseline}) up on ${HOST}:${baseline.port}`);
-      targets.baseline = { args: ['-h', HOST, '-p', String(baseline.port)], proxyPids: [baseline.pid] };
+      targets.baseline = { args: ['-h', HOST, '-p', String(baseline.port)], proxyPids: [baseline.pid], gcCounts: baseline.gcCounts };
     }
     const names = Object.keys(targets);
-    const empty = () => Object.fromEntries(names.map((n) => [n, { SET: [], GET: [], proxyCpu: [], mastersCpu: [] }]));
+    const empty = () => Object.fromEntries(names.map((n) => [n, { SET: [], GET: [], proxyCpu: [], mastersCpu: [], gc: [] }]));
     // samples[pipeline][target] = per-round rps per test, and CPU µs per request (user, system)
     const samples = new Map(settings.pipelines.map((p) => [p, empty()]));
     const requests = new Map();
@@ -215,6 +220,7 @@ async function main() {
           const target = targets[name];
           const proxyBefore = cpuOf(target.proxyPids);
           const mastersBefore = cpuOf(masterPids);
+          const gcBefore = target.gcCounts?.();
           const rps = await runBenchmark(target.args, pipeline, requests.get(pipeline));
           const perRequest = (before, after) => ({
             user: ((after.user - before.user) * 1e6) / (2 * requests.get(pipeline)),
@@ -224,6 +230,15 @@ async function main() {
           for (const test of TESTS) s[test].push(rps[test]);
           s.proxyCpu.push(perRequest(proxyBefore, cpuOf(target.proxyPids)));
           s.mastersCpu.push(perRequest(mastersBefore, cpuOf(masterPids)));
+          if (gcBefore) {
+            const gcAfter = target.gcCounts();
+            const perMillion = (n) => (n * 1e6) / (2 * requests.get(pipeline));
+            s.gc.push({
+              scavenges: perMillion(gcAfter.scavenges - gcBefore.scavenges),
+              markCompacts: perMillion(gcAfter.markCompacts - gcBefore.markCompacts),
+              bytes: (gcAfter.allocated - gcBefore.allocated) / (2 * requests.get(pipeline)),
+            });
+          }
           console.log(`round ${round}, -P ${pipeline}, ${name.padEnd(8)}: SET ${rps.SET.toFixed(0)}/s, GET ${rps.GET.toFixed(0)}/s`);
         }
       }
@@ -248,16 +263,17 @@ async function main() {
     printTable(header, body);
 
     const us = (values) => median(values).toFixed(2);
-    const cpuHeader = ['pipeline', 'target', 'proxy µs/req (user+sys)', 'proxy user', 'proxy sys', 'masters µs/req'];
+    const cpuHeader = ['pipeline', 'target', 'proxy µs/req (user+sys)', 'proxy user', 'proxy sys', 'masters µs/req', 'bytes/req', 'scavenges/Mreq', 'mark-compacts/Mreq'];
     const cpuBody = [];
     for (const pipeline of settings.pipelines) {
       for (const name of names) {
         const s = samples.get(pipeline)[name];
         const proxy = name === 'direct' ? ['-', '-', '-'] : [us(s.proxyCpu.map((c) => c.user + c.system)), us(s.proxyCpu.map((c) => c.user)), us(s.proxyCpu.map((c) => c.system))];
-        cpuBody.push([String(pipeline), name, ...proxy, us(s.mastersCpu.map((c) => c.user + c.system))]);
+        const gc = s.gc.length > 0 ? [median(s.gc.map((g) => g.bytes)).toFixed(0), median(s.gc.map((g) => g.scavenges)).toFixed(0), median(s.gc.map((g) => g.markCompacts)).toFixed(1)] : ['-', '-', '-'];
+        cpuBody.push([String(pipeline), name, ...proxy, us(s.mastersCpu.map((c) => c.user + c.system)), ...gc]);
       }
     }
-    console.log('\nCPU per request (median of rounds; SET and GET together)');
+    console.log('\nCPU and garbage collections per request (median of rounds; SET and GET together)');
     printTable(cpuHeader, cpuBody);
 
     console.log('\nGET latency, one client, no pipeline (median of rounds, ms)');

@@ -28,7 +28,7 @@ import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
-import { Fifo } from '../util/fifo.js';
+import { Fifo, NumberFifo } from '../util/fifo.js';
 
 export interface BackendRequest {
   /** The encoded command(s) to write. */
@@ -109,25 +109,17 @@ export interface NodeConnectionOptions {
 
 const ignore = (): void => undefined;
 
-interface InflightEntry {
-  request: BackendRequest;
-  sentAt: number;
-  repliesSeen: number;
-  written: boolean;
-  /** Its reply handler threw: later replies of this request are read and dropped. */
-  faulted: boolean;
-}
-
 /** `authenticating`: connected, AUTH written, its reply awaited; nothing else is written yet. */
 type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
 
 /** Batches up to this size are copied into one buffer and written with one write(). */
 const COPY_BATCH_LIMIT = 256 * 1024;
 
-function concatPayloads(batch: readonly InflightEntry[], total: number): Buffer {
+/** The payloads of batch[0..count) in one buffer of `total` bytes. */
+function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: number, total: number): Buffer {
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
-  for (const entry of batch) offset += entry.request.payload.copy(out, offset);
+  for (let i = 0; i < count; i++) offset += batch[i]!.payload.copy(out, offset);
   return out;
 }
 
@@ -135,9 +127,25 @@ export class NodeConnection {
   private socket: net.Socket | null = null;
   private writer: SocketWriter | null = null;
   private state: State = 'idle';
-  private readonly inflight = new Fifo<InflightEntry>(64);
-  /** Entries whose bytes are waiting for the next flush (or for the connection). */
-  private unwritten: InflightEntry[] = [];
+  // What is in flight is kept in parallel queues and fields, not in an entry object per request
+  // (issue #22: nothing allocated per request). Replies come in order, so only the oldest request
+  // needs a reply count and a fault flag; requests are written in order, so the written ones are the
+  // oldest `sentTimes.length` of `inflight`, and sentTimes holds when each was written.
+  /** Requests awaiting replies, oldest first. */
+  private readonly inflight = new Fifo<BackendRequest>(64);
+  /** When each written request of `inflight` was written (performance.now()), oldest first. */
+  private readonly sentTimes = new NumberFifo(64);
+  /** Replies the oldest in-flight request has had so far. */
+  private headRepliesSeen = 0;
+  /** The oldest in-flight request's reply handler threw: its later replies are read and dropped. */
+  private headFaulted = false;
+  /** Requests whose bytes are waiting for the next flush (or for the connection). */
+  // Filled by index and counted, not pushed and emptied: `length = 0` would drop the array's
+  // storage, and the next push would allocate it again.
+  private unwritten: (BackendRequest | undefined)[] = [];
+  private unwrittenCount = 0;
+  /** The array of the last flush, cleared, reused as the next `unwritten`. */
+  private spareBatch: (BackendRequest | undefined)[] | null = [];
   private flushScheduled = false;
   private addressText: string | null = null;
   /** Requests in the last write: 1 means light load (see send). */
@@ -183,15 +191,14 @@ export class NodeConnection {
     else if (this.state === 'ready') {
       // Idle connection, and the last batch was a lone request too (light load): waiting for the
       // end of the turn could only add latency. Under load, batches are bigger and this waits.
-      if (this.lastBatchSize <= 1 && this.unwritten.length === 1 && this.inflight.length <= 1) this.flush();
+      if (this.lastBatchSize <= 1 && this.unwrittenCount === 1 && this.inflight.length <= 1) this.flush();
       else this.scheduleFlush();
     }
   }
 
   private enqueue(request: BackendRequest): void {
-    const entry: InflightEntry = { request, sentAt: 0, repliesSeen: 0, written: false, faulted: false };
-    if (request.replyCount > 0) this.inflight.push(entry);
-    this.unwritten.push(entry);
+    if (request.replyCount > 0) this.inflight.push(request);
+    this.unwritten[this.unwrittenCount++] = request;
   }
 
   /**
@@ -214,7 +221,7 @@ export class NodeConnection {
   }
 
   private closeIfDone(): void {
-    if (this.retiring && this.inflight.length === 0 && this.unwritten.length === 0) this.close();
+    if (this.retiring && this.inflight.length === 0 && this.unwrittenCount === 0) this.close();
   }
 
   /** Closes for good: pending requests fail, later `send`s fail at once. */
@@ -311,30 +318,39 @@ export class NodeConnection {
   private flush(): void {
     this.flushScheduled = false;
     const writer = this.writer;
-    if (this.state !== 'ready' || !writer || this.unwritten.length === 0) return;
+    if (this.state !== 'ready' || !writer || this.unwrittenCount === 0) return;
     const batch = this.unwritten;
-    this.unwritten = [];
-    this.lastBatchSize = batch.length;
+    const count = this.unwrittenCount;
+    // Null while a flush is under way, so a flush re-entered from a write takes a fresh array.
+    this.unwritten = this.spareBatch ?? [];
+    this.spareBatch = null;
+    this.unwrittenCount = 0;
+    this.lastBatchSize = count;
     // The clock itself, not callbackNow(): the command timeout counts from here (one read per batch).
     const now = performance.now();
-    for (const entry of batch) {
-      entry.sentAt = now;
-      entry.written = true;
-    }
-    // One write per batch. Small commands are copied into one buffer (a memcpy is far
-    // cheaper than a writev of many tiny chunks through the stream machinery); a big
-    // payload is not copied, each goes out in a write of its own.
-    if (batch.length === 1) {
-      writer.write(batch[0]!.request.payload);
+    for (let i = 0; i < count; i++) if (batch[i]!.replyCount > 0) this.sentTimes.push(now);
+    this.writeBatch(writer, batch, count);
+    batch.fill(undefined, 0, count); // nothing written stays referenced
+    this.spareBatch = batch;
+  }
+
+  /**
+   * One write per batch. Small commands are copied into one buffer (a memcpy is far cheaper than
+   * a writev of many tiny chunks through the stream machinery); a big payload is not copied, each
+   * goes out in a write of its own.
+   */
+  private writeBatch(writer: SocketWriter, batch: readonly (BackendRequest | undefined)[], count: number): void {
+    if (count === 1) {
+      writer.write(batch[0]!.payload);
       return;
     }
     let total = 0;
-    for (const entry of batch) total += entry.request.payload.length;
+    for (let i = 0; i < count; i++) total += batch[i]!.payload.length;
     if (total <= COPY_BATCH_LIMIT) {
-      writer.write(concatPayloads(batch, total));
+      writer.write(concatPayloads(batch, count, total));
       return;
     }
-    for (const entry of batch) writer.write(entry.request.payload);
+    for (let i = 0; i < count; i++) writer.write(batch[i]!.payload);
   }
 
   private onFrame(frame: Buffer, isError: boolean): void {
@@ -347,30 +363,41 @@ export class NodeConnection {
       }
       return;
     }
-    const entry = this.inflight.peek();
-    if (!entry) {
+    const request = this.inflight.peek();
+    if (!request) {
       // A reply nobody asked for means we lost track of the stream: start over.
       this.fail({ message: 'unexpected reply from backend', neverSent: false, kind: 'closed' }, true);
       return;
     }
-    const index = entry.repliesSeen++;
-    if (entry.repliesSeen >= entry.request.replyCount) this.inflight.shift();
-    if (!entry.faulted) {
+    const index = this.headRepliesSeen++;
+    const faulted = this.headFaulted;
+    const last = this.headRepliesSeen >= request.replyCount;
+    if (last) this.shiftHead();
+    if (!faulted) {
       try {
-        entry.request.onReply(frame, isError, index);
+        request.onReply(frame, isError, index);
       } catch (err) {
-        this.requestFaulted(entry, err);
+        // Later replies of a request still at the head are dropped; a finished one has none.
+        if (!last) this.headFaulted = true;
+        this.requestFaulted(request, err);
       }
     }
     if (this.retiring) this.closeIfDone();
   }
 
+  /** The oldest in-flight request has all its replies: the next one becomes the head. */
+  private shiftHead(): void {
+    this.inflight.shift();
+    this.sentTimes.shift();
+    this.headRepliesSeen = 0;
+    this.headFaulted = false;
+  }
+
   /** A reply handler threw: fail that request alone (see NodeConnectionOptions.onRequestFault). */
-  private requestFaulted(entry: InflightEntry, err: unknown): void {
-    entry.faulted = true;
+  private requestFaulted(request: BackendRequest, err: unknown): void {
     this.options.onRequestFault?.(this.address, err);
     try {
-      entry.request.onFailure({ message: 'slotgate internal error', neverSent: false, kind: 'internal' });
+      request.onFailure({ message: 'slotgate internal error', neverSent: false, kind: 'internal' });
     } catch (again) {
       this.options.onRequestFault?.(this.address, again);
     }
@@ -380,8 +407,8 @@ export class NodeConnection {
     if (this.timeoutTimer) return;
     const period = Math.max(10, Math.min(250, Math.floor(this.options.commandTimeoutMs / 4)));
     this.timeoutTimer = setInterval(() => {
-      const head = this.inflight.peek();
-      if (head && head.written && performance.now() - head.sentAt > this.options.commandTimeoutMs) {
+      // The head is written when any request is (written ones are the oldest).
+      if (this.sentTimes.length > 0 && performance.now() - this.sentTimes.peek() > this.options.commandTimeoutMs) {
         this.fail({ message: `backend timeout after ${this.options.commandTimeoutMs} ms`, neverSent: false, kind: 'timeout' }, true);
       }
     }, period);
@@ -398,11 +425,16 @@ export class NodeConnection {
     this.timeoutTimer = null;
     this.framer.reset();
     this.unwritten = [];
+    this.unwrittenCount = 0;
     if (this.state !== 'closed') this.state = this.retiring ? 'closed' : 'idle';
     const pending = this.inflight.drain();
+    const written = this.sentTimes.length;
+    this.sentTimes.clear();
+    this.headRepliesSeen = 0;
+    this.headFaulted = false;
     if (notify) this.options.onBroken?.(this.address, failure);
-    for (const entry of pending) {
-      entry.request.onFailure(entry.written ? failure : { ...failure, neverSent: true });
+    for (let i = 0; i < pending.length; i++) {
+      pending[i]!.onFailure(i < written ? failure : { ...failure, neverSent: true });
     }
   }
 }

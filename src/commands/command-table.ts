@@ -51,10 +51,18 @@ export interface CommandSpec {
 /** `error` is the full error reply text (without the leading '-' and CRLF), as bytes: it quotes the client's. */
 export type Lookup = { ok: true; spec: CommandSpec } | { ok: false; error: Buffer };
 
+/** A successful lookup of one spec, made once with the table: a lookup allocates nothing (issue #22). */
+type Found = Readonly<Extract<Lookup, { ok: true }>>;
+
+function found(spec: CommandSpec): Found {
+  return Object.freeze({ ok: true, spec });
+}
+
 interface TableEntry {
   readonly spec: CommandSpec;
+  readonly found: Found;
   /** Sub-commands by their own name, byte-addressable; undefined for plain commands. */
-  readonly subcommandsByBytes?: AsciiCaseInsensitiveMap<CommandSpec>;
+  readonly subcommandsByBytes?: AsciiCaseInsensitiveMap<Found>;
 }
 
 function hasUnknownKeys(command: GeneratedCommand, flags: ReadonlySet<string>): boolean {
@@ -132,8 +140,14 @@ export class CommandTable {
       everySpec.map((spec): [string, TableEntry] => [
         spec.name,
         spec.subcommands
-          ? { spec, subcommandsByBytes: new AsciiCaseInsensitiveMap([...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])]) }
-          : { spec },
+          ? {
+              spec,
+              found: found(spec),
+              subcommandsByBytes: new AsciiCaseInsensitiveMap(
+                [...spec.subcommands, ...(extraSubcommands.get(spec.name) ?? [])].map(([name, sub]): [string, Found] => [name, found(sub)]),
+              ),
+            }
+          : { spec, found: found(spec) },
       ]),
     );
   }
@@ -165,14 +179,14 @@ export class CommandTable {
     const entry = name === undefined ? undefined : this.entriesByName.get(name);
     if (entry === undefined) return { ok: false, error: unknownCommandError(args) };
 
-    let spec = entry.spec;
+    let result = entry.found;
     if (entry.subcommandsByBytes !== undefined && args.length >= 2) {
       const sub = entry.subcommandsByBytes.get(args[1]!);
       if (sub === undefined) return { ok: false, error: unknownSubcommandError(entry.spec.name, args[1]!) };
-      spec = sub;
+      result = sub;
     }
-    if (!hasValidArity(spec, args.length)) return { ok: false, error: wrongArityError(spec.name) };
-    return { ok: true, spec };
+    if (!hasValidArity(result.spec, args.length)) return { ok: false, error: wrongArityError(result.spec.name) };
+    return result;
   }
 
   /** By full name, any case: `get`, `object|encoding`. */

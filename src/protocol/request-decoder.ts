@@ -55,6 +55,14 @@ const ASTERISK = 0x2a;
 const DOLLAR = 0x24;
 const NO_BYTE = -1;
 const EMPTY = Buffer.alloc(0);
+/** Between requests: the arguments array is made at the next `*N` header, sized for N. */
+const NO_ARGS: Buffer[] = [];
+/**
+ * Up to this many arguments the array is made at its final size (`*N` says N), so filling it never
+ * regrows it (an empty array's first push allocates room for 17). Beyond, it grows as arguments
+ * arrive: N is the client's word, and a `*1000000` header alone must not reserve 8 MB.
+ */
+const PRESIZED_ARGS_MAX = 64;
 
 // What the decoder is in the middle of.
 const IDLE = 0; // between requests
@@ -115,7 +123,9 @@ export class RequestDecoder {
   /** Arguments still to read, and the length of the current bulk (-1 before its `$` line). */
   private argsLeft = 0;
   private bulkLength = -1;
-  private args: Buffer[] = [];
+  private args: Buffer[] = NO_ARGS;
+  /** Arguments read so far of the current multibulk (the next one's index in `args`). */
+  private argsRead = 0;
   /** Earlier pieces of an incomplete multibulk frame, for assembling `raw`. */
   private frameParts: Buffer[] = [];
   private framePartsBytes = 0;
@@ -283,10 +293,7 @@ export class RequestDecoder {
           this.mode = IDLE; // *0, *-1 (any negative, in fact) are skipped, like Redis
           continue;
         }
-        this.mode = MULTIBULK_ARGS;
-        this.argsLeft = count;
-        this.bulkLength = -1;
-        this.args = [];
+        this.startArgs(count);
       }
 
       // MULTIBULK_ARGS
@@ -312,7 +319,7 @@ export class RequestDecoder {
         if (end - pos < this.bulkLength + 2) {
           return this.suspendForBytes(buf, frameStart, pos, this.bulkLength + 2);
         }
-        this.args.push(buf.subarray(pos, pos + this.bulkLength));
+        this.args[this.argsRead++] = buf.subarray(pos, pos + this.bulkLength);
         pos += this.bulkLength + 2;
         this.bulkLength = -1;
         this.argsLeft--;
@@ -326,11 +333,20 @@ export class RequestDecoder {
         this.frameParts = [];
         this.framePartsBytes = 0;
       }
-      this.args = [];
+      this.args = NO_ARGS;
       this.mode = IDLE;
       this.onRequest({ args, raw });
       if (this.stopped) return this.holdRest(buf, pos);
     }
+  }
+
+  /** A `*count` header was read: its arguments come next. */
+  private startArgs(count: number): void {
+    this.mode = MULTIBULK_ARGS;
+    this.argsLeft = count;
+    this.bulkLength = -1;
+    this.args = count <= PRESIZED_ARGS_MAX ? new Array<Buffer>(count) : [];
+    this.argsRead = 0;
   }
 
   /** Keeps `buf[pos..]` (starting at a frame boundary) unparsed until resume(). */

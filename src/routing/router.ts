@@ -57,8 +57,35 @@ export function accessOf(spec: CommandSpec): Access {
   return spec.isWrite ? 'write' : spec.isReadonly ? 'read' : 'other';
 }
 
+/**
+ * The argument index of the key of a command whose key specs name exactly one key at a fixed place
+ * (GET, SET, INCR, HGET…: one spec, begin at an index, a range of one), or 0 for any other command.
+ * What getKeyIndexes would find for it, without the index array (issue #22: the hot path allocates
+ * nothing it does not keep).
+ */
+function fixedKeyIndex(spec: CommandSpec): number {
+  const keySpecs = spec.keyArgumentSpecs;
+  if (keySpecs.length !== 1) return 0;
+  const { beginSearch, findKeys } = keySpecs[0]!;
+  if (beginSearch.type !== 'index' || findKeys.type !== 'range' || findKeys.lastKey !== 0) return 0;
+  return spec.keysUnknown || hasKeyExtractionOverride(spec) ? 0 : beginSearch.index;
+}
+
+/**
+ * The slot of a single-key command (see fixedKeyIndex) whose key is present, or -1 when routeCommand
+ * must decide (other commands, or the key missing: no keys is `keyless`). Same answer as routeCommand's
+ * `slot` plan, with one key, and nothing allocated.
+ */
+export function singleKeySlot(spec: CommandSpec, args: readonly Buffer[], wholeKeyspace = false): number {
+  const index = fixedKeyIndex(spec);
+  if (index === 0 || index >= args.length) return -1;
+  return wholeKeyspace ? WHOLE_KEYSPACE_SLOT : keyHashSlot(args[index]!);
+}
+
 export function routeCommand(spec: CommandSpec, args: readonly Buffer[], wholeKeyspace = false): RoutePlan {
   const access = accessOf(spec);
+  const single = singleKeySlot(spec, args, wholeKeyspace);
+  if (single >= 0) return { kind: 'slot', slot: single, access, blocking: spec.isBlocking, keys: 1 };
   if (spec.keysUnknown && !hasKeyExtractionOverride(spec)) return { kind: 'error', error: errors.keysNotRoutable(spec.name) };
   const keyIndexes = getKeyIndexes(spec, args);
   if (!Array.isArray(keyIndexes)) return { kind: 'error', error: errors.fromLookup(keyIndexes.error) };

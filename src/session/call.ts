@@ -123,7 +123,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     const transaction = options.transaction === true;
     new ForwardedCommand(
       context,
-      options.commands ?? [this.raw],
+      options.commands ?? this.raw,
       transaction,
       // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
       replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null),
@@ -144,7 +144,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
           },
         }
       : then;
-    new ForwardedCommand(context, options.commands ?? [this.raw], options.transaction === true, target, null, done).start();
+    new ForwardedCommand(context, options.commands ?? this.raw, options.transaction === true, target, null, done).start();
   }
 
   /** Where a forwarded reply goes: to the client, or to the handler's `onReply` (guarded). */

@@ -55,6 +55,18 @@ export interface ForwardContext {
  */
 export type Target = { readonly slot: number; readonly replicaRead?: boolean } | { readonly slot: null };
 
+/**
+ * One Target per slot, made on first use and shared (never changed), so routing one allocates nothing.
+ * Sized for every slot up front: writing slot 12000 into an empty array would turn it into a slow
+ * dictionary (V8 does that to an array written far past its end), looked up on every request.
+ */
+const slotTargets = new Array<Target | undefined>(16384);
+
+/** The Target of `slot`'s master (0 ≤ slot < 16384): the same object every time. */
+export function slotTarget(slot: number): Target {
+  return (slotTargets[slot] ??= { slot });
+}
+
 /** Who gets the final answer (an object, not a closure: nothing allocated per command for it). */
 export interface Completion {
   complete(frame: Buffer, isError: boolean): void;
@@ -79,12 +91,13 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   private attempt = 0;
 
   /**
-   * @param commands raw frames; one for a plain command, several for a transaction,
-   *                 which is wrapped in MULTI … EXEC and answered with EXEC's reply.
+   * @param commands raw frames; one for a plain command (a Buffer alone, or an array of one: a
+   *                 plain command's caller need not make an array per request), several for a
+   *                 transaction, which is wrapped in MULTI … EXEC and answered with EXEC's reply.
    */
   constructor(
     private readonly ctx: ForwardContext,
-    private readonly commands: readonly Buffer[],
+    private readonly commands: Buffer | readonly Buffer[],
     private readonly transaction: boolean,
     private readonly target: Target,
     private readonly onLatency: LatencySink | null,
@@ -144,14 +157,16 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   }
 
   private buildPayload(asking: boolean): void {
+    const commands = this.commands;
     if (!this.transaction) {
-      this.payload = asking ? Buffer.concat([ASKING, this.commands[0]!]) : this.commands[0]!;
+      const command = Buffer.isBuffer(commands) ? commands : commands[0]!;
+      this.payload = asking ? Buffer.concat([ASKING, command]) : command;
       this.replyCount = asking ? 2 : 1;
     } else {
       // In a transaction Redis checks the slot when each command is queued, so each
       // needs its own ASKING while a slot is migrating.
       const parts: Buffer[] = [MULTI];
-      for (const command of this.commands) {
+      for (const command of Buffer.isBuffer(commands) ? [commands] : commands) {
         if (asking) parts.push(ASKING);
         parts.push(command);
       }

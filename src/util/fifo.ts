@@ -56,3 +56,51 @@ export class Fifo<T> {
     this.head = 0;
   }
 }
+
+/**
+ * A FIFO of numbers in a Float64Array ring: unlike Fifo<number>, whose generic array boxes a
+ * non-integer (a timestamp) into a heap object on every push, it allocates only when it grows.
+ */
+export class NumberFifo {
+  private items: Float64Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(initialCapacity = 16) {
+    let capacity = 16;
+    while (capacity < initialCapacity) capacity <<= 1;
+    this.items = new Float64Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(value: number): void {
+    if (this.count === this.items.length) {
+      const old = this.items;
+      const next = new Float64Array(old.length * 2);
+      for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)]!;
+      this.items = next;
+      this.head = 0;
+    }
+    this.items[(this.head + this.count) & (this.items.length - 1)] = value;
+    this.count++;
+  }
+
+  /** The oldest value; NaN when empty. */
+  peek(): number {
+    return this.count === 0 ? NaN : this.items[this.head]!;
+  }
+
+  shift(): void {
+    if (this.count === 0) return;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.count--;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+}

@@ -23,6 +23,18 @@ describe('the command table', () => {
     expect(FALLBACK_COMMAND_TABLE.get('get')!.isReadonly).toBe(true);
     expect(FALLBACK_COMMAND_TABLE.get('dbsize')!.tips).toContain('response_policy:agg_sum');
   });
+
+  it('answers a lookup with one shared, frozen result per command (nothing made per request, issue #22)', () => {
+    const lookup = (...words: string[]) => FALLBACK_COMMAND_TABLE.lookup(words.map((w) => Buffer.from(w)));
+    const get = lookup('GET', 'a');
+    expect(get).toEqual({ ok: true, spec: FALLBACK_COMMAND_TABLE.get('get') });
+    expect(lookup('get', 'b')).toBe(get);
+    expect(Object.isFrozen(get)).toBe(true);
+    const encoding = lookup('OBJECT', 'ENCODING', 'k');
+    expect(encoding).toEqual({ ok: true, spec: FALLBACK_COMMAND_TABLE.get('object|encoding') });
+    expect(lookup('object', 'encoding', 'k2')).toBe(encoding);
+    expect(lookup('GET').ok).toBe(false); // arity is still checked per request
+  });
 });
 
 describe('the generator refuses commands nobody can extract keys from', () => {

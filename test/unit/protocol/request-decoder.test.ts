@@ -283,3 +283,22 @@ describe('RequestDecoder: protocol errors (Redis 7 texts)', () => {
     expect(got).toHaveLength(1);
   });
 });
+
+// Issue #22: a multibulk's argument array is made at its final size when `*N` is small, and grows
+// as arguments arrive when N is large (a bare `*1000000` must not reserve the array); both the same.
+describe('RequestDecoder: argument arrays', () => {
+  for (const count of [1, 3, 63, 64, 65, 200]) {
+    it(`decodes ${count} arguments, whole and in every chunking`, () => {
+      const args = Array.from({ length: count }, (_, i) => `a${i}`);
+      const input = resp(...args) + resp('GET', 'k');
+      expectDecodes(input, { requests: [req(...args), req('GET', 'k')] });
+    });
+  }
+
+  it('hands each request an array of its own, with exactly its arguments', () => {
+    const got: Request[] = [];
+    new RequestDecoder((r) => got.push(r)).write(bytes(resp('SET', 'k', 'v') + resp('GET', 'k')));
+    expect(got.map((r) => r.args.length)).toEqual([3, 2]);
+    expect(got[0]!.args).not.toBe(got[1]!.args);
+  });
+});

@@ -1,4 +1,4 @@
-// ForwardedCommand against scripted fake nodes (test/helpers/fake-node.ts): what slotgate does with
+// ForwardedCommand against scripted fake nodes (test/fakes/fake-node.ts): what slotgate does with
 // each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
 // Real Redis behaviour is covered by the integration tests (resharding, failover); these pin the
 // logic that handles the answers, including ones real Redis rarely gives.
