@@ -9,7 +9,6 @@
  * `guard`, fails that call alone with `-ERR slotgate internal error`.
  */
 import type { Account } from '../auth/accounts.js';
-import type { NodeConnection } from '../backend/node-connection.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { ClientRecord } from '../peers/client-record.js';
@@ -24,10 +23,18 @@ import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ClientTracking } from '../upstream/tracking-client.js';
 import type { CallServices } from './handler-services.js';
 
+/**
+ * A backend connection a client holds of its own, as handlers see it: they can pass it to
+ * `forward` and let it go, nothing more (the session owns what it is: session/backend-affinity.ts).
+ */
+export interface BackendHandle {
+  close(): void;
+}
+
 /** An active WATCH: the transaction must run on this connection, to this slot's master. */
 export interface WatchState {
   readonly slot: number;
-  readonly conn: NodeConnection;
+  readonly conn: BackendHandle;
 }
 
 /** A MULTI in progress (handlers/transaction.ts). */
@@ -61,7 +68,7 @@ export interface ConnectionState {
   /** Ends a WATCH: closing its connection is what UNWATCH does. */
   dropWatch(): void;
   /** A backend connection of this client's own (WATCH state lives on it), in its database; the caller closes it. */
-  dedicatedConnection(address: string): NodeConnection;
+  dedicatedConnection(address: string): BackendHandle;
   /** CLIENT SETINFO LIB-NAME / LIB-VER ('' until set), shown by CLIENT LIST and INFO. */
   libName: string;
   libVer: string;
@@ -110,7 +117,7 @@ export interface ForwardOptions {
   /** Wrap `commands` in MULTI … EXEC (answered with EXEC's reply). */
   readonly transaction?: boolean;
   /** Send on this connection only, following no redirection (a WATCH connection). */
-  readonly connection?: NodeConnection;
+  readonly connection?: BackendHandle;
   /** Close `connection` once the reply is in (a WATCH is spent by its EXEC). */
   readonly closeConnectionAfter?: boolean;
   /**

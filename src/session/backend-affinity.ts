@@ -63,6 +63,11 @@ function forwardContext(
 export class BackendAffinity {
   /** Slot and connection of an active WATCH: the transaction must run on that connection. */
   watch: WatchState | null = null;
+
+  /** The WATCH connection as what it is: handlers hold it as an opaque BackendHandle, made here. */
+  private get watchConnection(): NodeConnection | null {
+    return (this.watch?.conn as NodeConnection | undefined) ?? null;
+  }
   /** Connections for blocking commands, by node and database (see blockingConnection). */
   private blockingConnections: Map<string, NodeConnection> | null = null;
   /** The node-side client id of each blocking connection (CLIENT ID, pipelined as it opens). */
@@ -93,7 +98,7 @@ export class BackendAffinity {
     const client = this.client;
     return forwardContext(
       proxy,
-      (address) => (this.watch?.conn.address === address ? this.watch.conn : pool.connectionFor(address, client.id, client.protocol, client.db)),
+      (address) => (this.watchConnection?.address === address ? this.watchConnection : pool.connectionFor(address, client.id, client.protocol, client.db)),
       // proxy.runtime is read per call: a reload replaces it (config/reload.ts).
       (slot) => replicaReadConnection(proxy.topology, proxy.runtime, pool, slot, client.id, client.protocol, client.db),
     );
@@ -191,7 +196,7 @@ export class BackendAffinity {
    */
   protocolChanged(version: RespVersion): void {
     this.closeBlockingConnections();
-    this.watch?.conn.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
+    this.watchConnection?.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
@@ -202,7 +207,7 @@ export class BackendAffinity {
 
   /** Number of connections this client holds now (tests and leak checks count them). */
   get heldConnections(): number {
-    let held = this.watch && !this.watch.conn.isClosed ? 1 : 0;
+    let held = this.watchConnection && !this.watchConnection.isClosed ? 1 : 0;
     if (this.blockingConnections) for (const conn of this.blockingConnections.values()) if (!conn.isClosed) held++;
     return held;
   }

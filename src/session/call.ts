@@ -111,7 +111,8 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
       return;
     }
     if (options.connection) {
-      this.sendOn(options.connection, target, options);
+      // A handle this session's affinity made (ConnectionState.dedicatedConnection): a NodeConnection.
+      this.sendOn(options.connection as NodeConnection, target, options);
       return;
     }
     this.send(target, options, this.host.sharedForward);
