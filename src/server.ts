@@ -147,7 +147,7 @@ async function startSteps(config: SlotgateConfig, options: StartOptions, obs: Ob
   const redisVersion = await backendRedisVersion(pool, topology.current);
   const backendDatabaseCount = topology.kind === 'cluster' ? 1 : await backendDatabases(pool, topology.current);
 
-  const listeners = await openListeners(config, acceptor.accept, metrics, logLimiter, { reusePorts: options.reusePorts ?? null });
+  const listeners = await openListeners(config, acceptor.accept, metrics, logLimiter, () => acceptor.sessions.size, { reusePorts: options.reusePorts ?? null });
   closers.add('listeners', () => listeners.close());
   // Closed before the listeners' close is awaited: a server closes once its connections have.
   closers.add('sessions', () => acceptor.closeAll());

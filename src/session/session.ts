@@ -43,8 +43,6 @@ import { ReadGate, gatedSocket } from './read-gate.js';
 import type { ReplySlot } from './reply-queue.js';
 import { ReplyWriter } from './reply-writer.js';
 
-export { inflightWindow } from './read-gate.js';
-export type { CloseReason, SessionPhase } from './client-state.js';
 
 export class Session implements CallHost, ConnectionControl {
   readonly id: number;
@@ -127,15 +125,6 @@ export class Session implements CallHost, ConnectionControl {
   /** Replies owed to the client (commands in flight). */
   get pendingReplies(): number {
     return this.writer.length;
-  }
-
-  get lifecyclePhase(): SessionPhase {
-    return this.phase;
-  }
-
-  /** Backend connections this session holds of its own (leak checks). */
-  get heldBackendConnections(): number {
-    return this.affinity.heldConnections;
   }
 
   private onData(chunk: Buffer): void {

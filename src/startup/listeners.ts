@@ -29,7 +29,7 @@ export interface ListenOptions {
   readonly reusePorts?: { port: number; tlsPort: number } | null;
 }
 
-export async function openListeners(config: SlotgateConfig, accept: (socket: net.Socket) => void, metrics: Metrics, logLimiter: LogLimiter, options: ListenOptions = {}): Promise<Listeners> {
+export async function openListeners(config: SlotgateConfig, accept: (socket: net.Socket) => void, metrics: Metrics, logLimiter: LogLimiter, clientCount: () => number, options: ListenOptions = {}): Promise<Listeners> {
   // With a TLS listener, port 0 turns the plain one off (as in Redis); without one, port 0 is
   // "any free port" (tests, run-local). pauseOnConnect: nothing is read before the session says how.
   const plainServer = config.tls && config.port === 0 ? null : net.createServer({ pauseOnConnect: true }, accept);
@@ -59,7 +59,7 @@ export async function openListeners(config: SlotgateConfig, accept: (socket: net
     for (const s of servers) s.close();
     throw err;
   }
-  const stopDescriptorWatch = watchAcceptFailures(servers, metrics, logLimiter);
+  const stopDescriptorWatch = watchAcceptFailures(servers, metrics, logLimiter, clientCount);
   const stopAccepting = (): void => {
     for (const server of servers) server.close();
   };
@@ -85,10 +85,10 @@ export async function openListeners(config: SlotgateConfig, accept: (socket: net
  * word to Node: the watch notices, and an 'error' the server does get (a failed accept; it keeps
  * listening) is logged rather than left to crash the process. Returns the watch's stop.
  */
-function watchAcceptFailures(servers: net.Server[], metrics: Metrics, logLimiter: LogLimiter): () => void {
+function watchAcceptFailures(servers: net.Server[], metrics: Metrics, logLimiter: LogLimiter, clientCount: () => number): () => void {
   const acceptDropping = (code: string | undefined): void => {
     metrics.descriptorExhaustion.labels('accept').inc();
-    logLimiter.log('accept_descriptors', 'error', { code }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
+    logLimiter.log('accept_descriptors', 'error', { code, clients: clientCount() }, 'out of file descriptors: new client connections are being dropped (raise the open files limit, ulimit -n)');
   };
   for (const server of servers) {
     server.on('error', (err: NodeJS.ErrnoException) => {

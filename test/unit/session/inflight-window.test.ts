@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inflightWindow } from '../../../src/session/session.js';
+import { inflightWindow } from '../../../src/session/read-gate.js';
 
 const MB = 1024 * 1024;
 
