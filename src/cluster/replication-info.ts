@@ -103,3 +103,16 @@ function toOffset(value: string | undefined): number {
   if (!Number.isFinite(n) || n < 0) throw new Error(`bad replication offset '${value ?? ''}'`);
   return n;
 }
+
+/** `SENTINEL MASTER <name>`: the `config-epoch` of that Sentinel's configuration (see sentinel-config.ts). */
+export function parseConfigEpoch(reply: RespValue): number {
+  if (reply instanceof RespError) throw new Error(reply.message);
+  if (!Array.isArray(reply) || reply.length % 2 !== 0) throw new Error('SENTINEL MASTER: bad reply');
+  for (let i = 0; i < reply.length; i += 2) {
+    if (text(reply[i]) !== 'config-epoch') continue;
+    const epoch = Number(text(reply[i + 1]));
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new Error(`SENTINEL MASTER: bad config-epoch '${text(reply[i + 1])}'`);
+    return epoch;
+  }
+  throw new Error('SENTINEL MASTER: no config-epoch');
+}

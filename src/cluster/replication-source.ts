@@ -61,12 +61,17 @@ export class ReplicationTopologySource implements TopologySource {
 /**
  * One shard owning every slot: the master at `masterAddress` and its replicas with their lag.
  * `listed` (Sentinel): the replicas Sentinel knows, with its view of their health; a listed replica
- * the master does not report as connected serves no reads.
+ * the master does not report as connected serves no reads. The master itself is never one of them.
  */
 export function replicationShard(masterAddress: string, info: MasterInfo, listed?: readonly SentinelReplica[]): ShardInput {
   const [host, port] = splitAddress(masterAddress);
   const connected = new Map(info.replicas.map((r) => [`${r.host}:${r.port}`, r]));
-  const replicaAddresses = listed ? listed.map((r) => ({ host: r.host, port: r.port, down: r.down })) : info.replicas.map((r) => ({ host: r.host, port: r.port, down: false }));
+  // A Sentinel in the middle of a failover already names the promoted replica as the master but
+  // still lists it among the old master's replicas: never list the master as its own replica (as
+  // a replica too, it was no master to hold commands for: issue #19).
+  const replicaAddresses = (listed ? listed.map((r) => ({ host: r.host, port: r.port, down: r.down })) : info.replicas.map((r) => ({ host: r.host, port: r.port, down: false }))).filter(
+    (r) => `${r.host}:${r.port}` !== masterAddress,
+  );
   const replicas = replicaAddresses.map(({ host: rHost, port: rPort, down }) => {
     const entry = connected.get(`${rHost}:${rPort}`);
     return {

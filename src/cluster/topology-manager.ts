@@ -34,6 +34,8 @@ export interface TopologyManagerOptions {
   /** Where a failed refresh is reported (default: logger.warn); the server rate-limits it. */
   logFailure?: (fields: Record<string, unknown>, message: string) => void;
   onRefresh?: (outcome: 'changed' | 'unchanged' | 'failed') => void;
+  /** A failover hold ended (metrics): how, and how many commands it had parked. */
+  onHoldEnded?: (how: 'new master' | 'timeout' | 'aborted', parked: number) => void;
 }
 
 export interface TopologyEvents {
@@ -69,7 +71,10 @@ export class TopologyManager extends EventEmitter<TopologyEvents> {
     const logger = options.logger;
     this.hold = new WriteHold(options.maxHoldMs ?? 5000, {
       started: (master, reason) => logger.info({ master, reason }, 'failover of a master begun: holding its commands until the new master is confirmed'),
-      ended: (master, how, heldMs, parked) => logger.info({ master, how, heldMs, parked }, 'failover hold ended: held commands resume'),
+      ended: (master, how, heldMs, parked) => {
+        logger.info({ master, how, heldMs, parked }, 'failover hold ended: held commands resume');
+        options.onHoldEnded?.(how, parked);
+      },
     });
   }
 

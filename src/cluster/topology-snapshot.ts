@@ -69,7 +69,9 @@ export class TopologySnapshot {
       const replicas = input.replicas.map((r) => makeNode(r, 'replica', index)).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
       for (const node of [master, ...replicas]) {
         if (node.id) nodesById.set(node.id, node);
-        nodesByAddress.set(node.address, node);
+        // The first (the master) wins should a source list an address twice: a master is never
+        // mistaken for a replica (write holds and routing look masters up by address).
+        if (!nodesByAddress.has(node.address)) nodesByAddress.set(node.address, node);
       }
       for (const [start, end] of input.ranges) slotToShard.fill(index, start, end + 1);
       return { index, master, replicas, ranges: input.ranges };

@@ -273,6 +273,17 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly failoverHolds = new client.Counter({
+    name: 'slotgate_failover_holds_total',
+    help: 'Failovers during which the commands for the old master were held, by how the hold ended (new master, timeout, aborted)',
+    labelNames: ['how'] as const,
+    registers: [this.registry],
+  });
+  readonly failoverHeldCommands = new client.Counter({
+    name: 'slotgate_failover_held_commands_total',
+    help: 'Commands held during failovers (sent to the new master once confirmed, or failed at their deadline)',
+    registers: [this.registry],
+  });
   readonly backendFailures = new client.Counter({
     name: 'slotgate_backend_connection_failures_total',
     help: 'Backend connections that broke or could not be made',

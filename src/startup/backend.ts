@@ -70,6 +70,10 @@ export function createBackend(config: SlotgateConfig, { logger, metrics, logLimi
     logger,
     maxHoldMs: config.commandTimeoutMs,
     logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
+    onHoldEnded: (how, parked) => {
+      metrics.failoverHolds.labels(how).inc();
+      metrics.failoverHeldCommands.inc(parked);
+    },
     onRefresh: (outcome) => {
       metrics.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') onUnchangedRefresh();

@@ -10,6 +10,8 @@ export interface TrafficError {
 
 export interface TrafficReport {
   acknowledged: Map<string, string>;
+  /** When each acknowledged write was sent (Date.now() before the command left the client). */
+  sentAt: Map<string, number>;
   errors: TrafficError[];
   operations: number;
 }
@@ -28,6 +30,7 @@ export interface Traffic {
 /** `workers` loops, each SETting fresh keys `prefix:<worker>:<n>` one at a time, until stopped. */
 export function startWriteTraffic(client: Redis, prefix: string, workers = 4): Traffic {
   const acknowledged = new Map<string, string>();
+  const sentAt = new Map<string, number>();
   const errors: TrafficError[] = [];
   let operations = 0;
   let started = 0;
@@ -37,8 +40,12 @@ export function startWriteTraffic(client: Redis, prefix: string, workers = 4): T
       const key = `${prefix}:${worker}:${n}`;
       const value = `${worker}-${n}`;
       const startedAs = ++started;
+      const sentTime = Date.now();
       try {
-        if ((await client.set(key, value)) === 'OK') acknowledged.set(key, value);
+        if ((await client.set(key, value)) === 'OK') {
+          acknowledged.set(key, value);
+          sentAt.set(key, sentTime);
+        }
       } catch (err) {
         errors.push({ startedAs, message: (err as Error).message });
         // Do not spin on a shard that is down; this only paces the loop, nothing is timed by it.
@@ -61,7 +68,7 @@ export function startWriteTraffic(client: Redis, prefix: string, workers = 4): T
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { acknowledged, errors, operations };
+      return { acknowledged, sentAt, errors, operations };
     },
   };
 }

@@ -4,6 +4,7 @@ import { parseMasterAddress, parseReplicationInfo, parseSentinelReplicas } from 
 import { replicationShard } from '../../../src/cluster/replication-source.js';
 import { concernsMaster, failoverSignal } from '../../../src/cluster/sentinel-watch.js';
 import { RespError } from '../../../src/protocol/reply-parser.js';
+import { TopologySnapshot } from '../../../src/cluster/topology-snapshot.js';
 
 // The shape of Redis 7.0's INFO replication on a master with two replicas, one still syncing.
 const MASTER_INFO = Buffer.from(
@@ -56,6 +57,16 @@ describe('replicationShard', () => {
       { host: '127.0.0.1', port: 7003, down: false },
     ]);
     expect(shard.replicas.map((r) => [r.port, r.health])).toEqual([[7001, 'failed'], [7003, 'failed']]);
+  });
+
+  it('never lists the master as its own replica (a Sentinel mid-failover still lists the promoted replica among the old master\'s)', () => {
+    const shard = replicationShard('127.0.0.1:7001', info, [
+      { host: '127.0.0.1', port: 7001, down: false },
+      { host: '127.0.0.1', port: 7002, down: false },
+    ]);
+    expect(shard.replicas.map((r) => r.port)).toEqual([7002]);
+    const snapshot = new TopologySnapshot([{ ...shard, replicas: [...shard.replicas, { ...shard.master }] }], 1);
+    expect(snapshot.nodeByAddress('127.0.0.1:7001')?.role).toBe('master');
   });
 });
 
