@@ -26,14 +26,21 @@ import { nullReply, textReply } from '../protocol/resp3-encoder.js';
 import type { ClientDirectory } from '../peers/client-directory.js';
 import type { CommandCall, CommandHandler, ReplyMode } from './command-call.js';
 import { runOnEveryNode } from './fanout.js';
+import type { HandlerServices } from './handler-services.js';
 
-/** CLIENT, given the session directory of every slotgate in front of the cluster (LIST, KILL, UNBLOCK). */
-export function clientCommand(deps: { readonly clients: ClientDirectory }): CommandHandler {
-  const clients = deps.clients;
-  return (call) => runClient(call, clients);
+/**
+ * What CLIENT uses besides its call: the session directory of every slotgate in front of the
+ * cluster (LIST, KILL, UNBLOCK), the accounts (KILL USER; `runtime`, replaced by a reload, so read
+ * per use), and the masters (PAUSE, UNPAUSE).
+ */
+export type ClientServices = Pick<HandlerServices, 'clients' | 'runtime' | 'topology'>;
+
+export function clientCommand(deps: ClientServices): CommandHandler {
+  return (call) => runClient(call, deps);
 }
 
-function runClient(call: CommandCall, clients: ClientDirectory): void {
+function runClient(call: CommandCall, deps: ClientServices): void {
+  const clients = deps.clients;
   switch (call.spec.name) {
     case 'client|id':
       return call.reply(encodeInteger(call.connection.id));
@@ -55,12 +62,12 @@ function runClient(call: CommandCall, clients: ClientDirectory): void {
     case 'client|list':
       return list(call, clients);
     case 'client|kill':
-      return kill(call, clients);
+      return kill(call, clients, deps);
     case 'client|unblock':
       return unblock(call, clients);
     case 'client|pause':
     case 'client|unpause':
-      return runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply', outOfBand: true });
+      return runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply', outOfBand: true }, deps);
     case 'client|help':
       return call.reply(HELP);
     case 'client|maint_notifications':
@@ -153,7 +160,7 @@ function list(call: CommandCall, clients: ClientDirectory): void {
  * CLIENT KILL <filter> <value> … (the number killed; SKIPME yes by default). Either reaches the
  * sessions of every slotgate instance. The caller, when it matches, is closed after its reply.
  */
-function kill(call: CommandCall, clients: ClientDirectory): void {
+function kill(call: CommandCall, clients: ClientDirectory, deps: Pick<HandlerServices, 'runtime'>): void {
   const args = call.args;
   const self = call.connection.id;
   const oldForm = args.length === 3;
@@ -161,7 +168,7 @@ function kill(call: CommandCall, clients: ClientDirectory): void {
   if (oldForm) {
     filter = { addr: args[2]!.toString('latin1') };
   } else {
-    const parsed = parseKillFilter(call, args);
+    const parsed = parseKillFilter(call, args, deps);
     if (parsed === null) return;
     filter = parsed;
   }
@@ -179,7 +186,7 @@ function kill(call: CommandCall, clients: ClientDirectory): void {
 }
 
 /** The filter form's options, in Redis's order of checks; null once an error was answered. */
-function parseKillFilter(call: CommandCall, args: readonly Buffer[]): ClientFilter | null {
+function parseKillFilter(call: CommandCall, args: readonly Buffer[], deps: Pick<HandlerServices, 'runtime'>): ClientFilter | null {
   const filter: { -readonly [K in keyof ClientFilter]: ClientFilter[K] } = {};
   let skipMe = true;
   for (let i = 2; i < args.length; i += 2) {
@@ -209,7 +216,7 @@ function parseKillFilter(call: CommandCall, args: readonly Buffer[]): ClientFilt
       filter.laddr = value.toString('latin1');
     } else if (asciiEqualsIgnoreCase(option, 'user')) {
       const user = value.toString('utf8');
-      if (!call.proxy.runtime.accounts.hasAccount(user)) {
+      if (!deps.runtime.accounts.hasAccount(user)) {
         call.fail(errors.noSuchUser(value));
         return null;
       }

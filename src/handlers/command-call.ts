@@ -7,6 +7,9 @@
  * Contract: every call is answered exactly once (reply, fail, replyAndClose, or a forward/gather
  * that ends in one of those). An exception thrown by a handler, or by a callback it wrapped with
  * `guard`, fails that call alone with `-ERR slotgate internal error`.
+ *
+ * What a handler uses of the running proxy is not here: each handler group is given it, once,
+ * when the registry is built (handlers/registry.ts), and declares it next to itself.
  */
 import type { Account } from '../auth/accounts.js';
 import type { CommandSpec } from '../commands/command-table.js';
@@ -21,7 +24,6 @@ import type { PartReply } from '../upstream/reducers.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { ClientSubscriptions } from '../upstream/client-subscriptions.js';
 import type { ClientTracking } from '../upstream/tracking-client.js';
-import type { CallServices } from './handler-services.js';
 
 /**
  * A backend connection a client holds of its own, as handlers see it: they can pass it to
@@ -143,8 +145,6 @@ export interface CommandCall {
   readonly raw: Buffer;
   /** The node named by a suffix (`DBSIZE @0`), already removed from `args`; null for none. */
   readonly nodeTarget: NodeTargeted | null;
-  /** What the handler may use of the running proxy (no pool, no command table). */
-  readonly proxy: CallServices;
   readonly connection: ConnectionState;
 
   /** Answers with a locally made (or merged) reply; `outcome` 'error' for an error a backend gave. */

@@ -9,11 +9,40 @@ import { OK, PONG } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger, encodeSimple } from '../protocol/encoder.js';
 import { mapReply, type RespVersion } from '../protocol/resp3-encoder.js';
 import { validClientAttribute } from './client-commands.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
+import type { HandlerServices } from './handler-services.js';
 import { subscribedPing, unsubscribeAll } from './pubsub-commands.js';
 import { trackingOff } from './tracking-commands.js';
 
 const RESET = encodeSimple('RESET');
+
+/**
+ * What SELECT, SWAPDB, HELLO, AUTH and RESET use besides their call: the backend's kind and
+ * databases, the accounts (`runtime`, replaced by a reload, so read per use), what HELLO reports,
+ * what RESET lets go of, and where a failed sign-in is counted and logged.
+ */
+export type ConnectionServices = Pick<
+  HandlerServices,
+  'topology' | 'backendDatabases' | 'runtime' | 'redisVersion' | 'pubsub' | 'tracking' | 'metrics' | 'logLimiter'
+>;
+
+export interface ConnectionCommands {
+  readonly select: CommandHandler;
+  readonly swapdb: CommandHandler;
+  readonly hello: CommandHandler;
+  readonly auth: CommandHandler;
+  readonly reset: CommandHandler;
+}
+
+export function connectionCommands(deps: ConnectionServices): ConnectionCommands {
+  return {
+    select: (call) => select(call, deps),
+    swapdb: (call) => swapdb(call, deps),
+    hello: (call) => hello(call, deps),
+    auth: (call) => auth(call, deps),
+    reset: (call) => reset(call, deps),
+  };
+}
 
 export function ping(call: CommandCall): void {
   // The table's arity (-1) lets any count through; pingCommand itself takes at most one message.
@@ -30,9 +59,9 @@ export function quit(call: CommandCall): void {
   call.replyAndClose(OK);
 }
 
-export function select(call: CommandCall): void {
+function select(call: CommandCall, deps: ConnectionServices): void {
   // A Redis Cluster has only database 0.
-  if (call.proxy.topology.kind === 'cluster') {
+  if (deps.topology.kind === 'cluster') {
     const text = call.args[1]!.toString('latin1');
     if (!/^-?\d+$/.test(text)) return call.fail(errors.NOT_AN_INTEGER);
     if (Number(text) !== 0) return call.fail(errors.SELECT_NOT_ALLOWED);
@@ -43,7 +72,7 @@ export function select(call: CommandCall): void {
   const db = parseRedisInteger(call.args[1]!);
   if (db === null) return call.fail(errors.NOT_AN_INTEGER);
   if (db < INT_MIN || db > INT_MAX) return call.fail(errors.NOT_AN_INT32);
-  if (db < 0 || db >= call.proxy.backendDatabases) return call.fail(errors.DB_INDEX_OUT_OF_RANGE);
+  if (db < 0 || db >= deps.backendDatabases) return call.fail(errors.DB_INDEX_OUT_OF_RANGE);
   call.connection.db = db;
   call.reply(OK);
 }
@@ -52,8 +81,8 @@ const INT_MAX = 2 ** 31 - 1;
 const INT_MIN = -(2 ** 31);
 
 /** SWAPDB: a standalone backend's own command, passed through; a cluster has one database. */
-export function swapdb(call: CommandCall): void {
-  if (call.proxy.topology.kind === 'cluster') return call.fail(errors.notSupported('swapdb'));
+function swapdb(call: CommandCall, deps: ConnectionServices): void {
+  if (deps.topology.kind === 'cluster') return call.fail(errors.notSupported('swapdb'));
   call.forward({ slot: null }, { access: 'write' });
 }
 
@@ -62,8 +91,8 @@ export function replyOk(call: CommandCall): void {
   call.reply(OK);
 }
 
-export function hello(call: CommandCall): void {
-  const { args, connection, proxy } = call;
+function hello(call: CommandCall, deps: ConnectionServices): void {
+  const { args, connection } = call;
   let version: RespVersion | null = null;
   if (args.length > 1) {
     const text = args[1]!.toString('latin1');
@@ -89,25 +118,25 @@ export function hello(call: CommandCall): void {
     }
   }
   if (credentials) {
-    const account = proxy.runtime.accounts.authenticateUser(...credentials);
-    if (!account) return refuseCredentials(call);
+    const account = deps.runtime.accounts.authenticateUser(...credentials);
+    if (!account) return refuseCredentials(call, deps);
     connection.signIn(account);
   }
   if (!connection.account) return call.fail(errors.HELLO_NOAUTH);
   if (clientName !== null) connection.name = clientName || null;
   // Like Redis: the switch comes first, and the reply is in the new protocol (a map in RESP3).
-  if (version === null || version === connection.protocol) return call.reply(helloReply(call));
+  if (version === null || version === connection.protocol) return call.reply(helloReply(call, deps.redisVersion));
   const switchTo = version;
   call.afterEarlierReplies(() => {
     connection.setProtocol(switchTo);
-    call.reply(helloReply(call));
+    call.reply(helloReply(call, deps.redisVersion));
   });
 }
 
-function helloReply({ connection, proxy }: CommandCall): Buffer {
+function helloReply({ connection }: CommandCall, redisVersion: string): Buffer {
   const fields: [string, Buffer][] = [
     ['server', encodeBulk('redis')],
-    ['version', encodeBulk(proxy.redisVersion)],
+    ['version', encodeBulk(redisVersion)],
     ['proto', encodeInteger(connection.protocol)],
     ['id', encodeInteger(connection.id)],
     ['mode', encodeBulk('cluster')],
@@ -117,24 +146,24 @@ function helloReply({ connection, proxy }: CommandCall): Buffer {
   return mapReply(connection.protocol, fields.flatMap(([k, v]) => [encodeBulk(k), v]));
 }
 
-export function auth(call: CommandCall): void {
+function auth(call: CommandCall, deps: ConnectionServices): void {
   const { args } = call;
   if (args.length > 3) return call.fail(errors.SYNTAX);
   // AUTH <secret> (default password, else name@password) or AUTH <name> <password>: see auth/accounts.ts.
-  const accounts = call.proxy.runtime.accounts;
+  const accounts = deps.runtime.accounts;
   const account = args.length === 2 ? accounts.authenticateSecret(args[1]!) : accounts.authenticateUser(args[1]!, args[2]!);
   // A failed AUTH leaves the connection signed in as it was, like Redis.
-  if (!account) return refuseCredentials(call);
+  if (!account) return refuseCredentials(call, deps);
   call.connection.signIn(account);
   call.reply(OK);
 }
 
-export function reset(call: CommandCall): void {
+function reset(call: CommandCall, deps: ConnectionServices): void {
   const connection = call.connection;
   connection.transaction = null;
   connection.dropWatch();
-  unsubscribeAll(call);
-  trackingOff(connection, call.proxy);
+  unsubscribeAll(connection, deps.pubsub);
+  trackingOff(connection, deps.tracking);
   connection.name = null;
   // Redis's RESET clears CLIENT REPLY OFF/SKIP, NO-EVICT and NO-TOUCH too (lib-name/lib-ver stay).
   connection.setReplyMode('on');
@@ -142,7 +171,7 @@ export function reset(call: CommandCall): void {
   connection.noTouch = false;
   connection.db = 0;
   // Like Redis, RESET signs the connection out: back to the default account if it needs no password.
-  connection.signIn(call.proxy.runtime.accounts.initialAccount);
+  connection.signIn(deps.runtime.accounts.initialAccount);
   // Like Redis, RESET also goes back to RESP2 (behind the same barrier as HELLO 2).
   if (connection.protocol === 2) return call.reply(RESET);
   call.afterEarlierReplies(() => {
@@ -155,8 +184,8 @@ export function reset(call: CommandCall): void {
  * A failed AUTH or HELLO AUTH: counted and logged (rate-limited) with the client's address, so
  * password guessing shows; never with the user name or password given (either may be a secret).
  */
-function refuseCredentials(call: CommandCall): void {
-  call.proxy.metrics.authFailures.inc();
-  call.proxy.logLimiter.log('auth_failure', 'warn', { addr: call.connection.address, command: call.spec.name }, 'authentication failed: wrong password or unknown user');
+function refuseCredentials(call: CommandCall, deps: ConnectionServices): void {
+  deps.metrics.authFailures.inc();
+  deps.logLimiter.log('auth_failure', 'warn', { addr: call.connection.address, command: call.spec.name }, 'authentication failed: wrong password or unknown user');
   call.fail(errors.WRONGPASS);
 }

@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { CommandCall, CommandHandler, ConnectionState, ForwardOptions, GatherOptions } from './command-call.js';
-import type { CallServices } from './handler-services.js';
+import type { HandlerServices } from './handler-services.js';
 import type { Target } from '../upstream/forwarder.js';
 import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
@@ -20,6 +20,12 @@ export interface DeferredCommand {
   readonly run: CommandHandler;
 }
 
+/**
+ * What a deferred call uses besides EXEC's call: the masters (a handler that forwards), and where
+ * its failures are counted and logged, as the session does for a call of its own.
+ */
+export type DeferredServices = Pick<HandlerServices, 'topology' | 'metrics' | 'logLimiter' | 'logger'>;
+
 export class DeferredCall implements CommandCall {
   readonly nodeTarget = null;
   private answered = false;
@@ -28,6 +34,7 @@ export class DeferredCall implements CommandCall {
     private readonly exec: CommandCall,
     private readonly command: DeferredCommand,
     private readonly done: (frame: Buffer) => void,
+    private readonly deps: DeferredServices,
   ) {}
 
   get spec(): CommandSpec {
@@ -38,9 +45,6 @@ export class DeferredCall implements CommandCall {
   }
   get raw(): Buffer {
     return this.command.raw;
-  }
-  get proxy(): CallServices {
-    return this.exec.proxy;
   }
   get connection(): ConnectionState {
     return this.exec.connection;
@@ -58,7 +62,7 @@ export class DeferredCall implements CommandCall {
   }
 
   fail(error: ErrorReply): void {
-    this.proxy.metrics.countProxyError(error.kind);
+    this.deps.metrics.countProxyError(error.kind);
     this.reply(error.frame);
   }
 
@@ -68,7 +72,7 @@ export class DeferredCall implements CommandCall {
 
   /** A handler that forwards one command: sent as a part, its reply kept (redirections are followed for a slot). */
   forward(target: Target, options: ForwardOptions): void {
-    const topology = this.proxy.topology.current;
+    const topology = this.deps.topology.current;
     const masters = topology.masters();
     const node = target.slot === null ? (masters[Math.floor(Math.random() * masters.length)] ?? null) : (topology.masterForSlot(target.slot) ?? null);
     if (node === null && target.slot === null) return this.fail(errors.SLOT_NOT_SERVED);
@@ -89,9 +93,9 @@ export class DeferredCall implements CommandCall {
       try {
         callback(...args);
       } catch (err) {
-        const proxy = this.proxy;
-        proxy.metrics.countInternalError(this.spec.name);
-        proxy.logLimiter.log('internal_error', 'error', { err, command: this.spec.name }, 'internal error while running a command; the command failed', proxy.logger);
+        const deps = this.deps;
+        deps.metrics.countInternalError(this.spec.name);
+        deps.logLimiter.log('internal_error', 'error', { err, command: this.spec.name }, 'internal error while running a command; the command failed', deps.logger);
         this.fail(errors.INTERNAL_ERROR);
       }
     };
@@ -107,14 +111,19 @@ export class DeferredCall implements CommandCall {
 }
 
 /** Runs `commands` one after the other (as EXEC would), then gives their replies in order. */
-export function runDeferred(exec: CommandCall, commands: readonly DeferredCommand[], done: (replies: Buffer[]) => void): void {
+export function runDeferred(exec: CommandCall, commands: readonly DeferredCommand[], done: (replies: Buffer[]) => void, deps: DeferredServices): void {
   const replies: Buffer[] = [];
   const next = (): void => {
     if (replies.length === commands.length) return done(replies);
-    new DeferredCall(exec, commands[replies.length]!, (frame) => {
-      replies.push(frame);
-      next();
-    }).start();
+    new DeferredCall(
+      exec,
+      commands[replies.length]!,
+      (frame) => {
+        replies.push(frame);
+        next();
+      },
+      deps,
+    ).start();
   };
   next();
 }

@@ -18,26 +18,31 @@ import { noteTrackedCommand } from './tracking-commands.js';
 
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
 export interface IncomingCall extends CommandCall {
-  /** The dispatcher looks the command up in the instance's table; handlers see less (HandlerServices). */
-  readonly proxy: ProxyContext;
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void;
 }
 
-export function dispatch(call: IncomingCall, req: Request): void {
+/**
+ * What the dispatcher uses of its instance: the command table, the disabled commands (`runtime`,
+ * replaced by a reload, so read per request), the registry, the MONITOR feeds, the tracking
+ * table, the nodes (a node suffix). The session passes its ProxyContext as it is.
+ */
+export type DispatchServices = Pick<ProxyContext, 'commands' | 'runtime' | 'handlers' | 'monitors' | 'tracking' | 'topology'>;
+
+export function dispatch(call: IncomingCall, req: Request, proxy: DispatchServices): void {
   const connection = call.connection;
   const transaction = connection.transaction;
   // `DBSIZE @0` (README: *Cross-slot commands, node targeting and the cluster view*): the node suffix comes off first, so lookup, arity and permission
   // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
   const nodeTarget = transaction ? null : splitNodeSuffix(req.args);
   const args = nodeTarget ? nodeTarget.args : req.args;
-  const lookup = call.proxy.commands.lookup(args);
+  const lookup = proxy.commands.lookup(args);
   if (!lookup.ok) {
     transaction?.abort();
     return call.fail(errors.fromLookup(lookup.error));
   }
   const spec = lookup.spec;
   call.bind(spec, args, nodeTarget ? encodeCommand(args) : req.raw, nodeTarget);
-  const refusal = commandRefusal(connection.account, call.proxy.runtime.disabledCommands, spec);
+  const refusal = commandRefusal(connection.account, proxy.runtime.disabledCommands, spec);
   if (refusal) {
     transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC
     return call.fail(refusal);
@@ -47,17 +52,17 @@ export function dispatch(call: IncomingCall, req: Request): void {
     transaction?.abort();
     return call.fail(reserved);
   }
-  const entry = call.proxy.handlers.entry(spec);
+  const entry = proxy.handlers.entry(spec);
   // Redis's order: after the permission check, before anything runs or is queued.
   if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return call.fail(errors.notAllowedWhileSubscribed(spec.name));
-  if (call.proxy.monitors.active) call.proxy.monitors.publish(connection.address, args);
-  if (connection.tracking !== null) noteTrackedCommand(call, connection.tracking, spec);
+  if (proxy.monitors.active) proxy.monitors.publish(connection.address, args);
+  if (connection.tracking !== null) noteTrackedCommand(call, connection.tracking, spec, proxy.tracking.table);
   if (transaction && entry.inTransaction !== 'control') {
     if (entry.inTransaction === 'queue') return transaction.queue(call);
     if (entry.inTransaction === 'defer') return transaction.defer(call, entry.run);
     transaction.abort();
     return call.fail(entry.refusal ?? errors.notAllowedInTransaction((spec.parent ?? spec).name));
   }
-  if (nodeTarget) return runOnNode(call);
+  if (nodeTarget) return runOnNode(call, proxy);
   entry.run(call);
 }

@@ -13,6 +13,14 @@ import type { PartTarget } from '../upstream/gather.js';
 import { reduce, type PartReply } from '../upstream/reducers.js';
 import type { CommandCall, CommandHandler } from './command-call.js';
 import { forwardOptions } from './forward-options.js';
+import type { HandlerServices } from './handler-services.js';
+
+/**
+ * What the fan-out handlers use besides their call: the nodes to ask. A split read also asks
+ * the account's read policy (`runtime`, replaced by a reload, so read per use) and counts keys.
+ */
+export type FanoutServices = Pick<HandlerServices, 'topology'>;
+export type SplitServices = Pick<HandlerServices, 'topology' | 'metrics' | 'runtime'>;
 
 /** `SCRIPT LOAD`, `MGET`: the command as a client would write it. */
 export function commandLabel(spec: CommandSpec): string {
@@ -20,11 +28,11 @@ export function commandLabel(spec: CommandSpec): string {
 }
 
 /** A multi-key command whose keys are in several slots: one part per slot, replies put back in request order. */
-export function runSplit(call: CommandCall, plan: SplitPlan): void {
-  const topology = call.proxy.topology.current;
-  call.proxy.metrics.keysAccessedPending += plan.keys;
+export function runSplit(call: CommandCall, plan: SplitPlan, deps: SplitServices): void {
+  const topology = deps.topology.current;
+  deps.metrics.keysAccessedPending += plan.keys;
   const targets: PartTarget[] = plan.parts.map((part) => ({ node: topology.masterForSlot(part.slot) ?? null, command: part.args, slot: part.slot }));
-  const replicaRead = call.proxy.runtime.replicaReads.mayUseReplica(call.connection.account, {
+  const replicaRead = deps.runtime.replicaReads.mayUseReplica(call.connection.account, {
     access: plan.access,
     blocking: false,
     // A tracking client reads masters (see session/call.ts).
@@ -51,16 +59,16 @@ export interface NodeFanout {
 }
 
 /** A handler sending the request, exactly as the client sent it, to every master (or node). */
-export function toEveryNode(fanout: NodeFanout): CommandHandler {
-  return (call) => runOnEveryNode(call, fanout);
+export function toEveryNode(fanout: NodeFanout, deps: FanoutServices): CommandHandler {
+  return (call) => runOnEveryNode(call, fanout, deps);
 }
 
-export function runOnEveryNode(call: CommandCall, fanout: NodeFanout): void {
+export function runOnEveryNode(call: CommandCall, fanout: NodeFanout, deps: FanoutServices): void {
   const access = call.spec.isWrite ? 'write' : call.spec.isReadonly ? 'read' : 'other';
   const pattern = fanout.patternArg === undefined ? undefined : call.args[fanout.patternArg];
   const pinned = pattern === undefined ? null : patternSlot(pattern);
   if (pinned !== null) return call.forward({ slot: pinned }, forwardOptions(access, false));
-  const topology = call.proxy.topology.current;
+  const topology = deps.topology.current;
   const nodes = fanout.targets === 'masters' ? topology.masters() : topology.allNodes();
   if (nodes.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
   const targets = nodes.map((node) => ({ node, command: call.raw, slot: null }));
@@ -71,11 +79,12 @@ export function runOnEveryNode(call: CommandCall, fanout: NodeFanout): void {
 }
 
 /**
- * Answers with a reduced reply. An error the reducer made (a part failed, parts disagree) counts
- * as a proxy error; an error that is every part's own answer passes through as the backend's.
+ * Answers with a reduced reply. An error the reducer made (a part failed, parts disagree) is
+ * slotgate's, so it fails the call (counted as a proxy error of kind `backend`); an error that is
+ * every part's own answer passes through as the backend's.
  */
 export function answer(call: CommandCall, replies: readonly PartReply[], frame: Buffer): void {
   const isError = frame[0] === 0x2d;
-  if (isError && !replies.some((r) => r.frame === frame)) call.proxy.metrics.countProxyError('backend');
+  if (isError && !replies.some((r) => r.frame === frame)) return call.fail({ frame, kind: 'backend' });
   call.reply(frame, isError ? 'error' : 'ok');
 }

@@ -1,7 +1,9 @@
 /**
- * The running proxy as command handlers see it: what they may use besides their call. Not the
- * pool, the command table or the client id allocator (those stay in ProxyContext, which the
- * session and the dispatcher see).
+ * The running proxy as command handlers see it: everything they may use besides their call. Not
+ * the pool, the command table or the client id allocator (those stay in ProxyContext, which the
+ * session and the dispatcher see). No handler gets all of it: each group declares the part it uses
+ * next to itself (a `Pick` of this, e.g. pubsub-commands.ts's PubsubServices) and is given that,
+ * once, when the registry is built (handlers/registry.ts); the proxy context satisfies them all.
  */
 import type { Logger } from 'pino';
 import type { NodeAccess } from '../backend/node-access.js';
@@ -18,7 +20,6 @@ import type { TrackingEndpoint } from '../upstream/tracking-client.js';
 import type { TrackingHub } from '../upstream/tracking-hub.js';
 import type { BlockingCommands, ClientStateFigures } from './blocking-keys.js';
 
-/** The running proxy as a command handler sees it (`CommandCall.proxy`). */
 export interface HandlerServices {
   readonly config: SlotgateConfig;
   /**
@@ -59,9 +60,3 @@ export interface HandlerServices {
   findClient(id: number): TrackingEndpoint | undefined;
 }
 
-/**
- * What a handler reaches through its call (`call.proxy`). The rest of HandlerServices is given,
- * when the registry is built, to the handlers that use it (the client directory to CLIENT, the
- * client lookup to CLIENT TRACKING's REDIRECT, the backend nodes to CLUSTER INFO and IMONITOR).
- */
-export type CallServices = Omit<HandlerServices, 'clients' | 'findClient' | 'nodes'>;

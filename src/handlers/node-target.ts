@@ -11,10 +11,12 @@ import { accessOf } from '../routing/router.js';
 import { bulkOf } from '../upstream/resp-elements.js';
 import type { CommandCall } from './command-call.js';
 import { answer } from './fanout.js';
+import type { HandlerServices } from './handler-services.js';
 
-export function runOnNode(call: CommandCall): void {
+/** `deps`: where the nodes are (the dispatcher passes its instance's services). */
+export function runOnNode(call: CommandCall, deps: Pick<HandlerServices, 'topology'>): void {
   const nodeTarget = call.nodeTarget!;
-  const node = resolveNode(call.proxy.topology.current, nodeTarget.selector);
+  const node = resolveNode(deps.topology.current, nodeTarget.selector);
   if (!node) return call.fail(errors.noSuchNode(nodeTarget.text));
   const isInfo = call.spec.name === 'info';
   call.gather(

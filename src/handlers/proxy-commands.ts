@@ -19,20 +19,45 @@ import { clusterInfoReply, clusterNodesReply, clusterShardsReply, clusterSlotsRe
 import { mergedInfo, type OwnFigures, type ProxyFigures } from '../proxy-view/info.js';
 import { configGetReply, roleReply } from '../proxy-view/config-view.js';
 import { parseReply } from '../protocol/reply-parser.js';
-import type { NodeAccess } from '../backend/node-access.js';
-import type { CallServices, HandlerServices } from './handler-services.js';
+import type { HandlerServices } from './handler-services.js';
 import type { CommandCall, CommandHandler } from './command-call.js';
 
 const CLUSTER_INFO = encodeCommand(['CLUSTER', 'INFO']);
 
-/** CLUSTER, given the backend nodes' recent health (CLUSTER INFO asks a healthy master). */
-export function clusterCommand(deps: Pick<HandlerServices, 'nodes'>): CommandHandler {
-  const nodes = deps.nodes;
-  return (call) => runCluster(call, nodes);
+/** What CLUSTER uses besides its call: who slotgate says it is (final once listening, so read per use), the masters and their recent health. */
+export type ClusterServices = Pick<HandlerServices, 'identity' | 'topology' | 'nodes'>;
+/** What INFO's own sections count (ownFigures, proxyFigures). */
+export type FigureServices = Pick<
+  HandlerServices,
+  'identity' | 'topology' | 'config' | 'metrics' | 'monitors' | 'tracking' | 'clientCount' | 'blockedClientCount' | 'clientStates'
+>;
+/** What CLUSTER, INFO and CONFIG use besides their call (the config's `configSet`, slotgate's own counters). */
+export type ProxyCommandServices = ClusterServices & FigureServices;
+
+export interface ProxyCommands {
+  readonly cluster: CommandHandler;
+  readonly info: CommandHandler;
+  readonly configGet: CommandHandler;
+  readonly configSet: CommandHandler;
+  readonly configResetstat: CommandHandler;
 }
 
-function runCluster(call: CommandCall, nodes: NodeAccess): void {
-  const self = call.proxy.identity;
+export function proxyCommands(deps: ProxyCommandServices): ProxyCommands {
+  return {
+    cluster: (call) => runCluster(call, deps),
+    info: (call) => runInfo(call, deps),
+    configGet: (call) => runConfigGet(call, deps),
+    configSet: (call) => runConfigSet(call, deps),
+    // CONFIG RESETSTAT: every node's statistics, and slotgate's own counters.
+    configResetstat: (call) => {
+      deps.metrics.resetStats();
+      runOnEveryNode(call, EVERY_NODE_SAME_REPLY, deps);
+    },
+  };
+}
+
+function runCluster(call: CommandCall, deps: ClusterServices): void {
+  const self = deps.identity;
   switch (call.spec.name) {
     case 'cluster|slots':
       return call.reply(clusterSlotsReply(self, call.connection.protocol));
@@ -52,16 +77,17 @@ function runCluster(call: CommandCall, nodes: NodeAccess): void {
       return call.forward(target, forwardOptions('read', false));
     }
     case 'cluster|info':
-      return runClusterInfo(call, nodes);
+      return runClusterInfo(call, deps);
     default:
       return call.fail(errors.notSupported(commandLabel(call.spec).toLowerCase()));
   }
 }
 
 /** CLUSTER INFO: the backend's state, as one master sees it, in the one-node view. */
-function runClusterInfo(call: CommandCall, nodes: NodeAccess): void {
-  const masters = call.proxy.topology.current.masters();
-  if (hasWholeKeyspace(call.proxy.topology.kind)) {
+function runClusterInfo(call: CommandCall, deps: ClusterServices): void {
+  const nodes = deps.nodes;
+  const masters = deps.topology.current.masters();
+  if (hasWholeKeyspace(deps.topology.kind)) {
     // A standalone/Sentinel master knows no CLUSTER INFO: its one shard is ok while it is reachable.
     const up = masters.length > 0 && !nodes.recentlyFailed(masters[0]!.address);
     return call.reply(clusterInfoReply(up ? `cluster_state:ok\r\ncluster_slots_ok:${SLOT_COUNT}\r\n` : 'cluster_state:fail\r\n'));
@@ -78,8 +104,8 @@ function runClusterInfo(call: CommandCall, nodes: NodeAccess): void {
 }
 
 /** INFO without a node: every master asked, one master's sections shown, keyspace summed, plus the Proxy section. */
-export function runInfo(call: CommandCall): void {
-  const masters = call.proxy.topology.current.masters();
+function runInfo(call: CommandCall, deps: FigureServices): void {
+  const masters = deps.topology.current.masters();
   if (masters.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
   const targets = masters.map((node) => ({ node, command: call.raw, slot: null }));
   call.gather(targets, (replies) => {
@@ -88,12 +114,12 @@ export function runInfo(call: CommandCall): void {
     const texts = replies.map((r) => bulkOf(r.frame)?.toString('utf8') ?? '');
     const requested = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
     const chosen = Math.floor(Math.random() * texts.length);
-    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(call.proxy), ownFigures(call.proxy))));
+    call.reply(textReply(call.connection.protocol, mergedInfo(texts, chosen, requested, proxyFigures(deps), ownFigures(deps))));
   });
 }
 
 /** INFO clients/stats/commandstats: slotgate's own clients and commands. */
-export function ownFigures(ctx: CallServices): OwnFigures {
+export function ownFigures(ctx: FigureServices): OwnFigures {
   const metrics = ctx.metrics;
   return {
     connectedClients: ctx.clientCount(),
@@ -111,7 +137,7 @@ export function ownFigures(ctx: CallServices): OwnFigures {
   };
 }
 
-export function proxyFigures(ctx: CallServices): ProxyFigures {
+export function proxyFigures(ctx: FigureServices): ProxyFigures {
   const topology = ctx.topology.current;
   const nodes = topology.allNodes();
   const up = nodes.filter((n) => n.health === 'online').length;
@@ -135,26 +161,20 @@ export function proxyFigures(ctx: CallServices): ProxyFigures {
  * A protected parameter anywhere in it refuses the whole command first, in every mode: nothing is
  * sent, and no "+OK" pretends it was (commands/config-parameters.ts).
  */
-export function runConfigSet(call: CommandCall): void {
+function runConfigSet(call: CommandCall, deps: Pick<HandlerServices, 'config' | 'topology'>): void {
   // configSetCommand's own check (the table's arity, -4, lets `CONFIG SET a b c` through): pairs only.
   if (call.args.length % 2 !== 0) return call.fail(errors.fromLookup(wrongArityError(call.spec.name)));
   const protectedName = firstProtectedConfigParameter(call.args);
   if (protectedName !== null) return call.fail(errors.configSetProtected(protectedName));
-  switch (call.proxy.config.configSet) {
+  switch (deps.config.configSet) {
     case 'ignore':
       // A managed service's answer (Tencent's): accepted, no effect.
       return call.reply(OK);
     case 'deny':
       return call.fail(errors.CONFIG_SET_DENIED);
     case 'forward':
-      return runOnEveryNode(call, EVERY_NODE_SAME_REPLY);
+      return runOnEveryNode(call, EVERY_NODE_SAME_REPLY, deps);
   }
-}
-
-/** CONFIG RESETSTAT: every node's statistics, and slotgate's own counters. */
-export function runConfigResetstat(call: CommandCall): void {
-  call.proxy.metrics.resetStats();
-  runOnEveryNode(call, EVERY_NODE_SAME_REPLY);
 }
 
 const EVERY_NODE_SAME_REPLY = { targets: 'nodes', reduce: 'same-reply' } as const;
@@ -168,15 +188,15 @@ export function runRole(call: CommandCall): void {
  * CONFIG GET without a node: one master's answer, with slotgate's own listening parameters and
  * no backend address, port or path in it (proxy-view/config-view.ts).
  */
-export function runConfigGet(call: CommandCall): void {
-  const masters = call.proxy.topology.current.masters();
+function runConfigGet(call: CommandCall, deps: Pick<HandlerServices, 'config' | 'identity' | 'topology'>): void {
+  const masters = deps.topology.current.masters();
   const master = masters[Math.floor(Math.random() * masters.length)];
   if (!master) return call.fail(errors.SLOT_NOT_SERVED);
   call.gather([{ node: master, command: call.raw, slot: null }], (replies) => {
     const reply = replies[0]!;
     const pairs = reply.isError ? null : parseReply(reply.frame);
     if (!Array.isArray(pairs)) return answer(call, replies, reply.frame);
-    const { config, identity } = call.proxy;
+    const { config, identity } = deps;
     call.reply(configGetReply(pairs.filter((p): p is Buffer => Buffer.isBuffer(p)), { port: identity.port, tlsPort: config.tls?.port ?? 0, bind: config.bind }, call.connection.protocol));
   });
 }

@@ -21,9 +21,29 @@ import { keyHashSlot } from '../cluster/hash-slot.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import type { BackendNode } from '../cluster/topology-snapshot.js';
 import { asPush } from '../upstream/client-subscriptions.js';
-import type { SubscriptionKind } from '../upstream/subscriber-hub.js';
-import type { CommandCall } from './command-call.js';
+import type { SubscriberHub, SubscriptionKind } from '../upstream/subscriber-hub.js';
+import type { CommandCall, CommandHandler, ConnectionState } from './command-call.js';
 import { answer, commandLabel } from './fanout.js';
+import type { HandlerServices } from './handler-services.js';
+
+/** What the pub/sub commands use besides their call: the shared upstream subscriptions, and the nodes. */
+export type PubsubServices = Pick<HandlerServices, 'pubsub' | 'topology'>;
+
+export interface PubsubCommands {
+  readonly subscribe: CommandHandler;
+  readonly unsubscribe: CommandHandler;
+  readonly numsub: CommandHandler;
+  readonly publish: CommandHandler;
+}
+
+export function pubsubCommands(deps: PubsubServices): PubsubCommands {
+  return {
+    subscribe: (call) => call.afterEarlierReplies(() => subscribeNow(call, deps.pubsub)),
+    unsubscribe: (call) => call.afterEarlierReplies(() => unsubscribeNow(call, deps.pubsub)),
+    numsub: (call) => numsub(call, deps),
+    publish: (call) => publish(call, deps),
+  };
+}
 
 const KIND: Record<string, SubscriptionKind> = {
   subscribe: 'channel',
@@ -50,16 +70,11 @@ function sendConfirmations(call: CommandCall, frames: Buffer): void {
 
 const NOTHING = Buffer.alloc(0);
 
-export function subscribe(call: CommandCall): void {
-  call.afterEarlierReplies(() => subscribeNow(call));
-}
-
-function subscribeNow(call: CommandCall): void {
+function subscribeNow(call: CommandCall, hub: SubscriberHub): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
   const held = subscriptions.of(kind);
-  const hub = call.proxy.pubsub;
   const frames: Buffer[] = [];
   // Answered once every new subscription is live upstream, so a message published after the
   // client saw the confirmation reaches it.
@@ -79,11 +94,7 @@ function subscribeNow(call: CommandCall): void {
   done();
 }
 
-export function unsubscribe(call: CommandCall): void {
-  call.afterEarlierReplies(() => unsubscribeNow(call));
-}
-
-function unsubscribeNow(call: CommandCall): void {
+function unsubscribeNow(call: CommandCall, hub: SubscriberHub): void {
   const name = call.spec.name;
   const kind = KIND[name]!;
   const subscriptions = call.connection.subscriptions;
@@ -95,32 +106,32 @@ function unsubscribeNow(call: CommandCall): void {
   const frames: Buffer[] = [];
   for (const arg of names) {
     const channel = arg.toString('latin1');
-    if (held.delete(channel)) call.proxy.pubsub.unsubscribe(subscriptions, kind, channel);
+    if (held.delete(channel)) hub.unsubscribe(subscriptions, kind, channel);
     frames.push(confirmation(name, arg, subscriptions.count(kind), resp3));
   }
   sendConfirmations(call, Buffer.concat(frames));
 }
 
 /** Leaves every channel, pattern and shard channel (RESET, and a client that disconnects). */
-export function unsubscribeAll(call: Pick<CommandCall, 'connection' | 'proxy'>): void {
-  const subscriptions = call.connection.subscriptions;
+export function unsubscribeAll(connection: Pick<ConnectionState, 'subscriptions'>, hub: Pick<SubscriberHub, 'unsubscribe'>): void {
+  const subscriptions = connection.subscriptions;
   for (const kind of ['channel', 'pattern', 'shard'] as const) {
     const held = subscriptions.of(kind);
-    for (const channel of held) call.proxy.pubsub.unsubscribe(subscriptions, kind, channel);
+    for (const channel of held) hub.unsubscribe(subscriptions, kind, channel);
     held.clear();
   }
 }
 
 /** PUBSUB NUMSUB / SHARDNUMSUB: every node's count, slotgate's upstream subscription replaced by its clients. */
-export function numsub(call: CommandCall): void {
+function numsub(call: CommandCall, deps: PubsubServices): void {
   const kind: SubscriptionKind = call.spec.name === 'pubsub|shardnumsub' ? 'shard' : 'channel';
-  const nodes = call.proxy.topology.current.allNodes();
+  const nodes = deps.topology.current.allNodes();
   if (nodes.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
   const targets = nodes.map((node) => ({ node, command: call.raw, slot: null }));
   call.gather(targets, (replies) => {
     const merged = reduce('sum-pairs', { command: commandLabel(call.spec), replies });
     if (merged[0] === 0x2d) return answer(call, replies, merged);
-    const hub = call.proxy.pubsub;
+    const hub = deps.pubsub;
     const counts = parseReply(merged) as RespValue[];
     const frames: Buffer[] = [];
     call.args.slice(2).forEach((arg, i) => {
@@ -143,15 +154,15 @@ export function numsub(call: CommandCall): void {
  * no link (or in front of a standalone master, which only replicates it) any master takes it.
  * SPUBLISH goes to its channel's slot master, where the shard subscription is held.
  */
-export function publish(call: CommandCall): void {
+function publish(call: CommandCall, deps: PubsubServices): void {
   const kind = call.spec.name === 'spublish' ? 'shard' : 'channel';
   const channel = call.args[1]!;
   const name = channel.toString('latin1');
-  const hub = call.proxy.pubsub;
-  const topology = call.proxy.topology;
+  const hub = deps.pubsub;
+  const topology = deps.topology;
   const wholeKeyspace = hasWholeKeyspace(topology.kind);
   const slot = kind === 'shard' && !wholeKeyspace ? keyHashSlot(channel) : null;
-  const node = slot === null ? publishNode(call, wholeKeyspace) : (topology.current.masterForSlot(slot) ?? null);
+  const node = slot === null ? publishNode(deps, wholeKeyspace) : (topology.current.masterForSlot(slot) ?? null);
   if (node === null && slot === null) return call.fail(errors.SLOT_NOT_SERVED);
   // A shard channel's subscription sits on its slot's master, where SPUBLISH lands (after any
   // redirection); a classic one is counted on the node named here.
@@ -164,9 +175,9 @@ export function publish(call: CommandCall): void {
   );
 }
 
-function publishNode(call: CommandCall, wholeKeyspace: boolean): BackendNode | null {
-  const current = call.proxy.topology.current;
-  const linked = wholeKeyspace ? null : call.proxy.pubsub.classicAddress;
+function publishNode(deps: PubsubServices, wholeKeyspace: boolean): BackendNode | null {
+  const current = deps.topology.current;
+  const linked = wholeKeyspace ? null : deps.pubsub.classicAddress;
   const node = linked === null ? undefined : current.nodeByAddress(linked);
   if (node && node.health === 'online') return node;
   const masters = current.masters();

@@ -13,9 +13,13 @@ import { encodeArrayOfFrames, encodeBulk, encodeCommand } from '../protocol/enco
 import { failureOf } from '../upstream/reducers.js';
 import { arrayElementFrames, bulkOf } from '../upstream/resp-elements.js';
 import { decodeCursor, nextCursor, parseCursor } from '../upstream/scan-cursor.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
 import { answer } from './fanout.js';
 import { forwardOptions } from './forward-options.js';
+import type { HandlerServices } from './handler-services.js';
+
+/** What SCAN uses besides its call: the shards to walk. */
+export type ScanServices = Pick<HandlerServices, 'topology'>;
 
 /** The MATCH pattern of `SCAN cursor [option value]…` (the last one wins, as in Redis), if any. */
 function matchPattern(args: readonly Buffer[]): Buffer | undefined {
@@ -24,7 +28,11 @@ function matchPattern(args: readonly Buffer[]): Buffer | undefined {
   return pattern;
 }
 
-export function runScan(call: CommandCall): void {
+export function scanCommand(deps: ScanServices): CommandHandler {
+  return (call) => runScan(call, deps);
+}
+
+function runScan(call: CommandCall, deps: ScanServices): void {
   const args = call.args;
   const pattern = matchPattern(args);
   const pinned = pattern === undefined ? null : patternSlot(pattern);
@@ -32,7 +40,7 @@ export function runScan(call: CommandCall): void {
   const cursor = parseCursor(args[1]!.toString('latin1'));
   if (cursor === null) return call.fail(errors.INVALID_CURSOR);
   const { shard, nodeCursor } = decodeCursor(cursor);
-  const shards = call.proxy.topology.current.shards;
+  const shards = deps.topology.current.shards;
   // A shard index past the end: a forged cursor, or shards were removed mid-scan.
   if (shard >= shards.length) return call.fail(errors.INVALID_CURSOR);
   const master = shards[shard]!.master;

@@ -12,12 +12,18 @@ import type { BackendNode } from '../cluster/topology-snapshot.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { resolveNode } from '../routing/node-suffix.js';
 import { routeCommand } from '../routing/router.js';
-import type { IncomingCall } from './dispatch.js';
-import { routeByKeys } from './route.js';
+import type { CommandCall } from './command-call.js';
+import type { HandlerServices } from './handler-services.js';
+import type { CommandRegistry } from './registry.js';
 
-export function recordSlowCommand(call: IncomingCall, seconds: number): void {
-  const node = nodeOf(call);
-  call.proxy.metrics.slowCommands.record({
+/** What recording a slow command uses besides the call: the log, the nodes, and whether the command is routed by its keys. */
+export interface SlowCommandServices extends Pick<HandlerServices, 'metrics' | 'topology'> {
+  readonly handlers: Pick<CommandRegistry, 'routesByKeys'>;
+}
+
+export function recordSlowCommand(call: CommandCall, seconds: number, deps: SlowCommandServices): void {
+  const node = nodeOf(call, deps);
+  deps.metrics.slowCommands.record({
     durationMicros: Math.round(seconds * 1e6),
     args: redactSecrets(call.args),
     clientAddress: call.connection.address,
@@ -26,10 +32,10 @@ export function recordSlowCommand(call: IncomingCall, seconds: number): void {
   });
 }
 
-function nodeOf(call: IncomingCall): BackendNode | null {
-  const topology = call.proxy.topology.current;
+function nodeOf(call: CommandCall, deps: SlowCommandServices): BackendNode | null {
+  const topology = deps.topology.current;
   if (call.nodeTarget) return resolveNode(topology, call.nodeTarget.selector) ?? null;
-  if (call.proxy.handlers.entry(call.spec).run !== routeByKeys) return null;
-  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
+  if (!deps.handlers.routesByKeys(call.spec)) return null;
+  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(deps.topology.kind));
   return plan.kind === 'slot' ? topology.masterForSlot(plan.slot) ?? null : null;
 }

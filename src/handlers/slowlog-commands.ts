@@ -9,11 +9,26 @@
  */
 import * as errors from '../errors/catalogue.js';
 import { mergeSlowlogReplies, slowlogCount } from '../upstream/slowlog-merge.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
 import { answer, commandLabel, runOnEveryNode } from './fanout.js';
+import type { HandlerServices } from './handler-services.js';
 
-export function runSlowlogGet(call: CommandCall): void {
-  const masters = call.proxy.topology.current.masters();
+/** What SLOWLOG uses besides its call: the masters, and slotgate's own slow-command log (RESET). */
+export type SlowlogServices = Pick<HandlerServices, 'topology' | 'metrics'>;
+
+export function slowlogCommands(deps: SlowlogServices): { get: CommandHandler; len: CommandHandler; reset: CommandHandler } {
+  return {
+    get: (call) => runSlowlogGet(call, deps),
+    len: (call) => runOnEveryNode(call, { targets: 'masters', reduce: 'sum' }, deps),
+    reset: (call) => {
+      deps.metrics.slowCommands.reset();
+      runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply' }, deps);
+    },
+  };
+}
+
+function runSlowlogGet(call: CommandCall, deps: SlowlogServices): void {
+  const masters = deps.topology.current.masters();
   if (masters.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
   const count = slowlogCount(call.args);
   call.gather(
@@ -21,13 +36,4 @@ export function runSlowlogGet(call: CommandCall): void {
     (replies) => answer(call, replies, mergeSlowlogReplies(commandLabel(call.spec), replies, count)),
     { latency: 'other' },
   );
-}
-
-export function runSlowlogLen(call: CommandCall): void {
-  runOnEveryNode(call, { targets: 'masters', reduce: 'sum' });
-}
-
-export function runSlowlogReset(call: CommandCall): void {
-  call.proxy.metrics.slowCommands.reset();
-  runOnEveryNode(call, { targets: 'masters', reduce: 'same-reply' });
 }

@@ -17,6 +17,8 @@ import { OK } from '../protocol/constants.js';
 import { encodeArrayOfFrames, encodeBulk, encodeInteger } from '../protocol/encoder.js';
 import { encodeSet, mapReply } from '../protocol/resp3-encoder.js';
 import { ClientTracking } from '../upstream/tracking-client.js';
+import type { TrackingHub } from '../upstream/tracking-hub.js';
+import type { TrackingTable } from '../upstream/tracking-table.js';
 import type { CommandCall, CommandHandler, ConnectionState } from './command-call.js';
 import type { HandlerServices } from './handler-services.js';
 
@@ -93,7 +95,7 @@ function runTracking(call: CommandCall, deps: TrackingDependencies): void {
   const connection = call.connection;
   const mode = call.args[2]!;
   if (asciiEqualsIgnoreCase(mode, 'off')) {
-    trackingOff(connection, deps);
+    trackingOff(connection, deps.tracking);
     return call.reply(OK);
   }
   if (!asciiEqualsIgnoreCase(mode, 'on')) return call.fail(errors.SYNTAX);
@@ -122,17 +124,17 @@ function runTracking(call: CommandCall, deps: TrackingDependencies): void {
 }
 
 /** CLIENT TRACKING OFF, RESET, and a closing connection: Redis's disableTracking. */
-export function trackingOff(connection: ConnectionState, proxy: Pick<HandlerServices, 'tracking'>): void {
+export function trackingOff(connection: ConnectionState, hub: Pick<TrackingHub, 'disable'>): void {
   const tracking = connection.tracking;
   if (tracking === null || !tracking.on) return;
-  proxy.tracking.disable(tracking);
+  hub.disable(tracking);
   tracking.on = tracking.bcast = tracking.optin = tracking.optout = tracking.noloop = tracking.caching = tracking.brokenRedirect = false;
   tracking.prefixes = [];
 }
 
 /** The connection is closing: tracking off, and its state lets go of the connection (see ClientTracking.detach). */
-export function releaseTracking(connection: ConnectionState, proxy: Pick<HandlerServices, 'tracking'>): void {
-  trackingOff(connection, proxy);
+export function releaseTracking(connection: ConnectionState, hub: Pick<TrackingHub, 'disable'>): void {
+  trackingOff(connection, hub);
   connection.tracking?.detach();
 }
 
@@ -190,11 +192,11 @@ export function runTrackingInfo(call: CommandCall): void {
  * reply, see upstream/tracking-client.ts). CLIENT CACHING lasts for one command: any command but
  * a CLIENT one, outside MULTI, uses it up (Redis's resetClient).
  */
-export function noteTrackedCommand(call: CommandCall, tracking: ClientTracking, spec: CommandSpec): void {
+export function noteTrackedCommand(call: CommandCall, tracking: ClientTracking, spec: CommandSpec, table: Pick<TrackingTable, 'remember'>): void {
   if (spec.isReadonly) tracking.emptied = false;
   if (spec.isReadonly && tracking.remembersReads && call.nodeTarget === null) {
     const indexes = getKeyIndexes(spec, call.args);
-    if (Array.isArray(indexes) && indexes.length > 0) call.proxy.tracking.table.remember(tracking, indexes.map((i) => call.args[i]!));
+    if (Array.isArray(indexes) && indexes.length > 0) table.remember(tracking, indexes.map((i) => call.args[i]!));
   }
   if ((spec.parent ?? spec).name !== 'client' && call.connection.transaction === null) tracking.caching = false;
 }

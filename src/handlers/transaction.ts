@@ -21,9 +21,25 @@ import { routeCommand } from '../routing/router.js';
 import { arrayElementFrames } from '../upstream/resp-elements.js';
 import { encodeArrayOfFrames } from '../protocol/encoder.js';
 import type { CommandCall, CommandHandler, OpenTransaction } from './command-call.js';
-import { runDeferred, type DeferredCommand } from './deferred-call.js';
+import { runDeferred, type DeferredCommand, type DeferredServices } from './deferred-call.js';
 
 const EXEC_OTHER = { access: 'other' } as const;
+
+/** What MULTI (queueing, then EXEC's deferred commands: deferred-call.ts) and WATCH use besides their call: the backend's kind and masters. */
+export type TransactionServices = DeferredServices;
+
+export interface TransactionCommands {
+  readonly multi: CommandHandler;
+  readonly watch: CommandHandler;
+}
+
+/** MULTI (its transaction keeps the services for queueing and EXEC) and WATCH; EXEC, DISCARD and UNWATCH need nothing more than their call. */
+export function transactionCommands(deps: TransactionServices): TransactionCommands {
+  return {
+    multi: (call) => multi(call, deps),
+    watch: (call) => watch(call, deps),
+  };
+}
 
 export class Transaction implements OpenTransaction {
   private readonly commands: Buffer[] = [];
@@ -32,6 +48,8 @@ export class Transaction implements OpenTransaction {
   private slot: number | null = null;
   private aborted = false;
   private hasWrite = false;
+
+  constructor(private readonly deps: TransactionServices) {}
 
   /** A command refused while queueing fails the EXEC, as in Redis. */
   abort(): void {
@@ -52,7 +70,7 @@ export class Transaction implements OpenTransaction {
   /** Queues a command that may run inside the batch (its registry entry says `queue`). */
   queue(call: CommandCall): void {
     // A non-cluster backend has no slots: any keys may share a transaction (routed as one slot).
-    const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
+    const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(this.deps.topology.kind));
     if (plan.kind === 'error') {
       this.aborted = true;
       return call.fail(plan.error);
@@ -113,13 +131,13 @@ export class Transaction implements OpenTransaction {
       const all = [...batchReplies];
       this.deferred.forEach((d, i) => all.splice(d.at, 0, deferredReplies[i]!));
       call.reply(encodeArrayOfFrames(all));
-    });
+    }, this.deps);
   }
 }
 
-export function multi(call: CommandCall): void {
+function multi(call: CommandCall, deps: TransactionServices): void {
   if (call.connection.transaction) return call.fail(errors.MULTI_NESTED);
-  call.connection.transaction = new Transaction();
+  call.connection.transaction = new Transaction(deps);
   call.reply(OK);
 }
 
@@ -137,16 +155,16 @@ export function discard(call: CommandCall): void {
   call.reply(OK);
 }
 
-export function watch(call: CommandCall): void {
+function watch(call: CommandCall, deps: TransactionServices): void {
   const connection = call.connection;
   if (connection.transaction) return call.fail(errors.WATCH_INSIDE_MULTI);
-  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(call.proxy.topology.kind));
+  const plan = routeCommand(call.spec, call.args, hasWholeKeyspace(deps.topology.kind));
   if (plan.kind === 'error') return call.fail(plan.error);
   if (plan.kind === 'split') return call.fail(errors.CROSSSLOT);
   if (plan.kind !== 'slot') return call.fail(errors.SYNTAX);
   if (connection.watch && connection.watch.slot !== plan.slot) return call.fail(errors.CROSSSLOT);
   if (!connection.watch) {
-    const master = call.proxy.topology.current.masterForSlot(plan.slot);
+    const master = deps.topology.current.masterForSlot(plan.slot);
     if (!master) return call.fail(errors.SLOT_NOT_SERVED);
     // WATCH state lives on a connection: this client gets one of its own until EXEC/DISCARD/UNWATCH.
     connection.watch = { slot: plan.slot, conn: connection.dedicatedConnection(master.address) };

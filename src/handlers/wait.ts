@@ -22,7 +22,11 @@ import * as errors from '../errors/catalogue.js';
 import { encodeCommand, encodeInteger } from '../protocol/encoder.js';
 import { bulkOf } from '../upstream/resp-elements.js';
 import type { BackendNode } from '../cluster/topology-snapshot.js';
-import type { CommandCall } from './command-call.js';
+import type { CommandCall, CommandHandler } from './command-call.js';
+import type { HandlerServices } from './handler-services.js';
+
+/** What WAIT uses besides its call: the masters to ask. */
+export type WaitServices = Pick<HandlerServices, 'topology'>;
 
 const INFO_REPLICATION = encodeCommand(['INFO', 'replication']);
 const POLL_MS = 100;
@@ -67,7 +71,11 @@ function askReplicasToAcknowledge(call: CommandCall, masters: readonly BackendNo
   call.gather(masters.map((node) => ({ node, command: ASK_FOR_ACKS, slot: null })), () => {}, { outOfBand: true });
 }
 
-export function runWait(call: CommandCall): void {
+export function waitCommand(deps: WaitServices): CommandHandler {
+  return (call) => runWait(call, deps);
+}
+
+function runWait(call: CommandCall, deps: WaitServices): void {
   // waitCommand's order: numreplicas (a negative one is satisfied at once), then the timeout.
   const numreplicas = parseRedisInteger(call.args[1]!);
   if (numreplicas === null) return call.fail(errors.NOT_AN_INTEGER);
@@ -75,7 +83,7 @@ export function runWait(call: CommandCall): void {
   if (timeout === null) return call.fail(errors.WAIT_TIMEOUT_NOT_INTEGER);
   if (timeout < 0) return call.fail(errors.TIMEOUT_NEGATIVE);
 
-  const topology = call.proxy.topology.current;
+  const topology = deps.topology.current;
   const written = call.connection.takeWrittenMasters();
   const nothingWritten = written.length === 0;
   const masters: (BackendNode | undefined)[] = nothingWritten ? topology.masters() : written.map((address) => topology.nodeByAddress(address));

@@ -57,10 +57,6 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     super();
   }
 
-  get proxy(): ProxyContext {
-    return this.host.proxy;
-  }
-
   get connection(): ConnectionState {
     return this.host.connection;
   }
@@ -92,7 +88,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
   private done(outcome: CommandOutcome, replyBytes: number): void {
     const metrics = this.host.proxy.metrics;
     const seconds = metrics.commandDone(this.spec.name, outcome, this, replyBytes);
-    if (seconds >= metrics.slowCommands.slowerThanSeconds) recordSlowCommand(this, seconds);
+    if (seconds >= metrics.slowCommands.slowerThanSeconds) recordSlowCommand(this, seconds, this.host.proxy);
   }
 
   replyAndClose(frame: Buffer): void {

@@ -176,7 +176,7 @@ export class Session implements CallHost, ConnectionControl {
     this.dispatching = call;
     this.proxy.metrics.requestDecoded(call, req); // stats hook: start time, big request, hot-key sample
     try {
-      dispatch(call, req);
+      dispatch(call, req, this.proxy);
     } catch (err) {
       this.internalError(call, err);
     }
@@ -424,8 +424,8 @@ export class Session implements CallHost, ConnectionControl {
     const stop = this.streamStop;
     this.streamStop = null;
     stop?.();
-    unsubscribeAll(this);
-    releaseTracking(this.connection, this.proxy);
+    unsubscribeAll(this.connection, this.proxy.pubsub);
+    releaseTracking(this.connection, this.proxy.tracking);
     this.socket.setTimeout(0);
     this.socket.destroy();
     this.proxy.metrics.connectionsClosed.labels(reason).inc();

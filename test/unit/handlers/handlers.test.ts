@@ -4,10 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
-import { runScan } from '../../../src/handlers/scan.js';
+import { scanCommand } from '../../../src/handlers/scan.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { encodeCursor } from '../../../src/upstream/scan-cursor.js';
 import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
+
+/** SCAN's handler over the call's fake proxy. */
+const runScan = (call: FakeCall): void => scanCommand(call.proxy)(call);
 
 /** The registry of a fake proxy (its entries are the same for every instance). */
 const registry = fakeProxy().handlers;
@@ -21,7 +24,7 @@ function setup(flags: string[] = []) {
   /** Runs `words` through the dispatcher, as the session does for every request. */
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, { args: words.map((w) => Buffer.from(w)), raw: encodeCommand(words) });
+    dispatch(c, { args: words.map((w) => Buffer.from(w)), raw: encodeCommand(words) }, proxy);
     return c;
   };
   return { proxy, connection, call, run };
@@ -105,17 +108,17 @@ describe('HELLO and AUTH', () => {
   it('HELLO 2 answers the server map and sets the name; HELLO 3 switches to RESP3 and answers a map; HELLO 4 is NOPROTO', () => {
     const { call, connection, proxy } = setup();
     const hello = call('HELLO', '2', 'SETNAME', 'app');
-    connectionCommands.hello(hello);
+    connectionCommands.connectionCommands(proxy).hello(hello);
     expect(hello.answer).toMatch(/^\*14\r\n/);
     expect(hello.answer).toContain('$7\r\nversion\r\n$6\r\n7.0.15\r\n');
     expect(connection.name).toBe('app');
     const three = call('HELLO', '3');
-    connectionCommands.hello(three);
+    connectionCommands.connectionCommands(proxy).hello(three);
     expect(three.answer).toMatch(/^%7\r\n/);
     expect(three.answer).toContain('$5\r\nproto\r\n:3\r\n');
     expect(connection.protocol).toBe(3);
     const four = call('HELLO', '4');
-    connectionCommands.hello(four);
+    connectionCommands.connectionCommands(proxy).hello(four);
     expect(four.answer).toBe('-NOPROTO unsupported protocol version\r\n');
     expect(connection.protocol).toBe(3);
     const getname = call('CLIENT', 'GETNAME');
@@ -123,7 +126,7 @@ describe('HELLO and AUTH', () => {
     proxy.handlers.entry(getname.spec).run(getname);
     expect(getname.answer).toBe('_\r\n');
     const reset = call('RESET');
-    connectionCommands.reset(reset);
+    connectionCommands.connectionCommands(proxy).reset(reset);
     expect(connection.protocol).toBe(2);
   });
 
@@ -131,12 +134,12 @@ describe('HELLO and AUTH', () => {
     const { call, connection, proxy } = setup(['--requirepass', 'secret']);
     expect(connection.account).toBeNull();
     const wrong = call('AUTH', 'nope');
-    connectionCommands.auth(wrong);
+    connectionCommands.connectionCommands(proxy).auth(wrong);
     expect(wrong.answer).toMatch(/^-WRONGPASS/);
     expect(connection.account).toBeNull();
     expect(await proxy.metrics.authFailures.get()).toMatchObject({ values: [{ value: 1 }] });
     const right = call('AUTH', 'secret');
-    connectionCommands.auth(right);
+    connectionCommands.connectionCommands(proxy).auth(right);
     expect(right.answer).toBe('+OK\r\n');
     expect(connection.account).not.toBeNull();
   });

@@ -3,8 +3,11 @@
 // cluster and its masters' own WAIT, is test/integration/keyless-commands.test.ts.
 import { describe, expect, it } from 'vitest';
 import { encodeBulk } from '../../../src/protocol/encoder.js';
-import { acknowledged, parseReplication, runWait } from '../../../src/handlers/wait.js';
+import { acknowledged, parseReplication, waitCommand } from '../../../src/handlers/wait.js';
 import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
+
+/** WAIT's handler over the call's fake proxy. */
+const runWait = (call: FakeCall): void => waitCommand(call.proxy)(call);
 
 const replication = (offset: number, ...replicaOffsets: number[]): string =>
   encodeBulk(
