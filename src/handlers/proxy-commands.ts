@@ -1,6 +1,6 @@
 /**
  * Commands slotgate answers with its own logic rather than by forwarding: the one-node cluster
- * view (README: *Cross-slot commands, node targeting and the cluster view*), INFO (§3), CONFIG SET and CONFIG RESETSTAT (§11).
+ * view, INFO, CONFIG SET and CONFIG RESETSTAT (README: *Cross-slot commands, node targeting and the cluster view*).
  */
 import { keyHashSlot, SLOT_COUNT } from '../cluster/hash-slot.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';

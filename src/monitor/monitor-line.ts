@@ -3,7 +3,7 @@
  *   +1339518083.107412 [0 127.0.0.1:60866] "set" "key" "x\n\x01"
  * Arguments are quoted and escaped like sdscatrepr, and secrets are replaced by "(redacted)"
  * where Redis redacts them (auth/redact.ts), so a password never reaches a monitor (README: *Cross-slot commands, node targeting and the cluster view*,
- * §7). Pure.
+ * *MONITOR*). Pure.
  */
 import { redactSecrets } from '../auth/redact.js';
 

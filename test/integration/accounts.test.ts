@@ -1,8 +1,8 @@
-// Accounts and sign-in (SPEC §7) and disable-command-list (SPEC §8) through slotgate.
+// Accounts and sign-in and disable-command-list (README: *Accounts, read/write splitting, disabled commands, reload*) through slotgate.
 // Where Redis has the same rule, the oracle is a real standalone redis-server configured the same
 // way (requirepass, and ACL users standing in for slotgate's accounts): both get the same bytes and
 // must give the same replies. Where slotgate follows Tencent instead of Redis (name@password,
-// passwordless mode, PING before AUTH, disabled commands), the SPEC's texts are checked directly.
+// passwordless mode, PING before AUTH, disabled commands), the README's texts are checked directly.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
@@ -83,8 +83,8 @@ describe('accounts and sign-in', () => {
     ]);
     expect(replies[0]).toBe('NOAUTH Authentication required.');
     expect(replies[9]).toBe('WRONGPASS invalid username-password pair or user is disabled.');
-    // SPEC §7 (unlike Redis): PING is answered before sign-in; QUIT works as everywhere.
-    // RESET, which Redis also allows, is refused: the SPEC's list has nothing else.
+    // README (*Signing in*): "Until then only `AUTH`, `HELLO`, `PING` and `QUIT` work". Unlike Redis,
+    // PING is answered before sign-in; QUIT works as everywhere; RESET, which Redis also allows, is refused.
     expect(await converse(proxy.port, [['PING'], ['PING', 'x'], ['RESET'], ['GET', key], ['QUIT']])).toEqual([
       'PONG', 'x', 'NOAUTH Authentication required.', 'NOAUTH Authentication required.', 'OK',
     ]);

@@ -1,4 +1,4 @@
-// CLIENT commands and the session registry across slotgate instances (SPEC §9, issues 9 and 10):
+// CLIENT commands and the session registry across slotgate instances (README: *Sessions: CLIENT commands and the session list*; issues 9 and 10):
 // two in-process instances and a `--workers 2` process on one cluster of this file's own (a
 // cluster-wide CLIENT KILL or PAUSE must not reach other test files' clients), plus a process
 // that is killed while another instance lists. Expected error texts come from a real Redis.

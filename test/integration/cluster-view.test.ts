@@ -1,4 +1,4 @@
-// The cluster a client sees through slotgate (SPEC §5): one node, slotgate itself, owning every
+// The cluster a client sees through slotgate (README: *Cross-slot commands, node targeting and the cluster view*): one node, slotgate itself, owning every
 // slot. Proven with real cluster-aware clients (ioredis Cluster, `redis-cli -c`) pointed at
 // slotgate, whose results are checked against the backend nodes asked directly.
 import { execFile } from 'node:child_process';

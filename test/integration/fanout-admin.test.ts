@@ -189,7 +189,7 @@ describe('whole-cluster commands', () => {
       const keys = Array.from({ length: 30 }, (_, i) => `part-fail:${i}`);
       const error = await fx.client.mset(...keys.flatMap((k) => [k, 'v'])).catch((e: Error) => e.message);
       expect(error).toMatch(new RegExp(`^ERR slotgate: MSET failed on slot \\d+ of @1: OOM command not allowed when used memory > 'maxmemory'`));
-      // Every key of the other shards was written (MSET across slots is not atomic, SPEC §3).
+      // Every key of the other shards was written (README: *Cross-slot commands, node targeting and the cluster view*: MSET is "not atomic across slots").
       for (const k of keys) {
         const owner = await fx.backend.masterOf(k);
         expect(await owner.client.exists(k)).toBe(owner === full ? 0 : 1);

@@ -1,4 +1,4 @@
-// Cross-slot commands through slotgate (SPEC §3) on the shared cluster. Every expected value is
+// Cross-slot commands through slotgate (README: *Cross-slot commands, node targeting and the cluster view*) on the shared cluster. Every expected value is
 // what the backend nodes answer when asked directly; keys carry a per-run prefix so that other
 // test files writing to the same cluster cannot change the answers.
 import { describe, expect, it } from 'vitest';

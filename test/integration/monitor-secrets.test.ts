@@ -1,4 +1,4 @@
-// No secret reaches slotgate's MONITOR feed (SPEC §7): the feed must show what a Redis 7 MONITOR
+// No secret reaches slotgate's MONITOR feed (README: passwords never appear in `MONITOR`): the feed must show what a Redis 7 MONITOR
 // shows for the same commands, line by line (arguments, redactions, and which commands appear at
 // all), and commands slotgate refuses (unsupported, NOPERM, disabled, protected CONFIG SET) must
 // not leak what they carried either.

@@ -1,4 +1,4 @@
-// Node-targeted commands (SPEC §4), MONITOR and IMONITOR, on the shared cluster. The node a
+// Node-targeted commands (README: *Cross-slot commands, node targeting and the cluster view*), MONITOR and IMONITOR, on the shared cluster. The node a
 // suffix names is found from the cluster's own CLUSTER SHARDS (shards by first slot), and its
 // answers, asked directly, are the expected values.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The admin permission (SPEC §7): operator commands need it, in their plain, node-targeted and
+// The admin permission (README: *Accounts, read/write splitting, disabled commands, reload*, *Permissions*): operator commands need it, in their plain, node-targeted and
 // MULTI-queued forms; read-only and read-write accounts get Redis's NOPERM. On a cluster of this
 // file's own, because the admin accounts here really do flush it.
 // The NOPERM texts come from the oracle: a standalone redis-server whose ACL user lacks the same

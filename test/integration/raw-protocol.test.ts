@@ -148,7 +148,8 @@ describe('wire behaviour', () => {
       expect(viaProxy, JSON.stringify(input.slice(0, 40))).toEqual(viaNode);
       expect(String(viaProxy[viaProxy.length - 1])).toMatch(/^ERR Protocol error/);
     }
-    // Redis itself allows up to INT_MAX elements once authenticated; the SPEC caps it at 1024*1024.
+    // Redis itself allows up to INT_MAX elements once authenticated; slotgate takes "at most 1 048 576
+    // arguments" (README: *What clients see*, Bad input).
     expect(await repliesUntilClose(proxy.port, `*${1024 * 1024 + 1}\r\n`)).toEqual(['ERR Protocol error: invalid multibulk length']);
     expect(await bystander.ping()).toBe('PONG');
   });

@@ -1,4 +1,4 @@
-// Reloading the configuration of a running slotgate (SPEC §7, §8): the config file is edited and
+// Reloading the configuration of a running slotgate (README: *Accounts, read/write splitting, disabled commands, reload*): the config file is edited and
 // the reload triggered through POST /v1/reload on the admin port and through handle.reload(), the
 // function SIGHUP calls. Sessions opened before a reload keep their account; the disable list
 // applies at once; a config with errors is rejected as a whole. Every log line of the run is

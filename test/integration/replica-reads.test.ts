@@ -1,4 +1,4 @@
-// Read/write splitting (SPEC §6): which backend node served each command is read from the nodes'
+// Read/write splitting (README: *Accounts, read/write splitting, disabled commands, reload*): which backend node served each command is read from the nodes'
 // own INFO commandstats (reset before each step), never from slotgate. A cluster of this file's own
 // (3 masters, 2 replicas each) so no other test's traffic shows up in the counts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,7 +204,8 @@ describe('read/write splitting', () => {
     await resetStats();
     for (let i = 0; i < 6; i++) expect(await reader.get(key)).toBe('v1');
     expect((await calls('get')).get(shard.master)).toBe(6);
-    // Once the cluster itself marks them failed, the topology says so too (SPEC §1: no reads to them).
+    // Once the cluster itself marks them failed, the topology says so too: node health follows the
+    // `health` field of CLUSTER SHARDS, and replicas that are not `online` get no reads.
     await waitUntil(
       () => proxy.handle.context.topology.current.shards.some((s) => s.master.address === shard.master && s.replicas.every((r) => r.health !== 'online')),
       20_000,

@@ -1,4 +1,4 @@
-// backend standalone (issue #13, SPEC §1 "standard architecture"): slotgate in front of one master
+// backend standalone (issue #13; README: *Standalone and Sentinel backends*): slotgate in front of one master
 // with two replicas, all started here. Which node served a command is read from the nodes' own
 // INFO commandstats; expected replies come from the master itself (a real standalone Redis) where
 // Redis has an answer. Before this backend kind existed, slotgate could not start against such a

@@ -1,4 +1,4 @@
-// Which trailing arguments are node suffixes (SPEC §4), and which are the command's own.
+// Which trailing arguments are node suffixes (README: *Cross-slot commands, node targeting and the cluster view*: *Reaching one node*), and which are the command's own.
 import { describe, expect, it } from 'vitest';
 import { parseNodeSelector, splitNodeSuffix } from '../../../src/routing/node-suffix.js';
 
