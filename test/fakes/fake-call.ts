@@ -222,6 +222,7 @@ export class FakeCall implements IncomingCall {
   closeAfterReply = false;
 
   constructor(
+    /** The fake proxy the test built the call with (handlers never see it: a CommandCall carries no services). */
     readonly proxy: ProxyContext,
     readonly connection: FakeConnection,
   ) {}
