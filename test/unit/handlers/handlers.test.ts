@@ -226,6 +226,28 @@ describe('registry', () => {
     expect(entry('CLUSTER', 'SLOTS')).toBe(entry('CLUSTER', 'NODES'));
   });
 
+  it('says which commands are routed by their keys (the slow log names their slot\'s master)', () => {
+    expect(registry.routesByKeys(setup().call('GET', 'k').spec)).toBe(true);
+    expect(registry.routesByKeys(setup().call('DBSIZE').spec)).toBe(false);
+    expect(registry.routesByKeys(setup().call('CLUSTER', 'SLOTS').spec)).toBe(false);
+  });
+
+  it('a reply the reducer made an error of fails the call as a backend proxy error; a part\'s own error passes through', () => {
+    const { call } = setup();
+    const failed: string[] = [];
+    const dbsize = call('DBSIZE');
+    dbsize.fail = (error) => void failed.push(error.kind);
+    registry.entry(dbsize.spec).run(dbsize);
+    dbsize.gathers[0]!.answer(':1\r\n', '-ERR boom\r\n', ':2\r\n');
+    expect(failed).toEqual(['backend']);
+    const keys = call('KEYS', '*');
+    keys.fail = (error) => void failed.push(error.kind);
+    registry.entry(keys.spec).run(keys);
+    keys.gathers[0]!.answer('-ERR same\r\n', '-ERR same\r\n', '-ERR same\r\n');
+    expect(failed).toEqual(['backend']);
+    expect(keys.answer).toMatch(/^-ERR/);
+  });
+
   it('refuses node administration with the reason, inside MULTI too', () => {
     expect(entry('SHUTDOWN').refusal!.frame.toString()).toBe("-ERR command 'shutdown' is not supported by slotgate\r\n");
     expect(entry('CONFIG', 'REWRITE').refusal!.frame.toString()).toBe("-ERR command 'config' is not supported by slotgate\r\n");
