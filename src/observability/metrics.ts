@@ -16,6 +16,7 @@ import { FastHistogram, type HistogramChild } from './fast-histogram.js';
 import { HotKeyTracker } from './hot-keys.js';
 import { SlowCommandLog } from './slow-command-log.js';
 import { TrackingMetrics } from './tracking-metrics.js';
+import { BackendMetrics } from './backend-metrics.js';
 import { SLOTGATE_VERSION } from '../util/version.js';
 
 export type { CommandOutcome, LatencyClass, RequestMark } from './command-stats.js';
@@ -267,41 +268,8 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
-  readonly topologyRefreshes = new client.Counter({
-    name: 'slotgate_topology_refreshes_total',
-    help: 'Topology refreshes, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly failoverHolds = new client.Counter({
-    name: 'slotgate_failover_holds_total',
-    help: 'Failovers during which the commands for the old master were held, by how the hold ended (new master, timeout, aborted)',
-    labelNames: ['how'] as const,
-    registers: [this.registry],
-  });
-  readonly failoverHeldCommands = new client.Counter({
-    name: 'slotgate_failover_held_commands_total',
-    help: 'Commands held during failovers (sent to the new master once confirmed, or failed at their deadline)',
-    registers: [this.registry],
-  });
-  readonly backendFailures = new client.Counter({
-    name: 'slotgate_backend_connection_failures_total',
-    help: 'Backend connections that broke or could not be made',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
-  readonly backendNodeUp = new client.Gauge({
-    name: 'slotgate_backend_node_up',
-    help: '1 when the topology lists the backend node as online, else 0; node is its ID, address its host:port',
-    labelNames: ['node', 'address', 'role'] as const,
-    registers: [this.registry],
-  });
-
-  readonly backendAuthFailures = new client.Counter({
-    name: 'slotgate_backend_auth_failures_total',
-    help: 'Backend connections whose AUTH the node refused (backend-user/backend-password wrong, or rotated on the nodes)',
-    registers: [this.registry],
-  });
+  /** The backend's connections, topology and failovers. */
+  readonly backend = new BackendMetrics(this.registry);
   readonly tlsHandshakeFailures = new client.Counter({
     name: 'slotgate_client_tls_handshake_failures_total',
     help: 'Client connections to tls-port whose TLS handshake failed (no or untrusted client certificate, not TLS, …)',

@@ -39,11 +39,11 @@ export function createBackend(config: SlotgateConfig, { logger, metrics, logLimi
     commandTimeoutMs: config.commandTimeoutMs,
     security,
     onBroken: (address, failure) => {
-      metrics.backendFailures.labels(failure.kind).inc();
+      metrics.backend.connectionFailures.labels(failure.kind).inc();
       if (failure.kind === 'auth') {
         // A topology refresh cannot help: the operator has to fix the credentials (and reload).
         lastAuthFailure = failure.message;
-        metrics.backendAuthFailures.inc();
+        metrics.backend.authFailures.inc();
         logLimiter.log('backend_auth', 'error', { node: address, reason: failure.message }, 'a backend node refused slotgate\'s credentials: check backend-user/backend-password (then reload)');
         return;
       }
@@ -64,18 +64,18 @@ export function createBackend(config: SlotgateConfig, { logger, metrics, logLimi
       logLimiter.log('internal_error', 'error', { err, node: address }, 'internal error while handling a backend reply; that command failed');
     },
   });
-  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger, (failure) => metrics.backendFailures.labels(failure.kind).inc()), {
+  topology = new TopologyManager(pool, topologySourceFor(config, pool, logger, (failure) => metrics.backend.connectionFailures.labels(failure.kind).inc()), {
     refreshIntervalMs: config.topologyRefreshIntervalMs,
     minRefreshGapMs: 100,
     logger,
     maxHoldMs: config.commandTimeoutMs,
     logFailure: (fields, message) => logLimiter.log('topology_refresh', 'warn', fields, message),
     onHoldEnded: (how, parked) => {
-      metrics.failoverHolds.labels(how).inc();
-      metrics.failoverHeldCommands.inc(parked);
+      metrics.backend.failoverHolds.labels(how).inc();
+      metrics.backend.failoverHeldCommands.inc(parked);
     },
     onRefresh: (outcome) => {
-      metrics.topologyRefreshes.labels(outcome).inc();
+      metrics.backend.topologyRefreshes.labels(outcome).inc();
       if (outcome === 'unchanged') onUnchangedRefresh();
     },
   });
@@ -106,9 +106,9 @@ function startFailure(err: Error, authFailure: string | null, haveCredentials: b
 }
 
 function publishNodeHealth(metrics: Metrics, snapshot: TopologySnapshot): void {
-  metrics.backendNodeUp.reset();
+  metrics.backend.nodeUp.reset();
   for (const node of snapshot.allNodes()) {
-    metrics.backendNodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
+    metrics.backend.nodeUp.labels(node.id || node.address, node.address, node.role).set(node.health === 'online' ? 1 : 0);
   }
 }
 

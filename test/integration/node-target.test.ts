@@ -62,7 +62,12 @@ describe('node-targeted commands', () => {
     expect(await fx.client.call('LASTSAVE', '@2')).toBe(await shard.master.client.lastsave());
     const [seconds] = (await fx.client.call('TIME', '@2')) as string[];
     expect(Math.abs(Number(seconds) - Date.now() / 1000)).toBeLessThan(5);
-    expect(String(await fx.client.call('MEMORY', 'DOCTOR', '@2'))).toBe(String(await shard.master.client.call('MEMORY', 'DOCTOR')));
+    // MEMORY DOCTOR's report follows the node's memory, which the other files' traffic moves
+    // (Valkey's speaks of a peak one moment and of an empty instance the next): bracket it too.
+    const doctorBefore = String(await shard.master.client.call('MEMORY', 'DOCTOR'));
+    const doctor = String(await fx.client.call('MEMORY', 'DOCTOR', '@2'));
+    const doctorAfter = String(await shard.master.client.call('MEMORY', 'DOCTOR'));
+    expect([doctorBefore, doctorAfter]).toContain(doctor);
     const info = fieldsOf((await fx.client.call('CLUSTER', 'INFO', '@2')) as string);
     const own = fieldsOf((await shard.master.client.call('CLUSTER', 'INFO')) as string);
     for (const field of ['cluster_state', 'cluster_known_nodes', 'cluster_size', 'cluster_my_epoch']) expect(info.get(field)).toBe(own.get(field));
