@@ -144,7 +144,7 @@ const STATIC_ENTRIES: readonly (readonly [string, CommandEntry])[] = [
   ['spublish', local(pubsub.publish, 'queue')],
   ['pubsub|numsub', local(pubsub.numsub, 'defer')],
   ['pubsub|shardnumsub', local(pubsub.numsub, 'defer')],
-  ['pubsub|numpat', everyNode('sum')],
+  ['pubsub|numpat', local(pubsub.numpat, 'defer')],
   // One slow log for the cluster (every master's merged); one node's with a node suffix (README: *Cross-slot commands, node targeting and the cluster view*).
   ['slowlog|get', local(slowlog.runSlowlogGet)],
   ['slowlog|len', local(slowlog.runSlowlogLen)],
