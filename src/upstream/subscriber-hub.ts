@@ -1,9 +1,10 @@
 /**
  * Pub/sub for every client of this slotgate over a handful of backend connections.
  *
- * Each channel, pattern and shard channel any client subscribes to is held ONCE upstream, with
- * the set of clients that want it: the first client sends SUBSCRIBE upstream, the last one
- * leaving sends UNSUBSCRIBE, and a message from the node is written to every client in the set.
+ * Each channel, pattern and shard channel any client subscribes to is held ONCE upstream (and on
+ * every master as well when keyspace notifications can reach it, below), with the set of clients
+ * that want it: the first client sends SUBSCRIBE upstream, the last one leaving sends UNSUBSCRIBE,
+ * and a message from the node is written to every client in the set.
  * 10,000 clients on one channel cost one upstream subscription.
  *
  * Where subscriptions live:
