@@ -70,16 +70,22 @@ describe('keyspace notifications through slotgate', () => {
     });
   }
 
-  /** One marker write per master, waited for on its replica, then the barrier PUBLISH through slotgate. */
+  /** One marker write per master, waited for on its replicas, then the barrier PUBLISH through slotgate. */
   async function settle(masters: { port: number; keys: string[] }[], got: string[], marker: string): Promise<void> {
     for (const { port, keys } of masters) {
       await direct(port, async (redis) => {
         await redis.set(`${keys[0]}:${marker}`, '1');
-        expect(await redis.call('WAIT', '1', '0')).toBe(1);
+        const replicas = ((await redis.call('ROLE')) as [string, number, unknown[]])[2].length;
+        expect(await redis.call('WAIT', String(replicas), '0')).toBe(replicas);
       });
     }
     await admin.publish(BARRIER, marker);
     await waitUntil(async () => got.includes(`${BARRIER} ${marker}`), PATIENCE_MS, `the barrier ${marker}`);
+  }
+
+  async function connectionsLost(): Promise<number> {
+    const values = (await proxy.handle.context.metrics.pubsubResubscriptions.get()).values;
+    return values.find((v) => v.labels.reason === 'connection_lost')?.value ?? 0;
   }
 
   async function perNode(...command: string[]): Promise<Map<number, unknown>> {
@@ -188,6 +194,41 @@ describe('keyspace notifications through slotgate', () => {
       await settle(masters, got, 'four');
       const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
       const expected = masters.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:four`].map((key) => `__keyevent@0__:set ${key}`));
+      expect(events.sort()).toEqual(expected.sort());
+    } finally {
+      await sub.quit();
+    }
+  }, 4 * PATIENCE_MS);
+
+  // Last: the cluster is left with a master down.
+  it('a master killed: its connection breaks, and the replica that takes over gets the subscription', async () => {
+    const sub = proxy.client();
+    const got = collect(sub);
+    try {
+      await sub.psubscribe('__keyevent@0__:*');
+      await sub.subscribe(BARRIER);
+      // A master whose replica is not the node of the classic subscriptions: the heir holds nothing yet.
+      const classic = proxy.handle.context.pubsub.classicAddress;
+      let victim = 0;
+      let heir = 0;
+      for (const port of await cluster().masterPorts()) {
+        const [, , replicas] = await direct(port, (r) => r.call('ROLE') as Promise<[string, number, [string, string, string][]]>);
+        const replica = Number(replicas[0]?.[1]);
+        if (replicas.length === 1 && !classic?.endsWith(`:${replica}`)) [victim, heir] = [port, replica];
+      }
+      expect(await direct(heir, (r) => r.call('PUBSUB', 'NUMPAT'))).toBe(0);
+      const lostBefore = await connectionsLost();
+      await cluster().killNode(victim);
+      await waitUntil(async () => (await cluster().masterPorts()).includes(heir), PATIENCE_MS, 'the replica to take over');
+      await waitUntil(async () => proxy.handle.context.topology.current.masters().some((m) => m.port === heir), PATIENCE_MS, 'slotgate to see the new master');
+      await waitUntil(async () => (await direct(heir, (r) => r.call('PUBSUB', 'NUMPAT'))) === 1, PATIENCE_MS, 'the pattern on the new master');
+      expect(await connectionsLost()).toBeGreaterThan(lostBefore);
+
+      const shards = keysPerMaster('kill', 1);
+      for (const { keys } of shards) await admin.set(keys[0]!, 'v');
+      await settle(shards, got, 'five');
+      const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
+      const expected = shards.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:five`].map((key) => `__keyevent@0__:set ${key}`));
       expect(events.sort()).toEqual(expected.sort());
     } finally {
       await sub.quit();
