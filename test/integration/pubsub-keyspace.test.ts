@@ -7,7 +7,9 @@
 // "Exactly one" without timing: after the writes, each master gets a marker write and waits (WAIT)
 // until its replica has applied everything, so the replica slotgate holds its classic
 // subscriptions on has published its copies of the events; then a PUBLISH through slotgate, which
-// lands on that replica, is a barrier: once the client has it, any duplicate would have come.
+// lands on that replica, is a barrier. Once the client has the barrier (after any copy from the
+// classic node) and every master's marker events (after that master's earlier events, on the same
+// connection), every copy that was coming has come.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
@@ -70,8 +72,11 @@ describe('keyspace notifications through slotgate', () => {
     });
   }
 
-  /** One marker write per master, waited for on its replicas, then the barrier PUBLISH through slotgate. */
-  async function settle(masters: { port: number; keys: string[] }[], got: string[], marker: string): Promise<void> {
+  /**
+   * One marker write per master, waited for on its replicas, then the barrier PUBLISH through
+   * slotgate; returns once the client has the barrier and `lines(markerKey)` of every master.
+   */
+  async function settle(masters: { port: number; keys: string[] }[], got: string[], marker: string, lines: (key: string) => string[]): Promise<void> {
     for (const { port, keys } of masters) {
       await direct(port, async (redis) => {
         await redis.set(`${keys[0]}:${marker}`, '1');
@@ -80,7 +85,8 @@ describe('keyspace notifications through slotgate', () => {
       });
     }
     await admin.publish(BARRIER, marker);
-    await waitUntil(async () => got.includes(`${BARRIER} ${marker}`), PATIENCE_MS, `the barrier ${marker}`);
+    const awaited = [`${BARRIER} ${marker}`, ...masters.flatMap(({ keys }) => lines(`${keys[0]}:${marker}`))];
+    await waitUntil(async () => awaited.every((line) => got.includes(line)), PATIENCE_MS, `the barrier and the markers ${marker}`);
   }
 
   async function connectionsLost(): Promise<number> {
@@ -108,7 +114,7 @@ describe('keyspace notifications through slotgate', () => {
 
       const masters = keysPerMaster('ks', 3);
       for (const { keys } of masters) for (const key of keys) await admin.set(key, 'v');
-      await settle(masters, got, 'one');
+      await settle(masters, got, 'one', (key) => [`__keyspace@0__:${key} set`]);
       const notifications = got.filter((line) => line.startsWith('__keyspace@0__:'));
       const expected = masters.flatMap(({ keys }) => [...keys.map((key) => `__keyspace@0__:${key} set`), `__keyspace@0__:${keys[0]}:one set`]);
       expect(notifications.sort()).toEqual(expected.sort());
@@ -128,7 +134,7 @@ describe('keyspace notifications through slotgate', () => {
       expect(await admin.publish('news.tech', 'hello')).toBe(1);
       const masters = keysPerMaster('star', 1);
       for (const { keys } of masters) await admin.set(keys[0]!, 'v');
-      await settle(masters, got, 'two');
+      await settle(masters, got, 'two', (key) => [`__keyspace@0__:${key} set`, `__keyevent@0__:set ${key}`]);
       expect(got.filter((line) => line === 'news.tech hello')).toHaveLength(1);
       expect(got.filter((line) => line === `${BARRIER} two`)).toHaveLength(1);
       for (const { keys } of masters) {
@@ -148,7 +154,7 @@ describe('keyspace notifications through slotgate', () => {
       expect(await admin.call('PUBSUB', 'NUMSUB', '__keyevent@0__:set')).toEqual(['__keyevent@0__:set', 1]);
       const masters = keysPerMaster('ev', 2);
       for (const { keys } of masters) for (const key of keys) await admin.set(key, 'v');
-      await settle(masters, got, 'three');
+      await settle(masters, got, 'three', (key) => [`__keyevent@0__:set ${key}`]);
       const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
       const expected = masters.flatMap(({ keys }) => [...keys, `${keys[0]}:three`].map((key) => `__keyevent@0__:set ${key}`));
       expect(events.sort()).toEqual(expected.sort());
@@ -191,7 +197,7 @@ describe('keyspace notifications through slotgate', () => {
       await waitUntil(async () => proxy.handle.context.topology.current.masters().some((m) => m.port === promoted), PATIENCE_MS, 'slotgate to see the new master');
       const masters = keysPerMaster('fo', 1);
       for (const { keys } of masters) await admin.set(keys[0]!, 'v');
-      await settle(masters, got, 'four');
+      await settle(masters, got, 'four', (key) => [`__keyevent@0__:set ${key}`]);
       const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
       const expected = masters.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:four`].map((key) => `__keyevent@0__:set ${key}`));
       expect(events.sort()).toEqual(expected.sort());
@@ -226,7 +232,7 @@ describe('keyspace notifications through slotgate', () => {
 
       const shards = keysPerMaster('kill', 1);
       for (const { keys } of shards) await admin.set(keys[0]!, 'v');
-      await settle(shards, got, 'five');
+      await settle(shards, got, 'five', (key) => [`__keyevent@0__:set ${key}`]);
       const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
       const expected = shards.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:five`].map((key) => `__keyevent@0__:set ${key}`));
       expect(events.sort()).toEqual(expected.sort());

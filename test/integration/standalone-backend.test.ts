@@ -275,9 +275,11 @@ accounts:
       await admin.select(3);
       await admin.set(`ks:${run}:b`, '1');
       await replicated();
-      // The master replicates PUBLISH after the writes: once it is here, any duplicate would be.
+      // The master replicates PUBLISH after the writes: once it is here, any duplicate from a replica would be.
       await admin.publish(`barrier:${run}`, 'done');
-      await waitUntil(async () => got.includes(`barrier:${run} done`), 10_000, 'the barrier');
+      // The events come from the master's connection, the barrier from the replica's: wait for both.
+      const awaited = [`barrier:${run} done`, `__keyevent@0__:set ks:${run}:a`, `__keyevent@3__:set ks:${run}:b`];
+      await waitUntil(async () => awaited.every((line) => got.includes(line)), 10_000, 'the barrier and the events');
       expect(got.filter((line) => line.includes(`ks:${run}:`)).sort()).toEqual([`__keyevent@0__:set ks:${run}:a`, `__keyevent@3__:set ks:${run}:b`]);
     } finally {
       await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
