@@ -283,11 +283,14 @@ export class SubscriberHub {
     const entry = this.entries[kind].get(name);
     if (!entry) return;
     const copy = masterCopy(entry, link);
-    if (copy && subscribed) copy.active = true;
-    if (copy || entry.link !== link) {
-      if (copy && subscribed) this.confirmedLive(entry);
+    if (copy) {
+      if (subscribed) {
+        copy.active = true;
+        this.confirmedLive(entry);
+      }
       return;
     }
+    if (entry.link !== link) return;
     if (subscribed) {
       entry.active = true;
       this.confirmedLive(entry);
