@@ -5,8 +5,9 @@
  *
  * PUBSUB NUMSUB / SHARDNUMSUB: the nodes' counts (clients subscribed to them directly, other
  * slotgates) summed, with slotgate's one upstream subscription per channel replaced by the
- * number of this slotgate's clients on it. PUBSUB NUMPAT needs no such fix: a pattern is counted
- * once per node whatever its subscribers, and slotgate holds each pattern once.
+ * number of this slotgate's clients on it (a subscription keyspace notifications can reach is held
+ * on every master too: each copy is taken out). PUBSUB NUMPAT: the nodes' counts of distinct
+ * patterns summed, less the extra nodes slotgate holds such a pattern on.
  *
  * Reply shapes (Redis 7.0): one `[kind, name, count]` per name given, count being the client's
  * channels + patterns after it (shard channels are counted apart); an UNSUBSCRIBE without names
@@ -33,6 +34,7 @@ export interface PubsubCommands {
   readonly subscribe: CommandHandler;
   readonly unsubscribe: CommandHandler;
   readonly numsub: CommandHandler;
+  readonly numpat: CommandHandler;
   readonly publish: CommandHandler;
 }
 
@@ -41,6 +43,7 @@ export function pubsubCommands(deps: PubsubServices): PubsubCommands {
     subscribe: (call) => call.afterEarlierReplies(() => subscribeNow(call, deps.pubsub)),
     unsubscribe: (call) => call.afterEarlierReplies(() => unsubscribeNow(call, deps.pubsub)),
     numsub: (call) => numsub(call, deps),
+    numpat: (call) => numpat(call, deps),
     publish: (call) => publish(call, deps),
   };
 }
@@ -136,10 +139,22 @@ function numsub(call: CommandCall, deps: PubsubServices): void {
     const frames: Buffer[] = [];
     call.args.slice(2).forEach((arg, i) => {
       const channel = arg.toString('latin1');
-      const onNodes = Number(counts[2 * i + 1]) - (hub.heldUpstream(kind, channel) ? 1 : 0);
+      const onNodes = Number(counts[2 * i + 1]) - hub.upstreamCopies(kind, channel);
       frames.push(encodeBulk(arg), encodeInteger(Math.max(0, onNodes) + hub.subscriberCount(kind, channel)));
     });
     call.reply(encodeArrayOfFrames(frames));
+  });
+}
+
+/** PUBSUB NUMPAT: every node's count, a pattern slotgate holds on several nodes counted once. */
+function numpat(call: CommandCall, deps: PubsubServices): void {
+  const nodes = deps.topology.current.allNodes();
+  if (nodes.length === 0) return call.fail(errors.SLOT_NOT_SERVED);
+  call.gather(nodes.map((node) => ({ node, command: call.raw, slot: null })), (replies) => {
+    const merged = reduce('sum', { command: commandLabel(call.spec), replies });
+    if (merged[0] !== 0x3a) return answer(call, replies, merged);
+    const total = Number(merged.toString('latin1', 1, merged.length - 2));
+    call.reply(encodeInteger(Math.max(0, total - deps.pubsub.extraPatternCopies())));
   });
 }
 

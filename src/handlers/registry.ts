@@ -170,7 +170,7 @@ function pubsubEntries(services: HandlerServices): Entries {
   return [
     ['pubsub|channels', everyNode('union')],
     ['pubsub|shardchannels', everyNode('union')],
-    ['pubsub|numpat', everyNode('sum')],
+    ['pubsub|numpat', local(pubsub.numpat, 'defer')],
     // Not inside MULTI: a transaction runs on one node's connection. The counts are this slotgate's clients.
     ['subscribe', whileSubscribed(local(pubsub.subscribe))],
     ['psubscribe', whileSubscribed(local(pubsub.subscribe))],

@@ -1,9 +1,10 @@
 /**
  * Pub/sub for every client of this slotgate over a handful of backend connections.
  *
- * Each channel, pattern and shard channel any client subscribes to is held ONCE upstream, with
- * the set of clients that want it: the first client sends SUBSCRIBE upstream, the last one
- * leaving sends UNSUBSCRIBE, and a message from the node is written to every client in the set.
+ * Each channel, pattern and shard channel any client subscribes to is held ONCE upstream (and on
+ * every master as well when keyspace notifications can reach it, below), with the set of clients
+ * that want it: the first client sends SUBSCRIBE upstream, the last one leaving sends UNSUBSCRIBE,
+ * and a message from the node is written to every client in the set.
  * 10,000 clients on one channel cost one upstream subscription.
  *
  * Where subscriptions live:
@@ -12,6 +13,13 @@
  *    preferred (the masters do the writes). One connection keeps Redis's order: for one PUBLISH
  *    a client on a channel and a matching pattern gets `message` before `pmessage`.
  *  - shard channels: on their slot's master (SPUBLISH is not broadcast), one link per master.
+ *  - a channel or pattern that keyspace notifications can reach (`__keyevent@0__:set`, `__key*`,
+ *    `*`; notification-channels.ts decides) ALSO on every master, over those same per-master
+ *    links: a node publishes the notifications of the writes it runs to its own subscribers
+ *    only. Each message is then taken from one place: a notification from the master links (the
+ *    designated node's copy is dropped: a replica repeats its master's events), anything else
+ *    from the one classic link (every master hears a PUBLISH too). So ordinary messages keep the
+ *    single connection's order, and a master's events keep that master's.
  *
  * When a link breaks (node killed, connection lost) its subscriptions are made again on another
  * link, after a short pause while the topology is refreshed. When a node drops a shard channel
@@ -27,6 +35,7 @@ import { keyHashSlot } from '../cluster/hash-slot.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { TopologySnapshot } from '../cluster/topology-snapshot.js';
 import { globMatch } from '../util/glob-match.js';
+import { isNotificationChannel, mayReceiveNotifications } from './notification-channels.js';
 import { SubscriberLink, type LinkEvents, type SubscriptionKind } from './subscriber-link.js';
 
 export type { SubscriptionKind } from './subscriber-link.js';
@@ -53,19 +62,33 @@ interface Entry {
   link: SubscriberLink | null;
   /** Confirmed by the node: messages flow. */
   active: boolean;
-  /** Callbacks of clients whose SUBSCRIBE is answered once this is active. */
+  /**
+   * For a subscription keyspace notifications can reach: its copies on the masters, by address
+   * (a master not in it yet gets one on the next placement round); null for any other.
+   */
+  readonly onMasters: Map<string, MasterCopy> | null;
+  /** Callbacks of clients whose SUBSCRIBE is answered once this is live (active, and on every master). */
   waiters: (() => void)[];
+}
+
+/** One master's copy of a subscription notifications can reach. */
+interface MasterCopy {
+  readonly link: SubscriberLink;
+  active: boolean;
 }
 
 export class SubscriberHub {
   private readonly entries: Record<SubscriptionKind, Map<string, Entry>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   private classicLink: SubscriberLink | null = null;
-  private readonly shardLinks = new Map<string, SubscriberLink>();
+  /** One link per master: shard channels, and the master copies of notification subscriptions. */
+  private readonly masterLinks = new Map<string, SubscriberLink>();
+  /** The entries with master copies (`onMasters`), walked when masters come and go. */
+  private readonly notifiable = new Set<Entry>();
   /** Pause before placing subscriptions again after a failure (the one back-off of subscribed connections). */
   private readonly backoff = new ReconnectBackoff();
   private closed = false;
   private readonly events: LinkEvents = {
-    message: (kind, name, frame) => this.onMessage(kind, name, frame),
+    message: (link, kind, name, channel, frame) => this.onMessage(link, kind, name, channel, frame),
     confirmed: (link, kind, name, subscribed, solicited) => this.onConfirmed(link, kind, name, subscribed, solicited),
     refused: (link, kind, name, subscribe, error) => this.onRefused(link, kind, name, subscribe, error),
     broken: (link, failure) => this.onBroken(link, failure),
@@ -87,13 +110,16 @@ export class SubscriberHub {
     const map = this.entries[kind];
     let entry = map.get(name);
     if (!entry) {
-      entry = { kind, name, subscribers: new Set(), link: null, active: false, waiters: [] };
+      const onMasters = mayReceiveNotifications(kind, name) ? new Map<string, MasterCopy>() : null;
+      entry = { kind, name, subscribers: new Set(), link: null, active: false, onMasters, waiters: [] };
       map.set(name, entry);
+      if (onMasters) this.notifiable.add(entry);
       this.place(entry);
+      this.spread(entry);
       this.reportUpstream();
     }
     entry.subscribers.add(subscriber);
-    if (entry.active || this.closed) ready();
+    if (isLive(entry) || this.closed) ready();
     else entry.waiters.push(ready);
   }
 
@@ -103,8 +129,10 @@ export class SubscriberHub {
     const entry = map.get(name);
     if (!entry || !entry.subscribers.delete(subscriber) || entry.subscribers.size > 0) return;
     map.delete(name);
+    this.notifiable.delete(entry);
     releaseWaiters(entry);
     entry.link?.unsubscribe(kind, name);
+    for (const copy of entry.onMasters?.values() ?? []) copy.link.unsubscribe(kind, name);
     this.reportUpstream();
   }
 
@@ -116,6 +144,31 @@ export class SubscriberHub {
   /** True when `name` is subscribed upstream right now: the nodes count it as one subscriber. */
   heldUpstream(kind: SubscriptionKind, name: string): boolean {
     return this.entries[kind].get(name)?.active === true;
+  }
+
+  /** How many subscriptions to `name` slotgate holds live upstream, over every node (PUBSUB NUMSUB counts each). */
+  upstreamCopies(kind: SubscriptionKind, name: string): number {
+    const entry = this.entries[kind].get(name);
+    if (!entry) return 0;
+    let count = entry.active ? 1 : 0;
+    for (const copy of entry.onMasters?.values() ?? []) if (copy.active) count++;
+    return count;
+  }
+
+  /**
+   * Patterns the nodes count more than once because slotgate holds them on several nodes: PUBSUB
+   * NUMPAT adds up the nodes' counts of distinct patterns, where a single Redis counts each once.
+   */
+  extraPatternCopies(): number {
+    let extra = 0;
+    for (const entry of this.notifiable) {
+      if (entry.kind !== 'pattern') continue;
+      const nodes = new Set<string>();
+      if (entry.active && entry.link) nodes.add(entry.link.address);
+      for (const [address, copy] of entry.onMasters!) if (copy.active) nodes.add(address);
+      if (nodes.size > 1) extra += nodes.size - 1;
+    }
+    return extra;
   }
 
   /**
@@ -134,9 +187,10 @@ export class SubscriberHub {
    * on `name`: once for the channel and once per matching pattern it holds there, live.
    */
   upstreamReceivers(address: string, kind: 'channel' | 'shard', name: string): number {
-    const on = (entry: Entry | undefined): boolean => entry !== undefined && entry.active && entry.link?.address === address;
-    let count = on(this.entries[kind].get(name)) ? 1 : 0;
-    if (kind === 'channel') for (const entry of this.entries.pattern.values()) if (on(entry) && globMatch(entry.name, name)) count++;
+    const on = (entry: Entry | undefined): number =>
+      entry === undefined ? 0 : (entry.active && entry.link?.address === address ? 1 : 0) + (entry.onMasters?.get(address)?.active ? 1 : 0);
+    let count = on(this.entries[kind].get(name));
+    if (kind === 'channel') for (const entry of this.entries.pattern.values()) if (globMatch(entry.name, name)) count += on(entry);
     return count;
   }
 
@@ -150,9 +204,21 @@ export class SubscriberHub {
     this.backoff.cancel();
     this.classicLink?.close();
     this.classicLink = null;
-    for (const link of this.shardLinks.values()) link.close();
-    this.shardLinks.clear();
+    for (const link of this.masterLinks.values()) link.close();
+    this.masterLinks.clear();
+    this.notifiable.clear();
     for (const map of Object.values(this.entries)) for (const entry of map.values()) releaseWaiters(entry);
+  }
+
+  /** Gives a notification subscription a copy on each online master that has none. */
+  private spread(entry: Entry): void {
+    if (this.closed || !entry.onMasters) return;
+    for (const node of this.topology.current.masters()) {
+      if (node.health !== 'online' || entry.onMasters.has(node.address)) continue;
+      const link = this.masterLink(node.address);
+      entry.onMasters.set(node.address, { link, active: false });
+      link.subscribe(entry.kind, entry.name);
+    }
   }
 
   /** Puts `entry` on the link it belongs to and subscribes there; else retries later. */
@@ -190,30 +256,44 @@ export class SubscriberHub {
   /** The link to the master of `name`'s slot (or to `address`, from a -MOVED); null when none is known. */
   private shardLink(name: string, address?: string): SubscriberLink | null {
     const target = address ?? this.topology.current.masterForSlot(keyHashSlot(Buffer.from(name, 'latin1')))?.address;
-    if (!target) return null;
-    let link = this.shardLinks.get(target);
+    return target ? this.masterLink(target) : null;
+  }
+
+  private masterLink(target: string): SubscriberLink {
+    let link = this.masterLinks.get(target);
     if (!link || link.isClosed) {
       link = new SubscriberLink(target, this.pool, this.events);
-      this.shardLinks.set(target, link);
+      this.masterLinks.set(target, link);
       this.reportUpstream();
     }
     return link;
   }
 
-  private onMessage(kind: SubscriptionKind, name: string, frame: Buffer): void {
+  private onMessage(link: SubscriberLink, kind: SubscriptionKind, name: string, channel: string, frame: Buffer): void {
     const entry = this.entries[kind].get(name);
     if (!entry) return; // unsubscribed while the message was on its way
+    // Held on several nodes: a notification is taken from the masters' copies, anything else from
+    // the designated link (every node hears a PUBLISH), so each reaches the clients once.
+    if (entry.onMasters && (entry.onMasters.get(link.address)?.link === link) !== isNotificationChannel(channel)) return;
     for (const subscriber of entry.subscribers) subscriber.deliver(frame);
     this.hooks.delivered(entry.subscribers.size);
   }
 
   private onConfirmed(link: SubscriberLink, kind: SubscriptionKind, name: string, subscribed: boolean, solicited: boolean): void {
     const entry = this.entries[kind].get(name);
-    if (!entry || entry.link !== link) return;
+    if (!entry) return;
+    const copy = masterCopy(entry, link);
+    if (copy) {
+      if (subscribed) {
+        copy.active = true;
+        this.confirmedLive(entry);
+      }
+      return;
+    }
+    if (entry.link !== link) return;
     if (subscribed) {
       entry.active = true;
-      this.backoff.reset();
-      releaseWaiters(entry);
+      this.confirmedLive(entry);
       return;
     }
     // Our own UNSUBSCRIBE of an earlier round (the client left and came back): the SUBSCRIBE
@@ -226,9 +306,23 @@ export class SubscriberHub {
     this.place(entry);
   }
 
+  private confirmedLive(entry: Entry): void {
+    this.backoff.reset();
+    if (isLive(entry)) releaseWaiters(entry);
+  }
+
   private onRefused(link: SubscriberLink, kind: SubscriptionKind, name: string, subscribe: boolean, error: string): void {
     const entry = this.entries[kind].get(name);
-    if (!subscribe || !entry || entry.link !== link) return; // an UNSUBSCRIBE where it was not held: nothing to undo
+    if (!subscribe || !entry) return; // an UNSUBSCRIBE where it was not held: nothing to undo
+    if (masterCopy(entry, link)) {
+      this.hooks.warn({ node: link.address, kind, error }, 'a backend node refused a subscription; retrying');
+      this.hooks.resubscribed('refused');
+      entry.onMasters!.delete(link.address);
+      releaseWaiters(entry);
+      this.retrySoon();
+      return;
+    }
+    if (entry.link !== link) return;
     const moved = /^MOVED \d+ (\S+)$/.exec(error);
     if (moved) {
       this.topology.requestRefresh('MOVED for a shard channel');
@@ -248,8 +342,14 @@ export class SubscriberHub {
 
   private onBroken(link: SubscriberLink, failure: BackendFailure): void {
     if (this.classicLink === link) this.classicLink = null;
-    if (this.shardLinks.get(link.address) === link) this.shardLinks.delete(link.address);
+    if (this.masterLinks.get(link.address) === link) this.masterLinks.delete(link.address);
     let moved = 0;
+    for (const entry of this.notifiable) {
+      if (!masterCopy(entry, link)) continue;
+      entry.onMasters!.delete(link.address);
+      releaseWaiters(entry);
+      moved++;
+    }
     for (const map of Object.values(this.entries)) {
       for (const entry of map.values()) {
         if (entry.link !== link) continue;
@@ -280,7 +380,7 @@ export class SubscriberHub {
       this.onBroken(classic, gone);
       classic.close();
     }
-    for (const link of [...this.shardLinks.values()]) {
+    for (const link of [...this.masterLinks.values()]) {
       if (snapshot.masters().some((node) => node.address === link.address && node.health === 'online')) continue;
       this.onBroken(link, gone);
       link.close();
@@ -293,6 +393,8 @@ export class SubscriberHub {
         this.place(entry);
       }
     }
+    // A master added (a reshard's new node, a promoted replica) gets the notification subscriptions.
+    for (const entry of this.notifiable) this.spread(entry);
   }
 
   private retrySoon(): void {
@@ -301,13 +403,27 @@ export class SubscriberHub {
       for (const map of Object.values(this.entries)) {
         for (const entry of map.values()) if (entry.link === null) this.place(entry);
       }
+      for (const entry of this.notifiable) this.spread(entry);
     });
   }
 
   private reportUpstream(): void {
-    const links = (this.classicLink && !this.classicLink.isClosed ? 1 : 0) + this.shardLinks.size;
+    const links = (this.classicLink && !this.classicLink.isClosed ? 1 : 0) + this.masterLinks.size;
     this.hooks.upstreamChanged({ channel: this.entries.channel.size, pattern: this.entries.pattern.size, shard: this.entries.shard.size }, links);
   }
+}
+
+/** Subscribed upstream everywhere it belongs: on its node, and on every master it has a copy on. */
+function isLive(entry: Entry): boolean {
+  if (!entry.active) return false;
+  for (const copy of entry.onMasters?.values() ?? []) if (!copy.active) return false;
+  return true;
+}
+
+/** `entry`'s master copy on `link`, if it has one there. */
+function masterCopy(entry: Entry, link: SubscriberLink): MasterCopy | undefined {
+  const copy = entry.onMasters?.get(link.address);
+  return copy?.link === link ? copy : undefined;
 }
 
 function releaseWaiters(entry: Entry): void {

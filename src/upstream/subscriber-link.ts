@@ -36,8 +36,11 @@ const MESSAGES: Record<string, SubscriptionKind> = { message: 'channel', pmessag
 
 /** What a link reports to its hub. Names are the channel's bytes as a latin1 string (one char per byte). */
 export interface LinkEvents {
-  /** A message for subscribers of `name`; `frame` is the node's RESP2 frame, as a RESP2 client gets it. */
-  message(kind: SubscriptionKind, name: string, frame: Buffer): void;
+  /**
+   * A message for subscribers of `name`, published on `channel` (the same for a channel; the
+   * matched channel for a pattern); `frame` is the node's RESP2 frame, as a RESP2 client gets it.
+   */
+  message(link: SubscriberLink, kind: SubscriptionKind, name: string, channel: string, frame: Buffer): void;
   /** The node confirmed a (un)subscription; `solicited` false when it dropped one on its own (slot moved). */
   confirmed(link: SubscriberLink, kind: SubscriptionKind, name: string, subscribed: boolean, solicited: boolean): void;
   /** The node refused one of our commands (`error` without its leading '-' and CRLF). */
@@ -110,7 +113,11 @@ export class SubscriberLink {
     const messageKind = MESSAGES[word];
     if (messageKind !== undefined) {
       const name = value[1];
-      if (Buffer.isBuffer(name)) this.events.message(messageKind, name.toString('latin1'), frame);
+      if (!Buffer.isBuffer(name)) return;
+      const key = name.toString('latin1');
+      const channel = messageKind === 'pattern' ? value[2] : key;
+      if (typeof channel === 'string') this.events.message(this, messageKind, key, channel, frame);
+      else if (Buffer.isBuffer(channel)) this.events.message(this, messageKind, key, channel.toString('latin1'), frame);
       return;
     }
     const confirmation = CONFIRMATIONS[word];

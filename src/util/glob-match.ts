@@ -75,3 +75,51 @@ function matchClass(pattern: string, start: number, ch: string): { matched: bool
   }
   return { matched: not ? !match : match, at: p };
 }
+
+/**
+ * Whether some string that starts with `prefix` can match `pattern` (deciding which PSUBSCRIBE
+ * patterns keyspace notifications, `__keyspace@…`, can reach). The pattern is run over the prefix
+ * as a set of positions (a `*` stays put or moves on); any position left means a continuation may
+ * match. It errs only towards yes (a class that matches nothing, `[]`, still counts), which costs
+ * an extra subscription, never a lost message.
+ */
+export function globMayMatchPrefix(pattern: string, prefix: string): boolean {
+  let positions = starClosure(pattern, [0]);
+  for (let s = 0; s < prefix.length && positions.length > 0; s++) {
+    const ch = prefix[s]!;
+    const next: number[] = [];
+    for (const p of positions) {
+      const after = stepOver(pattern, p, ch);
+      if (after !== null && !next.includes(after)) next.push(after);
+    }
+    positions = starClosure(pattern, next);
+  }
+  return positions.length > 0;
+}
+
+/** Where the pattern stands after `ch` is taken at `p` (a `*` takes it and stays), or null if it cannot be. */
+function stepOver(pattern: string, p: number, ch: string): number | null {
+  if (p >= pattern.length) return null;
+  const c = pattern[p];
+  if (c === '*') return p;
+  if (c === '?') return p + 1;
+  if (c === '[') {
+    const end = matchClass(pattern, p + 1, ch);
+    return end.matched ? end.at + 1 : null;
+  }
+  if (c === '\\' && pattern.length - p >= 2) return pattern[p + 1] === ch ? p + 2 : null;
+  return c === ch ? p + 1 : null;
+}
+
+/** `positions` plus, for each `*`, the positions after it (a `*` may match nothing). */
+function starClosure(pattern: string, positions: number[]): number[] {
+  const out: number[] = [];
+  for (let p of positions) {
+    if (!out.includes(p)) out.push(p);
+    while (pattern[p] === '*') {
+      p++;
+      if (!out.includes(p)) out.push(p);
+    }
+  }
+  return out;
+}

@@ -20,6 +20,9 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
   let proxy: StartedProxy;
   /** Subscribed before the failovers below, and checked after them. */
   let subscriber: Redis | undefined;
+  /** Subscribed to keyspace events before the failovers, and checked after them. */
+  let events: Redis | undefined;
+  const eventsHeard: string[] = [];
   const channel = `sentinel-news:${Date.now().toString(36)}`;
   const heard: string[] = [];
   /** When slotgate began holding the commands for a master, by address (from its log). */
@@ -49,6 +52,7 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
 
   afterAll(async () => {
     subscriber?.disconnect();
+    events?.disconnect();
     await proxy?.close();
     await group?.stop();
   });
@@ -69,6 +73,12 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     subscriber = proxy.client();
     subscriber.on('message', (channel: string, message: string) => heard.push(`${channel} ${message}`));
     await subscriber.subscribe(channel);
+    expect(await proxy.client().call('CONFIG', 'SET', 'notify-keyspace-events', 'E$')).toBe('OK');
+    events = proxy.client();
+    events.on('pmessage', (_pattern: string, name: string, message: string) => eventsHeard.push(`${name} ${message}`));
+    events.on('message', (name: string, message: string) => eventsHeard.push(`${name} ${message}`));
+    await events.psubscribe('__keyevent@*__:set');
+    await events.subscribe(`${channel}:barrier`);
     const master = new Redis({ host: '127.0.0.1', port: group.initialMasterPort, maxRetriesPerRequest: 0 });
     try {
       await master.publish(channel, 'direct');
@@ -212,5 +222,23 @@ describe('backend sentinel: three Sentinels, a master and two replicas', () => {
     const before = heard.length;
     await publisher.publish(channel, 'last');
     await waitUntil(() => heard.length > before && heard.at(-1) === `${channel} last`, PATIENCE_MS, 'the last message');
+  });
+
+  it('keyspace notifications: the subscriber from before both failovers hears each write on the new master once', async () => {
+    const client = proxy.client();
+    const key = `sentinel-event:${Date.now().toString(36)}`;
+    // The subscription moves to the new master a moment after the failover: write until one event comes.
+    await waitUntil(async () => {
+      await client.set(key, 'warm');
+      await new Promise((r) => setTimeout(r, 50));
+      return eventsHeard.includes(`__keyevent@0__:set ${key}`);
+    }, PATIENCE_MS, 'an event after the failovers');
+    const before = eventsHeard.length;
+    await client.set(`${key}:once`, '1');
+    // PUBLISH reaches the replicas after the write: with the event, it means any copy from a replica has come.
+    await client.publish(`${channel}:barrier`, 'done');
+    const awaited = [`${channel}:barrier done`, `__keyevent@0__:set ${key}:once`];
+    await waitUntil(() => awaited.every((line) => eventsHeard.includes(line)), PATIENCE_MS, 'the event and the barrier');
+    expect(eventsHeard.slice(before).filter((line) => line.includes(`${key}:once`))).toEqual([`__keyevent@0__:set ${key}:once`]);
   });
 });

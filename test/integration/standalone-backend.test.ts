@@ -261,6 +261,33 @@ accounts:
     sub.disconnect();
   });
 
+  it('keyspace notifications: one per write, though slotgate holds the pattern on the master and on a replica', async () => {
+    const admin = proxy.client();
+    const sub = proxy.client();
+    const got: string[] = [];
+    sub.on('pmessage', (_pattern: string, channel: string, message: string) => got.push(`${channel} ${message}`));
+    sub.on('message', (channel: string, message: string) => got.push(`${channel} ${message}`));
+    try {
+      expect(await admin.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')).toBe('OK');
+      await sub.psubscribe('__keyevent@*__:set');
+      await sub.subscribe(`barrier:${run}`);
+      await admin.set(`ks:${run}:a`, '1');
+      await admin.select(3);
+      await admin.set(`ks:${run}:b`, '1');
+      await replicated();
+      // The master replicates PUBLISH after the writes: once it is here, any duplicate from a replica would be.
+      await admin.publish(`barrier:${run}`, 'done');
+      // The events come from the master's connection, the barrier from the replica's: wait for both.
+      const awaited = [`barrier:${run} done`, `__keyevent@0__:set ks:${run}:a`, `__keyevent@3__:set ks:${run}:b`];
+      await waitUntil(async () => awaited.every((line) => got.includes(line)), 10_000, 'the barrier and the events');
+      expect(got.filter((line) => line.includes(`ks:${run}:`)).sort()).toEqual([`__keyevent@0__:set ks:${run}:a`, `__keyevent@3__:set ks:${run}:b`]);
+    } finally {
+      await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+      sub.disconnect();
+      admin.disconnect();
+    }
+  });
+
   it('reaches each node by its invented id and @0, and shows clients a one-node cluster', async () => {
     const client = proxy.client();
     const [replicaPort] = group.replicaPorts;
