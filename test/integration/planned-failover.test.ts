@@ -1,8 +1,10 @@
 // Planned failovers under write load (issue #19): CLUSTER FAILOVER on a cluster replica, and Redis's
 // own FAILOVER on a standalone master. Both are coordinated by Redis (the master pauses writes until
 // its replica has caught up, then steps down), so through slotgate no client may see an error and
-// every acknowledged write must be on the new master: slotgate follows the MOVED or READONLY the
-// demoted master answers by holding that master's commands until the new one is confirmed.
+// every acknowledged write must be on the new master: slotgate follows the MOVED the demoted
+// cluster master answers (the slot map patched at once, the command sent again to the new owner)
+// and the READONLY a demoted standalone master answers (that master's commands held until the new
+// one is confirmed).
 // (The Sentinel case is in sentinel-backend.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
