@@ -17,9 +17,13 @@
  * plain/READONLY).
  */
 import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
+import { BlockingSpares, type BlockingConnection } from './blocking-spares.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
+
+/** Blocking commands may legitimately wait forever (timeout 0). */
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface NodePoolOptions extends NodeConnectionOptions {
   connectionsPerNode: number;
@@ -70,6 +74,11 @@ export class NodePool {
   private readonly lastFailure = new Map<string, number>();
   private closed = false;
   private readonly options: NodePoolOptions;
+  /** The next blocking command's connection to each node, open ahead (blocking-spares.ts). */
+  private readonly blockingSpares = new BlockingSpares(
+    (address, protocol, db) => this.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, protocol, db),
+    executeOn,
+  );
 
   constructor(options: NodePoolOptions) {
     this.options = {
@@ -136,6 +145,15 @@ export class NodePool {
   }
 
   /**
+   * A connection of its own for a client's blocking command to `address` (no command timeout: a
+   * blocking command may wait forever), handed over already open with its node-side client id
+   * asked; the caller must `close()` it.
+   */
+  blockingConnection(address: string, protocol: RespVersion = 2, db = 0): BlockingConnection {
+    return this.blockingSpares.take(address, protocol, db);
+  }
+
+  /**
    * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
    * as every backend socket, no handshake command (READONLY would be pointless), every frame to
    * `onSubscribedFrame`. `onBroken` hears of its failure after the pool has noted it (topology refresh).
@@ -177,6 +195,7 @@ export class NodePool {
   }
 
   private retireWhere(matches: (address: string) => boolean): void {
+    this.blockingSpares.dropWhere(matches);
     for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const [key, group] of groups) {
         if (!matches(group.address)) continue;
@@ -188,6 +207,7 @@ export class NodePool {
 
   close(): void {
     this.closed = true;
+    this.blockingSpares.close();
     for (const groups of [this.shared, this.replicaReadShared, this.shared3, this.replicaReadShared3]) {
       for (const group of groups.values()) for (const conn of group.conns) conn.close();
       groups.clear();

@@ -10,7 +10,6 @@
  * on the node.
  */
 import type { BackendRequest, NodeConnection } from '../backend/node-connection.js';
-import { executeOn } from '../backend/node-pool.js';
 import type { WatchState } from '../handlers/command-call.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
@@ -19,9 +18,6 @@ import { RespError } from '../protocol/reply-parser.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
 import { replicaReadConnection } from '../upstream/replica-read-target.js';
-
-/** Blocking commands may legitimately wait forever (timeout 0). */
-const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 const HELLO_2 = encodeCommand(['HELLO', '2']);
 const HELLO_3 = encodeCommand(['HELLO', '3']);
@@ -116,18 +112,14 @@ export class BackendAffinity {
     const connections = (this.blockingConnections ??= new Map());
     let conn = connections.get(key);
     if (!conn || conn.isClosed) {
-      conn = this.proxy.pool.dedicated(address, { commandTimeoutMs: NO_TIMEOUT_MS }, protocol, db);
+      // Handed over open, its CLIENT ID (which CLIENT UNBLOCK needs) already asked: the blocking
+      // command is written at once, ahead of other clients' later commands (backend/blocking-spares.ts).
+      const taken = this.proxy.pool.blockingConnection(address, protocol, db);
+      conn = taken.conn;
       // Opened after release (a command answered after the client left): nobody would close it.
       if (this.released) conn.close();
       connections.set(key, conn);
-      // Pipelined ahead of the blocking command, so it costs no round trip: the id CLIENT UNBLOCK needs.
-      (this.blockingBackendIds ??= new Map()).set(
-        key,
-        executeOn(conn, ['CLIENT', 'ID']).then(
-          (reply) => (typeof reply === 'number' ? reply : null),
-          () => null,
-        ),
-      );
+      (this.blockingBackendIds ??= new Map()).set(key, taken.backendId);
     }
     this.blockingAddress = address;
     this.blockingKey = key;
@@ -135,10 +127,11 @@ export class BackendAffinity {
   }
 
   /**
-   * Resolves true once the node holds the blocking command sent last: its CLIENT ID (pipelined
-   * ahead of it) has come back, so the command was written, and then a PING on a shared
-   * connection to the same node has come back, so the node has read it (it reads what arrived
-   * earlier no later than what arrived since, and writes the PING's reply after). Until then a
+   * Resolves true once the node holds the blocking command sent last: its connection's CLIENT ID
+   * (asked first on it) has come back, so the connection is open and the command was written
+   * behind it, and then a PING on a shared connection to the same node, sent after that, has come
+   * back, so the node has read the command (it reads what arrived earlier no later than what
+   * arrived since, and writes the PING's reply after). Until then a
    * client is not reported blocked: a test or an operator that sees `blocked_clients:1` and then
    * changes the key must find the node already holding the command.
    */

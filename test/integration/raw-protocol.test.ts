@@ -183,6 +183,37 @@ describe('wire behaviour', () => {
     await other.rpush(k, 'v');
     expect(await popped).toEqual([k, 'v']);
   });
+  it('a blocking command from a new client is on the node before a write another client sends after it (Redis 7.0 suite: "Blocking XREADGROUP: key deleted")', async () => {
+    const stream = `{blk:${run}}:stream`;
+    const other = await RawClient.connect(proxy.port);
+    try {
+      // The first blocking command to this node (and protocol) opens what the later ones find ready.
+      const first = await RawClient.connect(proxy.port);
+      expect(await first.call('BLPOP', `{blk:${run}}:none`, '0.01')).toBeNull();
+      first.close();
+      for (let round = 0; round < 10; round++) {
+        expect(await other.call('DEL', stream)).toBeTypeOf('number');
+        expect(String(await other.call('XADD', stream, '666', 'f', 'v'))).toBe('666-0');
+        expect(String(await other.call('XGROUP', 'CREATE', stream, 'mygroup', '$'))).toBe('OK');
+        // As Redis's suite does it: a fresh client (one PING answered) sends the blocking read, and without waiting
+        // for anything the other client deletes the key. The node must see them in that order:
+        // the blocked reader is then told the key is gone (not NOGROUP, which it would get if the
+        // DEL overtook it while its own backend connection was still being opened).
+        const reader = await RawClient.connect(proxy.port);
+        try {
+          expect(await reader.call('PING')).toBe('PONG'); // as the suite's deferring client does
+          reader.command('XREADGROUP', 'GROUP', 'mygroup', 'Alice', 'BLOCK', '0', 'STREAMS', stream, '>');
+          expect(await other.call('DEL', stream)).toBe(1);
+          const answer = await reader.next();
+          expect(`${round}: ${answer instanceof RespError ? answer.message : String(answer)}`).toMatch(/no longer exists/);
+        } finally {
+          reader.close();
+        }
+      }
+    } finally {
+      other.close();
+    }
+  });
 });
 
 function encode(args: string[]): string {

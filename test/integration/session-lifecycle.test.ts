@@ -261,7 +261,7 @@ describe('session lifecycle: random short lives leave nothing behind', () => {
 
   /**
    * Opens every connection slotgate shares between clients and keeps (per node and protocol, the
-   * pub/sub links, one per master for shard channels), so that the nodes' count of connections
+   * pub/sub links, one per master for shard channels, the spare for the next blocking command), so that the nodes' count of connections
    * afterwards is the baseline: what a gone client leaves would come on top of it.
    */
   async function openSharedConnections(): Promise<void> {
@@ -270,6 +270,8 @@ describe('session lifecycle: random short lives leave nothing behind', () => {
       const c = await RawClient.connect(proxy.port);
       await c.call('HELLO', protocol);
       for (const key of keys) await c.call('GET', key);
+      // The connection kept open for each node's next blocking command (backend/blocking-spares.ts).
+      for (const key of keys) await c.call('BLPOP', key, '0.01');
       // (RawClient reads no RESP3 pushes: the subscriptions are watched on the nodes instead.)
       for (const key of keys) c.command('SSUBSCRIBE', key);
       c.command('SUBSCRIBE', 'warm');

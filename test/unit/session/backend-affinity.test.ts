@@ -21,6 +21,8 @@ function affinity() {
   const opened: FakeConnection[] = [];
   const pool = {
     dedicated: (address: string) => opened[opened.push(new FakeConnection(address)) - 1]!,
+    // The pool hands a blocking command's connection over with its node-side id asked (blocking-spares.ts).
+    blockingConnection: (address: string) => ({ conn: opened[opened.push(new FakeConnection(address)) - 1]!, backendId: Promise.resolve(7) }),
     connectionFor: () => new FakeConnection('shared'),
     recentlyFailed: () => false,
   };
