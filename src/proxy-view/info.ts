@@ -92,6 +92,22 @@ export function sumKeyspaces(texts: readonly string[]): string[] {
 }
 
 /**
+ * `errorstat_NOGROUP:count=1` lines summed over the nodes by error prefix: the error replies a
+ * client gets through slotgate come from every master (and replica reads), so one Redis holding
+ * every key would have counted them all.
+ */
+export function sumErrorstats(texts: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const text of texts) {
+    for (const line of parseInfo(text).find((s) => s.name === 'Errorstats')?.lines ?? []) {
+      const match = /^(errorstat_[^:]+):count=(\d+)$/.exec(line);
+      if (match) counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, count]) => `${name}:count=${count}`);
+}
+
+/**
  * Fields that count events or items of each master's share of the data: summed over the masters,
  * they say what one Redis holding every key would (`rdb_changes_since_last_save` of a bitops test,
  * keyspace hits of a cache). Rates, sizes, times and states stay the chosen master's.
@@ -110,6 +126,9 @@ const SUMMED_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
     'total_forks',
     'dump_payload_sanitizations',
     'expired_subkeys',
+    // The error replies, as Errorstats (sumErrorstats).
+    'total_error_replies',
+    'unexpected_error_replies',
   ]),
   Memory: new Set(['lazyfree_pending_objects', 'lazyfreed_objects']),
 };
@@ -275,13 +294,13 @@ function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
 }
 
 /**
- * INFO without a node: `texts[chosen]` masked, its Keyspace section (if it has one) replaced by
- * the sum over all `texts`, its Clients, Stats and Commandstats sections given slotgate's own
+ * INFO without a node: `texts[chosen]` masked, its Keyspace and Errorstats sections (if it has
+ * them) replaced by the sums over all `texts`, its Clients, Stats and Commandstats sections given slotgate's own
  * figures (`own`), and the Proxy section appended when the request asks for it.
  */
 export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures, own?: OwnFigures): string {
   const sections = parseInfo(maskInfo(texts[chosen]!))
-    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : withSummedCounts(s, texts)))
+    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s.name === 'Errorstats' ? { name: s.name, lines: sumErrorstats(texts) } : withSummedCounts(s, texts)))
     .map((s) => (own ? withOwnFigures(s, own) : s));
   if (includesSection(requested, 'proxy')) sections.push(proxySection(figures));
   return formatInfo(sections);

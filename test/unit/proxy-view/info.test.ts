@@ -1,7 +1,7 @@
 // INFO masking and merging on hand-written INFO text; on text a real redis-server wrote, see
 // test/integration/oracle/info.test.ts.
 import { describe, expect, it } from 'vitest';
-import { includesSection, maskInfo, mergedInfo, sumKeyspaces, type ProxyFigures } from '../../../src/proxy-view/info.js';
+import { includesSection, maskInfo, mergedInfo, sumErrorstats, sumKeyspaces, type ProxyFigures } from '../../../src/proxy-view/info.js';
 
 describe('INFO text', () => {
   it('masks the address parts of replica lines and of a replica\'s master', () => {
@@ -43,5 +43,14 @@ describe('INFO text', () => {
       '# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:7\r\nrdb_last_bgsave_status:err\r\n\r\n' +
         '# Stats\r\ninstantaneous_ops_per_sec:9\r\nexpired_keys:3\r\nkeyspace_hits:15\r\nkeyspace_misses:3\r\n',
     );
+  });
+
+  it('sums Errorstats over the nodes by error prefix (a NOGROUP on one master is counted once, as one Redis would)', () => {
+    const errors = (...lines: string[]) => `# Errorstats\r\n${lines.join('\r\n')}\r\n`;
+    expect(sumErrorstats([errors('errorstat_ERR:count=4', 'errorstat_NOGROUP:count=1'), errors('errorstat_ERR:count=2', 'errorstat_WRONGTYPE:count=3'), '# Server\r\n'])).toEqual([
+      'errorstat_ERR:count=6',
+      'errorstat_NOGROUP:count=1',
+      'errorstat_WRONGTYPE:count=3',
+    ]);
   });
 });
