@@ -52,6 +52,15 @@ export class BlockingSpares {
     return { conn: taken.conn, backendId: taken.backendId };
   }
 
+  /**
+   * Resolves true once the spare for `address` is open and signed in (its CLIENT ID answered), so
+   * the next blocking command there is written at once; false when there is none or it failed.
+   */
+  async ready(address: string, protocol: RespVersion, db: number): Promise<boolean> {
+    const spare = this.spares.get(`${address}|${protocol}|${db}`);
+    return spare !== undefined && (await spare.backendId) !== null;
+  }
+
   /** Closes the spares of the nodes `matches` names (they left the topology or were failed over). */
   dropWhere(matches: (address: string) => boolean): void {
     for (const [key, spare] of this.spares) {

@@ -153,6 +153,11 @@ export class NodePool {
     return this.blockingSpares.take(address, protocol, db);
   }
 
+  /** Resolves true once the spare for the next blocking command to `address` is open and signed in. */
+  blockingSpareReady(address: string, protocol: RespVersion = 2, db = 0): Promise<boolean> {
+    return this.blockingSpares.ready(address, protocol, db);
+  }
+
   /**
    * A subscriber connection to `address` (upstream/subscriber-link.ts): the same sign-in and TLS
    * as every backend socket, no handshake command (READONLY would be pointless), every frame to

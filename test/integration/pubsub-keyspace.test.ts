@@ -72,6 +72,16 @@ describe('keyspace notifications through slotgate', () => {
     });
   }
 
+  /** One SET on every master: each one's `set` keyevent (and its marker's) is heard exactly once. */
+  async function expectOneSetEventPerMaster(name: string, marker: string, got: string[]): Promise<void> {
+    const masters = keysPerMaster(name, 1);
+    for (const { keys } of masters) await admin.set(keys[0]!, 'v');
+    await settle(masters, got, marker, (key) => [`__keyevent@0__:set ${key}`]);
+    const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
+    const expected = masters.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:${marker}`].map((key) => `__keyevent@0__:set ${key}`));
+    expect(events.sort()).toEqual(expected.sort());
+  }
+
   /**
    * One marker write per master, waited for on its replicas, then the barrier PUBLISH through
    * slotgate; returns once the client has the barrier and `lines(markerKey)` of every master.
@@ -195,12 +205,7 @@ describe('keyspace notifications through slotgate', () => {
       );
 
       await waitUntil(async () => proxy.handle.context.topology.current.masters().some((m) => m.port === promoted), PATIENCE_MS, 'slotgate to see the new master');
-      const masters = keysPerMaster('fo', 1);
-      for (const { keys } of masters) await admin.set(keys[0]!, 'v');
-      await settle(masters, got, 'four', (key) => [`__keyevent@0__:set ${key}`]);
-      const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
-      const expected = masters.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:four`].map((key) => `__keyevent@0__:set ${key}`));
-      expect(events.sort()).toEqual(expected.sort());
+      await expectOneSetEventPerMaster('fo', 'four', got);
     } finally {
       await sub.quit();
     }
@@ -230,12 +235,7 @@ describe('keyspace notifications through slotgate', () => {
       await waitUntil(async () => (await direct(heir, (r) => r.call('PUBSUB', 'NUMPAT'))) === 1, PATIENCE_MS, 'the pattern on the new master');
       expect(await connectionsLost()).toBeGreaterThan(lostBefore);
 
-      const shards = keysPerMaster('kill', 1);
-      for (const { keys } of shards) await admin.set(keys[0]!, 'v');
-      await settle(shards, got, 'five', (key) => [`__keyevent@0__:set ${key}`]);
-      const events = got.filter((line) => line.startsWith('__keyevent@0__:set '));
-      const expected = shards.flatMap(({ keys }) => [keys[0]!, `${keys[0]}:five`].map((key) => `__keyevent@0__:set ${key}`));
-      expect(events.sort()).toEqual(expected.sort());
+      await expectOneSetEventPerMaster('kill', 'five', got);
     } finally {
       await sub.quit();
     }

@@ -71,4 +71,14 @@ describe('blocking spares', () => {
     expect(opened).toHaveLength(5);
     expect(late.conn).toBe(opened[4]); // the caller's own: it closes it
   });
+
+  it('says when the spare is open and signed in (its CLIENT ID answered), and not for a failed one or none', async () => {
+    const { pool } = spares((n) => (n === 4 ? new Error('connection lost') : n));
+    expect(await pool.ready('10.0.0.1:7000', 2, 0)).toBe(false);
+    pool.take('10.0.0.1:7000', 2, 0);
+    expect(await pool.ready('10.0.0.1:7000', 2, 0)).toBe(true);
+    pool.take('10.0.0.1:7000', 2, 0);
+    pool.take('10.0.0.1:7000', 2, 0); // its spare (the 4th connection) fails
+    expect(await pool.ready('10.0.0.1:7000', 2, 0)).toBe(false);
+  });
 });
