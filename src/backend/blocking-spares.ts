@@ -45,7 +45,7 @@ export class BlockingSpares {
     const key = `${address}|${protocol}|${db}`;
     const spare = this.spares.get(key);
     this.spares.delete(key);
-    const usable = spare !== undefined && !spare.failed && !spare.conn.isClosed;
+    const usable = spare !== undefined && sound(spare);
     if (spare && !usable) spare.conn.close();
     const taken = usable ? spare : this.make(address, protocol, db);
     if (!this.closed) this.spares.set(key, this.make(address, protocol, db));
@@ -58,7 +58,7 @@ export class BlockingSpares {
    */
   async ready(address: string, protocol: RespVersion, db: number): Promise<boolean> {
     const spare = this.spares.get(`${address}|${protocol}|${db}`);
-    return spare !== undefined && (await spare.backendId) !== null;
+    return spare !== undefined && (await spare.backendId) !== null && sound(spare);
   }
 
   /** Closes the spares of the nodes `matches` names (they left the topology or were failed over). */
@@ -91,4 +91,13 @@ export class BlockingSpares {
     });
     return spare;
   }
+}
+
+/**
+ * A spare worth handing over: its CLIENT ID did not fail, and its socket is still the one that
+ * asked it (a connection whose socket broke goes idle and would reconnect as another node-side
+ * client, making the id CLIENT UNBLOCK needs wrong).
+ */
+function sound(spare: Spare): boolean {
+  return !spare.failed && !spare.conn.isClosed && !spare.conn.isIdle;
 }

@@ -179,6 +179,11 @@ export class NodeConnection {
     return this.state === 'closed';
   }
 
+  /** No socket now: never used, or its socket broke (the next request opens a new one). */
+  get isIdle(): boolean {
+    return this.state === 'idle';
+  }
+
   send(request: BackendRequest): void {
     if (this.state === 'closed' || this.retiring) {
       request.onFailure({ message: 'connection closed', neverSent: true, kind: 'closed' });

@@ -111,7 +111,10 @@ export class BackendAffinity {
     const key = db === 0 ? address : `${address}/${db}`;
     const connections = (this.blockingConnections ??= new Map());
     let conn = connections.get(key);
-    if (!conn || conn.isClosed) {
+    // A connection whose socket broke (idle) would reconnect as another node-side client: the id
+    // CLIENT UNBLOCK needs would be wrong. It is replaced.
+    if (!conn || conn.isClosed || conn.isIdle) {
+      conn?.close();
       // Handed over open, its CLIENT ID (which CLIENT UNBLOCK needs) already asked: the blocking
       // command is written at once, ahead of other clients' later commands (backend/blocking-spares.ts).
       const taken = this.proxy.pool.blockingConnection(address, protocol, db);

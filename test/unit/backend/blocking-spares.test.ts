@@ -6,6 +6,7 @@ import type { NodeConnection } from '../../../src/backend/node-connection.js';
 
 class FakeConnection {
   isClosed = false;
+  isIdle = false;
   constructor(readonly address: string, readonly id: number) {}
   close(): void {
     this.isClosed = true;
@@ -55,8 +56,11 @@ describe('blocking spares', () => {
     const taken = pool.take('10.0.0.1:7000', 2, 0);
     expect(opened[1]!.isClosed).toBe(true);
     expect(taken.conn).toBe(opened[2]);
-    opened[3]!.isClosed = true; // the next spare's socket broke while idle
+    opened[3]!.isClosed = true; // the next spare was closed
     expect(pool.take('10.0.0.1:7000', 2, 0).conn).toBe(opened[4]);
+    opened[5]!.isIdle = true; // the next one's socket broke: it would reconnect as another client
+    expect(pool.take('10.0.0.1:7000', 2, 0).conn).toBe(opened[6]);
+    expect(opened[5]!.isClosed).toBe(true);
   });
 
   it('closes the spares of a node that leaves, and every spare when the pool closes; none is made after', () => {

@@ -6,6 +6,7 @@ import { BackendAffinity } from '../../../src/session/backend-affinity.js';
 
 class FakeConnection {
   isClosed = false;
+  isIdle = false;
   sent = 0;
   constructor(readonly address: string) {}
   close(): void {
@@ -43,6 +44,16 @@ describe('backend affinity', () => {
     expect(opened.every((c) => c.isClosed)).toBe(true);
     expect(a.heldConnections).toBe(0);
     expect(a.watch).toBeNull();
+  });
+
+  it('replaces a blocking connection whose socket broke (it would reconnect as another node-side client, its CLIENT ID wrong)', () => {
+    const { a, opened } = affinity();
+    const first = a.blockingForward.connectionFor('10.0.0.1:7000') as unknown as FakeConnection;
+    first.isIdle = true;
+    const second = a.blockingForward.connectionFor('10.0.0.1:7000');
+    expect(second).not.toBe(first);
+    expect(first.isClosed).toBe(true);
+    expect(opened).toHaveLength(2);
   });
 
   it('closes at once a connection asked for after release (a reply that arrived after the client left)', () => {
