@@ -420,6 +420,10 @@ describe('CLIENT across slotgate instances and workers', () => {
       const onA = await connect(a.port);
       const onB = await connect(b.port);
       const onW = await connect(workers.port);
+      // Each answers once first: a session exists only once its instance has accepted the socket,
+      // and a worker gets it through the primary (Node 20), which a loaded machine can delay past
+      // the DELETE (seen once in CI on Valkey: the worker's client was never killed).
+      for (const client of [onA, onB, onW]) expect(await client.call('PING')).toBe('PONG');
       const response = await api('/v1/clients', { method: 'DELETE' });
       expect(response.status).toBe(200);
       expect(((await response.json()) as { killed: number }).killed).toBeGreaterThanOrEqual(3);
