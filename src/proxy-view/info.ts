@@ -66,15 +66,22 @@ export function maskInfo(text: string): string {
     .join('\r\n');
 }
 
+/** One node's INFO, parsed (mergedInfo parses each node's reply once). */
+export type NodeInfo = readonly InfoSection[];
+
+/** The lines of section `name` in each node's INFO (none where a node has no such section). */
+function sectionLines(nodes: readonly NodeInfo[], name: string): string[][] {
+  return nodes.map((sections) => sections.find((s) => s.name === name)?.lines ?? []);
+}
+
 /**
  * `db0:keys=3,expires=1,avg_ttl=5000` lines summed over nodes. avg_ttl is averaged weighted by
  * each node's number of keys with a TTL (Redis's own avg_ttl is an estimate over those keys).
  */
-export function sumKeyspaces(texts: readonly string[]): string[] {
+export function sumKeyspaces(nodes: readonly NodeInfo[]): string[] {
   const dbs = new Map<number, { keys: number; expires: number; ttlWeight: number }>();
-  for (const text of texts) {
-    const keyspace = parseInfo(text).find((s) => s.name === 'Keyspace');
-    for (const line of keyspace?.lines ?? []) {
+  for (const lines of sectionLines(nodes, 'Keyspace')) {
+    for (const line of lines) {
       const match = /^db(\d+):(.*)$/.exec(line);
       if (!match) continue;
       const fields = new Map(match[2]!.split(',').map((kv) => kv.split('=') as [string, string]));
@@ -96,10 +103,10 @@ export function sumKeyspaces(texts: readonly string[]): string[] {
  * client gets through slotgate come from every master (and replica reads), so one Redis holding
  * every key would have counted them all.
  */
-export function sumErrorstats(texts: readonly string[]): string[] {
+export function sumErrorstats(nodes: readonly NodeInfo[]): string[] {
   const counts = new Map<string, number>();
-  for (const text of texts) {
-    for (const line of parseInfo(text).find((s) => s.name === 'Errorstats')?.lines ?? []) {
+  for (const lines of sectionLines(nodes, 'Errorstats')) {
+    for (const line of lines) {
       const match = /^(errorstat_[^:]+):count=(\d+)$/.exec(line);
       if (match) counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
     }
@@ -133,13 +140,13 @@ const SUMMED_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   Memory: new Set(['lazyfree_pending_objects', 'lazyfreed_objects']),
 };
 
-/** `section` of the chosen master with its SUMMED_FIELDS added up over every master's `texts`. */
-function withSummedCounts(section: InfoSection, texts: readonly string[]): InfoSection {
+/** `section` of the chosen master with its SUMMED_FIELDS added up over every master's INFO. */
+function withSummedCounts(section: InfoSection, nodes: readonly NodeInfo[]): InfoSection {
   const fields = SUMMED_FIELDS[section.name];
   if (!fields) return section;
   const sums = new Map<string, number>();
-  for (const text of texts) {
-    for (const line of parseInfo(text).find((s) => s.name === section.name)?.lines ?? []) {
+  for (const lines of sectionLines(nodes, section.name)) {
+    for (const line of lines) {
       const colon = line.indexOf(':');
       const field = line.slice(0, colon);
       const value = Number(line.slice(colon + 1));
@@ -293,14 +300,27 @@ function withOwnFigures(section: InfoSection, own: OwnFigures): InfoSection {
   }
 }
 
+/** The chosen master's `section` with what counts over every master summed (see the functions it calls). */
+function summedOverNodes(section: InfoSection, nodes: readonly NodeInfo[]): InfoSection {
+  switch (section.name) {
+    case 'Keyspace':
+      return { name: section.name, lines: sumKeyspaces(nodes) };
+    case 'Errorstats':
+      return { name: section.name, lines: sumErrorstats(nodes) };
+    default:
+      return withSummedCounts(section, nodes);
+  }
+}
+
 /**
  * INFO without a node: `texts[chosen]` masked, its Keyspace and Errorstats sections (if it has
  * them) replaced by the sums over all `texts`, its Clients, Stats and Commandstats sections given slotgate's own
  * figures (`own`), and the Proxy section appended when the request asks for it.
  */
 export function mergedInfo(texts: readonly string[], chosen: number, requested: readonly string[], figures: ProxyFigures, own?: OwnFigures): string {
+  const nodes = texts.map(parseInfo);
   const sections = parseInfo(maskInfo(texts[chosen]!))
-    .map((s) => (s.name === 'Keyspace' ? { name: s.name, lines: sumKeyspaces(texts) } : s.name === 'Errorstats' ? { name: s.name, lines: sumErrorstats(texts) } : withSummedCounts(s, texts)))
+    .map((s) => summedOverNodes(s, nodes))
     .map((s) => (own ? withOwnFigures(s, own) : s));
   if (includesSection(requested, 'proxy')) sections.push(proxySection(figures));
   return formatInfo(sections);

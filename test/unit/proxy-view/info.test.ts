@@ -1,7 +1,7 @@
 // INFO masking and merging on hand-written INFO text; on text a real redis-server wrote, see
 // test/integration/oracle/info.test.ts.
 import { describe, expect, it } from 'vitest';
-import { includesSection, maskInfo, mergedInfo, sumErrorstats, sumKeyspaces, type ProxyFigures } from '../../../src/proxy-view/info.js';
+import { includesSection, maskInfo, mergedInfo, parseInfo, sumErrorstats, sumKeyspaces, type ProxyFigures } from '../../../src/proxy-view/info.js';
 
 describe('INFO text', () => {
   it('masks the address parts of replica lines and of a replica\'s master', () => {
@@ -21,7 +21,7 @@ describe('INFO text', () => {
 
   it('sums keyspaces, weighting avg_ttl by keys with a TTL', () => {
     const node = (line: string) => `# Keyspace\r\n${line}\r\n`;
-    expect(sumKeyspaces([node('db0:keys=10,expires=2,avg_ttl=1000'), node('db0:keys=5,expires=6,avg_ttl=3000'), '# Keyspace\r\n'])).toEqual([
+    expect(sumKeyspaces([node('db0:keys=10,expires=2,avg_ttl=1000'), node('db0:keys=5,expires=6,avg_ttl=3000'), '# Keyspace\r\n'].map(parseInfo))).toEqual([
       'db0:keys=15,expires=8,avg_ttl=2500',
     ]);
   });
@@ -47,7 +47,7 @@ describe('INFO text', () => {
 
   it('sums Errorstats over the nodes by error prefix (a NOGROUP on one master is counted once, as one Redis would)', () => {
     const errors = (...lines: string[]) => `# Errorstats\r\n${lines.join('\r\n')}\r\n`;
-    expect(sumErrorstats([errors('errorstat_ERR:count=4', 'errorstat_NOGROUP:count=1'), errors('errorstat_ERR:count=2', 'errorstat_WRONGTYPE:count=3'), '# Server\r\n'])).toEqual([
+    expect(sumErrorstats([errors('errorstat_ERR:count=4', 'errorstat_NOGROUP:count=1'), errors('errorstat_ERR:count=2', 'errorstat_WRONGTYPE:count=3'), '# Server\r\n'].map(parseInfo))).toEqual([
       'errorstat_ERR:count=6',
       'errorstat_NOGROUP:count=1',
       'errorstat_WRONGTYPE:count=3',
