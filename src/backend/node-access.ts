@@ -3,7 +3,7 @@
  * whether a node failed lately (CLUSTER INFO picks a healthy master), and open a feed of their
  * own to one node (IMONITOR). A narrow face of the pool, so no handler holds the pool itself.
  */
-import type { BackendRequest } from './node-connection.js';
+import type { BackendRequest } from './backend-request.js';
 import type { NodePool } from './node-pool.js';
 
 /** A backend connection a handler opened for itself: it sends on it and closes it, nothing else. */

@@ -29,37 +29,7 @@ import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo, NumberFifo } from '../util/fifo.js';
-
-export interface BackendRequest {
-  /** The encoded command(s) to write. */
-  readonly payload: Buffer;
-  /** How many replies this payload produces (ASKING + command = 2). */
-  readonly replyCount: number;
-  onReply(frame: Buffer, isError: boolean, index: number): void;
-  onFailure(failure: BackendFailure): void;
-}
-
-export interface BackendFailure {
-  readonly message: string;
-  /** True when the request's bytes were never written: a retry cannot duplicate it. */
-  readonly neverSent: boolean;
-  /**
-   * `descriptors`: this process is out of file descriptors (EMFILE/ENFILE), so no socket could be
-   * made; the node is not at fault and should not be treated as failing.
-   * `internal`: slotgate's own code failed while handling this request's reply; the connection is fine.
-   * `auth`: the node refused slotgate's credentials (backend-user/backend-password).
-   */
-  readonly kind: 'connect' | 'timeout' | 'closed' | 'descriptors' | 'internal' | 'auth';
-}
-
-/**
- * True when the request may be tried again (after a pause, or on another node): its bytes were
- * never written. Not after refused credentials: every retry would be refused the same way until
- * the operator fixes the password, so the client gets the clear error at once.
- */
-export function mayRetry(failure: BackendFailure): boolean {
-  return failure.neverSent && failure.kind !== 'auth';
-}
+import { replyIgnored, type BackendFailure, type BackendRequest } from './backend-request.js';
 
 /**
  * How slotgate opens a backend socket: read at every connect (reconnects included), so a reload
@@ -107,7 +77,6 @@ export interface NodeConnectionOptions {
   onSubscribedFrame?: (frame: Buffer, isError: boolean) => void;
 }
 
-const ignore = (): void => undefined;
 
 /** `authenticating`: connected, AUTH written, its reply awaited; nothing else is written yet. */
 type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
@@ -190,7 +159,7 @@ export class NodeConnection {
       return;
     }
     const connecting = this.state === 'idle';
-    if (connecting && this.options.handshake) for (const command of this.options.handshake) this.enqueue(handshakeRequest(command));
+    if (connecting && this.options.handshake) for (const command of this.options.handshake) this.enqueue(replyIgnored(command)); // through the FIFO like any request; nobody waits for it
     this.enqueue(request);
     if (connecting) this.connect();
     else if (this.state === 'ready') {
@@ -212,7 +181,7 @@ export class NodeConnection {
    * connection (onBroken).
    */
   sendSubscribed(payload: Buffer): void {
-    this.send({ payload, replyCount: 0, onReply: ignore, onFailure: ignore });
+    this.send(replyIgnored(payload, 0));
   }
 
   /**
@@ -442,9 +411,4 @@ export class NodeConnection {
       pending[i]!.onFailure(i < written ? failure : { ...failure, neverSent: true });
     }
   }
-}
-
-/** The handshake goes through the FIFO like any request; nobody waits for its reply. */
-function handshakeRequest(payload: Buffer): BackendRequest {
-  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
 }

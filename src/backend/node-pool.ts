@@ -16,7 +16,8 @@
  * Groups are therefore keyed by address and database, in each of the four kinds (RESP2/RESP3,
  * plain/READONLY).
  */
-import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from './node-connection.js';
+import { NodeConnection, type NodeConnectionOptions } from './node-connection.js';
+import type { BackendFailure } from './backend-request.js';
 import { BlockingSpares, type BlockingConnection } from './blocking-spares.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';

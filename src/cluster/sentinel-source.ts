@@ -10,7 +10,8 @@
  * that ran the failover, even when the old master is up and still a master (sentinel-config.ts).
  */
 import type { Logger } from 'pino';
-import type { BackendFailure, BackendSecurity } from '../backend/node-connection.js';
+import type { BackendSecurity } from '../backend/node-connection.js';
+import type { BackendFailure } from '../backend/backend-request.js';
 import { NodePool } from '../backend/node-pool.js';
 import { parseConfigEpoch, parseMasterAddress, parseReplicationInfo, parseSentinelReplicas } from './replication-info.js';
 import { newestAnswers, type SentinelAnswer } from './sentinel-config.js';

@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { BackendSecurityState } from '../backend/backend-security.js';
-import type { BackendFailure, BackendSecurity } from '../backend/node-connection.js';
+import type { BackendSecurity } from '../backend/node-connection.js';
+import type { BackendFailure } from '../backend/backend-request.js';
 import type { NodePool } from '../backend/node-pool.js';
 import { ClusterTopologySource } from '../cluster/cluster-source.js';
 import { ReplicationTopologySource } from '../cluster/replication-source.js';

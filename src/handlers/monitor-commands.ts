@@ -7,7 +7,7 @@
  *    own; the node's lines are passed through untouched.
  */
 import type { NodeAccess } from '../backend/node-access.js';
-import type { BackendFailure } from '../backend/node-connection.js';
+import type { BackendFailure } from '../backend/backend-request.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { MonitorHub } from '../monitor/monitor-hub.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -9,7 +9,8 @@
  * the moment its connection closes, so a client that leaves while blocked leaves nothing blocked
  * on the node.
  */
-import type { BackendRequest, NodeConnection } from '../backend/node-connection.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import { replyIgnored } from '../backend/backend-request.js';
 import type { WatchState } from '../handlers/command-call.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
@@ -22,11 +23,6 @@ import { replicaReadConnection } from '../upstream/replica-read-target.js';
 const HELLO_2 = encodeCommand(['HELLO', '2']);
 const HELLO_3 = encodeCommand(['HELLO', '3']);
 const PING = ['PING'];
-
-/** A command whose reply nobody needs (a failure shows on the next request anyway). */
-function dropReply(payload: Buffer): BackendRequest {
-  return { payload, replyCount: 1, onReply: () => undefined, onFailure: () => undefined };
-}
 
 /** What the affinity reads of its client: who it is, and which protocol and database it uses now. */
 export interface AffinityClient {
@@ -192,7 +188,7 @@ export class BackendAffinity {
    */
   protocolChanged(version: RespVersion): void {
     this.closeBlockingConnections();
-    this.watchConnection?.send(dropReply(version === 3 ? HELLO_3 : HELLO_2));
+    this.watchConnection?.send(replyIgnored(version === 3 ? HELLO_3 : HELLO_2));
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */

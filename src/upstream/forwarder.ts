@@ -19,7 +19,8 @@
  *    the command may have run, and a retry could apply a write twice. The one exception is a
  *    replica read (a read-only command): it goes to the master once, within the deadline.
  */
-import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import { mayRetry, type BackendFailure, type BackendRequest } from '../backend/backend-request.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import { isReadonlyRefusal, parseRedirect } from '../cluster/redirect.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';

@@ -17,7 +17,8 @@
  *  - with `replicaRead` (a read of an account whose reads go to replicas, README: *Accounts, read/write splitting, disabled commands, reload*), key parts go
  *    to a replica of their slot when the session's forwarding context offers one.
  */
-import { mayRetry, type BackendFailure, type BackendRequest, type NodeConnection } from '../backend/node-connection.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import { mayRetry, type BackendFailure, type BackendRequest } from '../backend/backend-request.js';
 import { parseRedirect } from '../cluster/redirect.js';
 import type { BackendNode } from '../cluster/topology-snapshot.js';
 import * as errors from '../errors/catalogue.js';

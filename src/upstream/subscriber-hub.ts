@@ -28,7 +28,7 @@
  * this; messages published while a subscription is being moved are lost, as they would be for a
  * client of Redis whose connection broke (pub/sub is at-most-once).
  */
-import type { BackendFailure } from '../backend/node-connection.js';
+import type { BackendFailure } from '../backend/backend-request.js';
 import type { NodePool } from '../backend/node-pool.js';
 import { ReconnectBackoff } from '../backend/reconnect-backoff.js';
 import { keyHashSlot } from '../cluster/hash-slot.js';

@@ -10,7 +10,8 @@
  * and draws exactly one frame (a confirmation of that channel, or an error), in order. A
  * confirmation that does not match the oldest command sent is one the node sent on its own.
  */
-import type { BackendFailure, NodeConnection } from '../backend/node-connection.js';
+import type { NodeConnection } from '../backend/node-connection.js';
+import type { BackendFailure } from '../backend/backend-request.js';
 import type { NodePool } from '../backend/node-pool.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import { parseReply } from '../protocol/reply-parser.js';

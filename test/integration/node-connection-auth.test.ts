@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { BackendSecurityState } from '../../src/backend/backend-security.js';
-import { NodeConnection, type BackendFailure, type NodeConnectionOptions } from '../../src/backend/node-connection.js';
+import { NodeConnection, type NodeConnectionOptions } from '../../src/backend/node-connection.js';
+import type { BackendFailure } from '../../src/backend/backend-request.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 import { startStandaloneRedis, type StandaloneRedis } from '../../scripts/dev/redis-server.js';
 

@@ -3,7 +3,8 @@
 // throws, the command timeout of the oldest written request, and which failed requests were written.
 // Against a scripted fake node.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeConnection, type BackendFailure, type BackendRequest } from '../../../src/backend/node-connection.js';
+import { NodeConnection } from '../../../src/backend/node-connection.js';
+import type { BackendFailure, BackendRequest } from '../../../src/backend/backend-request.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { NumberFifo } from '../../../src/util/fifo.js';
 import { startFakeNode, type FakeNode } from '../../fakes/fake-node.js';

@@ -2,7 +2,8 @@
 // new ones fail unsent (so the forwarder sends them elsewhere, never twice), and it closes once
 // nothing is pending. Against a scripted fake node that holds replies back until released.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeConnection, type BackendFailure } from '../../../src/backend/node-connection.js';
+import { NodeConnection } from '../../../src/backend/node-connection.js';
+import type { BackendFailure } from '../../../src/backend/backend-request.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { startFakeNode, type FakeNode } from '../../fakes/fake-node.js';
 
