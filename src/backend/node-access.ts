@@ -4,7 +4,7 @@
  * own to one node (IMONITOR). A narrow face of the pool, so no handler holds the pool itself.
  */
 import type { BackendRequest } from './backend-request.js';
-import type { NodePool } from './node-pool.js';
+import { NO_TIMEOUT_MS, type NodePool } from './node-pool.js';
 
 /** A backend connection a handler opened for itself: it sends on it and closes it, nothing else. */
 export interface FeedConnection {
@@ -21,9 +21,6 @@ export interface NodeAccess {
    */
   openFeed(address: string): FeedConnection;
 }
-
-/** The longest timer Node allows: in effect, no command timeout. */
-const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 export function nodeAccess(pool: NodePool): NodeAccess {
   return {

@@ -23,8 +23,11 @@ import { encodeCommand } from '../protocol/encoder.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
 import { parseReply, RespError, type RespValue } from '../protocol/reply-parser.js';
 
-/** Blocking commands may legitimately wait forever (timeout 0). */
-const NO_TIMEOUT_MS = 2 ** 31 - 1;
+/**
+ * The longest timer Node allows: in effect no command timeout, for connections whose command may
+ * rightly wait forever (a blocking command with timeout 0, a MONITOR feed on an idle node).
+ */
+export const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface NodePoolOptions extends NodeConnectionOptions {
   connectionsPerNode: number;
