@@ -2,6 +2,7 @@
  * Hot-path codec costs: decoding a 16-command GET/SET pipeline (one client read) and framing the
  * 16 replies that come back (one backend read). Run with `npx vitest bench --run`.
  */
+import { asRequest } from '../test/helpers/as-request.js';
 import { bench, describe } from 'vitest';
 import { encodeCommand } from '../src/protocol/encoder.js';
 import { ReplyFramer } from '../src/protocol/reply-framer.js';
@@ -20,9 +21,9 @@ const replies = Buffer.from(
 );
 
 let decoded = 0;
-const decoder = new RequestDecoder((req: Request) => {
+const decoder = new RequestDecoder(asRequest((req: Request) => {
   decoded += req.args.length;
-});
+}));
 let framed = 0;
 const framer = new ReplyFramer((frame) => {
   framed += frame.length;

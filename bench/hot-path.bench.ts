@@ -4,7 +4,7 @@ import { bench, describe } from 'vitest';
 import { FALLBACK_COMMAND_TABLE } from '../src/commands/command-table.js';
 import { encodeCommand } from '../src/protocol/encoder.js';
 import { ReplyFramer } from '../src/protocol/reply-framer.js';
-import { RequestDecoder, type Request } from '../src/protocol/request-decoder.js';
+import { RequestDecoder } from '../src/protocol/request-decoder.js';
 import { routeCommand } from '../src/routing/router.js';
 
 const PIPELINE = 16;
@@ -16,10 +16,10 @@ const requests = Buffer.concat(
 const replies = Buffer.from('+OK\r\n$18\r\nvalue-value-value-\r\n'.repeat(PIPELINE / 2));
 
 let sink = 0;
-function handle(req: Request): void {
-  const lookup = FALLBACK_COMMAND_TABLE.lookup(req.args);
+function handle(args: Buffer[]): void {
+  const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
   if (!lookup.ok) throw new Error(lookup.error.toString());
-  const plan = routeCommand(lookup.spec, req.args);
+  const plan = routeCommand(lookup.spec, args);
   if (plan.kind === 'slot') sink += plan.slot;
 }
 const decoder = new RequestDecoder(handle);

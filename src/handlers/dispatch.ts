@@ -8,7 +8,6 @@ import { commandRefusal } from '../auth/command-gate.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import type { Request } from '../protocol/request-decoder.js';
 import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
 import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
@@ -28,20 +27,20 @@ export interface IncomingCall extends CommandCall {
  */
 export type DispatchServices = Pick<ProxyContext, 'commands' | 'runtime' | 'handlers' | 'monitors' | 'tracking' | 'topology'>;
 
-export function dispatch(call: IncomingCall, req: Request, proxy: DispatchServices): void {
+export function dispatch(call: IncomingCall, requestArgs: Buffer[], raw: Buffer, proxy: DispatchServices): void {
   const connection = call.connection;
   const transaction = connection.transaction;
   // `DBSIZE @0` (README: *Cross-slot commands, node targeting and the cluster view*): the node suffix comes off first, so lookup, arity and permission
   // checks see the command itself. Not inside MULTI: a transaction runs on one slot's master.
-  const nodeTarget = transaction ? null : splitNodeSuffix(req.args);
-  const args = nodeTarget ? nodeTarget.args : req.args;
+  const nodeTarget = transaction ? null : splitNodeSuffix(requestArgs);
+  const args = nodeTarget ? nodeTarget.args : requestArgs;
   const lookup = proxy.commands.lookup(args);
   if (!lookup.ok) {
     transaction?.abort();
     return call.fail(errors.fromLookup(lookup.error));
   }
   const spec = lookup.spec;
-  call.bind(spec, args, nodeTarget ? encodeCommand(args) : req.raw, nodeTarget);
+  call.bind(spec, args, nodeTarget ? encodeCommand(args) : raw, nodeTarget);
   const refusal = commandRefusal(connection.account, proxy.runtime.disabledCommands, spec);
   if (refusal) {
     transaction?.abort(); // like Redis: a command refused while queueing fails the EXEC

@@ -161,7 +161,8 @@ export class RequestDecoder {
   authRequired = false;
 
   constructor(
-    private readonly onRequest: (req: Request) => void,
+    /** Each request, as its arguments and its exact bytes (two parameters: no object per request). */
+    private readonly onRequest: (args: Buffer[], raw: Buffer) => void,
     limits?: Partial<DecoderLimits>,
   ) {
     this.limits = { ...DEFAULT_DECODER_LIMITS, ...limits };
@@ -270,7 +271,7 @@ export class RequestDecoder {
         pos = lf + 1;
         this.mode = IDLE;
         // Empty lines are skipped, like Redis. The backend only speaks RESP, so raw is re-encoded.
-        if (args.length > 0) this.onRequest({ args, raw: encodeCommand(args) });
+        if (args.length > 0) this.onRequest(args, encodeCommand(args));
         if (this.stopped) return this.holdRest(buf, pos);
         continue;
       }
@@ -335,7 +336,7 @@ export class RequestDecoder {
       }
       this.args = NO_ARGS;
       this.mode = IDLE;
-      this.onRequest({ args, raw });
+      this.onRequest(args, raw);
       if (this.stopped) return this.holdRest(buf, pos);
     }
   }

@@ -4,10 +4,11 @@
  * one object here, as a bare reply slot did before.
  *
  * Hot path (a single-slot GET): the dispatcher binds the spec, the route handler calls
- * forward(), which sends one ForwardedCommand whose answer comes back through complete() — the
- * call is its own completion and the latency histogram child is passed as is, so no closure is
- * made per request.
+ * forward(), and the call itself is the request the master's connection sends and answers
+ * (sendDirect: no ForwardedCommand, no closure, nothing allocated for the forward). An error reply
+ * or a failure is handed to a ForwardedCommand then, which follows MOVED/ASK and retries.
  */
+import type { BackendFailure, BackendRequest } from '../backend/backend-request.js';
 import type { NodeConnection } from '../backend/node-connection.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
@@ -17,7 +18,8 @@ import type { ProxyContext } from '../handlers/proxy-context.js';
 import { recordSlowCommand } from '../handlers/slow-command.js';
 import type { CommandOutcome } from '../observability/metrics.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
-import { ForwardedCommand, type Completion, type ForwardContext, type Target } from '../upstream/forwarder.js';
+import { directConnection, ForwardedCommand, type Completion, type ForwardContext, type LatencySink, type Target } from '../upstream/forwarder.js';
+import { callbackNow } from '../util/callback-clock.js';
 import { gather, type PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import { replicaReadTarget } from '../upstream/replica-read-target.js';
@@ -46,12 +48,20 @@ export interface CallHost {
 
 const NO_COMMAND = 'unknown';
 
-export class Call extends ReplySlot implements IncomingCall, Completion {
+export class Call extends ReplySlot implements IncomingCall, Completion, BackendRequest {
   // Set by bind() before any handler sees the call; until then failures count as `unknown`.
   spec!: CommandSpec;
   args: readonly Buffer[] = [];
   raw: Buffer = EMPTY;
   nodeTarget: NodeTargeted | null = null;
+  // The direct attempt's state (sendDirect): this call is then its own BackendRequest.
+  payload: Buffer = EMPTY;
+  readonly replyCount = 1;
+  private direct: ForwardContext | null = null;
+  private directTarget: Target | null = null;
+  private directAddress = '';
+  private latency: LatencySink | null = null;
+  private sentAt = 0;
 
   constructor(private readonly host: CallHost) {
     super();
@@ -118,15 +128,44 @@ export class Call extends ReplySlot implements IncomingCall, Completion {
     const { proxy, connection } = this.host;
     const blocking = options.blocking === true;
     const transaction = options.transaction === true;
-    new ForwardedCommand(
-      context,
-      options.commands ?? this.raw,
-      transaction,
-      // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
-      replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null),
-      blocking ? null : proxy.metrics.latencyByClass[options.access],
-      this.completionFor(options),
-    ).start();
+    // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
+    const finalTarget = replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null);
+    const latency = blocking ? null : proxy.metrics.latencyByClass[options.access];
+    if (!blocking && !transaction && options.commands === undefined && options.onReply === undefined) {
+      const conn = directConnection(context, finalTarget);
+      if (conn !== null) return this.sendDirect(conn, context, finalTarget, latency);
+    }
+    new ForwardedCommand(context, options.commands ?? this.raw, transaction, finalTarget, latency, this.completionFor(options)).start();
+  }
+
+  /** The hot path: this call is the backend request (upstream/forwarder.ts, directConnection). */
+  private sendDirect(conn: NodeConnection, context: ForwardContext, target: Target, latency: LatencySink | null): void {
+    this.payload = this.raw;
+    this.direct = context;
+    this.directTarget = target;
+    this.directAddress = conn.address;
+    this.latency = latency;
+    this.sentAt = callbackNow();
+    conn.send(this);
+  }
+
+  /** BackendRequest (a direct attempt): a plain answer goes to the client; an error may be a redirection. */
+  onReply(frame: Buffer, isError: boolean): void {
+    if (isError) {
+      this.takenOver().onReply(frame, true, 0);
+      return;
+    }
+    if (this.latency !== null) this.latency.observe((callbackNow() - this.sentAt) / 1000);
+    this.complete(frame, false);
+  }
+
+  /** BackendRequest (a direct attempt): retried, or answered with the failure, by the forwarder's rules. */
+  onFailure(failure: BackendFailure): void {
+    this.takenOver().onFailure(failure);
+  }
+
+  private takenOver(): ForwardedCommand {
+    return ForwardedCommand.takeOver(this.direct!, this.raw, this.directTarget!, this.latency, this, this.directAddress, this.sentAt);
   }
 
   /** On one given connection (a WATCH connection), no redirections: WATCH state cannot follow a command elsewhere. */

@@ -68,6 +68,21 @@ export function slotTarget(slot: number): Target {
   return (slotTargets[slot] ??= { slot });
 }
 
+/**
+ * The plain case of a forward, without a ForwardedCommand (issue #22: nothing is allocated per
+ * request beyond what the request keeps): one command for the master of its slot, which is not being
+ * failed over. The caller (the session's Call) is itself the BackendRequest of this one attempt and
+ * passes any error reply, or a failure, to `ForwardedCommand.takeOver`, which follows redirections
+ * and retries as if it had sent the command. Null when the ForwardedCommand must send it (a replica
+ * read, a keyless command, no master known, a master whose commands are held).
+ */
+export function directConnection(ctx: ForwardContext, target: Target): NodeConnection | null {
+  if (target.slot === null || target.replicaRead === true) return null;
+  const master = ctx.topology.current.masterForSlot(target.slot);
+  if (master === undefined || ctx.topology.hold.isHeld(master.address)) return null;
+  return ctx.connectionFor(master.address);
+}
+
 /** Who gets the final answer (an object, not a closure: nothing allocated per command for it). */
 export interface Completion {
   complete(frame: Buffer, isError: boolean): void;
@@ -103,8 +118,24 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
     private readonly target: Target,
     private readonly onLatency: LatencySink | null,
     private readonly done: Completion,
+    /** Milliseconds of the deadline already spent (a direct attempt taken over: `takeOver`). */
+    spentMs = 0,
   ) {
-    this.deadline = Date.now() + ctx.commandTimeoutMs;
+    this.deadline = Date.now() + ctx.commandTimeoutMs - spentMs;
+  }
+
+  /**
+   * Continues a direct attempt (`directConnection`) whose answer was an error or a failure: made
+   * as if it had sent the command itself to `address` at `sentAt` (callbackNow()), so a
+   * redirection, a retry or a demoted master is handled exactly as for any forwarded command.
+   * The caller then hands it the reply (onReply) or the failure (onFailure).
+   */
+  static takeOver(ctx: ForwardContext, command: Buffer, target: Target, onLatency: LatencySink | null, done: Completion, address: string, sentAt: number): ForwardedCommand {
+    const taken = new ForwardedCommand(ctx, command, false, target, onLatency, done, Math.max(0, callbackNow() - sentAt));
+    taken.address = address;
+    taken.startedAt = sentAt;
+    taken.payload = command;
+    return taken;
   }
 
   /** First attempt: to the slot's master as the current snapshot says. */

@@ -6,6 +6,7 @@
 // hands every other request to `answer`, which returns the reply bytes, or null to hold the
 // request back until `release()` (so a test can line several clients' requests up on one
 // backend connection and answer them together, in order).
+import { asRequest } from '../helpers/as-request.js';
 import net from 'node:net';
 import { afterEach } from 'vitest';
 import { NodePool } from '../../src/backend/node-pool.js';
@@ -73,7 +74,7 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const decoder = new RequestDecoder((req) => {
+    const decoder = new RequestDecoder(asRequest((req) => {
       const args = req.args.map((a) => a.toString('latin1'));
       if (!isStartup(args)) received.push(args);
       // Once something is held, everything after it waits too, so replies keep their order.
@@ -81,7 +82,7 @@ export async function startFakeNode(answer: FakeAnswer): Promise<FakeNode> {
       if (bytes === CLOSE) socket.destroy();
       else if (bytes === null && holding) held.push({ socket, args });
       else socket.write(bytes ?? NO_ANSWER);
-    });
+    }));
     socket.on('data', (chunk: Buffer) => decoder.write(chunk));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,7 +7,7 @@ import { encodeCommand } from '../../../src/protocol/encoder.js';
 function run(m: Metrics, name: string, ...words: string[]): void {
   const args = words.map((w) => Buffer.from(w));
   const slot: RequestMark = { startedAt: 0, sampledArgs: null };
-  m.requestDecoded(slot, { args, raw: encodeCommand(args) });
+  m.requestDecoded(slot, args, encodeCommand(args));
   m.commandDone(name, 'ok', slot, 5);
 }
 

@@ -24,7 +24,7 @@ function setup(flags: string[] = []) {
   /** Runs `words` through the dispatcher, as the session does for every request. */
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, { args: words.map((w) => Buffer.from(w)), raw: encodeCommand(words) }, proxy);
+    dispatch(c, words.map((w) => Buffer.from(w)), encodeCommand(words), proxy);
     return c;
   };
   return { proxy, connection, call, run };

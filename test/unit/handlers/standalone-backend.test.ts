@@ -11,7 +11,7 @@ function setup(flags: string[]) {
   const connection = new FakeConnection(proxy);
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, { args: words.map((w) => Buffer.from(w)), raw: encodeCommand(words) }, proxy);
+    dispatch(c, words.map((w) => Buffer.from(w)), encodeCommand(words), proxy);
     return c;
   };
   return { proxy, connection, run };

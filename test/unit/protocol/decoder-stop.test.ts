@@ -1,5 +1,6 @@
 // The decoder halts after a request when told to (the session owes too many replies) and goes on
 // from exactly there on resume(): whole buffers, byte by byte and split at every offset alike.
+import { asRequest } from '../../helpers/as-request.js';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/protocol/protocol-error.js';
 import { RequestDecoder } from '../../../src/protocol/request-decoder.js';
@@ -20,10 +21,10 @@ const EXPECTED = [['SET', 'a', '1'], ['PING'], ['GET', 'a'], ['MSET', 'k', 'v', 
  */
 function stopAfterEach(chunks: Buffer[]): { afterWrites: string[][]; all: string[][] } {
   const seen: string[][] = [];
-  const decoder = new RequestDecoder((req) => {
+  const decoder = new RequestDecoder(asRequest((req) => {
     seen.push(req.args.map(text));
     decoder.stop();
-  });
+  }));
   for (const chunk of chunks) decoder.write(chunk);
   const afterWrites = [...seen];
   for (let i = 0; i < 10 && decoder.isStopped; i++) decoder.resume();
@@ -41,7 +42,7 @@ describe('RequestDecoder stop/resume', () => {
 
   it('keeps what arrives while stopped and parses it on resume', () => {
     const seen: string[][] = [];
-    const decoder = new RequestDecoder((req) => seen.push(req.args.map(text)));
+    const decoder = new RequestDecoder(asRequest((req) => seen.push(req.args.map(text))));
     decoder.write(Buffer.from(resp('GET', 'x')));
     decoder.stop();
     decoder.write(Buffer.from(resp('GET', 'y')));
@@ -55,10 +56,10 @@ describe('RequestDecoder stop/resume', () => {
 
   it('reports a protocol error in held-back bytes on resume, after the requests before it', () => {
     const seen: string[][] = [];
-    const decoder = new RequestDecoder((req) => {
+    const decoder = new RequestDecoder(asRequest((req) => {
       seen.push(req.args.map(text));
       decoder.stop();
-    });
+    }));
     decoder.write(Buffer.concat([Buffer.from(resp('GET', 'a')), Buffer.from(resp('GET', 'b')), Buffer.from('*1\r\n!oops\r\n')]));
     expect(seen).toEqual([['GET', 'a']]);
     decoder.resume();

@@ -1,3 +1,4 @@
+import { asRequest } from '../../helpers/as-request.js';
 import { describe, expect, it } from 'vitest';
 import * as constants from '../../../src/protocol/constants.js';
 import {
@@ -29,7 +30,7 @@ describe('encodeCommand', () => {
   it('is decoded back to the same arguments by the request decoder', () => {
     const args = [bytes('MSET'), bytes('k\0'), bytes('\r\n*1\r\n'), Buffer.alloc(0), Buffer.alloc(300, 7)];
     const decoded: Buffer[][] = [];
-    new RequestDecoder((r) => decoded.push(r.args)).write(encodeCommand(args));
+    new RequestDecoder(asRequest((r) => decoded.push(r.args))).write(encodeCommand(args));
     expect(decoded).toEqual([args]);
   });
 });

@@ -1,3 +1,4 @@
+import { asRequest } from '../../helpers/as-request.js';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/protocol/protocol-error.js';
 import {
@@ -25,9 +26,9 @@ function req(...args: string[]): DecodedRequest {
 /** Feeds the chunks; also checks that no view handed out earlier changed afterwards. */
 function decodeChunks(chunks: Buffer[], limits?: Partial<DecoderLimits>): Decoded {
   const seen: Array<{ req: Request; snapshot: DecodedRequest }> = [];
-  const decoder = new RequestDecoder((r) => {
+  const decoder = new RequestDecoder(asRequest((r) => {
     seen.push({ req: r, snapshot: { args: r.args.map(text), raw: text(r.raw) } });
-  }, limits);
+  }), limits);
   let error: string | undefined;
   try {
     for (const chunk of chunks) decoder.write(chunk);
@@ -114,7 +115,7 @@ describe('RequestDecoder: multibulk requests', () => {
   it('hands out zero-copy views when the frame lies in one buffer', () => {
     const input = bytes(`${resp('GET', 'a')}${resp('SET', 'key', 'value')}`);
     const got: Request[] = [];
-    new RequestDecoder((r) => got.push(r)).write(input);
+    new RequestDecoder(asRequest((r) => got.push(r))).write(input);
     expect(got).toHaveLength(2);
     for (const r of got) {
       expect(r.raw.buffer).toBe(input.buffer);
@@ -141,7 +142,7 @@ describe('RequestDecoder: multibulk requests', () => {
     const chunks = fixedChunks(input, 64 * 1024).map((c) => Buffer.from(c));
 
     const got: Request[] = [];
-    const decoder = new RequestDecoder((r) => got.push(r));
+    const decoder = new RequestDecoder(asRequest((r) => got.push(r)));
     const work = measureBufferWork(() => {
       for (const chunk of chunks) decoder.write(chunk);
     });
@@ -162,7 +163,7 @@ describe('RequestDecoder: multibulk requests', () => {
     for (let i = 0; i < 20_000; i++) args.push(`key:${i}`, `value:${i}`);
     const input = bytes(resp(...args));
     const got: Request[] = [];
-    const decoder = new RequestDecoder((r) => got.push(r));
+    const decoder = new RequestDecoder(asRequest((r) => got.push(r)));
     const work = measureBufferWork(() => {
       for (const chunk of fixedChunks(input, 1000)) decoder.write(Buffer.from(chunk));
     });
@@ -274,7 +275,7 @@ describe('RequestDecoder: protocol errors (Redis 7 texts)', () => {
 
   it('serves the requests before a protocol error and keeps failing afterwards', () => {
     const got: string[][] = [];
-    const decoder = new RequestDecoder((r) => got.push(r.args.map(text)));
+    const decoder = new RequestDecoder(asRequest((r) => got.push(r.args.map(text))));
     expect(() => decoder.write(bytes(`${resp('GET', 'a')}*1\r\n$x\r\n`))).toThrow(
       new ProtocolError('Protocol error: invalid bulk length'),
     );
@@ -297,7 +298,7 @@ describe('RequestDecoder: argument arrays', () => {
 
   it('hands each request an array of its own, with exactly its arguments', () => {
     const got: Request[] = [];
-    new RequestDecoder((r) => got.push(r)).write(bytes(resp('SET', 'k', 'v') + resp('GET', 'k')));
+    new RequestDecoder(asRequest((r) => got.push(r))).write(bytes(resp('SET', 'k', 'v') + resp('GET', 'k')));
     expect(got.map((r) => r.args.length)).toEqual([3, 2]);
     expect(got[0]!.args).not.toBe(got[1]!.args);
   });

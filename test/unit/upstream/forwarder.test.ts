@@ -1,5 +1,5 @@
-// ForwardedCommand against scripted fake nodes (test/fakes/fake-node.ts): what slotgate does with
-// each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
+// ForwardedCommand, and a session's Call that sends a plain command itself, against scripted fake nodes
+// (test/fakes/fake-node.ts): what slotgate does with each thing a node might answer — MOVED, ASK, TRYAGAIN, CLUSTERDOWN, garbage, a stall, a close.
 // Real Redis behaviour is covered by the integration tests (resharding, failover); these pin the
 // logic that handles the answers, including ones real Redis rarely gives.
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,9 @@ import { WriteHold } from '../../../src/cluster/write-hold.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { ForwardedCommand, type ForwardContext } from '../../../src/upstream/forwarder.js';
+import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
+import { Call, type CallHost } from '../../../src/session/call.js';
+import { FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
 import { CLOSE, useFakeNodes, type FakeNode } from '../../fakes/fake-node.js';
 
 const { node, pool: newPool } = useFakeNodes();
@@ -36,7 +39,9 @@ function context(owner: FakeNode, commandTimeoutMs = 2000) {
   return { ctx, moved, refreshes };
 }
 
-function send(ctx: ForwardContext, ...words: string[]): Promise<{ frame: string; isError: boolean }> {
+type Reply = { frame: string; isError: boolean };
+
+function sendForwarded(ctx: ForwardContext, ...words: string[]): Promise<Reply> {
   return new Promise((resolve) => {
     new ForwardedCommand(ctx, [encodeCommand(words)], false, { slot: 5 }, null, {
       complete: (frame, isError) => resolve({ frame: frame.toString('latin1'), isError }),
@@ -44,7 +49,64 @@ function send(ctx: ForwardContext, ...words: string[]): Promise<{ frame: string;
   });
 }
 
-describe('ForwardedCommand against scripted nodes', () => {
+/**
+ * The same command sent by a session's Call (session/call.ts): a plain command for a slot's master
+ * is its own backend request (the direct attempt), and anything but a plain answer is taken over
+ * by a ForwardedCommand. `firstSent` gets what the master's connection was first handed.
+ */
+function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknown[]): Promise<Reply> {
+  const proxy = fakeProxy();
+  const connection = new FakeConnection(proxy);
+  const recording: ForwardContext = {
+    ...ctx,
+    connectionFor: (address) => {
+      const conn = ctx.connectionFor(address);
+      const send = conn.send.bind(conn);
+      conn.send = (request) => {
+        firstSent.push(request);
+        conn.send = send;
+        send(request);
+      };
+      return conn;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const answer = (_slot: unknown, frame: Buffer): void => resolve({ frame: frame.toString('latin1'), isError: frame[0] === 0x2d });
+    const host: CallHost = {
+      proxy,
+      connection,
+      sharedForward: recording,
+      blockingForward: recording,
+      answer,
+      answerAndClose: answer,
+      internalError: (_call, err) => reject(err),
+      runBlocking: () => reject(new Error('not a blocking command')),
+      startStreaming: () => undefined,
+      streamFrame: () => undefined,
+    };
+    const args = words.map((word) => Buffer.from(word));
+    const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
+    if (!lookup.ok) throw new Error(`no command ${words[0]}`);
+    const call = new Call(host);
+    call.bind(lookup.spec, args, encodeCommand(words), null);
+    call.forward({ slot: 5 }, { access: lookup.spec.isWrite ? 'write' : 'read' });
+  });
+}
+
+describe('a Call sends a plain single-slot command itself, and hands anything unusual to a ForwardedCommand', () => {
+  it('is the request its master\'s connection is handed (no ForwardedCommand on the hot path)', async () => {
+    const owner = await node(() => Buffer.from('$1\r\nv\r\n'));
+    const firstSent: unknown[] = [];
+    expect(await sendThroughCall(context(owner).ctx, ['GET', 'k'], firstSent)).toEqual({ frame: '$1\r\nv\r\n', isError: false });
+    expect(firstSent).toHaveLength(1);
+    expect(firstSent[0]).toBeInstanceOf(Call);
+  });
+});
+
+for (const [sender, send] of [
+  ['ForwardedCommand', sendForwarded],
+  ["a Call's direct attempt, taken over", (ctx: ForwardContext, ...words: string[]) => sendThroughCall(ctx, words, [])],
+] as const) describe(`${sender} against scripted nodes`, () => {
   it('follows MOVED to the new owner, patches the slot map and asks for a refresh', async () => {
     const target = await node(() => Buffer.from('$3\r\nnew\r\n'));
     const source = await node(() => Buffer.from(`-MOVED 5 127.0.0.1:${target.port}\r\n`));
