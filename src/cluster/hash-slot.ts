@@ -33,17 +33,21 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
 export function keyHashSlot(key: Uint8Array): number {
+  return keyHashSlotIn(key, 0, key.length);
+}
+
+/** The slot of the key in bytes[start, end) (a request's argument read by offset). */
+export function keyHashSlotIn(bytes: Uint8Array, start: number, end: number): number {
   // A plain loop, not indexOf: keys are short, and a native call costs more than the scan.
-  const length = key.length;
-  let open = 0;
-  while (open < length && key[open] !== OPEN_BRACE) open++;
-  if (open < length) {
+  let open = start;
+  while (open < end && bytes[open] !== OPEN_BRACE) open++;
+  if (open < end) {
     let close = open + 1;
-    while (close < length && key[close] !== CLOSE_BRACE) close++;
+    while (close < end && bytes[close] !== CLOSE_BRACE) close++;
     // `{}` (empty tag) means "no tag": the whole key is hashed.
-    if (close < length && close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
+    if (close < end && close > open + 1) return crc16(bytes, open + 1, close) & (SLOT_COUNT - 1);
   }
-  return crc16(key) & (SLOT_COUNT - 1);
+  return crc16(bytes, start, end) & (SLOT_COUNT - 1);
 }
 
 /** Convenience for tests and config: the slot of a UTF-8 string key. */

@@ -10,18 +10,19 @@ import { foldAsciiByte } from './argument-bytes.js';
 const FNV_OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function hashFolded(bytes: Uint8Array): number {
+/** FNV-1a of the case-folded bytes bytes[start, end). */
+function hashFolded(bytes: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET_BASIS;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     hash = Math.imul(hash ^ foldAsciiByte(bytes[i]!), FNV_PRIME);
   }
   return hash >>> 0;
 }
 
-function equalsFolded(candidate: Uint8Array, storedLowerCase: Buffer): boolean {
-  if (candidate.length !== storedLowerCase.length) return false;
-  for (let i = 0; i < candidate.length; i++) {
-    if (foldAsciiByte(candidate[i]!) !== storedLowerCase[i]) return false;
+function equalsFolded(candidate: Uint8Array, start: number, end: number, storedLowerCase: Buffer): boolean {
+  if (end - start !== storedLowerCase.length) return false;
+  for (let i = start; i < end; i++) {
+    if (foldAsciiByte(candidate[i]!) !== storedLowerCase[i - start]) return false;
   }
   return true;
 }
@@ -42,15 +43,20 @@ export class AsciiCaseInsensitiveMap<V> {
   }
 
   get(name: Uint8Array): V | undefined {
-    for (let slot = hashFolded(name) & this.mask; ; slot = (slot + 1) & this.mask) {
+    return this.getIn(name, 0, name.length);
+  }
+
+  /** The value for the name in bytes[start, end) (an argument read by offset: no view made). */
+  getIn(bytes: Uint8Array, start: number, end: number): V | undefined {
+    for (let slot = hashFolded(bytes, start, end) & this.mask; ; slot = (slot + 1) & this.mask) {
       const key = this.keys[slot];
       if (key === undefined) return undefined;
-      if (equalsFolded(name, key)) return this.values[slot];
+      if (equalsFolded(bytes, start, end, key)) return this.values[slot];
     }
   }
 
   private insert(lowerCaseName: Buffer, value: V): void {
-    for (let slot = hashFolded(lowerCaseName) & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let slot = hashFolded(lowerCaseName, 0, lowerCaseName.length) & this.mask; ; slot = (slot + 1) & this.mask) {
       const key = this.keys[slot];
       if (key === undefined || key.equals(lowerCaseName)) {
         this.keys[slot] = lowerCaseName;

@@ -189,6 +189,17 @@ export class CommandTable {
     return result;
   }
 
+  /**
+   * lookup() for a command without sub-commands whose name is bytes[start, start + length), given
+   * its argument count: its spec when known, with a valid arity, else undefined (then lookup()
+   * decides, and says why). The dispatcher's direct path, which reads the name by offset.
+   */
+  lookupPlain(bytes: Uint8Array, start: number, length: number, argc: number): CommandSpec | undefined {
+    const entry = this.entriesByName.getIn(bytes, start, start + length);
+    if (entry === undefined || entry.subcommandsByBytes !== undefined || !hasValidArity(entry.spec, argc)) return undefined;
+    return entry.spec;
+  }
+
   /** By full name, any case: `get`, `object|encoding`. */
   get(name: string): CommandSpec | undefined {
     return this.specsByFullName.get(name) ?? this.specsByFullName.get(name.toLowerCase());
@@ -224,6 +235,11 @@ export class CommandCatalog {
   /** lookup() on the current table (see CommandTable.lookup). */
   lookup(args: readonly Buffer[]): Lookup {
     return this.table.lookup(args);
+  }
+
+  /** lookupPlain() on the current table. */
+  lookupPlain(bytes: Uint8Array, start: number, length: number, argc: number): CommandSpec | undefined {
+    return this.table.lookupPlain(bytes, start, length, argc);
   }
 
   /** By full name, any case: `get`, `object|encoding`. */

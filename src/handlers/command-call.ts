@@ -145,6 +145,11 @@ export interface CommandCall {
   readonly raw: Buffer;
   /** The node named by a suffix (`DBSIZE @0`), already removed from `args`; null for none. */
   readonly nodeTarget: NodeTargeted | null;
+  /**
+   * The slot of a single-key command's key when the dispatcher already worked it out (its direct
+   * path, by offset), else -1: the key router then need not read `args`.
+   */
+  readonly keySlot: number;
   readonly connection: ConnectionState;
 
   /** Answers with a locally made (or merged) reply; `outcome` 'error' for an error a backend gave. */

@@ -28,6 +28,7 @@ export type DeferredServices = Pick<HandlerServices, 'topology' | 'metrics' | 'l
 
 export class DeferredCall implements CommandCall {
   readonly nodeTarget = null;
+  readonly keySlot = -1; // its handler reads the key from args
   private answered = false;
 
   constructor(

@@ -8,16 +8,21 @@ import { commandRefusal } from '../auth/command-gate.js';
 import type { CommandSpec } from '../commands/command-table.js';
 import * as errors from '../errors/catalogue.js';
 import { encodeCommand } from '../protocol/encoder.js';
-import { splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
+import { hasWholeKeyspace } from '../cluster/topology-source.js';
+import type { DecodedRequest } from '../protocol/decoded-request.js';
+import { mayHaveNodeSuffix, splitNodeSuffix, type NodeTargeted } from '../routing/node-suffix.js';
+import { singleKeySlotOf } from '../routing/router.js';
 import type { CommandCall } from './command-call.js';
 import { runOnNode } from './node-target.js';
 import type { ProxyContext } from './proxy-context.js';
-import { reservedNameRefusal } from './reserved-names.js';
+import { mayUseReservedName, reservedNameRefusal } from './reserved-names.js';
 import { noteTrackedCommand } from './tracking-commands.js';
 
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
 export interface IncomingCall extends CommandCall {
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void;
+  /** The direct path's bind: no argument views yet (made from `raw` if asked for); `keySlot` as in CommandCall. */
+  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void;
 }
 
 /**
@@ -27,7 +32,31 @@ export interface IncomingCall extends CommandCall {
  */
 export type DispatchServices = Pick<ProxyContext, 'commands' | 'runtime' | 'handlers' | 'monitors' | 'tracking' | 'topology'>;
 
-export function dispatch(call: IncomingCall, requestArgs: Buffer[], raw: Buffer, proxy: DispatchServices): void {
+export function dispatch(call: IncomingCall, request: DecodedRequest, proxy: DispatchServices): void {
+  if (!dispatchDirect(call, request, proxy)) dispatchArgs(call, request.args(), request.raw, proxy);
+}
+
+/**
+ * The direct path (issue #22): a request in a plain state (no MULTI, MONITOR feed or tracking) whose
+ * command has no sub-commands, the right arity, no possible node suffix or reserved name, and is
+ * allowed, goes to its handler with its name and key read by offset: no argument views are made
+ * (its call makes them if a handler asks). It takes only what passes every check below, so what
+ * it runs is what dispatchArgs would run; anything else (and every error) goes the full way.
+ */
+function dispatchDirect(call: IncomingCall, request: DecodedRequest, proxy: DispatchServices): boolean {
+  const connection = call.connection;
+  if (connection.transaction !== null || connection.tracking !== null || proxy.monitors.active || mayHaveNodeSuffix(request)) return false;
+  const spec = proxy.commands.lookupPlain(request.raw, request.start(0), request.length(0), request.count);
+  if (spec === undefined || mayUseReservedName(spec, request)) return false;
+  if (commandRefusal(connection.account, proxy.runtime.disabledCommands, spec) !== null) return false;
+  const entry = proxy.handlers.entry(spec);
+  if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return false;
+  call.bindRequest(spec, request.raw, singleKeySlotOf(spec, request, hasWholeKeyspace(proxy.topology.kind)));
+  entry.run(call);
+  return true;
+}
+
+function dispatchArgs(call: IncomingCall, requestArgs: Buffer[], raw: Buffer, proxy: DispatchServices): void {
   const connection = call.connection;
   const transaction = connection.transaction;
   // `DBSIZE @0` (README: *Cross-slot commands, node targeting and the cluster view*): the node suffix comes off first, so lookup, arity and permission

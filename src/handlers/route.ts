@@ -26,7 +26,7 @@ export function keyRouter(deps: KeyRouteServices): CommandHandler {
 function routeByKeys(call: CommandCall, deps: KeyRouteServices): void {
   const wholeKeyspace = hasWholeKeyspace(deps.topology.kind);
   // GET, SET…: one key at a fixed place, routed without a plan object (issue #22).
-  const slot = singleKeySlot(call.spec, call.args, wholeKeyspace);
+  const slot = call.keySlot >= 0 ? call.keySlot : singleKeySlot(call.spec, call.args, wholeKeyspace);
   if (slot >= 0) return forwardToSlot(call, deps, slot, accessOf(call.spec), call.spec.isBlocking, 1);
   const plan = routeCommand(call.spec, call.args, wholeKeyspace);
   switch (plan.kind) {

@@ -4,7 +4,7 @@
  * and hot keys.
  *
  * Two hooks feed it, both on the hot path, both cheap:
- *  - requestDecoded(mark, args, raw) once per request the decoder hands over: stamps the start time on
+ *  - requestDecoded(mark, request) once per request the decoder hands over: stamps the start time on
  *    the request's mark (its reply slot), counts a big request, and decides the hot-key sample;
  *  - commandDone(name, outcome, mark, replyBytes) once per command answered: counts it, times it
  *    (decoded → reply ready, what the client sees minus the network), counts a big reply, and
@@ -121,10 +121,10 @@ export class CommandStats {
     this.commandLabels = new Set([...histograms.clientByCommand.entries()].map(([label]) => label));
   }
 
-  requestDecoded(mark: RequestMark, args: readonly Buffer[], raw: Buffer): void {
+  requestDecoded(mark: RequestMark, request: { readonly raw: Buffer; args(): readonly Buffer[] }): void {
     mark.startedAt = callbackNow();
-    if (raw.length > BIG_VALUE_BYTES) this.bigRequests++;
-    if (this.hotKeys.shouldSample()) mark.sampledArgs = args;
+    if (request.raw.length > BIG_VALUE_BYTES) this.bigRequests++;
+    if (this.hotKeys.shouldSample()) mark.sampledArgs = request.args();
   }
 
   /**

@@ -3,12 +3,13 @@
  * processInlineBuffer / processMultibulkBuffer).
  *
  * Technique (the hot path):
- * - Zero copy: `args` are subarray views and `raw` is a view of the exact frame bytes when the
- *   frame lies inside one buffer, which is the common case.
+ * - Zero copy: `raw` is a view of the exact frame bytes when the frame lies inside one buffer, which
+ *   is the common case, and arguments are offsets into it (decoded-request.ts), made into views
+ *   only when something asks for them.
  * - Buffers are never written to. Leftover bytes are combined with the next chunk into a NEW
  *   buffer (Buffer.concat), so views handed out earlier stay valid forever.
- * - Resumable: the parse state of a multibulk (arguments left, current bulk length, arguments so
- *   far as views) lives in fields, so a frame arriving in pieces is never re-parsed from its start.
+ * - Resumable: the parse state of a multibulk (arguments left, current bulk length, the offsets of
+ *   the arguments so far) lives in fields, so a frame arriving in pieces is never re-parsed from its start.
  * - No quadratic copying: while a frame is incomplete we know what would let it progress, either
  *   "N more bytes" (a bulk body or the byte after a CR) or "a chunk containing byte B" (a header
  *   or inline line still missing its CR / LF). Chunks are collected in a list until that holds
@@ -19,11 +20,13 @@
  * frame boundary: the byte after a header's CR and the two bytes after a bulk body are skipped
  * unchecked, and a NUL before a line end hides that line end (Redis searches with strchr).
  */
+import { DecodedRequest } from './decoded-request.js';
 import { encodeCommand } from './encoder.js';
 import { splitInlineArgs } from './inline-args.js';
 import { ProtocolError } from './protocol-error.js';
 import { parseRedisInteger } from './resp-integer.js';
 
+/** A request as plain values: its arguments and its exact bytes (what DecodedRequest stands for). */
 export interface Request {
   args: Buffer[];
   raw: Buffer;
@@ -55,14 +58,6 @@ const ASTERISK = 0x2a;
 const DOLLAR = 0x24;
 const NO_BYTE = -1;
 const EMPTY = Buffer.alloc(0);
-/** Between requests: the arguments array is made at the next `*N` header, sized for N. */
-const NO_ARGS: Buffer[] = [];
-/**
- * Up to this many arguments the array is made at its final size (`*N` says N), so filling it never
- * regrows it (an empty array's first push allocates room for 17). Beyond, it grows as arguments
- * arrive: N is the client's word, and a `*1000000` header alone must not reserve 8 MB.
- */
-const PRESIZED_ARGS_MAX = 64;
 
 // What the decoder is in the middle of.
 const IDLE = 0; // between requests
@@ -123,9 +118,12 @@ export class RequestDecoder {
   /** Arguments still to read, and the length of the current bulk (-1 before its `$` line). */
   private argsLeft = 0;
   private bulkLength = -1;
-  private args: Buffer[] = NO_ARGS;
-  /** Arguments read so far of the current multibulk (the next one's index in `args`). */
-  private argsRead = 0;
+  /**
+   * The request being read, handed to onRequest when complete: one object reused for every request
+   * (valid during the callback only, see decoded-request.ts). Its offsets grow as arguments arrive:
+   * the `*N` header is the client's word, and a `*1000000` header alone must not reserve 8 MB.
+   */
+  private readonly request = new DecodedRequest();
   /** Earlier pieces of an incomplete multibulk frame, for assembling `raw`. */
   private frameParts: Buffer[] = [];
   private framePartsBytes = 0;
@@ -161,8 +159,8 @@ export class RequestDecoder {
   authRequired = false;
 
   constructor(
-    /** Each request, as its arguments and its exact bytes (two parameters: no object per request). */
-    private readonly onRequest: (args: Buffer[], raw: Buffer) => void,
+    /** Each request; the object is the decoder's own, valid during the call only (decoded-request.ts). */
+    private readonly onRequest: (request: DecodedRequest) => void,
     limits?: Partial<DecoderLimits>,
   ) {
     this.limits = { ...DEFAULT_DECODER_LIMITS, ...limits };
@@ -271,7 +269,10 @@ export class RequestDecoder {
         pos = lf + 1;
         this.mode = IDLE;
         // Empty lines are skipped, like Redis. The backend only speaks RESP, so raw is re-encoded.
-        if (args.length > 0) this.onRequest(args, encodeCommand(args));
+        if (args.length > 0) {
+          this.request.fromArgs(args, encodeCommand(args));
+          this.onRequest(this.request);
+        }
         if (this.stopped) return this.holdRest(buf, pos);
         continue;
       }
@@ -320,13 +321,13 @@ export class RequestDecoder {
         if (end - pos < this.bulkLength + 2) {
           return this.suspendForBytes(buf, frameStart, pos, this.bulkLength + 2);
         }
-        this.args[this.argsRead++] = buf.subarray(pos, pos + this.bulkLength);
+        // Where the argument is in the whole frame: after the earlier pieces kept for `raw`.
+        this.request.add(this.framePartsBytes + pos - frameStart, this.bulkLength);
         pos += this.bulkLength + 2;
         this.bulkLength = -1;
         this.argsLeft--;
       }
 
-      const args = this.args;
       let raw = buf.subarray(frameStart, pos);
       if (this.frameParts.length > 0) {
         this.frameParts.push(raw);
@@ -334,9 +335,9 @@ export class RequestDecoder {
         this.frameParts = [];
         this.framePartsBytes = 0;
       }
-      this.args = NO_ARGS;
       this.mode = IDLE;
-      this.onRequest(args, raw);
+      this.request.complete(raw);
+      this.onRequest(this.request);
       if (this.stopped) return this.holdRest(buf, pos);
     }
   }
@@ -346,8 +347,7 @@ export class RequestDecoder {
     this.mode = MULTIBULK_ARGS;
     this.argsLeft = count;
     this.bulkLength = -1;
-    this.args = count <= PRESIZED_ARGS_MAX ? new Array<Buffer>(count) : [];
-    this.argsRead = 0;
+    this.request.begin();
   }
 
   /** Keeps `buf[pos..]` (starting at a frame boundary) unparsed until resume(). */
@@ -359,7 +359,7 @@ export class RequestDecoder {
 
   /**
    * Keeps `buf[resumeAt..]` for later. Bytes of the current frame before `resumeAt` were already
-   * parsed (its arguments are views into them); they are kept aside only to assemble `raw`.
+   * parsed (its arguments' offsets count them); they are kept aside to assemble `raw`.
    */
   private keepRest(buf: Buffer, frameStart: number, resumeAt: number): void {
     if (resumeAt > frameStart) {

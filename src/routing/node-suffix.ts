@@ -10,6 +10,7 @@
  * argument is neither 40 bytes long nor starts with `@` is rejected with two byte checks.
  */
 import type { BackendNode, TopologySnapshot } from '../cluster/topology-snapshot.js';
+import type { DecodedRequest } from '../protocol/decoded-request.js';
 
 export type NodeSelector = { readonly kind: 'id'; readonly id: string } | { readonly kind: 'shard'; readonly index: number };
 
@@ -64,6 +65,15 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
 ]);
 
 /** The request split into command and node selector, or null when it names no node. */
+/**
+ * False when splitNodeSuffix() would find no suffix, judged by offset (the dispatcher's direct path):
+ * a suffix is the last of two or more arguments, 40 bytes long or starting with `@`.
+ */
+export function mayHaveNodeSuffix(request: DecodedRequest): boolean {
+  const last = request.count - 1;
+  return last >= 1 && (request.length(last) === NODE_ID_LENGTH || request.firstByte(last) === AT);
+}
+
 export function splitNodeSuffix(args: readonly Buffer[]): NodeTargeted | null {
   const n = args.length - 1;
   if (n < 1) return null;

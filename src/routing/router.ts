@@ -16,9 +16,10 @@
 import type { CommandSpec } from '../commands/command-table.js';
 import { getKeyIndexes, hasKeyExtractionOverride } from '../commands/key-extraction.js';
 import { wrongArityError } from '../commands/lookup-errors.js';
-import { keyHashSlot } from '../cluster/hash-slot.js';
+import { keyHashSlot, keyHashSlotIn } from '../cluster/hash-slot.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
+import type { DecodedRequest } from '../protocol/decoded-request.js';
 import type { FanoutPolicy } from './fanout-policy.js';
 import { splitBySlot, type SlotPart } from './splitter.js';
 
@@ -80,6 +81,15 @@ export function singleKeySlot(spec: CommandSpec, args: readonly Buffer[], wholeK
   const index = fixedKeyIndex(spec);
   if (index === 0 || index >= args.length) return -1;
   return wholeKeyspace ? WHOLE_KEYSPACE_SLOT : keyHashSlot(args[index]!);
+}
+
+/** singleKeySlot for a request read by offsets (the dispatcher's direct path: no argument views). */
+export function singleKeySlotOf(spec: CommandSpec, request: DecodedRequest, wholeKeyspace: boolean): number {
+  const index = fixedKeyIndex(spec);
+  if (index === 0 || index >= request.count) return -1;
+  if (wholeKeyspace) return WHOLE_KEYSPACE_SLOT;
+  const start = request.start(index);
+  return keyHashSlotIn(request.raw, start, start + request.length(index));
 }
 
 export function routeCommand(spec: CommandSpec, args: readonly Buffer[], wholeKeyspace = false): RoutePlan {

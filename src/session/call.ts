@@ -17,6 +17,7 @@ import type { IncomingCall } from '../handlers/dispatch.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import { recordSlowCommand } from '../handlers/slow-command.js';
 import type { CommandOutcome } from '../observability/metrics.js';
+import { argsOfFrame } from '../protocol/decoded-request.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
 import { directConnection, ForwardedCommand, type Completion, type ForwardContext, type LatencySink, type Target } from '../upstream/forwarder.js';
 import { callbackNow } from '../util/callback-clock.js';
@@ -51,9 +52,11 @@ const NO_COMMAND = 'unknown';
 export class Call extends ReplySlot implements IncomingCall, Completion, BackendRequest {
   // Set by bind() before any handler sees the call; until then failures count as `unknown`.
   spec!: CommandSpec;
-  args: readonly Buffer[] = [];
   raw: Buffer = EMPTY;
   nodeTarget: NodeTargeted | null = null;
+  keySlot = -1;
+  /** The arguments; null until asked for after a direct-path bind (made from `raw` then). */
+  private argViews: Buffer[] | null = NO_ARGS;
   // The direct attempt's state (sendDirect): this call is then its own BackendRequest.
   payload: Buffer = EMPTY;
   readonly replyCount = 1;
@@ -76,11 +79,22 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     return this.spec ? this.spec.name : NO_COMMAND;
   }
 
+  get args(): readonly Buffer[] {
+    return (this.argViews ??= argsOfFrame(this.raw));
+  }
+
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void {
     this.spec = spec;
-    this.args = args;
+    this.argViews = args;
     this.raw = raw;
     this.nodeTarget = nodeTarget;
+  }
+
+  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void {
+    this.spec = spec;
+    this.argViews = null;
+    this.raw = raw;
+    this.keySlot = keySlot;
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
@@ -237,3 +251,4 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_ARGS: Buffer[] = [];

@@ -33,6 +33,7 @@ import type { ClientRecord } from '../peers/client-record.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { readSocket } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
+import type { DecodedRequest } from '../protocol/decoded-request.js';
 import { RequestDecoder } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
 import type { BackendAffinity } from './backend-affinity.js';
@@ -78,7 +79,7 @@ export class Session implements CallHost, ConnectionControl {
   ) {
     const config = proxy.config;
     this.id = proxy.nextClientId();
-    this.decoder = new RequestDecoder((args, raw) => this.onRequest(args, raw), { maxBulkLength: config.protoMaxBulkLen });
+    this.decoder = new RequestDecoder((request) => this.onRequest(request), { maxBulkLength: config.protoMaxBulkLen });
     this.connection = new ClientConnection(this.id, proxy, this);
     this.affinity = this.connection.affinity;
     this.connection.signIn(proxy.runtime.accounts.initialAccount);
@@ -164,19 +165,19 @@ export class Session implements CallHost, ConnectionControl {
     this.closeAfterReply(slot, errors.protocolError(err.message).frame, 'protocol_error');
   }
 
-  private onRequest(args: Buffer[], raw: Buffer): void {
+  private onRequest(request: DecodedRequest): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
-    if (this.streamStop && !this.leavesMonitor(args[0])) return;
+    if (this.streamStop && !this.leavesMonitor(request.args()[0])) return;
     const call = this.writer.append(new Call(this));
     if (this.replyOff || this.skipNextReply) {
       call.silent = true;
       this.skipNextReply = false;
     }
     this.dispatching = call;
-    this.proxy.metrics.requestDecoded(call, args, raw); // stats hook: start time, big request, hot-key sample
+    this.proxy.metrics.requestDecoded(call, request); // stats hook: start time, big request, hot-key sample
     try {
-      dispatch(call, args, raw, this.proxy);
+      dispatch(call, request, this.proxy);
     } catch (err) {
       this.internalError(call, err);
     }

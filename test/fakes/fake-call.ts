@@ -2,6 +2,7 @@
 // or gathered, and lets the test play the backend's part. Built on the real pure pieces (config,
 // accounts, topology snapshot, metrics, MONITOR hub), with no socket and no backend.
 import type { ClientTracking } from '../../src/upstream/tracking-client.js';
+import { argsOfFrame } from '../../src/protocol/decoded-request.js';
 import type { TrackingHub } from '../../src/upstream/tracking-hub.js';
 import { TrackingTable } from '../../src/upstream/tracking-table.js';
 import { CommandCatalog, FALLBACK_COMMAND_TABLE, type CommandSpec } from '../../src/commands/command-table.js';
@@ -213,6 +214,7 @@ export class FakeCall implements IncomingCall {
   args: readonly Buffer[] = [];
   raw: Buffer = Buffer.alloc(0);
   nodeTarget: NodeTargeted | null = null;
+  keySlot = -1;
   readonly replies: string[] = [];
   readonly forwards: Forwarded[] = [];
   readonly gathers: Gathered[] = [];
@@ -235,6 +237,11 @@ export class FakeCall implements IncomingCall {
     if (!lookup.ok) throw new Error(`unknown command in test: ${words.join(' ')}`);
     call.bind(lookup.spec, args, encodeCommand(args), null);
     return call;
+  }
+
+  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void {
+    this.bind(spec, argsOfFrame(raw), raw, null);
+    this.keySlot = keySlot;
   }
 
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void {

@@ -1,7 +1,9 @@
-// The decoder hands each request over as two parameters (args, raw), so the hot path makes no object per
-// request; tests that keep requests, or read them as one value, wrap their handler with this.
+// The decoder hands each request over in an object of its own that it reuses (protocol/decoded-request.ts:
+// no object per request on the hot path); tests that keep requests, or read them as plain values, wrap
+// their handler with this.
+import type { DecodedRequest } from '../../src/protocol/decoded-request.js';
 import type { Request } from '../../src/protocol/request-decoder.js';
 
-export function asRequest(handler: (req: Request) => void): (args: Buffer[], raw: Buffer) => void {
-  return (args, raw) => handler({ args, raw });
+export function asRequest(handler: (req: Request) => void): (request: DecodedRequest) => void {
+  return (request) => handler({ args: request.args(), raw: request.raw });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerStats } from '../../../src/admin/stats-endpoints.js';
+import { DecodedRequest } from '../../../src/protocol/decoded-request.js';
 import { Metrics, type RequestMark } from '../../../src/observability/metrics.js';
 import { mergeSnapshots } from '../../../src/observability/stats-merge.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
@@ -7,7 +8,7 @@ import { encodeCommand } from '../../../src/protocol/encoder.js';
 function run(m: Metrics, name: string, ...words: string[]): void {
   const args = words.map((w) => Buffer.from(w));
   const slot: RequestMark = { startedAt: 0, sampledArgs: null };
-  m.requestDecoded(slot, args, encodeCommand(args));
+  m.requestDecoded(slot, DecodedRequest.of(args, encodeCommand(args)));
   m.commandDone(name, 'ok', slot, 5);
 }
 

@@ -1,6 +1,7 @@
 // Handlers against a fake call: what each answers, forwards or gathers, with no socket and no
 // backend (the integration tests run the same commands against real clusters).
 import { describe, expect, it } from 'vitest';
+import { DecodedRequest } from '../../../src/protocol/decoded-request.js';
 import { stringKeyHashSlot } from '../../../src/cluster/hash-slot.js';
 import * as connectionCommands from '../../../src/handlers/connection-commands.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
@@ -24,11 +25,53 @@ function setup(flags: string[] = []) {
   /** Runs `words` through the dispatcher, as the session does for every request. */
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, words.map((w) => Buffer.from(w)), encodeCommand(words), proxy);
+    dispatch(c, DecodedRequest.of(words.map((w) => Buffer.from(w)), encodeCommand(words)), proxy);
     return c;
   };
   return { proxy, connection, call, run };
 }
+
+describe('the dispatcher\'s direct path (no argument views)', () => {
+  /** Dispatches `words`; says which bind the call got: `direct` with the key slot, or `full`. */
+  function bindOf(proxy: ReturnType<typeof fakeProxy>, connection: FakeConnection, ...words: string[]): { via: string; keySlot: number; call: FakeCall } {
+    const call = new FakeCall(proxy, connection);
+    let via = 'none';
+    const bindRequest = call.bindRequest.bind(call);
+    const bind = call.bind.bind(call);
+    call.bindRequest = (...args) => ((via = 'direct'), bindRequest(...args));
+    call.bind = (...args) => ((via = via === 'none' ? 'full' : via), bind(...args));
+    dispatch(call, DecodedRequest.of(words.map((w) => Buffer.from(w)), encodeCommand(words)), proxy);
+    return { via, keySlot: call.keySlot, call };
+  }
+
+  it('takes a plain single-key command, with its key\'s slot read by offset, and routes it there', () => {
+    const proxy = fakeProxy();
+    const connection = new FakeConnection(proxy);
+    const get = bindOf(proxy, connection, 'get', 'user:1');
+    expect(get).toMatchObject({ via: 'direct', keySlot: stringKeyHashSlot('user:1') });
+    expect(get.call.forwards[0]!.target).toEqual({ slot: stringKeyHashSlot('user:1') });
+    expect(bindOf(proxy, connection, 'SET', '{tag}k', 'v')).toMatchObject({ via: 'direct', keySlot: stringKeyHashSlot('tag') });
+    // Keyless, multi-key: direct too, with no key slot (their handlers read the arguments).
+    expect(bindOf(proxy, connection, 'DBSIZE')).toMatchObject({ via: 'direct', keySlot: -1 });
+    expect(bindOf(proxy, connection, 'MGET', 'a', 'b')).toMatchObject({ via: 'direct', keySlot: -1 });
+  });
+
+  it('leaves to the full path whatever it cannot be sure of, which gives the same answers', () => {
+    const proxy = fakeProxy(['--disable-command-list', 'keys']);
+    const connection = new FakeConnection(proxy);
+    expect(bindOf(proxy, connection, 'OBJECT', 'ENCODING', 'k').via).toBe('full'); // a sub-command
+    expect(bindOf(proxy, connection, 'DBSIZE', '@0').via).toBe('full'); // a node suffix
+    expect(bindOf(proxy, connection, 'GET', 'a'.repeat(40)).via).toBe('full'); // may be a node ID: the full path decides
+    expect(bindOf(proxy, connection, 'GET', '{slotgate}:x').call.answer).toMatch(/^-ERR/); // a reserved name
+    expect(bindOf(proxy, connection, 'KEYS', '*').call.answer).toMatch(/is disabled/);
+    expect(bindOf(proxy, connection, 'GET').call.answer).toMatch(/^-ERR wrong number of arguments for 'get' command/);
+    expect(bindOf(proxy, connection, 'NOSUCH', 'k').call.answer).toMatch(/^-ERR unknown command 'NOSUCH'/);
+    bindOf(proxy, connection, 'MULTI');
+    const queued = bindOf(proxy, connection, 'GET', 'k');
+    expect(queued).toMatchObject({ via: 'full' });
+    expect(queued.call.answer).toBe('+QUEUED\r\n');
+  });
+});
 
 describe('MULTI / EXEC / DISCARD', () => {
   it('queues commands of one slot and sends them as one MULTI/EXEC batch to that slot', () => {

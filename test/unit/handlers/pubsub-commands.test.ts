@@ -3,6 +3,7 @@
 // (push frames, ordinary commands allowed) for a client that speaks RESP3. The RESP2 bytes are
 // compared with a real redis-server in test/integration/pubsub.test.ts.
 import { describe, expect, it } from 'vitest';
+import { DecodedRequest } from '../../../src/protocol/decoded-request.js';
 import { FALLBACK_COMMAND_TABLE } from '../../../src/commands/command-table.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
@@ -16,7 +17,7 @@ function setup() {
   const connection = new FakeConnection(proxy);
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, words.map((w) => Buffer.from(w)), encodeCommand(words), proxy);
+    dispatch(c, DecodedRequest.of(words.map((w) => Buffer.from(w)), encodeCommand(words)), proxy);
     return c;
   };
   return { proxy, connection, run, hub: proxy.pubsub as unknown as FakeSubscriberHub };

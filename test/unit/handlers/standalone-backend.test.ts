@@ -2,6 +2,7 @@
 // slots, so no CROSSSLOT and no splitting; SELECT keeps a database per session; SWAPDB passes.
 // The same commands in front of a cluster are covered by handlers.test.ts.
 import { describe, expect, it } from 'vitest';
+import { DecodedRequest } from '../../../src/protocol/decoded-request.js';
 import { dispatch } from '../../../src/handlers/dispatch.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 import { FakeCall, FakeConnection, fakeProxy } from '../../fakes/fake-call.js';
@@ -11,7 +12,7 @@ function setup(flags: string[]) {
   const connection = new FakeConnection(proxy);
   const run = (...words: string[]) => {
     const c = new FakeCall(proxy, connection);
-    dispatch(c, words.map((w) => Buffer.from(w)), encodeCommand(words), proxy);
+    dispatch(c, DecodedRequest.of(words.map((w) => Buffer.from(w)), encodeCommand(words)), proxy);
     return c;
   };
   return { proxy, connection, run };

@@ -1,14 +1,15 @@
 // Metrics' command hooks: what requestDecoded()/commandDone() add up, what Prometheus shows of it,
 // and what CONFIG RESETSTAT clears. No timing assertions: only counts and that time was recorded.
 import { describe, expect, it } from 'vitest';
+import { DecodedRequest } from '../../../src/protocol/decoded-request.js';
 import { Metrics, PROXY_ERROR_KINDS, type RequestMark } from '../../../src/observability/metrics.js';
 import { BIG_VALUE_BYTES } from '../../../src/observability/command-stats.js';
 import { encodeCommand } from '../../../src/protocol/encoder.js';
 
 /** A request as the decoder hands it over: its arguments and its bytes. */
-function req(...words: string[]): [Buffer[], Buffer] {
+function req(...words: string[]): DecodedRequest {
   const args = words.map((w) => Buffer.from(w));
-  return [args, encodeCommand(args)];
+  return DecodedRequest.of(args, encodeCommand(args));
 }
 const mark = (): RequestMark => ({ startedAt: 0, sampledArgs: null });
 
@@ -22,16 +23,16 @@ describe('Metrics command hooks', () => {
     const m = new Metrics(false, { hotKeySampling: 1 });
     for (let i = 0; i < 3; i++) {
       const slot = mark();
-      m.requestDecoded(slot, ...req('GET', 'k'));
+      m.requestDecoded(slot, req('GET', 'k'));
       // Timed from the callback it was decoded in to the one it was answered in (util/callback-clock.ts).
       await new Promise((resolve) => setTimeout(resolve, 2));
       m.commandDone('get', 'ok', slot, 10);
     }
     const slot = mark();
-    m.requestDecoded(slot, ...req('HSET', 'h', 'f', 'v'));
+    m.requestDecoded(slot, req('HSET', 'h', 'f', 'v'));
     m.commandDone('hset', 'error', slot, 10);
     const sub = mark();
-    m.requestDecoded(sub, ...req('CONFIG', 'GET', 'x'));
+    m.requestDecoded(sub, req('CONFIG', 'GET', 'x'));
     m.commandDone('config|get', 'ok', sub, 10);
     const text = await m.registry.metrics();
     expect(sample(text, 'slotgate_commands_total{command="get",outcome="ok"}')).toBe(3);
@@ -50,13 +51,13 @@ describe('Metrics command hooks', () => {
   it('counts requests and replies above 32 KB as big values', async () => {
     const m = new Metrics(false);
     const big = mark();
-    m.requestDecoded(big, ...req('SET', 'k', 'x'.repeat(BIG_VALUE_BYTES)));
+    m.requestDecoded(big, req('SET', 'k', 'x'.repeat(BIG_VALUE_BYTES)));
     m.commandDone('set', 'ok', big, 5);
     const small = mark();
-    m.requestDecoded(small, ...req('GET', 'k'));
+    m.requestDecoded(small, req('GET', 'k'));
     m.commandDone('get', 'ok', small, BIG_VALUE_BYTES + 1);
     const edge = mark();
-    m.requestDecoded(edge, ...req('GET', 'k'));
+    m.requestDecoded(edge, req('GET', 'k'));
     m.commandDone('get', 'ok', edge, BIG_VALUE_BYTES); // exactly 32 KB is not above it
     const text = await m.registry.metrics();
     expect(sample(text, 'slotgate_big_values_total{direction="request"}')).toBe(1);
@@ -67,7 +68,7 @@ describe('Metrics command hooks', () => {
     const m = new Metrics(false, { hotKeySampling: 1 });
     for (let i = 0; i < 4; i++) {
       const slot = mark();
-      m.requestDecoded(slot, ...req('GET', 'secret-key-name'));
+      m.requestDecoded(slot, req('GET', 'secret-key-name'));
       m.commandDone('get', 'ok', slot, 5);
     }
     expect(m.stats.hotKeys.top(1)[0]).toMatchObject({ sampled: 4 });
@@ -80,7 +81,7 @@ describe('Metrics command hooks', () => {
   it('RESETSTAT clears command stats, latency, big values and hot keys', async () => {
     const m = new Metrics(false, { hotKeySampling: 1 });
     const slot = mark();
-    m.requestDecoded(slot, ...req('SET', 'k', 'x'.repeat(BIG_VALUE_BYTES)));
+    m.requestDecoded(slot, req('SET', 'k', 'x'.repeat(BIG_VALUE_BYTES)));
     m.commandDone('set', 'ok', slot, 5);
     await m.registry.metrics();
     m.resetStats();
@@ -90,7 +91,7 @@ describe('Metrics command hooks', () => {
     expect(snapshot.bigValues).toEqual({ requests: 0, replies: 0 });
     expect(snapshot.latency.client.write!.count).toBe(0);
     const again = mark();
-    m.requestDecoded(again, ...req('SET', 'k', 'v'));
+    m.requestDecoded(again, req('SET', 'k', 'v'));
     m.commandDone('set', 'ok', again, 5);
     const text = await m.registry.metrics();
     expect(sample(text, 'slotgate_commands_total{command="set",outcome="ok"}')).toBe(1);

@@ -1,4 +1,5 @@
 import { asRequest } from '../../helpers/as-request.js';
+import { argsOfFrame } from '../../../src/protocol/decoded-request.js';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/protocol/protocol-error.js';
 import {
@@ -38,6 +39,8 @@ function decodeChunks(chunks: Buffer[], limits?: Partial<DecoderLimits>): Decode
   }
   for (const { req: r, snapshot } of seen) {
     expect({ args: r.args.map(text), raw: text(r.raw) }).toEqual(snapshot);
+    // What a call makes from `raw` alone, after the decoder moved on, is the same arguments.
+    expect(argsOfFrame(r.raw).map(text)).toEqual(snapshot.args);
   }
   const result: Decoded = { requests: seen.map((s) => s.snapshot) };
   if (error !== undefined) result.error = error;
