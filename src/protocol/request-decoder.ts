@@ -268,11 +268,8 @@ export class RequestDecoder {
         if (args === null) throw invalid('unbalanced quotes in request');
         pos = lf + 1;
         this.mode = IDLE;
-        // Empty lines are skipped, like Redis. The backend only speaks RESP, so raw is re-encoded.
-        if (args.length > 0) {
-          this.request.fromArgs(args, encodeCommand(args));
-          this.onRequest(this.request);
-        }
+        // Empty lines are skipped, like Redis.
+        if (args.length > 0) this.deliverInline(args);
         if (this.stopped) return this.holdRest(buf, pos);
         continue;
       }
@@ -340,6 +337,12 @@ export class RequestDecoder {
       this.onRequest(this.request);
       if (this.stopped) return this.holdRest(buf, pos);
     }
+  }
+
+  /** An inline request: the backend only speaks RESP, so its raw bytes are its arguments re-encoded. */
+  private deliverInline(args: Buffer[]): void {
+    this.request.fromArgs(args, encodeCommand(args));
+    this.onRequest(this.request);
   }
 
   /** A `*count` header was read: its arguments come next. */
