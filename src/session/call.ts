@@ -125,20 +125,23 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   }
 
   forward(target: Target, options: ForwardOptions): void {
-    if (target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite)) this.noteWrite(target.slot);
+    const writes = target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite);
     if (options.blocking) {
-      this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward), true);
+      if (writes) this.noteWrite(target.slot);
+      this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward, false), true);
       return;
     }
     if (options.connection) {
+      if (writes) this.noteWrite(target.slot);
       // A handle this session's affinity made (ConnectionState.dedicatedConnection): a NodeConnection.
       this.sendOn(options.connection as NodeConnection, target, options);
       return;
     }
-    this.send(target, options, this.host.sharedForward);
+    this.send(target, options, this.host.sharedForward, writes);
   }
 
-  private send(target: Target, options: ForwardOptions, context: ForwardContext): void {
+  /** `writes`: WAIT's bookkeeping is to note the master this goes to (noteWrite). */
+  private send(target: Target, options: ForwardOptions, context: ForwardContext, writes: boolean): void {
     const { proxy, connection } = this.host;
     const blocking = options.blocking === true;
     const transaction = options.transaction === true;
@@ -147,8 +150,12 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     const latency = blocking ? null : proxy.metrics.latencyByClass[options.access];
     if (!blocking && !transaction && options.commands === undefined && options.onReply === undefined) {
       const conn = directConnection(context, finalTarget);
-      if (conn !== null) return this.sendDirect(conn, context, finalTarget, latency);
+      if (conn !== null) {
+        if (writes) connection.noteWrittenMaster(conn.address); // the slot's master: directConnection just looked it up
+        return this.sendDirect(conn, context, finalTarget, latency);
+      }
     }
+    if (writes) this.noteWrite(target.slot!);
     new ForwardedCommand(context, options.commands ?? this.raw, transaction, finalTarget, latency, this.completionFor(options)).start();
   }
 
