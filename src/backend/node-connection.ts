@@ -24,6 +24,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
@@ -84,9 +85,9 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
 /** Batches up to this size are copied into one buffer and written with one write(). */
 const COPY_BATCH_LIMIT = 256 * 1024;
 
-/** The payloads of batch[0..count) in one buffer of `total` bytes. */
-function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: number, total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
+/** The payloads of batch[0..count) in one buffer of `total` bytes (io/batch-scratch.ts). */
+function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: number, total: number, writerIdle: boolean): Buffer {
+  const out = joinBuffer(total, writerIdle);
   let offset = 0;
   for (let i = 0; i < count; i++) offset += batch[i]!.payload.copy(out, offset);
   return out;
@@ -321,7 +322,8 @@ export class NodeConnection {
     let total = 0;
     for (let i = 0; i < count; i++) total += batch[i]!.payload.length;
     if (total <= COPY_BATCH_LIMIT) {
-      writer.write(concatPayloads(batch, count, total));
+      const joined = concatPayloads(batch, count, total, writer.idle);
+      joinBufferWritten(joined, writer.write(joined));
       return;
     }
     for (let i = 0; i < count; i++) writer.write(batch[i]!.payload);

@@ -48,10 +48,12 @@ function dispatchDirect(call: IncomingCall, request: DecodedRequest, proxy: Disp
   if (connection.transaction !== null || connection.tracking !== null || proxy.monitors.active || mayHaveNodeSuffix(request)) return false;
   const spec = proxy.commands.lookupPlain(request.raw, request.start(0), request.length(0), request.count);
   if (spec === undefined || mayUseReservedName(spec, request)) return false;
+  // Bound before the checks, as dispatchArgs binds: a fault in them counts under the command's name.
+  // A request that falls back is bound again there, the same key slot with it.
+  call.bindRequest(spec, request.raw, singleKeySlotOf(spec, request, hasWholeKeyspace(proxy.topology.kind)));
   if (commandRefusal(connection.account, proxy.runtime.disabledCommands, spec) !== null) return false;
   const entry = proxy.handlers.entry(spec);
   if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return false;
-  call.bindRequest(spec, request.raw, singleKeySlotOf(spec, request, hasWholeKeyspace(proxy.topology.kind)));
   entry.run(call);
   return true;
 }

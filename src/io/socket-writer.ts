@@ -80,23 +80,37 @@ export class SocketWriter {
   /** Bytes of writes made here that libuv has not finished yet. */
   private pendingBytes = 0;
 
+  /** Writes can go straight to libuv (the binding is there, and the socket is not TLS). */
+  private readonly direct: boolean;
+
   constructor(
     private readonly socket: net.Socket,
     /** Called when the last pending write made here is done (like the socket's 'drain'). */
     private readonly onDrained: () => void,
-  ) {}
+  ) {
+    this.direct = binding !== null && !('encrypted' in socket);
+  }
+
+  /** Nothing queued and writes go straight to libuv: the next write is most likely taken at once (io/batch-scratch.ts). */
+  get idle(): boolean {
+    return this.direct && this.pendingBytes === 0 && this.socket.writableLength === 0;
+  }
 
   /** Output written but not yet taken by the kernel: this writer's and the socket's own. */
   get unsentBytes(): number {
     return this.pendingBytes + this.socket.writableLength;
   }
 
-  write(data: Buffer): void {
+  /**
+   * Writes `data`. True when the kernel took all of it at once, so `data` is not kept and may be
+   * reused (io/batch-scratch.ts); false when it is queued (here or in the socket's stream).
+   */
+  write(data: Buffer): boolean {
     const socket = this.socket;
     const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
     if (binding === null || !handle || socket.writableLength > 0 || socket.destroyed || socket.writableEnded || socket.connecting || 'encrypted' in socket) {
       socket.write(data);
-      return;
+      return false;
     }
     const req = takeRequest();
     req.handle = handle;
@@ -104,18 +118,19 @@ export class SocketWriter {
     if (err !== 0) {
       spare = req;
       socket.destroy(new Error(`write failed (${err})`));
-      return;
+      return true; // nothing more will be written from it
     }
     if (binding.streamBaseState[binding.kLastWriteWasAsync] === 0) {
       req.handle = null;
       spare = req;
-      return;
+      return true;
     }
     // Queued in libuv: the request (and the buffer it holds) lives until onWriteComplete.
     req.bytes = data.length;
     req.buffer = data;
     req.writer = this;
     this.pendingBytes += data.length;
+    return false;
   }
 
   /** onWriteComplete: `bytes` left libuv's queue, with libuv's `status` (negative: failed). */

@@ -14,13 +14,17 @@
  * It knows nothing of sockets beyond `ReplyOutput` (io/socket-writer.ts in production, a fake in
  * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
  */
+import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 
 /** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
 const COPY_REPLIES_LIMIT = 256 * 1024;
 
 export interface ReplyOutput {
-  write(data: Buffer): void;
+  /** True when `data` was taken at once and is not kept (io/socket-writer.ts). */
+  write(data: Buffer): boolean;
+  /** Nothing is queued: the next write will most likely be taken at once. */
+  readonly idle: boolean;
   /** Bytes written but not yet taken by the kernel: the client's output buffer. */
   readonly unsentBytes: number;
 }
@@ -34,8 +38,8 @@ export interface ReplyWriterEvents {
   wrote(bytes: number): void;
 }
 
-function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number): Buffer {
-  const out = Buffer.allocUnsafe(bytes);
+function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number, outputIdle: boolean): Buffer {
+  const out = joinBuffer(bytes, outputIdle);
   let offset = 0;
   for (let i = 0; i < count; i++) offset += slots[i]!.frame!.copy(out, offset);
   return out;
@@ -145,7 +149,10 @@ export class ReplyWriter {
     const output = this.output;
     if (count === 0) return; // every reply of this flush was silenced
     if (count === 1) output.write(frames[0]!.frame!);
-    else if (bytes <= COPY_REPLIES_LIMIT) output.write(concatFrames(frames, count, bytes));
+    else if (bytes <= COPY_REPLIES_LIMIT) {
+      const joined = concatFrames(frames, count, bytes, output.idle);
+      joinBufferWritten(joined, output.write(joined));
+    }
     else {
       // Big replies are not copied: each is its own write (their size, not the call count, is the cost).
       for (let i = 0; i < count; i++) output.write(frames[i]!.frame!);

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectReadOption, readSocket } from '../../../src/io/socket-reader.js';
+import { joinBuffer, joinBufferWritten } from '../../../src/io/batch-scratch.js';
 import { SocketWriter } from '../../../src/io/socket-writer.js';
 
 const cleanups: (() => void)[] = [];
@@ -126,6 +127,40 @@ describe('connectReadOption (outgoing sockets)', () => {
   });
 });
 
+describe('joining writes in the reused buffer (batch-scratch)', () => {
+  it('reuses the buffer after a write taken at once, and never overwrites the bytes of a write that kept it', async () => {
+    let peer!: net.Socket;
+    const received: Buffer[] = [];
+    const port = await listen((socket) => {
+      peer = socket; // paused: the socket buffers fill, and later writes stay queued in libuv
+    });
+    const client = await connect(port);
+    await waitFor(() => peer !== undefined, 'the accept');
+    const writer = new SocketWriter(client, () => undefined);
+    const sent: Buffer[] = [];
+    let reused = 0;
+    let kept = 0;
+    let previous: ArrayBufferLike | null = null;
+    for (let i = 0; i < 200; i++) {
+      const joined = joinBuffer(60 * 1024, true); // as if idle each time: the worst case for the kept bytes
+      joined.fill(i % 251);
+      if (joined.buffer === previous) reused++;
+      sent.push(Buffer.from(joined)); // what the peer must receive, copied before the write
+      const takenAtOnce = writer.write(joined);
+      if (!takenAtOnce) kept++;
+      joinBufferWritten(joined, takenAtOnce);
+      previous = joined.buffer;
+    }
+    expect(reused).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(0);
+    peer.on('data', (chunk) => received.push(chunk));
+    peer.resume();
+    const total = sent.reduce((n, b) => n + b.length, 0);
+    await waitFor(() => received.reduce((n, c) => n + c.length, 0) === total, 'every byte');
+    expect(Buffer.concat(received).equals(Buffer.concat(sent))).toBe(true);
+  });
+});
+
 describe('SocketWriter', () => {
   it('counts what the kernel has not taken, keeps order with socket.write, and says when it drained', async () => {
     let peer!: net.Socket;
@@ -147,6 +182,7 @@ describe('SocketWriter', () => {
     for (let i = 0; i < 32; i++) add(pattern(256 * 1024, i), 'writer');
     expect(client.writableLength).toBe(0); // none of it went through the Writable
     expect(writer.unsentBytes).toBeGreaterThan(0);
+    expect(writer.idle).toBe(false); // writes queue now: joining must not use the shared buffer
     // Mixed with the socket's own writes (what a fallback write does): order must hold.
     for (let i = 32; i < 48; i++) add(pattern(256 * 1024, i), i % 2 === 0 ? 'socket' : 'writer');
     peer.on('data', (chunk) => received.push(chunk));
@@ -166,7 +202,8 @@ describe('SocketWriter', () => {
     });
     const client = await connect(port);
     const writer = new SocketWriter(client, () => undefined);
-    writer.write(Buffer.from('+OK\r\n'));
+    expect(writer.idle).toBe(true);
+    expect(writer.write(Buffer.from('+OK\r\n'))).toBe(true); // taken at once: the buffer may be reused
     expect(writer.unsentBytes).toBe(0);
     expect(client.writableLength).toBe(0); // not queued in the Writable: written straight away
     await waitFor(() => Buffer.concat(received).toString() === '+OK\r\n', 'the reply');

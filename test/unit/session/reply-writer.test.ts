@@ -6,8 +6,11 @@ import { ReplyWriter, type ReplyOutput } from '../../../src/session/reply-writer
 class FakeOutput implements ReplyOutput {
   writes: string[] = [];
   unsentBytes = 0;
-  write(data: Buffer): void {
+  idle = true;
+  /** Like a kernel that takes every write at once: the bytes are copied (as text) and not kept. */
+  write(data: Buffer): boolean {
     this.writes.push(data.toString());
+    return true;
   }
 }
 
