@@ -59,8 +59,14 @@ async function upstreamShardChannels(ports: number[], pattern: string): Promise<
 
 async function sendAndCut(port: number, bytes: string, mode: 'destroy' | 'end'): Promise<void> {
   const socket = net.connect({ port, host: '127.0.0.1' });
+  // A connect that fails (the machine out of ports, a refused connection) fails the test with its
+  // cause instead of leaving it waiting for a 'connect' that never comes. Errors after it are
+  // slotgate closing on the malformed frame, which is the point.
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', (err) => reject(new Error(`connect to slotgate failed: ${err.message}`)));
+  });
   socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   socket.write(bytes);
   await new Promise((r) => setTimeout(r, 20));
   if (mode === 'destroy') socket.destroy();
