@@ -335,6 +335,7 @@ export class RequestDecoder {
       this.mode = IDLE;
       this.request.complete(raw);
       this.onRequest(this.request);
+      this.request.release();
       if (this.stopped) return this.holdRest(buf, pos);
     }
   }
@@ -343,6 +344,7 @@ export class RequestDecoder {
   private deliverInline(args: Buffer[]): void {
     this.request.fromArgs(args, encodeCommand(args));
     this.onRequest(this.request);
+    this.request.release();
   }
 
   /** A `*count` header was read: its arguments come next. */
