@@ -15,9 +15,10 @@
  * CLIENT LIST, metrics, drain). The socket is read in every state until the end, so a client that
  * goes away is seen at once whatever it was doing — blocked, held back, or after a protocol error.
  *
- * Hot path: decoder callback → Call → dispatch (lookup, gate, registry) → route handler →
- * ForwardedCommand.start() on a shared backend connection. The request's raw bytes are forwarded
- * untouched; the reply frame is written back untouched. Socket I/O goes through src/io/.
+ * Hot path: decoder callback (arguments by offset) → Call → dispatch's direct path (lookup, gate,
+ * registry, key slot) → route handler → the Call itself sent on a shared backend connection. The
+ * request's raw bytes are forwarded untouched; the reply frame is written back untouched. Socket
+ * I/O goes through src/io/.
  */
 import type net from 'node:net';
 import type { Logger } from 'pino';
