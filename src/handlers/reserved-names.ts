@@ -10,10 +10,11 @@ import type { CommandSpec } from '../commands/command-table.js';
 import { getKeyIndexes } from '../commands/key-extraction.js';
 import * as errors from '../errors/catalogue.js';
 import type { ErrorReply } from '../errors/catalogue.js';
-import { isPatternAimedAtReserved, isReservedName, mayBeReserved, RESERVED_PREFIX } from '../peers/bus-names.js';
+import { isPatternAimedAtReserved, isReservedName, isReservedNameIn, mayBeReserved, RESERVED_PREFIX } from '../peers/bus-names.js';
 import type { DecodedRequest } from '../protocol/decoded-request.js';
 
-const OPEN_BRACE = 0x7b;
+/** Commands whose arguments are patterns, checked with isPatternAimedAtReserved. */
+const PATTERN_COMMANDS: ReadonlySet<string> = new Set(['psubscribe', 'punsubscribe']);
 
 /** Commands whose arguments from this index on are all channel names (classic or shard). */
 const CHANNEL_ARGUMENTS: ReadonlyMap<string, number> = new Map([
@@ -28,21 +29,19 @@ const CHANNEL_ARGUMENTS: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
- * False when reservedNameRefusal() is sure to find nothing: no argument after the name starts with
- * `{` at the reserved prefix's length or more, and the command takes no patterns. Read by offset
- * (the dispatcher's direct path); true sends the request through the full check.
+ * False when reservedNameRefusal() is sure to find nothing: no argument after the name is a reserved
+ * name (mayBeReserved's test, by offset: the dispatcher's direct path), and the command takes no
+ * patterns. True sends the request through the full check.
  */
 export function mayUseReservedName(spec: CommandSpec, request: DecodedRequest): boolean {
-  if (spec.name === 'psubscribe' || spec.name === 'punsubscribe') return true;
-  for (let i = 1; i < request.count; i++) {
-    if (request.length(i) >= RESERVED_PREFIX.length && request.firstByte(i) === OPEN_BRACE) return true;
-  }
+  if (PATTERN_COMMANDS.has(spec.name)) return true;
+  for (let i = 1; i < request.count; i++) if (isReservedNameIn(request.raw, request.start(i), request.length(i))) return true;
   return false;
 }
 
 /** The error for the first reserved name the request uses, or null. */
 export function reservedNameRefusal(spec: CommandSpec, args: readonly Buffer[]): ErrorReply | null {
-  if (spec.name === 'psubscribe' || spec.name === 'punsubscribe') {
+  if (PATTERN_COMMANDS.has(spec.name)) {
     for (let i = 1; i < args.length; i++) if (isPatternAimedAtReserved(args[i]!)) return errors.reservedName(args[i]!, RESERVED_PREFIX);
     return null;
   }

@@ -39,12 +39,20 @@ export function instanceOfProxy(proxyId: string): number {
 
 /** True when `name` (a key or channel, as the client sent it) is in the reserved namespace. */
 export function isReservedName(name: Buffer): boolean {
-  return name.length >= RESERVED.length && RESERVED.compare(name, 0, RESERVED.length) === 0;
+  return isReservedNameIn(name, 0, name.length);
 }
 
-/** The cheap first test of every argument: could it be a reserved name? (its first byte is `{`) */
+/**
+ * isReservedName for the name in bytes[start, start + length) (a request's argument read by offset),
+ * with the cheap first test ahead: the first byte is `{`.
+ */
+export function isReservedNameIn(bytes: Uint8Array, start: number, length: number): boolean {
+  return length >= RESERVED.length && bytes[start] === 0x7b && RESERVED.compare(bytes, start, start + RESERVED.length) === 0;
+}
+
+/** The cheap test of every argument: is it a reserved name? (first byte `{`, then the prefix) */
 export function mayBeReserved(arg: Buffer): boolean {
-  return arg.length >= RESERVED.length && arg[0] === 0x7b && isReservedName(arg);
+  return isReservedNameIn(arg, 0, arg.length);
 }
 
 /**

@@ -43,12 +43,10 @@ export class DecodedRequest {
     return request;
   }
 
-  /** Starts the next multibulk request (its arguments are then `add`ed in order). */
+  /** Starts the next multibulk request (its arguments are then `add`ed in order; `raw` and views were released after the last). */
   begin(): void {
     if (this.offsets.length > 2 * KEPT_CAPACITY) this.offsets = [];
     this.count = 0;
-    this.views = null;
-    this.raw = EMPTY;
   }
 
   /** The next argument: `length` bytes at `start` of the frame. */

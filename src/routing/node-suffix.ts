@@ -64,21 +64,26 @@ const SHAPES: ReadonlyMap<string, Shape> = new Map<string, Shape>([
   ['config', (n, sub) => sub === 'get' && n >= 3],
 ]);
 
-/** The request split into command and node selector, or null when it names no node. */
+/** The two byte checks: only an argument 40 bytes long or starting with `@` can be a node selector. */
+function mayBeSelector(length: number, firstByte: number | undefined): boolean {
+  return length === NODE_ID_LENGTH || firstByte === AT;
+}
+
 /**
  * False when splitNodeSuffix() would find no suffix, judged by offset (the dispatcher's direct path):
- * a suffix is the last of two or more arguments, 40 bytes long or starting with `@`.
+ * a suffix is the last of two or more arguments, and may be a selector.
  */
 export function mayHaveNodeSuffix(request: DecodedRequest): boolean {
   const last = request.count - 1;
-  return last >= 1 && (request.length(last) === NODE_ID_LENGTH || request.firstByte(last) === AT);
+  return last >= 1 && mayBeSelector(request.length(last), request.firstByte(last));
 }
 
+/** The request split into command and node selector, or null when it names no node. */
 export function splitNodeSuffix(args: readonly Buffer[]): NodeTargeted | null {
   const n = args.length - 1;
   if (n < 1) return null;
   const last = args[n]!;
-  if (last.length !== NODE_ID_LENGTH && last[0] !== AT) return null;
+  if (!mayBeSelector(last.length, last[0])) return null;
   const shape = SHAPES.get(args[0]!.toString('latin1').toLowerCase());
   if (!shape) return null;
   const sub = n >= 2 ? args[1]!.toString('latin1').toLowerCase() : '';

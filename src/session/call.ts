@@ -57,8 +57,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   keySlot = -1;
   /** The arguments; null until asked for after a direct-path bind (made from `raw` then). */
   private argViews: Buffer[] | null = NO_ARGS;
-  // The direct attempt's state (sendDirect): this call is then its own BackendRequest.
-  payload: Buffer = EMPTY;
+  // The direct attempt's state (sendDirect): this call is then its own BackendRequest, whose payload is `raw`.
   readonly replyCount = 1;
   private direct: ForwardContext | null = null;
   private directTarget: Target | null = null;
@@ -77,6 +76,11 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   /** The command name for metrics and logs (`unknown` before the lookup). */
   get commandName(): string {
     return this.spec ? this.spec.name : NO_COMMAND;
+  }
+
+  /** BackendRequest: what a direct attempt writes (the request's own bytes). */
+  get payload(): Buffer {
+    return this.raw;
   }
 
   get args(): readonly Buffer[] {
@@ -161,7 +165,6 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 
   /** The hot path: this call is the backend request (upstream/forwarder.ts, directConnection). */
   private sendDirect(conn: NodeConnection, context: ForwardContext, target: Target, latency: LatencySink | null): void {
-    this.payload = this.raw;
     this.direct = context;
     this.directTarget = target;
     this.directAddress = conn.address;
