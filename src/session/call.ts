@@ -65,7 +65,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   private latency: LatencySink | null = null;
   private sentAt = 0;
 
-  constructor(private readonly host: CallHost) {
+  constructor(private host: CallHost) {
     super();
   }
 
@@ -180,7 +180,40 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
       return;
     }
     if (this.latency !== null) this.latency.observe((callbackNow() - this.sentAt) / 1000);
+    // Answered here and nowhere else: its node connection has let go of it, no ForwardedCommand or
+    // handler closure holds it, so once the reply is written the session may reuse it (reuse()).
+    this.recyclable = true;
     this.complete(frame, false);
+  }
+
+  /** Blank again (holding nothing of its request), for a later request of `host`'s: see callFor. */
+  private blank(): void {
+    this.resetSlot();
+    this.spec = undefined as unknown as CommandSpec;
+    this.raw = EMPTY;
+    this.nodeTarget = null;
+    this.keySlot = -1;
+    this.argViews = NO_ARGS;
+    this.direct = null;
+    this.directTarget = null;
+    this.directAddress = '';
+    this.latency = null;
+    this.sentAt = 0;
+  }
+
+  /** See recycleCall. */
+  static recycle(call: Call): void {
+    if (spareCalls.length >= SPARE_CALLS) return;
+    call.blank();
+    spareCalls.push(call);
+  }
+
+  /** See callFor. */
+  static forHost(host: CallHost): Call {
+    const call = spareCalls.pop();
+    if (call === undefined) return new Call(host);
+    call.host = host;
+    return call;
   }
 
   /** BackendRequest (a direct attempt): retried, or answered with the failure, by the forwarder's rules. */
@@ -262,3 +295,26 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 
 const EMPTY = Buffer.alloc(0);
 const NO_ARGS: Buffer[] = [];
+
+/**
+ * Calls whose replies were written, blank, for the next request of any session of the process
+ * (issue #22: at pipeline 16 a Call was most of what a request allocated, with a number box for
+ * each of its two time fields). Process-wide like the batch scratch buffer (io/batch-scratch.ts):
+ * what it holds is blank objects, no state of any instance, and a session that goes idle keeps
+ * none. Bounded: past SPARE_CALLS, a recycled call is left to the collector.
+ */
+const spareCalls: Call[] = [];
+const SPARE_CALLS = 1024;
+
+/** A call for a new request of `host`'s: a recycled one when there is one. */
+export function callFor(host: CallHost): Call {
+  return Call.forHost(host);
+}
+
+/**
+ * A call the reply writer handed back (`recyclable`, its reply written): blanked and kept for a
+ * later request. Only Call.onReply marks a call recyclable, when nothing else can hold it.
+ */
+export function recycleCall(call: Call): void {
+  Call.recycle(call);
+}

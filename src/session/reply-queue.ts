@@ -19,6 +19,22 @@ export class ReplySlot implements RequestMark {
   closeAfter = false;
   /** CLIENT REPLY OFF/SKIP: the reply keeps its place in the order but is not written. */
   silent = false;
+  /**
+   * Nothing but the queue holds this slot any more: once its reply is written, its owner may use it
+   * again for a later request (ReplyWriterEvents.recycled; session/call.ts says when a call is).
+   */
+  recyclable = false;
+
+  /** Back to a fresh slot's state, for its next request. */
+  protected resetSlot(): void {
+    this.frame = null;
+    this.startedAt = 0;
+    this.sampledArgs = null;
+    this.next = null;
+    this.closeAfter = false;
+    this.silent = false;
+    this.recyclable = false;
+  }
 }
 
 export class ReplyQueue {

@@ -36,6 +36,8 @@ export interface ReplyWriterEvents {
   closingReplyWritten(): void;
   /** Bytes handed to the output (the bytes-out counter). */
   wrote(bytes: number): void;
+  /** A `recyclable` slot whose reply was written: the queue no longer holds it. */
+  recycled?(slot: ReplySlot): void;
 }
 
 function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number, outputIdle: boolean): Buffer {
@@ -136,12 +138,20 @@ export class ReplyWriter {
     if (silent) count = frames.length;
     this.writeFrames(frames, count, bytes);
     this.events.wrote(bytes);
+    this.recycle(ready);
     if (closeAfter) {
       this.closed = true;
       this.events.closingReplyWritten();
       return;
     }
     this.events.flushed(this.output.unsentBytes);
+  }
+
+  /** Hands back the slots of a flush that their owner may use again (written or silenced, all the same). */
+  private recycle(slots: readonly ReplySlot[]): void {
+    const events = this.events;
+    if (events.recycled === undefined) return;
+    for (let i = 0; i < slots.length; i++) if (slots[i]!.recyclable) events.recycled(slots[i]!);
   }
 
   /** One write per flush: small replies are copied together (a memcpy is cheaper than a writev). */

@@ -38,7 +38,7 @@ import type { DecodedRequest } from '../protocol/decoded-request.js';
 import { RequestDecoder } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
 import type { BackendAffinity } from './backend-affinity.js';
-import { Call, type CallHost } from './call.js';
+import { Call, callFor, recycleCall, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
 import { clientFlags, clientRecordOf, socketFigures, type CloseReason, type SessionPhase } from './client-state.js';
 import { ReadGate, gatedSocket } from './read-gate.js';
@@ -90,6 +90,9 @@ export class Session implements CallHost, ConnectionControl {
       flushed: (unsent) => this.afterFlush(unsent),
       closingReplyWritten: () => this.endAfterReplies(),
       wrote: (bytes) => proxy.metrics.bytesOut.inc(bytes),
+      recycled: (slot) => {
+        if (slot instanceof Call) recycleCall(slot);
+      },
     });
     this.gate = new ReadGate(gatedSocket(socket, this.decoder, this.writer, () => this.decode(null)), config.clientMaxInflight, config.clientQueryBufferLimit);
     socket.on('drain', () => this.gate.maybeResume());
@@ -170,7 +173,7 @@ export class Session implements CallHost, ConnectionControl {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
     if (this.streamStop && !this.leavesMonitor(request.args()[0])) return;
-    const call = this.writer.append(new Call(this));
+    const call = this.writer.append(callFor(this));
     if (this.replyOff || this.skipNextReply) {
       call.silent = true;
       this.skipNextReply = false;

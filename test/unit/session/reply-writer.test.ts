@@ -1,6 +1,7 @@
 // The reply writer against a fake output: order, when a flush happens, silenced replies, the
 // closing reply, and what it reports for back-pressure.
 import { describe, expect, it } from 'vitest';
+import type { ReplySlot } from '../../../src/session/reply-queue.js';
 import { ReplyWriter, type ReplyOutput } from '../../../src/session/reply-writer.js';
 
 class FakeOutput implements ReplyOutput {
@@ -16,11 +17,12 @@ class FakeOutput implements ReplyOutput {
 
 function writer() {
   const output = new FakeOutput();
-  const events = { flushed: [] as number[], closing: 0, wrote: 0 };
+  const events = { flushed: [] as number[], closing: 0, wrote: 0, recycled: [] as ReplySlot[] };
   const w = new ReplyWriter(output, {
     flushed: (unsent) => events.flushed.push(unsent),
     closingReplyWritten: () => events.closing++,
     wrote: (bytes) => (events.wrote += bytes),
+    recycled: (slot) => events.recycled.push(slot),
   });
   const fill = (slot: ReturnType<typeof w.reserve>, text: string, replyToCall = true) => {
     w.record(slot, Buffer.from(text));
@@ -32,6 +34,23 @@ function writer() {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('reply writer', () => {
+  it('hands back a recyclable slot only once its reply is written, and never one that is not', async () => {
+    const { w, output, events, fill } = writer();
+    const [a, b, c] = [w.reserve(), w.reserve(), w.reserve()];
+    a.recyclable = true;
+    c.recyclable = true;
+    fill(c, '+c\r\n');
+    expect(events.recycled).toEqual([]); // answered, but behind a and b: not written yet
+    fill(a, '+a\r\n');
+    expect(events.recycled).toEqual([]); // b is still owed: the flush waits for the end of the turn
+    await nextTurn();
+    expect(output.writes).toEqual(['+a\r\n']);
+    expect(events.recycled).toEqual([a]);
+    fill(b, '+b\r\n');
+    expect(output.writes).toEqual(['+a\r\n', '+b\r\n+c\r\n']);
+    expect(events.recycled).toEqual([a, c]);
+  });
+
   it('writes a lone answer at once, and replies arriving out of order in request order, joined in one write', async () => {
     const { w, output, fill } = writer();
     fill(w.reserve(), '+a\r\n');

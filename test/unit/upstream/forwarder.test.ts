@@ -54,7 +54,7 @@ function sendForwarded(ctx: ForwardContext, ...words: string[]): Promise<Reply> 
  * is its own backend request (the direct attempt), and anything but a plain answer is taken over
  * by a ForwardedCommand. `firstSent` gets what the master's connection was first handed.
  */
-function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknown[]): Promise<Reply> {
+function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknown[], calls: Call[] = []): Promise<Reply> {
   const proxy = fakeProxy();
   const connection = new FakeConnection(proxy);
   const recording: ForwardContext = {
@@ -88,6 +88,7 @@ function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknow
     const lookup = FALLBACK_COMMAND_TABLE.lookup(args);
     if (!lookup.ok) throw new Error(`no command ${words[0]}`);
     const call = new Call(host);
+    calls.push(call);
     call.bind(lookup.spec, args, encodeCommand(words), null);
     call.forward({ slot: 5 }, { access: lookup.spec.isWrite ? 'write' : 'read' });
   });
@@ -100,6 +101,27 @@ describe('a Call sends a plain single-slot command itself, and hands anything un
     expect(await sendThroughCall(context(owner).ctx, ['GET', 'k'], firstSent)).toEqual({ frame: '$1\r\nv\r\n', isError: false });
     expect(firstSent).toHaveLength(1);
     expect(firstSent[0]).toBeInstanceOf(Call);
+  });
+
+  // The session reuses a call once its reply is written (session/call.ts, recycleCall): only a call
+  // nothing else can still hold, which is one its master answered plainly.
+  it('may be reused once answered plainly, never once a ForwardedCommand took it over', async () => {
+    const plain = await node(() => Buffer.from('$1\r\nv\r\n'));
+    const calls: Call[] = [];
+    await sendThroughCall(context(plain).ctx, ['GET', 'k'], [], calls);
+    expect(calls[0]!.recyclable).toBe(true);
+
+    const moved = await node(() => Buffer.from(`-MOVED 5 127.0.0.1:${plain.port}\r\n`));
+    await sendThroughCall(context(moved).ctx, ['GET', 'k'], [], calls);
+    expect(calls[1]!.recyclable).toBe(false);
+
+    const errorReply = await node(() => Buffer.from('-WRONGTYPE Operation against a key holding the wrong kind of value\r\n'));
+    expect((await sendThroughCall(context(errorReply).ctx, ['GET', 'k'], [], calls)).isError).toBe(true);
+    expect(calls[2]!.recyclable).toBe(false);
+
+    const closing = await node(() => CLOSE);
+    await sendThroughCall(context(closing, 300).ctx, ['GET', 'k'], [], calls);
+    expect(calls[3]!.recyclable).toBe(false);
   });
 });
 
