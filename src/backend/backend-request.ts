@@ -4,11 +4,22 @@
  */
 
 export interface BackendRequest {
-  /** The encoded command(s) to write. */
+  /**
+   * The encoded command(s) to write are payload[payloadStart, payloadEnd): all of `payload` for most
+   * senders; a range of the client's read chunk for the hot path's request (protocol/byte-range.ts).
+   */
   readonly payload: Buffer;
+  readonly payloadStart: number;
+  readonly payloadEnd: number;
   /** How many replies this payload produces (ASKING + command = 2). */
   readonly replyCount: number;
   onReply(frame: Buffer, isError: boolean, index: number): void;
+  /**
+   * Optional, for a request of one reply: a plain (non-error) reply as bytes[start, end) of a buffer
+   * that is never written again (protocol/reply-framer.ts, FrameRangeHandler), instead of onReply
+   * with a view. The hot path's request (session/call.ts) copies it into its client's write.
+   */
+  onReplyIn?(bytes: Buffer, start: number, end: number): void;
   onFailure(failure: BackendFailure): void;
 }
 
@@ -39,7 +50,7 @@ export function mayRetry(failure: BackendFailure): boolean {
  * for a command on a subscribed connection): a failure shows on the next request anyway.
  */
 export function replyIgnored(payload: Buffer, replyCount = 1): BackendRequest {
-  return { payload, replyCount, onReply: ignore, onFailure: ignore };
+  return { payload, payloadStart: 0, payloadEnd: payload.length, replyCount, onReply: ignore, onFailure: ignore };
 }
 
 const ignore = (): void => undefined;

@@ -28,6 +28,7 @@ import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
+import { frameOf } from '../protocol/byte-range.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo, NumberFifo } from '../util/fifo.js';
 import { replyIgnored, type BackendFailure, type BackendRequest } from './backend-request.js';
@@ -89,8 +90,16 @@ const COPY_BATCH_LIMIT = 256 * 1024;
 function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: number, total: number, writerIdle: boolean): Buffer {
   const out = joinBuffer(total, writerIdle);
   let offset = 0;
-  for (let i = 0; i < count; i++) offset += batch[i]!.payload.copy(out, offset);
+  for (let i = 0; i < count; i++) {
+    const request = batch[i]!;
+    offset += request.payload.copy(out, offset, request.payloadStart, request.payloadEnd);
+  }
   return out;
+}
+
+/** A request's bytes as a Buffer of their own (see BackendRequest.payload). */
+function payloadOf(request: BackendRequest): Buffer {
+  return frameOf(request.payload, request.payloadStart, request.payloadEnd);
 }
 
 export class NodeConnection {
@@ -130,9 +139,8 @@ export class NodeConnection {
     readonly port: number,
     private readonly options: NodeConnectionOptions,
   ) {
-    this.framer = new ReplyFramer(
-      (frame, isError) => (this.state === 'authenticating' ? this.onAuthReply(frame, isError) : this.onFrame(frame, isError)),
-      options.onPush ?? null,
+    this.framer = new ReplyFramer(null, options.onPush ?? null, (bytes, start, end, isError) =>
+      this.state === 'authenticating' ? this.onAuthReply(frameOf(bytes, start, end), isError) : this.onFrame(bytes, start, end, isError),
     );
   }
 
@@ -316,24 +324,25 @@ export class NodeConnection {
    */
   private writeBatch(writer: SocketWriter, batch: readonly (BackendRequest | undefined)[], count: number): void {
     if (count === 1) {
-      writer.write(batch[0]!.payload);
+      writer.write(payloadOf(batch[0]!));
       return;
     }
     let total = 0;
-    for (let i = 0; i < count; i++) total += batch[i]!.payload.length;
+    for (let i = 0; i < count; i++) total += batch[i]!.payloadEnd - batch[i]!.payloadStart;
     if (total <= COPY_BATCH_LIMIT) {
       const joined = concatPayloads(batch, count, total, writer.idle);
       joinBufferWritten(joined, writer.write(joined));
       return;
     }
-    for (let i = 0; i < count; i++) writer.write(batch[i]!.payload);
+    for (let i = 0; i < count; i++) writer.write(payloadOf(batch[i]!));
   }
 
-  private onFrame(frame: Buffer, isError: boolean): void {
+  /** A reply: bytes[start, end) (see FrameRangeHandler); a view of it is made only for a request that needs one. */
+  private onFrame(bytes: Buffer, start: number, end: number, isError: boolean): void {
     const onSubscribedFrame = this.options.onSubscribedFrame;
     if (onSubscribedFrame) {
       try {
-        onSubscribedFrame(frame, isError);
+        onSubscribedFrame(frameOf(bytes, start, end), isError);
       } catch (err) {
         this.options.onRequestFault?.(this.address, err);
       }
@@ -351,7 +360,8 @@ export class NodeConnection {
     if (last) this.shiftHead();
     if (!faulted) {
       try {
-        request.onReply(frame, isError, index);
+        if (!isError && request.onReplyIn !== undefined && request.replyCount === 1) request.onReplyIn(bytes, start, end);
+        else request.onReply(frameOf(bytes, start, end), isError, index);
       } catch (err) {
         // Later replies of a request still at the head are dropped; a finished one has none.
         if (!last) this.headFaulted = true;

@@ -227,8 +227,11 @@ export class NodePool {
 /** Sends one command on `conn` and resolves with the parsed reply. */
 export function executeOn(conn: NodeConnection, args: ReadonlyArray<Buffer | string>): Promise<RespValue> {
   return new Promise((resolve, reject) => {
+    const payload = encodeCommand(args);
     conn.send({
-      payload: encodeCommand(args),
+      payload,
+      payloadStart: 0,
+      payloadEnd: payload.length,
       replyCount: 1,
       onReply: (frame) => {
         try {

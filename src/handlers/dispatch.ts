@@ -21,8 +21,11 @@ import { noteTrackedCommand } from './tracking-commands.js';
 /** A call whose command is not known yet: the dispatcher binds it once the lookup succeeded. */
 export interface IncomingCall extends CommandCall {
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void;
-  /** The direct path's bind: no argument views yet (made from `raw` if asked for); `keySlot` as in CommandCall. */
-  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void;
+  /**
+   * The direct path's bind: the request's bytes as a range (DecodedRequest bytes[base, end)), no
+   * argument views (made if asked for); `keySlot` as in CommandCall.
+   */
+  bindRequest(spec: CommandSpec, request: Pick<DecodedRequest, 'bytes' | 'base' | 'end'>, keySlot: number): void;
 }
 
 /**
@@ -46,11 +49,11 @@ export function dispatch(call: IncomingCall, request: DecodedRequest, proxy: Dis
 function dispatchDirect(call: IncomingCall, request: DecodedRequest, proxy: DispatchServices): boolean {
   const connection = call.connection;
   if (connection.transaction !== null || connection.tracking !== null || proxy.monitors.active || mayHaveNodeSuffix(request)) return false;
-  const spec = proxy.commands.lookupPlain(request.raw, request.start(0), request.length(0), request.count);
+  const spec = proxy.commands.lookupPlain(request.bytes, request.start(0), request.length(0), request.count);
   if (spec === undefined || mayUseReservedName(spec, request)) return false;
   // Bound before the checks, as dispatchArgs binds: a fault in them counts under the command's name.
   // A request that falls back is bound again there, the same key slot with it.
-  call.bindRequest(spec, request.raw, singleKeySlotOf(spec, request, hasWholeKeyspace(proxy.topology.kind)));
+  call.bindRequest(spec, request, singleKeySlotOf(spec, request, hasWholeKeyspace(proxy.topology.kind)));
   if (commandRefusal(connection.account, proxy.runtime.disabledCommands, spec) !== null) return false;
   const entry = proxy.handlers.entry(spec);
   if (entry.whileSubscribed !== true && connection.subscriptions.restricted) return false;

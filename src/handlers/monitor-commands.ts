@@ -46,6 +46,8 @@ function runImonitor(call: CommandCall, deps: MonitorDependencies): void {
   let finished = false;
   conn.send({
     payload: MONITOR,
+    payloadStart: 0,
+    payloadEnd: MONITOR.length,
     // The feed never ends: the request stays at the head of the connection and gets every frame.
     replyCount: Infinity,
     onReply(frame, isError, index) {

@@ -35,7 +35,7 @@ const CHANNEL_ARGUMENTS: ReadonlyMap<string, number> = new Map([
  */
 export function mayUseReservedName(spec: CommandSpec, request: DecodedRequest): boolean {
   if (PATTERN_COMMANDS.has(spec.name)) return true;
-  for (let i = 1; i < request.count; i++) if (isReservedNameIn(request.raw, request.start(i), request.length(i))) return true;
+  for (let i = 1; i < request.count; i++) if (isReservedNameIn(request.bytes, request.start(i), request.length(i))) return true;
   return false;
 }
 

@@ -121,9 +121,9 @@ export class CommandStats {
     this.commandLabels = new Set([...histograms.clientByCommand.entries()].map(([label]) => label));
   }
 
-  requestDecoded(mark: RequestMark, request: { readonly raw: Buffer; args(): readonly Buffer[] }): void {
+  requestDecoded(mark: RequestMark, request: { readonly size: number; args(): readonly Buffer[] }): void {
     mark.startedAt = callbackNow();
-    if (request.raw.length > BIG_VALUE_BYTES) this.bigRequests++;
+    if (request.size > BIG_VALUE_BYTES) this.bigRequests++;
     if (this.hotKeys.shouldSample()) mark.sampledArgs = request.args();
   }
 

@@ -356,7 +356,7 @@ export class Metrics {
    * Hook: a request was decoded (before it is looked up or run). `mark` is its reply slot, which
    * carries the start time and the hot-key sample to commandDone().
    */
-  requestDecoded(mark: RequestMark, request: { readonly raw: Buffer; args(): readonly Buffer[] }): void {
+  requestDecoded(mark: RequestMark, request: { readonly size: number; args(): readonly Buffer[] }): void {
     this.stats.requestDecoded(mark, request);
   }
 

@@ -8,9 +8,10 @@
  * every other path, once per request.
  *
  * Lifetime: the decoder reuses one DecodedRequest for all its requests, so it is valid only during
- * the callback. What outlives it is `raw` (a view that stays valid: the decoder never writes into a
- * buffer) and arrays from `args()`; `argsOfFrame(raw)` makes the views again from `raw` alone.
+ * the callback. What outlives it is `bytes` (never written into by the decoder), `raw` and arrays
+ * from `args()`; `argsOfFrame(raw)` makes the views again from `raw` alone.
  */
+import { frameOf } from './byte-range.js';
 import { parseRedisInteger } from './resp-integer.js';
 
 const CR = 0x0d;
@@ -19,20 +20,38 @@ const EMPTY = Buffer.alloc(0);
 const KEPT_CAPACITY = 64;
 
 export class DecodedRequest {
-  /** The request's bytes: one RESP multibulk frame (an inline request is re-encoded as one). */
-  raw: Buffer = EMPTY;
+  /**
+   * The request's bytes are bytes[base, end): one RESP multibulk frame (an inline request is
+   * re-encoded as one), in the buffer it was read into (protocol/byte-range.ts: no view is made
+   * unless something asks for `raw`).
+   */
+  bytes: Buffer = EMPTY;
+  base = 0;
+  end = 0;
   /** Number of arguments, the command name included. */
   count = 0;
-  /** Start and length of argument i in `raw`, at [2i] and [2i + 1] (small integers: no boxing). */
+  /** Start (from `base`) and length of argument i, at [2i] and [2i + 1] (small integers: no boxing). */
   private offsets: number[] = [];
   private views: Buffer[] | null = null;
+  private rawView: Buffer | null = null;
+
+  /** The request's bytes as a Buffer of their own (a view, made on first use). */
+  get raw(): Buffer {
+    return (this.rawView ??= frameOf(this.bytes, this.base, this.end));
+  }
+
+  /** The request's length in bytes. */
+  get size(): number {
+    return this.end - this.base;
+  }
 
   /**
    * After the callback: lets go of the request's bytes and views, so an idle client's decoder keeps
    * none of its last request (its read buffer, or views of it, would stay alive as long as the client).
    */
   release(): void {
-    this.raw = EMPTY;
+    this.bytes = EMPTY;
+    this.rawView = null;
     this.views = null;
   }
 
@@ -56,21 +75,24 @@ export class DecodedRequest {
     this.offsets[at + 1] = length;
   }
 
-  /** The frame is complete: `raw` holds every argument added since begin(). */
-  complete(raw: Buffer): void {
-    this.raw = raw;
+  /** The frame is complete: bytes[base, end) holds every argument added since begin(). */
+  complete(bytes: Buffer, base: number, end: number): void {
+    this.bytes = bytes;
+    this.base = base;
+    this.end = end;
   }
 
   /** A request whose argument Buffers exist already (an inline request and its encoding). */
   fromArgs(args: Buffer[], raw: Buffer): void {
     this.begin();
-    this.raw = raw;
+    this.complete(raw, 0, raw.length);
     forEachArgument(raw, (start, length) => this.add(start, length));
     this.views = args;
   }
 
+  /** Where argument `index` starts in `bytes`. */
   start(index: number): number {
-    return this.offsets[2 * index]!;
+    return this.base + this.offsets[2 * index]!;
   }
 
   length(index: number): number {
@@ -79,14 +101,14 @@ export class DecodedRequest {
 
   /** The first byte of argument `index` (-1 when it is empty). */
   firstByte(index: number): number {
-    return this.offsets[2 * index + 1]! > 0 ? this.raw[this.offsets[2 * index]!]! : -1;
+    return this.offsets[2 * index + 1]! > 0 ? this.bytes[this.start(index)]! : -1;
   }
 
-  /** The arguments as views of `raw` (made on the first call for this request). */
+  /** The arguments as views of `bytes` (made on the first call for this request). */
   args(): Buffer[] {
     if (this.views !== null) return this.views;
     const views = new Array<Buffer>(this.count);
-    for (let i = 0; i < this.count; i++) views[i] = this.raw.subarray(this.offsets[2 * i]!, this.offsets[2 * i]! + this.offsets[2 * i + 1]!);
+    for (let i = 0; i < this.count; i++) views[i] = this.bytes.subarray(this.start(i), this.start(i) + this.offsets[2 * i + 1]!);
     return (this.views = views);
   }
 }

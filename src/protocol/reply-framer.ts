@@ -20,6 +20,7 @@
  * costs what it did. Streamed strings and aggregates (`$?`, `*?`) are not accepted: Redis never
  * sends them.
  */
+import { frameOf } from './byte-range.js';
 import { ProtocolError } from './protocol-error.js';
 
 const CR = 0x0d;
@@ -55,6 +56,13 @@ const BODY = 5; // skipping bulk bytes
 const BODY_CR = 6; // expecting the CR after a bulk body
 const BODY_LF = 7; // expecting the LF after a bulk body
 
+/**
+ * A reply as the bytes[start, end) of a buffer that is never written again (a read chunk, or the
+ * frame joined from several): the consumer copies those bytes, or makes a view (frameOf) if it
+ * keeps them. See protocol/byte-range.ts.
+ */
+export type FrameRangeHandler = (bytes: Buffer, start: number, end: number, isError: boolean) => void;
+
 function garbage(detail: string): ProtocolError {
   return new ProtocolError(`Protocol error: ${detail}`);
 }
@@ -84,11 +92,17 @@ export class ReplyFramer {
   /** Bumped by reset(), so write() notices a reset done from inside onReply. */
   private generation = 0;
 
+  private readonly onRange: FrameRangeHandler;
+
   constructor(
-    private readonly onReply: (frame: Buffer, isError: boolean) => void,
+    onReply: ((frame: Buffer, isError: boolean) => void) | null,
     /** Top-level RESP3 push frames (`>`); dropped when absent. */
     private readonly onPush: ((frame: Buffer) => void) | null = null,
-  ) {}
+    /** Instead of `onReply`: each reply as where it lies, so no view is made for it (see FrameRangeHandler). */
+    onRange: FrameRangeHandler | null = null,
+  ) {
+    this.onRange = onRange ?? ((bytes, start, end, isError) => onReply!(frameOf(bytes, start, end), isError));
+  }
 
   /** Drops any partial reply (after a reconnect). */
   reset(): void {
@@ -267,12 +281,14 @@ export class ReplyFramer {
   }
 
   private emit(chunk: Buffer, frameStart: number, frameEnd: number): void {
-    let frame: Buffer;
-    if (this.parts.length === 0) {
-      frame = chunk.subarray(frameStart, frameEnd);
-    } else {
+    let bytes = chunk;
+    let start = frameStart;
+    let end = frameEnd;
+    if (this.parts.length > 0) {
       this.parts.push(chunk.subarray(0, frameEnd));
-      frame = Buffer.concat(this.parts, this.partsBytes + frameEnd);
+      bytes = Buffer.concat(this.parts, this.partsBytes + frameEnd);
+      start = 0;
+      end = bytes.length;
       this.parts = [];
       this.partsBytes = 0;
     }
@@ -280,9 +296,9 @@ export class ReplyFramer {
     this.inFrame = false;
     if (this.frameIsPush) {
       this.frameIsPush = false;
-      this.onPush?.(frame);
+      this.onPush?.(frameOf(bytes, start, end));
       return;
     }
-    this.onReply(frame, isError);
+    this.onRange(bytes, start, end, isError);
   }
 }

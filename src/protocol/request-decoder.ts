@@ -3,9 +3,9 @@
  * processInlineBuffer / processMultibulkBuffer).
  *
  * Technique (the hot path):
- * - Zero copy: `raw` is a view of the exact frame bytes when the frame lies inside one buffer, which
- *   is the common case, and arguments are offsets into it (decoded-request.ts), made into views
- *   only when something asks for them.
+ * - Zero copy: a request is the range of the buffer it lies in, when it lies inside one buffer (the
+ *   common case), and its arguments are offsets into it (decoded-request.ts): views of the frame
+ *   (`raw`) or of an argument are made only when something asks for them.
  * - Buffers are never written to. Leftover bytes are combined with the next chunk into a NEW
  *   buffer (Buffer.concat), so views handed out earlier stay valid forever.
  * - Resumable: the parse state of a multibulk (arguments left, current bulk length, the offsets of
@@ -325,15 +325,16 @@ export class RequestDecoder {
         this.argsLeft--;
       }
 
-      let raw = buf.subarray(frameStart, pos);
+      this.mode = IDLE;
       if (this.frameParts.length > 0) {
-        this.frameParts.push(raw);
-        raw = Buffer.concat(this.frameParts, this.framePartsBytes + raw.length);
+        this.frameParts.push(buf.subarray(frameStart, pos));
+        const joined = Buffer.concat(this.frameParts, this.framePartsBytes + pos - frameStart);
         this.frameParts = [];
         this.framePartsBytes = 0;
+        this.request.complete(joined, 0, joined.length);
+      } else {
+        this.request.complete(buf, frameStart, pos);
       }
-      this.mode = IDLE;
-      this.request.complete(raw);
       this.onRequest(this.request);
       this.request.release();
       if (this.stopped) return this.holdRest(buf, pos);

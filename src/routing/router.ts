@@ -89,7 +89,7 @@ export function singleKeySlotOf(spec: CommandSpec, request: DecodedRequest, whol
   if (index === 0 || index >= request.count) return -1;
   if (wholeKeyspace) return WHOLE_KEYSPACE_SLOT;
   const start = request.start(index);
-  return keyHashSlotIn(request.raw, start, start + request.length(index));
+  return keyHashSlotIn(request.bytes, start, start + request.length(index));
 }
 
 export function routeCommand(spec: CommandSpec, args: readonly Buffer[], wholeKeyspace = false): RoutePlan {

@@ -17,7 +17,8 @@ import type { IncomingCall } from '../handlers/dispatch.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import { recordSlowCommand } from '../handlers/slow-command.js';
 import type { CommandOutcome } from '../observability/metrics.js';
-import { argsOfFrame } from '../protocol/decoded-request.js';
+import { frameOf } from '../protocol/byte-range.js';
+import { argsOfFrame, type DecodedRequest } from '../protocol/decoded-request.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
 import { directConnection, ForwardedCommand, type Completion, type ForwardContext, type LatencySink, type Target } from '../upstream/forwarder.js';
 import { callbackNow } from '../util/callback-clock.js';
@@ -36,6 +37,8 @@ export interface CallHost {
   readonly blockingForward: ForwardContext;
   /** Sets the call's reply (in order with the others). */
   answer(call: ReplySlot, frame: Buffer): void;
+  /** answer() with the reply as bytes[start, end) of a buffer nobody writes into again. */
+  answerIn(call: ReplySlot, bytes: Buffer, start: number, end: number): void;
   answerAndClose(call: ReplySlot, frame: Buffer): void;
   internalError(call: Call, err: unknown): void;
   /**
@@ -52,12 +55,19 @@ const NO_COMMAND = 'unknown';
 export class Call extends ReplySlot implements IncomingCall, Completion, BackendRequest {
   // Set by bind() before any handler sees the call; until then failures count as `unknown`.
   spec!: CommandSpec;
-  raw: Buffer = EMPTY;
   nodeTarget: NodeTargeted | null = null;
   keySlot = -1;
   /** The arguments; null until asked for after a direct-path bind (made from `raw` then). */
   private argViews: Buffer[] | null = NO_ARGS;
-  // The direct attempt's state (sendDirect): this call is then its own BackendRequest, whose payload is `raw`.
+  /**
+   * The request's bytes are source[sourceStart, sourceEnd): after a direct-path bind, a range of the
+   * client's read chunk (protocol/byte-range.ts); `raw` is made from it when something asks.
+   */
+  private source: Buffer = EMPTY;
+  private sourceStart = 0;
+  private sourceEnd = 0;
+  private rawView: Buffer | null = EMPTY;
+  // The direct attempt's state (sendDirect): this call is then its own BackendRequest, whose payload is the request's bytes.
   readonly replyCount = 1;
   private direct: ForwardContext | null = null;
   private directTarget: Target | null = null;
@@ -78,9 +88,22 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     return this.spec ? this.spec.name : NO_COMMAND;
   }
 
-  /** BackendRequest: what a direct attempt writes (the request's own bytes). */
+  /** The request's bytes (CommandCall.raw): a view of the range, made on first use. */
+  get raw(): Buffer {
+    return (this.rawView ??= frameOf(this.source, this.sourceStart, this.sourceEnd));
+  }
+
+  /** BackendRequest: what a direct attempt writes (the request's own bytes), payload[payloadStart, payloadEnd). */
   get payload(): Buffer {
-    return this.raw;
+    return this.source;
+  }
+
+  get payloadStart(): number {
+    return this.sourceStart;
+  }
+
+  get payloadEnd(): number {
+    return this.sourceEnd;
   }
 
   get args(): readonly Buffer[] {
@@ -90,15 +113,22 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   bind(spec: CommandSpec, args: Buffer[], raw: Buffer, nodeTarget: NodeTargeted | null): void {
     this.spec = spec;
     this.argViews = args;
-    this.raw = raw;
+    this.setBytes(raw, 0, raw.length, raw);
     this.nodeTarget = nodeTarget;
   }
 
-  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void {
+  bindRequest(spec: CommandSpec, request: Pick<DecodedRequest, 'bytes' | 'base' | 'end'>, keySlot: number): void {
     this.spec = spec;
     this.argViews = null;
-    this.raw = raw;
+    this.setBytes(request.bytes, request.base, request.end, null);
     this.keySlot = keySlot;
+  }
+
+  private setBytes(source: Buffer, start: number, end: number, view: Buffer | null): void {
+    this.source = source;
+    this.sourceStart = start;
+    this.sourceEnd = end;
+    this.rawView = view;
   }
 
   reply(frame: Buffer, outcome: CommandOutcome = 'ok'): void {
@@ -175,22 +205,25 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 
   /** BackendRequest (a direct attempt): a plain answer goes to the client; an error may be a redirection. */
   onReply(frame: Buffer, isError: boolean): void {
-    if (isError) {
-      this.takenOver().onReply(frame, true, 0);
-      return;
-    }
+    if (isError) this.takenOver().onReply(frame, true, 0);
+    else this.onReplyIn(frame, 0, frame.length);
+  }
+
+  /** BackendRequest (a direct attempt): a plain answer, as bytes[start, end) of the node's read (no view made). */
+  onReplyIn(bytes: Buffer, start: number, end: number): void {
     if (this.latency !== null) this.latency.observe((callbackNow() - this.sentAt) / 1000);
     // Answered here and nowhere else: its node connection has let go of it, no ForwardedCommand or
-    // handler closure holds it, so once the reply is written the session may reuse it (reuse()).
+    // handler closure holds it, so once the reply is written the session may reuse it (recycleCall).
     this.recyclable = true;
-    this.complete(frame, false);
+    this.done('ok', end - start);
+    this.host.answerIn(this, bytes, start, end);
   }
 
   /** Blank again (holding nothing of its request), for a later request of `host`'s: see callFor. */
   private blank(): void {
     this.resetSlot();
     this.spec = undefined as unknown as CommandSpec;
-    this.raw = EMPTY;
+    this.setBytes(EMPTY, 0, 0, EMPTY);
     this.nodeTarget = null;
     this.keySlot = -1;
     this.argViews = NO_ARGS;

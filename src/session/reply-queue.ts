@@ -10,7 +10,10 @@
 import type { RequestMark } from '../observability/command-stats.js';
 
 export class ReplySlot implements RequestMark {
+  /** The reply is frame[frameStart, frameEnd) (ReplyQueue.fill): null until it is in. */
   frame: Buffer | null = null;
+  frameStart = 0;
+  frameEnd = 0;
   /** Set by Metrics.requestDecoded (the start time and hot-key sample of the request), read by commandDone. */
   startedAt = 0;
   sampledArgs: readonly Buffer[] | null = null;
@@ -28,6 +31,7 @@ export class ReplySlot implements RequestMark {
   /** Back to a fresh slot's state, for its next request. */
   protected resetSlot(): void {
     this.frame = null;
+    this.frameStart = this.frameEnd = 0;
     this.startedAt = 0;
     this.sampledArgs = null;
     this.next = null;
@@ -62,10 +66,15 @@ export class ReplyQueue {
     return slot;
   }
 
-  /** Sets `slot`'s reply (a slot of this queue). */
-  fill(slot: ReplySlot, frame: Buffer): void {
+  /**
+   * Sets `slot`'s reply (a slot of this queue): bytes[start, end), of a buffer nobody writes into
+   * again (a whole frame, or a backend read chunk: protocol/reply-framer.ts, FrameRangeHandler).
+   */
+  fill(slot: ReplySlot, bytes: Buffer, start = 0, end = bytes.length): void {
     if (slot.frame === null) this.waiting--;
-    slot.frame = frame;
+    slot.frame = bytes;
+    slot.frameStart = start;
+    slot.frameEnd = end;
   }
 
   /** True when the head slot has its reply. */

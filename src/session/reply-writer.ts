@@ -15,6 +15,7 @@
  * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
  */
 import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
+import { frameOf } from '../protocol/byte-range.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 
 /** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
@@ -43,8 +44,16 @@ export interface ReplyWriterEvents {
 function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number, outputIdle: boolean): Buffer {
   const out = joinBuffer(bytes, outputIdle);
   let offset = 0;
-  for (let i = 0; i < count; i++) offset += slots[i]!.frame!.copy(out, offset);
+  for (let i = 0; i < count; i++) {
+    const slot = slots[i]!;
+    offset += slot.frame!.copy(out, offset, slot.frameStart, slot.frameEnd);
+  }
   return out;
+}
+
+/** A slot's reply as a Buffer of its own (a view when it is part of a read chunk). */
+function replyOf(slot: ReplySlot): Buffer {
+  return frameOf(slot.frame!, slot.frameStart, slot.frameEnd);
 }
 
 export class ReplyWriter {
@@ -85,9 +94,9 @@ export class ReplyWriter {
     return this.queue.firstUnanswered();
   }
 
-  /** Sets `slot`'s reply; call `release` after (the owner may act on the new state in between). */
-  record(slot: ReplySlot, frame: Buffer): void {
-    this.queue.fill(slot, frame);
+  /** Sets `slot`'s reply, bytes[start, end) (see ReplyQueue.fill); call `release` after (the owner may act on the new state in between). */
+  record(slot: ReplySlot, bytes: Buffer, start = 0, end = bytes.length): void {
+    this.queue.fill(slot, bytes, start, end);
   }
 
   /** Decides when what is ready leaves (see the header); `replyToCall`: the answer to a request. */
@@ -126,7 +135,7 @@ export class ReplyWriter {
     let silent = false;
     for (const slot of ready) {
       if (slot.silent) silent = true;
-      else bytes += slot.frame!.length;
+      else bytes += slot.frameEnd - slot.frameStart;
       count++;
       if (slot.closeAfter) {
         closeAfter = true;
@@ -158,14 +167,14 @@ export class ReplyWriter {
   private writeFrames(frames: readonly ReplySlot[], count: number, bytes: number): void {
     const output = this.output;
     if (count === 0) return; // every reply of this flush was silenced
-    if (count === 1) output.write(frames[0]!.frame!);
+    if (count === 1) output.write(replyOf(frames[0]!));
     else if (bytes <= COPY_REPLIES_LIMIT) {
       const joined = concatFrames(frames, count, bytes, output.idle);
       joinBufferWritten(joined, output.write(joined));
     }
     else {
       // Big replies are not copied: each is its own write (their size, not the call count, is the cost).
-      for (let i = 0; i < count; i++) output.write(frames[i]!.frame!);
+      for (let i = 0; i < count; i++) output.write(replyOf(frames[i]!));
     }
   }
 

@@ -218,6 +218,11 @@ export class Session implements CallHost, ConnectionControl {
     this.fill(slot, frame, true);
   }
 
+  /** CallHost: a reply for `slot` that is bytes[start, end) of a backend read (see ReplyQueue.fill). */
+  answerIn(slot: ReplySlot, bytes: Buffer, start: number, end: number): void {
+    this.fill(slot, bytes, true, start, end);
+  }
+
   /** CallHost: a reply, then the connection closes once it (and everything before it) is written (QUIT). */
   answerAndClose(slot: ReplySlot, frame: Buffer): void {
     this.closeAfterReply(slot, frame, 'quit');
@@ -265,9 +270,9 @@ export class Session implements CallHost, ConnectionControl {
   }
 
   /** Sets a reply; `replyToCall`: the answer to a request (see ReplyWriter.release). */
-  private fill(slot: ReplySlot, frame: Buffer, replyToCall = false): void {
-    this.writer.record(slot, frame);
-    this.gate.replied(slot, frame.length);
+  private fill(slot: ReplySlot, frame: Buffer, replyToCall = false, start = 0, end = frame.length): void {
+    this.writer.record(slot, frame, start, end);
+    this.gate.replied(slot, end - start);
     if (!this.gate.isWaiting) this.blockedOnNode = false;
     this.writer.release(replyToCall);
   }

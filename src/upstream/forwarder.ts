@@ -95,6 +95,7 @@ export interface LatencySink {
 
 export class ForwardedCommand implements BackendRequest, ParkedCommand {
   payload: Buffer = EMPTY;
+  readonly payloadStart = 0;
   replyCount = 1;
   private resultIndex = 0;
   private redirectFrame: Buffer | null = null;
@@ -105,6 +106,10 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   private onReplica = false;
   private startedAt = 0;
   private attempt = 0;
+
+  get payloadEnd(): number {
+    return this.payload.length;
+  }
 
   /**
    * @param commands raw frames; one for a plain command (a Buffer alone, or an array of one: a

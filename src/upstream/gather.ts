@@ -155,6 +155,8 @@ class Gathering {
 /** The parts of one fan-out bound for one node, as one backend request. */
 class PartBatch implements BackendRequest {
   readonly payload: Buffer;
+  readonly payloadStart = 0;
+  readonly payloadEnd: number;
   readonly replyCount: number;
   private answered = 0;
 
@@ -167,6 +169,7 @@ class PartBatch implements BackendRequest {
     const commands = indexes.map((i) => gathering.target(i).command);
     if (commands.every((c) => !Buffer.isBuffer(c))) this.payload = encodeCommands(commands as readonly (readonly Buffer[])[]);
     else this.payload = commands.length === 1 ? frameOf(commands[0]!) : Buffer.concat(commands.map(frameOf));
+    this.payloadEnd = this.payload.length;
     this.replyCount = indexes.length;
   }
 

@@ -239,7 +239,8 @@ export class FakeCall implements IncomingCall {
     return call;
   }
 
-  bindRequest(spec: CommandSpec, raw: Buffer, keySlot: number): void {
+  bindRequest(spec: CommandSpec, request: { bytes: Buffer; base: number; end: number }, keySlot: number): void {
+    const raw = request.bytes.subarray(request.base, request.end);
     this.bind(spec, argsOfFrame(raw), raw, null);
     this.keySlot = keySlot;
   }

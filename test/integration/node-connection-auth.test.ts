@@ -17,8 +17,11 @@ type Outcome = { reply: string } | { failure: BackendFailure };
 
 function request(conn: NodeConnection, ...args: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
+    const payload = encodeCommand(args);
     conn.send({
-      payload: encodeCommand(args),
+      payload,
+      payloadStart: 0,
+      payloadEnd: payload.length,
       replyCount: 1,
       onReply: (frame) => resolve({ reply: frame.toString('utf8').trimEnd() }),
       onFailure: (failure) => resolve({ failure }),

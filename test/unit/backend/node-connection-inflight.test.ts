@@ -27,8 +27,11 @@ function send(c: NodeConnection, words: string[], { count = 1, throwOn = -1 } = 
   let finish = (): void => undefined;
   const done = new Promise<void>((r) => (finish = r));
   const one = encodeCommand(words);
+  const payload = Buffer.concat(Array.from({ length: count }, () => one));
   const request: BackendRequest = {
-    payload: Buffer.concat(Array.from({ length: count }, () => one)),
+    payload,
+    payloadStart: 0,
+    payloadEnd: payload.length,
     replyCount: count,
     onReply: (frame, _isError, index) => {
       outcome.replies.push(`${index}:${frame.toString('latin1').trim()}`);

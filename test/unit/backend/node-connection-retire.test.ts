@@ -13,9 +13,12 @@ afterEach(async () => {
 });
 
 function request(conn: NodeConnection, words: string[]): Promise<{ reply?: string; failure?: BackendFailure }> {
+  const payload = encodeCommand(words);
   return new Promise((resolve) =>
     conn.send({
-      payload: encodeCommand(words),
+      payload,
+      payloadStart: 0,
+      payloadEnd: payload.length,
       replyCount: 1,
       onReply: (frame) => resolve({ reply: frame.toString('latin1') }),
       onFailure: (failure) => resolve({ failure }),

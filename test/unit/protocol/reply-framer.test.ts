@@ -8,9 +8,20 @@ interface Framed {
   error?: string;
 }
 
+/**
+ * Frames `chunks` with a framer that hands out views (onReply), and again with one that hands out
+ * ranges (the node connection's: FrameRangeHandler); both must see the same replies.
+ */
 function frameChunks(chunks: Buffer[]): Framed {
+  const byViews = frameChunksWith(chunks, (record) => new ReplyFramer((frame, isError) => record(frame, isError)));
+  const byRanges = frameChunksWith(chunks, (record) => new ReplyFramer(null, null, (bytes, start, end, isError) => record(bytes.subarray(start, end), isError)));
+  expect(byRanges).toEqual(byViews);
+  return byViews;
+}
+
+function frameChunksWith(chunks: Buffer[], framerFor: (record: (frame: Buffer, isError: boolean) => void) => ReplyFramer): Framed {
   const seen: Array<{ frame: Buffer; snapshot: string; isError: boolean }> = [];
-  const framer = new ReplyFramer((frame, isError) => seen.push({ frame, snapshot: text(frame), isError }));
+  const framer = framerFor((frame, isError) => seen.push({ frame, snapshot: text(frame), isError }));
   let error: string | undefined;
   try {
     for (const chunk of chunks) framer.write(chunk);

@@ -77,6 +77,23 @@ describe('RequestDecoder: multibulk requests', () => {
     expectDecodes(commands.map((c) => resp(...c)).join(''), { requests: commands.map((c) => req(...c)) });
   });
 
+  // The hot path reads a request by offset and copies it into its node's write: no view of it is
+  // made (protocol/byte-range.ts) unless something asks for `raw` or the arguments.
+  it('hands each request of a chunk as its range of that chunk, and a lone request as the chunk itself', () => {
+    const chunk = Buffer.from(resp('GET', 'a') + resp('SET', 'bb', 'v'));
+    const ranges: Array<[Buffer, number, number, string, string]> = [];
+    new RequestDecoder((r) => ranges.push([r.bytes, r.base, r.end, r.bytes.toString('latin1', r.start(1), r.start(1) + r.length(1)), text(r.raw)])).write(chunk);
+    const getLength = resp('GET', 'a').length;
+    expect(ranges).toEqual([
+      [chunk, 0, getLength, 'a', resp('GET', 'a')],
+      [chunk, getLength, chunk.length, 'bb', resp('SET', 'bb', 'v')],
+    ]);
+    const lone = Buffer.from(resp('GET', 'a'));
+    let raw: Buffer | null = null;
+    new RequestDecoder((r) => (raw = r.raw)).write(lone);
+    expect(raw).toBe(lone);
+  });
+
   it('keeps binary arguments containing CR LF, NUL and high bytes intact', () => {
     const value = 'a\r\nb\0c\r\n*2\r\n\xff';
     expectDecodes(resp('SET', 'bin\0key', value), { requests: [req('SET', 'bin\0key', value)] });

@@ -34,6 +34,21 @@ function writer() {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('reply writer', () => {
+  it('writes replies that are ranges of one read chunk, alone and joined', async () => {
+    const { w, output } = writer();
+    const chunk = Buffer.from('+OK\r\n$1\r\nv\r\n:7\r\n');
+    const lone = w.reserve();
+    w.record(lone, chunk, 5, 12);
+    w.release(true);
+    expect(output.writes).toEqual(['$1\r\nv\r\n']);
+    const [a, b] = [w.reserve(), w.reserve()];
+    w.record(b, chunk, 0, 5);
+    w.release(true);
+    w.record(a, chunk, 12, 16);
+    w.release(true);
+    expect(output.writes).toEqual(['$1\r\nv\r\n', ':7\r\n+OK\r\n']);
+  });
+
   it('hands back a recyclable slot only once its reply is written, and never one that is not', async () => {
     const { w, output, events, fill } = writer();
     const [a, b, c] = [w.reserve(), w.reserve(), w.reserve()];

@@ -72,12 +72,14 @@ function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknow
   };
   return new Promise((resolve, reject) => {
     const answer = (_slot: unknown, frame: Buffer): void => resolve({ frame: frame.toString('latin1'), isError: frame[0] === 0x2d });
+    const answerIn = (_slot: unknown, bytes: Buffer, start: number, end: number): void => answer(_slot, bytes.subarray(start, end));
     const host: CallHost = {
       proxy,
       connection,
       sharedForward: recording,
       blockingForward: recording,
       answer,
+      answerIn,
       answerAndClose: answer,
       internalError: (_call, err) => reject(err),
       runBlocking: () => reject(new Error('not a blocking command')),
@@ -89,7 +91,11 @@ function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknow
     if (!lookup.ok) throw new Error(`no command ${words[0]}`);
     const call = new Call(host);
     calls.push(call);
-    call.bind(lookup.spec, args, encodeCommand(words), null);
+    // As the decoder hands it: a range of the client's read chunk, between other requests' bytes
+    // (which must not reach the node).
+    const before = encodeCommand(['ECHO', 'not-this']);
+    const bytes = Buffer.concat([before, encodeCommand(words), encodeCommand(['ECHO', 'nor-this'])]);
+    call.bindRequest(lookup.spec, { bytes, base: before.length, end: before.length + encodeCommand(words).length }, 5);
     call.forward({ slot: 5 }, { access: lookup.spec.isWrite ? 'write' : 'read' });
   });
 }
