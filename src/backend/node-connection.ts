@@ -28,7 +28,7 @@ import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { connectReadOption } from '../io/socket-reader.js';
 import { SocketWriter } from '../io/socket-writer.js';
 import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
-import { frameOf } from '../protocol/byte-range.js';
+import { copyRange, frameOf } from '../protocol/byte-range.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo, NumberFifo } from '../util/fifo.js';
 import { replyIgnored, type BackendFailure, type BackendRequest } from './backend-request.js';
@@ -92,7 +92,7 @@ function concatPayloads(batch: readonly (BackendRequest | undefined)[], count: n
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const request = batch[i]!;
-    offset += request.payload.copy(out, offset, request.payloadStart, request.payloadEnd);
+    offset += copyRange(request.payload, request.payloadStart, request.payloadEnd, out, offset);
   }
   return out;
 }

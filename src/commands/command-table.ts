@@ -46,6 +46,18 @@ export interface CommandSpec {
   /** Keyed by the sub-command's own name (`encoding`), for container commands like OBJECT. */
   readonly subcommands?: ReadonlyMap<string, CommandSpec>;
   readonly parent?: CommandSpec;
+  /** Facts the layers above derive from this spec, kept with it (see SpecMemo). */
+  readonly memo: SpecMemo;
+}
+
+/**
+ * What the hot path derives from a command's spec alone, computed on first use by its owner and
+ * kept here, so a request reads a field instead of deriving it again (issue #22). A spec never
+ * changes, so neither does what is derived from it; a new table comes with new specs.
+ */
+export interface SpecMemo {
+  /** routing/router.ts fixedKeyIndex; -1 until computed. */
+  fixedKeyIndex: number;
 }
 
 /** `error` is the full error reply text (without the leading '-' and CRLF), as bytes: it quotes the client's. */
@@ -93,6 +105,7 @@ function buildSpec(command: GeneratedCommand, parent: CommandSpec | undefined): 
     keySpecs: command.keySpecs,
     keyArgumentSpecs: command.keySpecs.filter((keySpec) => !keySpec.flags.includes('NOT_KEY')),
     aclCategories: command.aclCategories,
+    memo: { fixedKeyIndex: -1 },
   };
   if (parent) spec.parent = parent;
   if (command.subcommands) {

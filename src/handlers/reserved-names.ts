@@ -34,14 +34,14 @@ const CHANNEL_ARGUMENTS: ReadonlyMap<string, number> = new Map([
  * patterns. True sends the request through the full check.
  */
 export function mayUseReservedName(spec: CommandSpec, request: DecodedRequest): boolean {
-  if (PATTERN_COMMANDS.has(spec.name)) return true;
+  if (spec.isPubsub && PATTERN_COMMANDS.has(spec.name)) return true;
   for (let i = 1; i < request.count; i++) if (isReservedNameIn(request.bytes, request.start(i), request.length(i))) return true;
   return false;
 }
 
 /** The error for the first reserved name the request uses, or null. */
 export function reservedNameRefusal(spec: CommandSpec, args: readonly Buffer[]): ErrorReply | null {
-  if (PATTERN_COMMANDS.has(spec.name)) {
+  if (spec.isPubsub && PATTERN_COMMANDS.has(spec.name)) {
     for (let i = 1; i < args.length; i++) if (isPatternAimedAtReserved(args[i]!)) return errors.reservedName(args[i]!, RESERVED_PREFIX);
     return null;
   }

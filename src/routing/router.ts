@@ -62,9 +62,15 @@ export function accessOf(spec: CommandSpec): Access {
  * The argument index of the key of a command whose key specs name exactly one key at a fixed place
  * (GET, SET, INCR, HGET…: one spec, begin at an index, a range of one), or 0 for any other command.
  * What getKeyIndexes would find for it, without the index array (issue #22: the hot path allocates
- * nothing it does not keep).
+ * nothing it does not keep). Found once per spec and kept in its memo.
  */
 function fixedKeyIndex(spec: CommandSpec): number {
+  const memo = spec.memo;
+  if (memo.fixedKeyIndex < 0) memo.fixedKeyIndex = findFixedKeyIndex(spec);
+  return memo.fixedKeyIndex;
+}
+
+function findFixedKeyIndex(spec: CommandSpec): number {
   const keySpecs = spec.keyArgumentSpecs;
   if (keySpecs.length !== 1) return 0;
   const { beginSearch, findKeys } = keySpecs[0]!;

@@ -15,7 +15,7 @@
  * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
  */
 import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
-import { frameOf } from '../protocol/byte-range.js';
+import { copyRange, frameOf } from '../protocol/byte-range.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 
 /** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
@@ -46,7 +46,7 @@ function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number,
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const slot = slots[i]!;
-    offset += slot.frame!.copy(out, offset, slot.frameStart, slot.frameEnd);
+    offset += copyRange(slot.frame!, slot.frameStart, slot.frameEnd, out, offset);
   }
   return out;
 }
