@@ -108,7 +108,8 @@ export class SocketWriter {
   write(data: Buffer): boolean {
     const socket = this.socket;
     const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-    if (binding === null || !handle || socket.writableLength > 0 || socket.destroyed || socket.writableEnded || socket.connecting || 'encrypted' in socket) {
+    // `direct`: the binding is there and the socket is not TLS (decided once, in the constructor).
+    if (!this.direct || !handle || socket.writableLength > 0 || socket.destroyed || socket.writableEnded || socket.connecting) {
       socket.write(data);
       return false;
     }
@@ -120,7 +121,7 @@ export class SocketWriter {
       socket.destroy(new Error(`write failed (${err})`));
       return true; // nothing more will be written from it
     }
-    if (binding.streamBaseState[binding.kLastWriteWasAsync] === 0) {
+    if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
       req.handle = null;
       spare = req;
       return true;

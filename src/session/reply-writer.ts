@@ -51,6 +51,10 @@ function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number,
   return out;
 }
 
+function isWholeBuffer(slot: ReplySlot): boolean {
+  return slot.frameStart === 0 && slot.frameEnd === slot.frame!.length;
+}
+
 /** A slot's reply as a Buffer of its own (a view when it is part of a read chunk). */
 function replyOf(slot: ReplySlot): Buffer {
   return frameOf(slot.frame!, slot.frameStart, slot.frameEnd);
@@ -167,7 +171,9 @@ export class ReplyWriter {
   private writeFrames(frames: readonly ReplySlot[], count: number, bytes: number): void {
     const output = this.output;
     if (count === 0) return; // every reply of this flush was silenced
-    if (count === 1) output.write(replyOf(frames[0]!));
+    // A lone reply that is a buffer of its own goes as it is; one that is part of a node's read is
+    // copied like a batch (a copy of a few bytes costs less than a view of them).
+    if (count === 1 && isWholeBuffer(frames[0]!)) output.write(frames[0]!.frame!);
     else if (bytes <= COPY_REPLIES_LIMIT) {
       const joined = concatFrames(frames, count, bytes, output.idle);
       joinBufferWritten(joined, output.write(joined));
