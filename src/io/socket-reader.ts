@@ -26,6 +26,25 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 type OnChunk = (chunk: Buffer) => void;
 
+/** Who receives an accepted socket's chunks: a session passes itself (no closure per connection). */
+export interface ChunkSink {
+  onChunk(chunk: Buffer): void;
+}
+
+/** Where readSocket keeps a socket's sink, for the one read callback every accepted socket shares. */
+const kChunkSink = Symbol('slotgate.chunkSink');
+
+/**
+ * The read callback of every accepted socket read through the shared buffer: Node calls it as a
+ * method of the socket (`stream[kBufferCb](nread, buffer)`), so it finds its sink there.
+ */
+function sinkCallback(this: net.Socket, bytes: number, buffer: Uint8Array): boolean {
+  const chunk = Buffer.allocUnsafe(bytes);
+  (buffer as Buffer).copy(chunk, 0, 0, bytes);
+  (this as unknown as Record<symbol, ChunkSink>)[kChunkSink]!.onChunk(chunk);
+  return true;
+}
+
 /** The `onread` option for net.connect: reads into the shared buffer, hands out copies. */
 export function connectReadOption(onChunk: OnChunk): net.OnReadOpts {
   return { buffer: SHARED_READ_BUFFER, callback: copyingCallback(onChunk) };
@@ -70,18 +89,21 @@ interface StreamHandle {
 
 /**
  * Starts reading an accepted socket (accepted with `pauseOnConnect`, so nothing was read yet),
- * handing each chunk to `onChunk`. Returns true when reads go through the shared buffer.
+ * handing each chunk to `sink` (a function is wrapped). Returns true when reads go through the
+ * shared buffer.
  */
-export function readSocket(socket: net.Socket, onChunk: OnChunk): boolean {
+export function readSocket(socket: net.Socket, sink: ChunkSink | OnChunk): boolean {
+  const consumer: ChunkSink = typeof sink === 'function' ? { onChunk: sink } : sink;
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   const direct = userBufferFields !== null && !('encrypted' in socket) && typeof handle?.useUserBuffer === 'function' && handle.reading !== true;
   if (direct) {
     const fields = socket as unknown as Record<symbol, unknown>;
+    fields[kChunkSink] = consumer;
     fields[userBufferFields.buffer] = SHARED_READ_BUFFER;
-    fields[userBufferFields.callback] = copyingCallback(onChunk);
+    fields[userBufferFields.callback] = sinkCallback;
     handle.useUserBuffer!(SHARED_READ_BUFFER);
   } else {
-    socket.on('data', onChunk);
+    socket.on('data', typeof sink === 'function' ? sink : (chunk: Buffer) => consumer.onChunk(chunk));
   }
   socket.resume();
   return direct;

@@ -76,6 +76,11 @@ function takeRequest(): WriteRequest {
   return req;
 }
 
+/** Told when the last pending write made here is done (like the socket's 'drain'); a session passes itself. */
+export interface DrainListener {
+  outputDrained(): void;
+}
+
 export class SocketWriter {
   /** Bytes of writes made here that libuv has not finished yet. */
   private pendingBytes = 0;
@@ -83,11 +88,14 @@ export class SocketWriter {
   /** Writes can go straight to libuv (the binding is there, and the socket is not TLS). */
   private readonly direct: boolean;
 
+  private readonly drainListener: DrainListener;
+
   constructor(
     private readonly socket: net.Socket,
-    /** Called when the last pending write made here is done (like the socket's 'drain'). */
-    private readonly onDrained: () => void,
+    /** Called when the last pending write made here is done (like the socket's 'drain'); a function is wrapped. */
+    onDrained: DrainListener | (() => void),
   ) {
+    this.drainListener = typeof onDrained === 'function' ? { outputDrained: onDrained } : onDrained;
     this.direct = binding !== null && !('encrypted' in socket);
   }
 
@@ -141,6 +149,6 @@ export class SocketWriter {
       this.socket.destroy();
       return;
     }
-    if (this.pendingBytes === 0) this.onDrained();
+    if (this.pendingBytes === 0) this.drainListener.outputDrained();
   }
 }

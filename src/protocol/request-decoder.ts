@@ -41,6 +41,15 @@ export interface DecoderLimits {
   maxInlineLength: number;
 }
 
+/**
+ * Who receives the decoded requests: a session passes itself (one method on its prototype, no
+ * closure per connection); a plain function is wrapped once.
+ */
+export interface RequestSink {
+  /** Each request; the object is the decoder's own, valid during the call only (decoded-request.ts). */
+  onRequest(request: DecodedRequest): void;
+}
+
 export const DEFAULT_DECODER_LIMITS: DecoderLimits = Object.freeze({
   maxBulkLength: 512 * 1024 * 1024,
   maxMultibulkLength: 1024 * 1024,
@@ -111,6 +120,10 @@ function hasNul(buf: Buffer, from: number, to: number): boolean {
   return false;
 }
 
+function isComplete(limits: Partial<DecoderLimits> | undefined): limits is DecoderLimits {
+  return limits !== undefined && limits.maxBulkLength !== undefined && limits.maxMultibulkLength !== undefined && limits.maxInlineLength !== undefined;
+}
+
 export class RequestDecoder {
   private readonly limits: DecoderLimits;
 
@@ -158,12 +171,16 @@ export class RequestDecoder {
    */
   authRequired = false;
 
-  constructor(
-    /** Each request; the object is the decoder's own, valid during the call only (decoded-request.ts). */
-    private readonly onRequest: (request: DecodedRequest) => void,
-    limits?: Partial<DecoderLimits>,
-  ) {
-    this.limits = { ...DEFAULT_DECODER_LIMITS, ...limits };
+  private readonly sink: RequestSink;
+
+  /**
+   * @param sink    receives each request (see RequestSink)
+   * @param limits  a complete DecoderLimits is kept as it is (shared, read-only), so connections
+   *                of one configuration share one object; a partial one is completed with the defaults
+   */
+  constructor(sink: RequestSink | ((request: DecodedRequest) => void), limits?: Partial<DecoderLimits>) {
+    this.sink = typeof sink === 'function' ? { onRequest: sink } : sink;
+    this.limits = isComplete(limits) ? limits : { ...DEFAULT_DECODER_LIMITS, ...limits };
   }
 
   /** Bytes held for an incomplete request. */
@@ -335,7 +352,7 @@ export class RequestDecoder {
       } else {
         this.request.complete(buf, frameStart, pos);
       }
-      this.onRequest(this.request);
+      this.sink.onRequest(this.request);
       this.request.release();
       if (this.stopped) return this.holdRest(buf, pos);
     }
@@ -344,7 +361,7 @@ export class RequestDecoder {
   /** An inline request: the backend only speaks RESP, so its raw bytes are its arguments re-encoded. */
   private deliverInline(args: Buffer[]): void {
     this.request.fromArgs(args, encodeCommand(args));
-    this.onRequest(this.request);
+    this.sink.onRequest(this.request);
     this.request.release();
   }
 

@@ -11,7 +11,7 @@ import type { ConnectionState, ReplyMode, WatchState } from '../handlers/command
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
-import { ClientSubscriptions } from '../upstream/client-subscriptions.js';
+import { ClientSubscriptions, type SubscriptionsOwner } from '../upstream/client-subscriptions.js';
 import { BackendAffinity } from './backend-affinity.js';
 import { ClientState } from './client-state.js';
 
@@ -27,8 +27,11 @@ export interface ConnectionControl {
   streamFrame(frame: Buffer): void;
 }
 
-export class ClientConnection extends ClientState implements ConnectionState {
-  readonly affinity: BackendAffinity;
+export class ClientConnection extends ClientState implements ConnectionState, SubscriptionsOwner {
+  /** Made on first use (see affinity): a client that never sends a command to the backend never needs it. */
+  private affinityPart: BackendAffinity | null = null;
+  /** releaseBackends() was called: an affinity made later starts released (it closes what it opens). */
+  private backendsReleased = false;
   /**
    * Pub/sub: messages are written like MONITOR lines, in order with the replies owed; in RESP3 as
    * push frames, and every command stays allowed while subscribed.
@@ -37,16 +40,40 @@ export class ClientConnection extends ClientState implements ConnectionState {
 
   constructor(
     id: number,
-    proxy: ProxyContext,
+    private readonly proxy: ProxyContext,
     private readonly control: ConnectionControl,
   ) {
     super(id);
-    this.affinity = new BackendAffinity(proxy, this);
-    this.subscriptions = new ClientSubscriptions((frame) => control.streamFrame(frame), () => this.protocol === 3);
+    this.subscriptions = new ClientSubscriptions(this);
+  }
+
+  /** SubscriptionsOwner: a pub/sub message or invalidation, in order with the replies. */
+  writeSubscriberFrame(frame: Buffer): void {
+    this.control.streamFrame(frame);
+  }
+
+  get speaksResp3(): boolean {
+    return this.protocol === 3;
   }
 
   get address(): string {
     return this.control.address;
+  }
+
+  /** The backend connections this client holds of its own, and how its commands reach the backend (made on first use). */
+  get affinity(): BackendAffinity {
+    let affinity = this.affinityPart;
+    if (affinity === null) {
+      affinity = this.affinityPart = new BackendAffinity(this.proxy, this);
+      if (this.backendsReleased) affinity.release();
+    }
+    return affinity;
+  }
+
+  /** The session ends: every backend connection of this client's is closed (BackendAffinity.release). */
+  releaseBackends(): void {
+    this.backendsReleased = true;
+    this.affinityPart?.release();
   }
 
   /** Signs in as `account`; null signs out (RESET while the default account has a password). */
@@ -56,16 +83,16 @@ export class ClientConnection extends ClientState implements ConnectionState {
   }
 
   get watch(): WatchState | null {
-    return this.affinity.watch;
+    return this.affinityPart?.watch ?? null;
   }
 
   set watch(value: WatchState | null) {
-    this.affinity.watch = value;
+    if (value !== null || this.affinityPart !== null) this.affinity.watch = value;
   }
 
   /** Ends a WATCH: closing its connection is what UNWATCH does, and frees the connection too. */
   dropWatch(): void {
-    this.affinity.dropWatch();
+    this.affinityPart?.dropWatch();
   }
 
   /** A connection of this client's own to `address` (WATCH state lives on it), in its database. */
@@ -78,7 +105,7 @@ export class ClientConnection extends ClientState implements ConnectionState {
   }
 
   takeWrittenMasters(): string[] {
-    return this.affinity.takeWrittenMasters();
+    return this.affinityPart === null ? [] : this.affinityPart.takeWrittenMasters();
   }
 
   /**
@@ -88,7 +115,7 @@ export class ClientConnection extends ClientState implements ConnectionState {
   setProtocol(version: RespVersion): void {
     if (version === this.protocol) return;
     this.protocol = version;
-    this.affinity.protocolChanged(version);
+    this.affinityPart?.protocolChanged(version);
   }
 
   setReplyMode(mode: ReplyMode): void {

@@ -13,10 +13,7 @@
  *    going away by the failing write. A blocked client is never paused (its command may wait
  *    forever): it is read up to `client-query-buffer-limit`, and closed past it, as Redis does.
  */
-import type net from 'node:net';
-import type { RequestDecoder } from '../protocol/request-decoder.js';
 import type { ReplySlot } from './reply-queue.js';
-import type { ReplyWriter } from './reply-writer.js';
 
 /** Unsent output above which the client's requests are held until it drains. */
 export const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
@@ -40,7 +37,7 @@ export function inflightWindow(replyBytesEstimate: number, maxInflight: number):
   return Math.max(1, Math.min(maxInflight, Math.floor(INFLIGHT_REPLY_BYTES / Math.max(1, replyBytesEstimate))));
 }
 
-/** What the gate controls and reads: the socket, the decoder, the reply queue. */
+/** What the gate controls and reads: the socket, the decoder, the reply queue (a Session is its own). */
 export interface GatedClient {
   /** Stops / restarts reading the socket. */
   pauseSocket(): void;
@@ -55,26 +52,6 @@ export interface GatedClient {
   readonly owed: number;
   firstUnanswered(): ReplySlot | null;
   readonly unsentBytes: number;
-}
-
-/** The gated client of a session: its socket, its decoder (`decodeHeld` runs it), its replies. */
-export function gatedSocket(socket: net.Socket, decoder: RequestDecoder, writer: ReplyWriter, decodeHeld: () => void): GatedClient {
-  return {
-    pauseSocket: () => socket.pause(),
-    resumeSocket: () => socket.resume(),
-    holdRequests: () => decoder.stop(),
-    decodeHeld,
-    get heldInputBytes() {
-      return decoder.bufferedBytes;
-    },
-    get owed() {
-      return writer.length;
-    },
-    firstUnanswered: () => writer.firstUnanswered(),
-    get unsentBytes() {
-      return writer.unsentBytes;
-    },
-  };
 }
 
 export type InputVerdict = 'ok' | 'over-query-buffer-limit';

@@ -67,7 +67,8 @@ export class ReplyWriter {
   private flushAfterDecode = false;
   /** After close(): nothing more is written. */
   private closed = false;
-  private readonly flushCallback = (): void => this.flush();
+  /** Made on the first deferred flush: a connection that only ever had replies flushed at once never needs it. */
+  private flushCallback: (() => void) | null = null;
 
   constructor(
     private readonly output: ReplyOutput,
@@ -110,7 +111,7 @@ export class ReplyWriter {
     else if (replyToCall && this.queue.allReady) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushCallback);
+      setImmediate((this.flushCallback ??= () => this.flush()));
     }
   }
 

@@ -5,7 +5,9 @@
  *  - ReplyWriter (reply-writer.ts): replies in request order, when they are flushed, CLIENT REPLY;
  *  - ReadGate (read-gate.ts): the in-flight window, the blocking barrier, back-pressure;
  *  - BackendAffinity (backend-affinity.ts): the backend connections the client holds of its own;
- *  - ClientState (client-state.ts): what the client chose, and its CLIENT LIST line.
+ *  - ClientState (client-state.ts): what the client chose, and its CLIENT LIST line;
+ *  - SessionPorts (session-ports.ts), its base: what those parts and the socket call back, as
+ *    methods of the session itself (no closure or adapter object per connection).
  *
  * Lifecycle: open → (draining) → closing → closed. Every way a connection ends goes through
  * `close(reason)` (at once) or `closeAfterReply` (a last reply, then close), and both end in
@@ -32,31 +34,25 @@ import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { UnblockReason } from '../peers/client-directory.js';
 import type { ClientRecord } from '../peers/client-record.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
-import { readSocket } from '../io/socket-reader.js';
-import { SocketWriter } from '../io/socket-writer.js';
 import type { DecodedRequest } from '../protocol/decoded-request.js';
-import { RequestDecoder } from '../protocol/request-decoder.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
-import type { BackendAffinity } from './backend-affinity.js';
-import { Call, callFor, recycleCall, type CallHost } from './call.js';
+import { Call, callFor, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
 import { clientFlags, clientRecordOf, socketFigures, type CloseReason, type SessionPhase } from './client-state.js';
-import { ReadGate, gatedSocket } from './read-gate.js';
 import type { ReplySlot } from './reply-queue.js';
-import { ReplyWriter } from './reply-writer.js';
+import { SessionPorts } from './session-ports.js';
 
+/** Told once a session has released everything (the server's set, metrics): the acceptor. */
+export interface SessionOwner {
+  sessionClosed(session: Session, reason: CloseReason): void;
+}
 
-export class Session implements CallHost, ConnectionControl {
+/** The session is itself what its parts call back (session-ports.ts). */
+export class Session extends SessionPorts implements CallHost, ConnectionControl {
   readonly id: number;
   /** The connection as handlers see it: the client's state, subscriptions, backend affinity. */
   readonly connection: ClientConnection;
   private phase: SessionPhase = 'open';
-  private readonly decoder: RequestDecoder;
-  private readonly writer: ReplyWriter;
-  private readonly gate: ReadGate;
-  private readonly affinity: BackendAffinity;
-  /** Writes to the client (io/socket-writer.ts); its unsentBytes is this client's output buffer. */
-  private readonly output: SocketWriter;
   /** Set once the node is known to hold the blocking command in flight (see noteBlockedOnNode). */
   private blockedOnNode = false;
   private idleCloseScheduled = false;
@@ -71,38 +67,32 @@ export class Session implements CallHost, ConnectionControl {
   private streamStop: (() => void) | null = null;
   /** Why the connection is closing, once a last reply was queued (closeAfterReply). */
   private closingReason: CloseReason = 'quit';
-  /** Called once, when the session has released everything (the server's set, metrics). */
-  onClose: ((reason: CloseReason) => void) | null = null;
+  /** Told once, when the session has released everything (the server's set, metrics). */
+  owner: SessionOwner | null = null;
 
-  constructor(
-    readonly socket: net.Socket,
-    readonly proxy: ProxyContext,
-  ) {
-    const config = proxy.config;
+  constructor(socket: net.Socket, proxy: ProxyContext) {
+    super(socket, proxy);
     this.id = proxy.nextClientId();
-    this.decoder = new RequestDecoder((request) => this.onRequest(request), { maxBulkLength: config.protoMaxBulkLen });
     this.connection = new ClientConnection(this.id, proxy, this);
-    this.affinity = this.connection.affinity;
     this.connection.signIn(proxy.runtime.accounts.initialAccount);
     socket.setNoDelay(true);
-    this.output = new SocketWriter(socket, () => this.gate.maybeResume());
-    this.writer = new ReplyWriter(this.output, {
-      flushed: (unsent) => this.afterFlush(unsent),
-      closingReplyWritten: () => this.endAfterReplies(),
-      wrote: (bytes) => proxy.metrics.bytesOut.inc(bytes),
-      recycled: (slot) => {
-        if (slot instanceof Call) recycleCall(slot);
-      },
-    });
-    this.gate = new ReadGate(gatedSocket(socket, this.decoder, this.writer, () => this.decode(null)), config.clientMaxInflight, config.clientQueryBufferLimit);
-    socket.on('drain', () => this.gate.maybeResume());
-    socket.on('error', () => this.close('client_closed'));
-    // Redis frees a client when its read returns 0; with allowHalfOpen off Node would end our side too.
-    socket.on('end', () => this.close('client_closed'));
-    socket.on('close', () => this.close('client_closed'));
-    if (config.idleTimeoutSeconds > 0) socket.setTimeout(config.idleTimeoutSeconds * 1000, () => this.idleTimedOut());
-    // The server accepts with pauseOnConnect, so the first read happens here (io/socket-reader.ts).
-    readSocket(socket, (chunk) => this.onData(chunk));
+    const idleSeconds = proxy.config.idleTimeoutSeconds;
+    if (idleSeconds > 0) socket.setTimeout(idleSeconds * 1000, () => this.idleTimedOut());
+    this.listen();
+  }
+
+  /** ReplyWriterEvents: the output limit, back-pressure, a drain waiting for idleness. */
+  flushed(unsent: number): void {
+    this.afterFlush(unsent);
+  }
+
+  closingReplyWritten(): void {
+    this.endAfterReplies();
+  }
+
+  /** GatedClient: what the decoder held back. */
+  decodeHeld(): void {
+    this.decode(null);
   }
 
   private get logger(): Logger {
@@ -120,11 +110,11 @@ export class Session implements CallHost, ConnectionControl {
 
   /** CallHost: how this session's commands reach the backend (see BackendAffinity). */
   get sharedForward(): ForwardContext {
-    return this.affinity.sharedForward;
+    return this.connection.affinity.sharedForward;
   }
 
   get blockingForward(): ForwardContext {
-    return this.affinity.blockingForward;
+    return this.connection.affinity.blockingForward;
   }
 
   /** Replies owed to the client (commands in flight). */
@@ -132,7 +122,7 @@ export class Session implements CallHost, ConnectionControl {
     return this.writer.length;
   }
 
-  private onData(chunk: Buffer): void {
+  onChunk(chunk: Buffer): void {
     // Closing: the input is read (so the client's going away is seen) and dropped, as Redis does.
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.connection.lastInteraction = Date.now();
@@ -169,7 +159,7 @@ export class Session implements CallHost, ConnectionControl {
     this.closeAfterReply(slot, errors.protocolError(err.message).frame, 'protocol_error');
   }
 
-  private onRequest(request: DecodedRequest): void {
+  onRequest(request: DecodedRequest): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
     if (this.streamStop && !this.leavesMonitor(request.args()[0])) return;
@@ -245,7 +235,7 @@ export class Session implements CallHost, ConnectionControl {
 
   /** CLIENT LIST's `b` and INFO's blocked_clients count a client once its node holds the command. */
   private noteBlockedOnNode(call: Call): void {
-    this.affinity.blockedOnNode().then(
+    this.connection.affinity.blockedOnNode().then(
       (held) => {
         if (held && this.gate.isBlockedOn(call)) this.blockedOnNode = true;
       },
@@ -296,7 +286,7 @@ export class Session implements CallHost, ConnectionControl {
   /** CLIENT UNBLOCK for this session (see BackendAffinity.unblock). */
   unblock(reason: UnblockReason): Promise<boolean> {
     if (!this.gate.blockingSent) return Promise.resolve(false);
-    return this.affinity.unblock(reason, () => this.gate.isWaiting);
+    return this.connection.affinity.unblock(reason, () => this.gate.isWaiting);
   }
 
   /** CLIENT REPLY (ConnectionState): ON answers, OFF and SKIP do not (Redis's clientCommand). */
@@ -391,7 +381,7 @@ export class Session implements CallHost, ConnectionControl {
   /** Owes nothing and holds nothing that makes it busy (see drain). */
   private isIdle(): boolean {
     // A request half received is in flight too: its reply is owed once the rest arrives.
-    return !(this.streamStop || this.connection.subscriptions.active || this.connection.transaction || this.affinity.watch || this.writer.length > 0 || this.decoder.bufferedBytes > 0);
+    return !(this.streamStop || this.connection.subscriptions.active || this.connection.transaction || this.connection.watch || this.writer.length > 0 || this.decoder.bufferedBytes > 0);
   }
 
   /**
@@ -416,7 +406,7 @@ export class Session implements CallHost, ConnectionControl {
     if (this.phase === 'closed') return;
     this.phase = 'closing';
     this.gate.stop();
-    this.affinity.release();
+    this.connection.releaseBackends();
     this.socket.end(() => this.close(reason));
   }
 
@@ -430,7 +420,7 @@ export class Session implements CallHost, ConnectionControl {
     this.phase = 'closed';
     this.writer.close();
     this.gate.stop();
-    this.affinity.release();
+    this.connection.releaseBackends();
     const stop = this.streamStop;
     this.streamStop = null;
     stop?.();
@@ -439,6 +429,6 @@ export class Session implements CallHost, ConnectionControl {
     this.socket.setTimeout(0);
     this.socket.destroy();
     this.proxy.metrics.connectionsClosed.labels(reason).inc();
-    this.onClose?.(reason);
+    this.owner?.sessionClosed(this, reason);
   }
 }

@@ -11,7 +11,8 @@ import * as errors from '../errors/catalogue.js';
 import type { ProxyContext } from '../handlers/proxy-context.js';
 import type { LogLimiter } from '../observability/log-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
-import { Session } from '../session/session.js';
+import { Session, type SessionOwner } from '../session/session.js';
+import type { CloseReason } from '../session/client-state.js';
 
 export interface DrainOutcome {
   /** Sessions that closed before the deadline: every command they sent was answered. */
@@ -20,7 +21,7 @@ export interface DrainOutcome {
   readonly cut: number;
 }
 
-export class ClientAcceptor {
+export class ClientAcceptor implements SessionOwner {
   readonly sessions = new Set<Session>();
   private context: ProxyContext | null = null;
   private waiting: net.Socket[] = [];
@@ -63,12 +64,15 @@ export class ClientAcceptor {
     metrics.connectionsAccepted.inc();
     metrics.connectionsReceived++;
     this.counted();
-    session.onClose = () => {
-      sessions.delete(session);
-      this.counted();
-      if (sessions.size === 0) this.allSessionsClosed?.();
-    };
+    session.owner = this;
   };
+
+  /** SessionOwner: the session released everything; it leaves the set (maxclients, CLIENT LIST, drain). */
+  sessionClosed(session: Session, _reason: CloseReason): void {
+    this.sessions.delete(session);
+    this.counted();
+    if (this.sessions.size === 0) this.allSessionsClosed?.();
+  }
 
   private counted(): void {
     this.metrics.connectionsCurrent.set(this.sessions.size);

@@ -9,6 +9,23 @@ const PUSH = 0x3e; // '>'
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** What the subscriptions ask of their connection: no closure per connection (idle-connection memory). */
+export interface SubscriptionsOwner {
+  /** Queues a frame for the client, in order with its replies. */
+  writeSubscriberFrame(frame: Buffer): void;
+  /** The client speaks RESP3 now (HELLO 3): messages are push frames. */
+  readonly speaksResp3: boolean;
+}
+
+function functionOwner(write: (frame: Buffer) => void, resp3: () => boolean): SubscriptionsOwner {
+  return {
+    writeSubscriberFrame: write,
+    get speaksResp3() {
+      return resp3();
+    },
+  };
+}
+
 export class ClientSubscriptions implements PubsubSubscriber {
   // Made on first subscription: most clients never subscribe, and 10,000 idle ones would pay for
   // three empty Sets each (issue #12's idle-connection memory).
@@ -16,14 +33,16 @@ export class ClientSubscriptions implements PubsubSubscriber {
   private patternSet: Set<string> | null = null;
   private shardChannelSet: Set<string> | null = null;
 
+  private readonly owner: SubscriptionsOwner;
+
   /**
-   * @param write  queues a frame for the client, in order with its replies
-   * @param resp3  whether the client speaks RESP3 now (HELLO 3): then messages are push frames
+   * @param owner  the connection: queues a frame for the client, in order with its replies, and
+   *               says whether it speaks RESP3 now (HELLO 3: messages are push frames then). Two
+   *               functions (write, resp3) are wrapped once (tests).
    */
-  constructor(
-    private readonly write: (frame: Buffer) => void,
-    private readonly resp3: () => boolean,
-  ) {}
+  constructor(owner: SubscriptionsOwner | ((frame: Buffer) => void), resp3?: () => boolean) {
+    this.owner = typeof owner === 'function' ? functionOwner(owner, resp3 ?? (() => false)) : owner;
+  }
 
   get channels(): ReadonlySet<string> {
     return this.channelSet ?? NONE;
@@ -44,11 +63,11 @@ export class ClientSubscriptions implements PubsubSubscriber {
 
   /** Only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET may run: subscribed and speaking RESP2. */
   get restricted(): boolean {
-    return this.active && !this.resp3();
+    return this.active && !this.owner.speaksResp3;
   }
 
   get usesPush(): boolean {
-    return this.resp3();
+    return this.owner.speaksResp3;
   }
 
   /** The set of `kind`, to change (made when first asked for). */
@@ -64,12 +83,12 @@ export class ClientSubscriptions implements PubsubSubscriber {
   }
 
   deliver(frame: Buffer): void {
-    this.write(this.resp3() ? asPush(frame) : frame);
+    this.owner.writeSubscriberFrame(this.owner.speaksResp3 ? asPush(frame) : frame);
   }
 
   /** A frame made for this connection's protocol already (a tracking invalidation, upstream/tracking-client.ts). */
   writeFrame(frame: Buffer): void {
-    this.write(frame);
+    this.owner.writeSubscriberFrame(frame);
   }
 }
 
