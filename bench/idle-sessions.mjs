@@ -8,6 +8,7 @@
 //   npm run bench:idle-sessions                                  (builds first)
 //   BENCH_SESSIONS=10000 BENCH_BASELINE=/tmp/slotgate-base npm run bench:idle-sessions
 //   BENCH_NODE_DEFAULTS=1 npm run bench:idle-sessions   (node without --max-semi-space-size=1, as users run it)
+//   BENCH_SETTLE_SECONDS=30 …   (how long memory is sampled after the connections open; default 20)
 //
 // File descriptors: the bench holds N client sockets and slotgate N more (plus its backend ones);
 // each process needs `ulimit -n` above N + 100.
@@ -22,6 +23,7 @@ const { findFreePort } = await import('../scripts/dev/redis-server.ts');
 
 const debug = (...args) => process.env.BENCH_DEBUG && console.log(...args);
 const sessions = positiveIntFromEnv('BENCH_SESSIONS', 10_000);
+const settleSeconds = positiveIntFromEnv('BENCH_SETTLE_SECONDS', 20);
 const baseline = process.env.BENCH_BASELINE;
 
 function encode(...args) {
@@ -86,16 +88,28 @@ function rssBytes(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
 }
 
-/** The lowest heap-used of a few samples a second apart: the one nearest after a garbage collection. */
+/**
+ * The lowest heap-used and RSS of samples a second apart: the ones nearest after a garbage
+ * collection. Two readings: over the first 6 s (`early`: what the connections' opening left,
+ * garbage of Node's accept path included, about 1 KB a socket), and over BENCH_SETTLE_SECONDS
+ * (default 20: V8's memory-reducing GC runs 8 to 10 s after the burst), what idle connections
+ * hold once the process is idle.
+ */
 async function settledMemory(slotgate) {
-  let heap = Infinity;
-  let rss = Infinity;
-  for (let i = 0; i < 6; i++) {
+  const early = { heap: Infinity, rss: Infinity };
+  const settled = { heap: Infinity, rss: Infinity };
+  for (let i = 0; i < Math.max(6, settleSeconds); i++) {
     await sleep(1000);
-    heap = Math.min(heap, await metric(slotgate.adminPort, 'nodejs_heap_size_used_bytes'));
-    rss = Math.min(rss, rssBytes(slotgate.child.pid));
+    const heap = await metric(slotgate.adminPort, 'nodejs_heap_size_used_bytes');
+    const rss = rssBytes(slotgate.child.pid);
+    if (i < 6) {
+      early.heap = Math.min(early.heap, heap);
+      early.rss = Math.min(early.rss, rss);
+    }
+    settled.heap = Math.min(settled.heap, heap);
+    settled.rss = Math.min(settled.rss, rss);
   }
-  return { heap, rss };
+  return { early, settled };
 }
 
 async function clientListMs(port) {
@@ -125,15 +139,15 @@ async function clientListMs(port) {
 async function measure(root, seeds) {
   const slotgate = await startSlotgate(root, seeds);
   try {
-    const empty = await settledMemory(slotgate);
+    const empty = (await settledMemory(slotgate)).settled;
     debug('empty', empty);
     const sockets = await openIdle(slotgate.port, sessions);
     debug('opened');
-    const full = await settledMemory(slotgate);
-    debug('full', full);
+    const { early, settled: full } = await settledMemory(slotgate);
+    debug('full', early, full);
     const listMs = await clientListMs(slotgate.port).catch(() => NaN);
     for (const socket of sockets) socket.destroy();
-    return { heapPerSession: (full.heap - empty.heap) / sessions, rssPerSession: (full.rss - empty.rss) / sessions, rssEmpty: empty.rss, rssFull: full.rss, listMs };
+    return { heapPerSession: (full.heap - empty.heap) / sessions, rssPerSession: (full.rss - empty.rss) / sessions, rssEmpty: empty.rss, rssFull: full.rss, rssEarly: early.rss, listMs };
   } finally {
     slotgate.child.kill('SIGTERM');
     await new Promise((r) => slotgate.child.once('exit', r));
@@ -151,7 +165,8 @@ try {
     const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
     console.log(
       `${label.padEnd(11)} heap ${(r.heapPerSession / 1024).toFixed(2)} KB/session, RSS ${(r.rssPerSession / 1024).toFixed(2)} KB/session ` +
-        `(total RSS ${mb(r.rssEmpty)} MB idle -> ${mb(r.rssFull)} MB with ${sessions}), CLIENT LIST of all: ${r.listMs.toFixed(0)} ms`,
+        `(total RSS ${mb(r.rssEmpty)} MB idle -> ${mb(r.rssFull)} MB with ${sessions} once idle, ${mb(r.rssEarly)} MB in the first 6 s), ` +
+        `CLIENT LIST of all: ${r.listMs.toFixed(0)} ms`,
     );
   }
   if (baseline) {
