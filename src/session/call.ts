@@ -212,10 +212,10 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   /** BackendRequest (a direct attempt): a plain answer, as bytes[start, end) of the node's read (no view made). */
   onReplyIn(bytes: Buffer, start: number, end: number): void {
     if (this.latency !== null) this.latency.observe((callbackNow() - this.sentAt) / 1000);
+    this.done('ok', end - start);
     // Answered here and nowhere else: its node connection has let go of it, no ForwardedCommand or
     // handler closure holds it, so once the reply is written the session may reuse it (recycleCall).
     this.recyclable = true;
-    this.done('ok', end - start);
     this.host.answerIn(this, bytes, start, end);
   }
 
@@ -251,6 +251,8 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 
   /** BackendRequest (a direct attempt): retried, or answered with the failure, by the forwarder's rules. */
   onFailure(failure: BackendFailure): void {
+    // Answered already (a fault in slotgate's code after its answer): nothing is left to retry or fail.
+    if (this.recyclable) return;
     this.takenOver().onFailure(failure);
   }
 

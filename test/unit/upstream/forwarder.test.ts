@@ -54,7 +54,7 @@ function sendForwarded(ctx: ForwardContext, ...words: string[]): Promise<Reply> 
  * is its own backend request (the direct attempt), and anything but a plain answer is taken over
  * by a ForwardedCommand. `firstSent` gets what the master's connection was first handed.
  */
-function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknown[], calls: Call[] = []): Promise<Reply> {
+function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknown[], calls: Call[] = [], answers: string[] = [], faultAfterAnswer = false): Promise<Reply> {
   const proxy = fakeProxy();
   const connection = new FakeConnection(proxy);
   const recording: ForwardContext = {
@@ -71,8 +71,14 @@ function sendThroughCall(ctx: ForwardContext, words: string[], firstSent: unknow
     },
   };
   return new Promise((resolve, reject) => {
-    const answer = (_slot: unknown, frame: Buffer): void => resolve({ frame: frame.toString('latin1'), isError: frame[0] === 0x2d });
-    const answerIn = (_slot: unknown, bytes: Buffer, start: number, end: number): void => answer(_slot, bytes.subarray(start, end));
+    const answer = (_slot: unknown, frame: Buffer): void => {
+      answers.push(frame.toString('latin1'));
+      resolve({ frame: frame.toString('latin1'), isError: frame[0] === 0x2d });
+    };
+    const answerIn = (_slot: unknown, bytes: Buffer, start: number, end: number): void => {
+      answer(_slot, bytes.subarray(start, end));
+      if (faultAfterAnswer) throw new Error('a bug after the answer');
+    };
     const host: CallHost = {
       proxy,
       connection,
@@ -128,6 +134,15 @@ describe('a Call sends a plain single-slot command itself, and hands anything un
     const closing = await node(() => CLOSE);
     await sendThroughCall(context(closing, 300).ctx, ['GET', 'k'], [], calls);
     expect(calls[3]!.recyclable).toBe(false);
+  });
+
+  it('is answered once when slotgate faults after its answer: nothing is retried or answered again', async () => {
+    const plain = await node(() => Buffer.from('$1\r\nv\r\n'));
+    const answers: string[] = [];
+    await sendThroughCall(context(plain).ctx, ['GET', 'k'], [], [], answers, true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers).toEqual(['$1\r\nv\r\n']);
+    expect(plain.received).toEqual([['GET', 'k']]);
   });
 });
 
