@@ -50,7 +50,12 @@ export function mayRetry(failure: BackendFailure): boolean {
  * for a command on a subscribed connection): a failure shows on the next request anyway.
  */
 export function replyIgnored(payload: Buffer, replyCount = 1): BackendRequest {
-  return { payload, payloadStart: 0, payloadEnd: payload.length, replyCount, onReply: ignore, onFailure: ignore };
+  return { ...wholePayload(payload), replyCount, onReply: ignore, onFailure: ignore };
+}
+
+/** The payload fields of a request that writes all of `payload`. */
+export function wholePayload(payload: Buffer): Pick<BackendRequest, 'payload' | 'payloadStart' | 'payloadEnd'> {
+  return { payload, payloadStart: 0, payloadEnd: payload.length };
 }
 
 const ignore = (): void => undefined;

@@ -17,7 +17,7 @@
  * plain/READONLY).
  */
 import { NodeConnection, type NodeConnectionOptions } from './node-connection.js';
-import type { BackendFailure } from './backend-request.js';
+import { wholePayload, type BackendFailure } from './backend-request.js';
 import { BlockingSpares, type BlockingConnection } from './blocking-spares.js';
 import { encodeCommand } from '../protocol/encoder.js';
 import type { RespVersion } from '../protocol/resp3-encoder.js';
@@ -227,11 +227,8 @@ export class NodePool {
 /** Sends one command on `conn` and resolves with the parsed reply. */
 export function executeOn(conn: NodeConnection, args: ReadonlyArray<Buffer | string>): Promise<RespValue> {
   return new Promise((resolve, reject) => {
-    const payload = encodeCommand(args);
     conn.send({
-      payload,
-      payloadStart: 0,
-      payloadEnd: payload.length,
+      ...wholePayload(encodeCommand(args)),
       replyCount: 1,
       onReply: (frame) => {
         try {

@@ -7,7 +7,7 @@
  *    own; the node's lines are passed through untouched.
  */
 import type { NodeAccess } from '../backend/node-access.js';
-import type { BackendFailure } from '../backend/backend-request.js';
+import { wholePayload, type BackendFailure } from '../backend/backend-request.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { MonitorHub } from '../monitor/monitor-hub.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -45,9 +45,7 @@ function runImonitor(call: CommandCall, deps: MonitorDependencies): void {
   let streaming = false;
   let finished = false;
   conn.send({
-    payload: MONITOR,
-    payloadStart: 0,
-    payloadEnd: MONITOR.length,
+    ...wholePayload(MONITOR),
     // The feed never ends: the request stays at the head of the connection and gets every frame.
     replyCount: Infinity,
     onReply(frame, isError, index) {

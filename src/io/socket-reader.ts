@@ -39,10 +39,15 @@ const kChunkSink = Symbol('slotgate.chunkSink');
  * method of the socket (`stream[kBufferCb](nread, buffer)`), so it finds its sink there.
  */
 function sinkCallback(this: net.Socket, bytes: number, buffer: Uint8Array): boolean {
+  (this as unknown as Record<symbol, ChunkSink>)[kChunkSink]!.onChunk(copyOut(bytes, buffer));
+  return true;
+}
+
+/** The first `bytes` of the shared buffer, copied into a Buffer of their own (see the header). */
+function copyOut(bytes: number, buffer: Uint8Array): Buffer {
   const chunk = Buffer.allocUnsafe(bytes);
   (buffer as Buffer).copy(chunk, 0, 0, bytes);
-  (this as unknown as Record<symbol, ChunkSink>)[kChunkSink]!.onChunk(chunk);
-  return true;
+  return chunk;
 }
 
 /** The `onread` option for net.connect: reads into the shared buffer, hands out copies. */
@@ -53,9 +58,7 @@ export function connectReadOption(onChunk: OnChunk): net.OnReadOpts {
 /** Copies each read out of the shared buffer. Returns true: pausing is socket.pause()'s job. */
 function copyingCallback(onChunk: OnChunk): (bytes: number, buffer: Uint8Array) => boolean {
   return (bytes, buffer) => {
-    const chunk = Buffer.allocUnsafe(bytes);
-    (buffer as Buffer).copy(chunk, 0, 0, bytes);
-    onChunk(chunk);
+    onChunk(copyOut(bytes, buffer));
     return true;
   };
 }
@@ -103,7 +106,7 @@ export function readSocket(socket: net.Socket, sink: ChunkSink | OnChunk): boole
     fields[userBufferFields.callback] = sinkCallback;
     handle.useUserBuffer!(SHARED_READ_BUFFER);
   } else {
-    socket.on('data', typeof sink === 'function' ? sink : (chunk: Buffer) => consumer.onChunk(chunk));
+    socket.on('data', (chunk: Buffer) => consumer.onChunk(chunk));
   }
   socket.resume();
   return direct;

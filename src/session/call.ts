@@ -214,12 +214,12 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     if (this.latency !== null) this.latency.observe((callbackNow() - this.sentAt) / 1000);
     this.done('ok', end - start);
     // Answered here and nowhere else: its node connection has let go of it, no ForwardedCommand or
-    // handler closure holds it, so once the reply is written the session may reuse it (recycleCall).
+    // handler closure holds it, so once the reply is written the session may reuse it (Call.recycle).
     this.recyclable = true;
     this.host.answerIn(this, bytes, start, end);
   }
 
-  /** Blank again (holding nothing of its request), for a later request of `host`'s: see callFor. */
+  /** Blank again (holding nothing of its request), for a later request: see forHost. */
   private blank(): void {
     this.resetSlot();
     this.spec = undefined as unknown as CommandSpec;
@@ -234,14 +234,17 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     this.sentAt = 0;
   }
 
-  /** See recycleCall. */
+  /**
+   * A call the reply writer handed back (`recyclable`, its reply written): blanked and kept for a
+   * later request (see spareCalls). Only onReplyIn marks a call recyclable, when nothing else can hold it.
+   */
   static recycle(call: Call): void {
     if (spareCalls.length >= SPARE_CALLS) return;
     call.blank();
     spareCalls.push(call);
   }
 
-  /** See callFor. */
+  /** A call for a new request of `host`'s: a recycled one when there is one. */
   static forHost(host: CallHost): Call {
     const call = spareCalls.pop();
     if (call === undefined) return new Call(host);
@@ -340,16 +343,3 @@ const NO_ARGS: Buffer[] = [];
  */
 const spareCalls: Call[] = [];
 const SPARE_CALLS = 1024;
-
-/** A call for a new request of `host`'s: a recycled one when there is one. */
-export function callFor(host: CallHost): Call {
-  return Call.forHost(host);
-}
-
-/**
- * A call the reply writer handed back (`recyclable`, its reply written): blanked and kept for a
- * later request. Only Call.onReply marks a call recyclable, when nothing else can hold it.
- */
-export function recycleCall(call: Call): void {
-  Call.recycle(call);
-}

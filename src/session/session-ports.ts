@@ -14,7 +14,7 @@ import { readSocket, type ChunkSink } from '../io/socket-reader.js';
 import { SocketWriter, type DrainListener } from '../io/socket-writer.js';
 import type { DecodedRequest } from '../protocol/decoded-request.js';
 import { DEFAULT_DECODER_LIMITS, RequestDecoder, type DecoderLimits, type RequestSink } from '../protocol/request-decoder.js';
-import { Call, recycleCall } from './call.js';
+import { Call } from './call.js';
 import type { CloseReason } from './client-state.js';
 import { ReadGate, type GatedClient } from './read-gate.js';
 import type { ReplySlot } from './reply-queue.js';
@@ -97,7 +97,7 @@ export abstract class SessionPorts implements RequestSink, ChunkSink, DrainListe
   }
 
   recycled(slot: ReplySlot): void {
-    if (slot instanceof Call) recycleCall(slot);
+    if (slot instanceof Call) Call.recycle(slot);
   }
 
   // DrainListener (io/socket-writer.ts) and the socket's own 'drain'.

@@ -36,7 +36,7 @@ import type { ClientRecord } from '../peers/client-record.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import type { DecodedRequest } from '../protocol/decoded-request.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
-import { Call, callFor, type CallHost } from './call.js';
+import { Call, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
 import { clientFlags, clientRecordOf, socketFigures, type CloseReason, type SessionPhase } from './client-state.js';
 import type { ReplySlot } from './reply-queue.js';
@@ -163,7 +163,7 @@ export class Session extends SessionPorts implements CallHost, ConnectionControl
     if (this.phase === 'closing' || this.phase === 'closed') return;
     // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
     if (this.streamStop && !this.leavesMonitor(request.args()[0])) return;
-    const call = this.writer.append(callFor(this));
+    const call = this.writer.append(Call.forHost(this));
     if (this.replyOff || this.skipNextReply) {
       call.silent = true;
       this.skipNextReply = false;

@@ -115,7 +115,7 @@ describe('a Call sends a plain single-slot command itself, and hands anything un
     expect(firstSent[0]).toBeInstanceOf(Call);
   });
 
-  // The session reuses a call once its reply is written (session/call.ts, recycleCall): only a call
+  // The session reuses a call once its reply is written (session/call.ts, Call.recycle): only a call
   // nothing else can still hold, which is one its master answered plainly.
   it('may be reused once answered plainly, never once a ForwardedCommand took it over', async () => {
     const plain = await node(() => Buffer.from('$1\r\nv\r\n'));
