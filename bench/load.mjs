@@ -21,7 +21,8 @@
 // slotgate options (e.g. "--workers 2"); BENCH_NODE_ARGS, more options for slotgate's node (e.g.
 // "--require ./bench/heap-sampler.cjs": where its garbage comes from, see that file); BENCH_LOADGEN_CPUS, the cores redis-benchmark is pinned to
 // (taskset -c, e.g. "1"); BENCH_BASELINE, another checkout of slotgate, built, measured as `baseline`
-// in the same rounds (a change's before and after).
+// in the same rounds (a change's before and after); BENCH_BASELINE_ARGS, the baseline's slotgate options
+// instead of BENCH_SLOTGATE_ARGS (BENCH_BASELINE=. and two settings: an option's effect in one run).
 //
 // Runs alternate direct and slotgate (and swap which goes first every round) so that drift in the
 // machine's speed (thermal, noisy neighbours) hits both sides alike; each cell is a median of rounds.
@@ -58,6 +59,8 @@ const settings = {
   predixy: process.env.BENCH_PREDIXY ? resolve(process.env.BENCH_PREDIXY) : undefined,
   // Another checkout, built: measured as `baseline` in the same run (a change's before and after).
   baseline: process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined,
+  /** slotgate options for the baseline instead of BENCH_SLOTGATE_ARGS (e.g. BENCH_BASELINE=. to compare two settings of one build). */
+  baselineArgs: process.env.BENCH_BASELINE_ARGS !== undefined ? process.env.BENCH_BASELINE_ARGS.split(' ').filter(Boolean) : undefined,
   predixyThreads: positiveIntFromEnv('PREDIXY_THREADS', 1),
   slotgateArgs: (process.env.BENCH_SLOTGATE_ARGS ?? '').split(' ').filter(Boolean),
   /** More options for slotgate's node, e.g. "--require ./bench/heap-sampler.cjs" (where a request's allocations come from). */
@@ -198,7 +201,7 @@ async function main() {
       targets.predixy = { args: ['-h', HOST, '-p', String(predixy.port)], proxyPids: [predixy.pid] };
     }
     if (settings.baseline) {
-      baseline = await startSlotgateProcess(cluster.seeds, { slotgateArgs: settings.slotgateArgs, root: settings.baseline, countGc: true });
+      baseline = await startSlotgateProcess(cluster.seeds, { slotgateArgs: settings.baselineArgs ?? settings.slotgateArgs, root: settings.baseline, countGc: true });
       console.log(`baseline slotgate (${settings.baseline}) up on ${HOST}:${baseline.port}`);
       targets.baseline = { args: ['-h', HOST, '-p', String(baseline.port)], proxyPids: [baseline.pid], gcCounts: baseline.gcCounts };
     }

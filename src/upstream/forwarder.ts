@@ -106,6 +106,8 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   private onReplica = false;
   private startedAt = 0;
   private attempt = 0;
+  /** Answered (finish): a failure reported after that (a fault in the answer's handler) has nothing left to fail. */
+  private answered = false;
 
   get payloadEnd(): number {
     return this.payload.length;
@@ -179,7 +181,7 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
 
   /** Its deadline passed while parked. */
   expire(): void {
-    this.done.complete(errors.backendUnreachable('its master is being failed over; no new master within command-timeout').frame, true);
+    this.finish(errors.backendUnreachable('its master is being failed over; no new master within command-timeout').frame, true);
   }
 
   private sendTo(address: string, asking: boolean): void {
@@ -232,10 +234,11 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
     }
     const redirectSource = this.redirectFrame ?? (isError ? frame : null);
     if (redirectSource && this.followRedirect(redirectSource)) return;
-    this.done.complete(frame, isError);
+    this.finish(frame, isError);
   }
 
   onFailure(failure: BackendFailure): void {
+    if (this.answered) return;
     if (this.onReplica) {
       // A replica read (read-only commands only: replica-reads.ts) whose replica went away, before
       // or after the bytes left: running it again cannot change data, so the master answers it,
@@ -248,7 +251,13 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
       this.retryLater(() => errors.backendUnreachable(failure.message).frame);
       return;
     }
-    this.done.complete(errors.backendFailure(failure).frame, true);
+    this.finish(errors.backendFailure(failure).frame, true);
+  }
+
+  /** The one way out: the command's answer (or final error) goes to its Completion, once. */
+  private finish(frame: Buffer, isError: boolean): void {
+    this.answered = true;
+    this.done.complete(frame, isError);
   }
 
   /** Returns true when the command was re-sent. */
@@ -270,7 +279,7 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
       case 'moved':
       case 'ask': {
         if (++this.redirects > this.ctx.maxRedirects) {
-          this.done.complete(errors.TOO_MANY_REDIRECTS.frame, true);
+          this.finish(errors.TOO_MANY_REDIRECTS.frame, true);
           return true;
         }
         // Redis sends ":port" when it does not know its own announced host: same host as the sender.
@@ -302,7 +311,7 @@ export class ForwardedCommand implements BackendRequest, ParkedCommand {
   private retryLater(finalError: () => Buffer): boolean {
     const now = Date.now();
     if (now >= this.deadline) {
-      this.done.complete(finalError(), true);
+      this.finish(finalError(), true);
       return true;
     }
     this.attempt++;

@@ -146,6 +146,46 @@ describe('a Call sends a plain single-slot command itself, and hands anything un
   });
 });
 
+describe('ForwardedCommand answers once', () => {
+  // The node connection reports a fault in an answer handler as a failure of that request
+  // (node-connection.ts, requestFaulted); for a command already answered there is nothing left to
+  // fail: a second answer would reach a reply slot already written (and count it twice).
+  it('is not answered again when its completion faults after the answer', async () => {
+    const plain = await node(() => Buffer.from('$1\r\nv\r\n'));
+    const answers: string[] = [];
+    new ForwardedCommand(context(plain).ctx, [encodeCommand(['GET', 'k'])], false, { slot: 5 }, null, {
+      complete: (frame) => {
+        answers.push(frame.toString('latin1'));
+        if (answers.length === 1) throw new Error('a bug after the answer');
+      },
+    }).start();
+    await until(() => answers.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers).toEqual(['$1\r\nv\r\n']);
+    expect(plain.received).toEqual([['GET', 'k']]);
+  });
+
+  it('is not answered again after a fault following a redirection it followed', async () => {
+    const target = await node(() => Buffer.from('$3\r\nnew\r\n'));
+    const source = await node(() => Buffer.from(`-MOVED 5 127.0.0.1:${target.port}\r\n`));
+    const answers: string[] = [];
+    new ForwardedCommand(context(source).ctx, [encodeCommand(['GET', 'k'])], false, { slot: 5 }, null, {
+      complete: (frame) => {
+        answers.push(frame.toString('latin1'));
+        if (answers.length === 1) throw new Error('a bug after the answer');
+      },
+    }).start();
+    await until(() => answers.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers).toEqual(['$3\r\nnew\r\n']);
+    expect(target.received).toEqual([['GET', 'k']]);
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 for (const [sender, send] of [
   ['ForwardedCommand', sendForwarded],
   ["a Call's direct attempt, taken over", (ctx: ForwardContext, ...words: string[]) => sendThroughCall(ctx, words, [])],
