@@ -3,7 +3,7 @@
  *
  * Technique (after predixy): many client sessions share this connection. Requests are
  * appended to an in-flight FIFO and their bytes queued for writing; everything queued
- * during one event-loop turn goes out in a single write at `setImmediate` time
+ * during one event-loop turn goes out in a single write at `setImmediate` time (util/turn-end.ts)
  * (after the poll phase has read every readable client socket), so fifty clients doing
  * one GET each cost Redis one read(), not fifty; at light load (an idle connection whose last
  * write carried a lone request) a request is written at once. Replies are framed (not parsed) and
@@ -31,6 +31,7 @@ import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { copyRange, frameOf } from '../protocol/byte-range.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo, NumberFifo } from '../util/fifo.js';
+import { deferToTurnEnd, type TurnEndTask } from '../util/turn-end.js';
 import { replyIgnored, type BackendFailure, type BackendRequest } from './backend-request.js';
 
 /**
@@ -102,7 +103,7 @@ function payloadOf(request: BackendRequest): Buffer {
   return frameOf(request.payload, request.payloadStart, request.payloadEnd);
 }
 
-export class NodeConnection {
+export class NodeConnection implements TurnEndTask {
   private socket: net.Socket | null = null;
   private writer: SocketWriter | null = null;
   private state: State = 'idle';
@@ -295,7 +296,12 @@ export class NodeConnection {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    deferToTurnEnd(this);
+  }
+
+  /** TurnEndTask: the batch queued during this turn leaves (see the header). */
+  atTurnEnd(): void {
+    this.flush();
   }
 
   private flush(): void {

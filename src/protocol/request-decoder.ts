@@ -195,7 +195,13 @@ export class RequestDecoder {
 
   /** Decodes what it can; may call onRequest several times. Throws ProtocolError on bad input. */
   write(chunk: Buffer): void {
-    this.guarded(() => this.feed(chunk));
+    // Not through guarded(): a closure per chunk is garbage per read (issue #22).
+    if (this.failed) throw this.failure;
+    try {
+      this.feed(chunk);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /**
@@ -222,10 +228,15 @@ export class RequestDecoder {
     try {
       decode();
     } catch (err) {
-      this.failed = true;
-      this.failure = err;
-      throw err;
+      this.fail(err);
     }
+  }
+
+  /** The stream cannot be resynchronised after `err`: this write and every later one throw it. */
+  private fail(err: unknown): never {
+    this.failed = true;
+    this.failure = err;
+    throw err;
   }
 
   private feed(chunk: Buffer): void {

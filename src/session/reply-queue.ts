@@ -94,18 +94,21 @@ export class ReplyQueue {
     return slot;
   }
 
-  /** Removes and returns the filled slots at the head, in order. */
-  takeReady(): ReplySlot[] {
-    const ready: ReplySlot[] = [];
+  /**
+   * Removes the filled slots at the head and puts them, in order, in `into` from index 0 (an array
+   * the caller reuses: a flush makes none); returns how many.
+   */
+  takeReady(into: (ReplySlot | undefined)[]): number {
+    let count = 0;
     let slot = this.head;
     while (slot !== null && slot.frame !== null) {
-      ready.push(slot);
+      into[count++] = slot;
       slot = slot.next;
-      this.size--;
     }
+    this.size -= count;
     this.head = slot;
     if (slot === null) this.tail = null;
-    return ready;
+    return count;
   }
 
   clear(): void {

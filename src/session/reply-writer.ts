@@ -8,7 +8,7 @@
  *    pipeline answered by slotgate itself);
  *  - a reply to a request that leaves the client owing nothing else: at once — nothing could
  *    join it, and waiting only adds latency;
- *  - otherwise after the poll phase (setImmediate): replies of one pipeline arriving from several
+ *  - otherwise after the poll phase (setImmediate, util/turn-end.ts): replies of one pipeline arriving from several
  *    nodes in the same loop iteration leave in one write.
  *
  * It knows nothing of sockets beyond `ReplyOutput` (io/socket-writer.ts in production, a fake in
@@ -16,6 +16,7 @@
  */
 import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { copyRange, frameOf } from '../protocol/byte-range.js';
+import { deferToTurnEnd, type TurnEndTask } from '../util/turn-end.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 
 /** Replies up to this many bytes in one flush are copied into one buffer for a single write(). */
@@ -60,15 +61,19 @@ function replyOf(slot: ReplySlot): Buffer {
   return frameOf(slot.frame!, slot.frameStart, slot.frameEnd);
 }
 
-export class ReplyWriter {
+/**
+ * The slots a flush takes, reused by every flush of the process (a flush runs to its end before
+ * another starts, and empties it first: see flush).
+ */
+const readySlots: (ReplySlot | undefined)[] = [];
+
+export class ReplyWriter implements TurnEndTask {
   private readonly queue = new ReplyQueue();
   private flushScheduled = false;
   private decoding = false;
   private flushAfterDecode = false;
   /** After close(): nothing more is written. */
   private closed = false;
-  /** Made on the first deferred flush: a connection that only ever had replies flushed at once never needs it. */
-  private flushCallback: (() => void) | null = null;
 
   constructor(
     private readonly output: ReplyOutput,
@@ -111,8 +116,13 @@ export class ReplyWriter {
     else if (replyToCall && this.queue.allReady) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate((this.flushCallback ??= () => this.flush()));
+      deferToTurnEnd(this);
     }
+  }
+
+  /** TurnEndTask: the replies that came in during this turn leave (see the header). */
+  atTurnEnd(): void {
+    this.flush();
   }
 
   /** Brackets the decoding of one chunk: replies made meanwhile leave together at its end. */
@@ -129,16 +139,18 @@ export class ReplyWriter {
   }
 
   flush(): void {
-    // Also called directly (see release); a setImmediate still scheduled then finds nothing to send.
+    // Also called directly (see release); a deferred flush still due then finds nothing to send.
     this.flushScheduled = false;
     if (this.closed) return;
-    const ready = this.queue.takeReady();
-    if (ready.length === 0) return;
+    const ready = readySlots;
+    const taken = this.queue.takeReady(ready);
+    if (taken === 0) return;
     let bytes = 0;
     let count = 0;
     let closeAfter = false;
     let silent = false;
-    for (const slot of ready) {
+    for (let i = 0; i < taken; i++) {
+      const slot = ready[i]!;
       if (slot.silent) silent = true;
       else bytes += slot.frameEnd - slot.frameStart;
       count++;
@@ -148,11 +160,13 @@ export class ReplyWriter {
       }
     }
     // CLIENT REPLY OFF/SKIP: those replies were awaited in order like the others, and are dropped here.
-    const frames = silent ? ready.slice(0, count).filter((slot) => !slot.silent) : ready;
+    const frames = silent ? (ready.slice(0, count) as ReplySlot[]).filter((slot) => !slot.silent) : (ready as readonly ReplySlot[]);
     if (silent) count = frames.length;
     this.writeFrames(frames, count, bytes);
     this.events.wrote(bytes);
-    this.recycle(ready);
+    this.recycle(ready, taken);
+    // Emptied before the events below, which may run a flush of another writer (or this one) that refills it.
+    ready.fill(undefined, 0, taken);
     if (closeAfter) {
       this.closed = true;
       this.events.closingReplyWritten();
@@ -162,10 +176,10 @@ export class ReplyWriter {
   }
 
   /** Hands back the slots of a flush that their owner may use again (written or silenced, all the same). */
-  private recycle(slots: readonly ReplySlot[]): void {
+  private recycle(slots: readonly (ReplySlot | undefined)[], count: number): void {
     const events = this.events;
     if (events.recycled === undefined) return;
-    for (let i = 0; i < slots.length; i++) if (slots[i]!.recyclable) events.recycled(slots[i]!);
+    for (let i = 0; i < count; i++) if (slots[i]!.recyclable) events.recycled(slots[i]!);
   }
 
   /** One write per flush: small replies are copied together (a memcpy is cheaper than a writev). */

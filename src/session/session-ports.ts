@@ -93,7 +93,7 @@ export abstract class SessionPorts implements RequestSink, ChunkSink, DrainListe
   // ReplyWriterEvents (reply-writer.ts).
 
   wrote(bytes: number): void {
-    this.proxy.metrics.bytesOut.inc(bytes);
+    this.proxy.metrics.bytesOutPending += bytes;
   }
 
   recycled(slot: ReplySlot): void {

@@ -126,7 +126,7 @@ export class Session extends SessionPorts implements CallHost, ConnectionControl
     // Closing: the input is read (so the client's going away is seen) and dropped, as Redis does.
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.connection.lastInteraction = Date.now();
-    this.proxy.metrics.bytesIn.inc(chunk.length);
+    this.proxy.metrics.bytesInPending += chunk.length;
     this.decode(chunk);
     if (this.gate.inputTaken() === 'over-query-buffer-limit') {
       this.proxy.logLimiter.log('query_buffer_limit', 'warn', { heldBytes: this.decoder.bufferedBytes }, 'client query buffer limit reached; closing the connection', this.logger);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedClusterSeeds } from '../helpers/cluster-fixture.js';
 import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
 import { findFreePort } from '../../scripts/dev/redis-server.js';
+import net from 'node:net';
 
 function sample(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -46,5 +47,41 @@ describe('metrics', () => {
     expect(buckets.length).toBeGreaterThan(5);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i]!).toBeGreaterThanOrEqual(buckets[i - 1]!);
     expect(sample(after, 'slotgate_client_connections')).toBeGreaterThanOrEqual(1);
+  });
+  it('counts the exact bytes each client sent and was sent, and CONFIG RESETSTAT zeroes them', async () => {
+    // A raw client: the bytes on the wire are exactly these, nothing a client library adds.
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const replies: Buffer[] = [];
+    socket.on('data', (chunk) => replies.push(chunk));
+    const received = () => Buffer.concat(replies).toString('latin1');
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 400 && received() !== text; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(received()).toBe(text);
+    };
+    try {
+      const before = await scrape();
+      const delta = (after: string, series: string) => sample(after, series) - sample(before, series);
+      const request = '*3\r\n$3\r\nSET\r\n$13\r\nmetrics:bytes\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$13\r\nmetrics:bytes\r\n';
+      socket.write(request);
+      await waitFor('+OK\r\n$5\r\nhello\r\n');
+      const inline = 'PING\r\n';
+      socket.write(inline);
+      await waitFor('+OK\r\n$5\r\nhello\r\n+PONG\r\n');
+      const after = await scrape();
+      expect(delta(after, 'slotgate_client_bytes_received_total')).toBe(request.length + inline.length);
+      expect(delta(after, 'slotgate_client_bytes_sent_total')).toBe(received().length);
+      // Counted since the scrape and not yet folded in: RESETSTAT drops them too.
+      socket.write(inline);
+      await waitFor('+OK\r\n$5\r\nhello\r\n+PONG\r\n+PONG\r\n');
+      const admin = proxy.client();
+      expect(await admin.call('CONFIG', 'RESETSTAT')).toBe('OK');
+      const reset = await scrape();
+      // The admin client's own CONFIG RESETSTAT request is counted before it runs, its +OK after.
+      expect(sample(reset, 'slotgate_client_bytes_received_total')).toBe(0);
+      expect(sample(reset, 'slotgate_client_bytes_sent_total')).toBe('+OK\r\n'.length);
+    } finally {
+      socket.destroy();
+    }
   });
 });
