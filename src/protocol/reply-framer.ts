@@ -5,6 +5,8 @@
  * Technique: an incremental scanner whose whole state lives in fields (phase, the remaining
  * element count of every open array, bytes left of the current bulk), so each byte is looked at
  * once however the stream is chunked:
+ * - a top-level status, error, integer or bulk reply complete in its chunk is found by a plain scan
+ *   (completeSimpleFrame), without the phases below;
  * - status/error/integer lines are skipped with indexOf(CR);
  * - bulk bodies are skipped by arithmetic, never scanned (a 10 MB bulk costs no scanning);
  * - only `$`/`*` length digits are read one byte at a time.
@@ -71,6 +73,41 @@ function describeByte(b: number): string {
   return `0x${b.toString(16).padStart(2, '0')}`;
 }
 
+/** Digits a fast-path bulk length may have: any more, and the state machine reads it (and its limit). */
+const FAST_LENGTH_DIGITS = 9;
+
+/**
+ * The end of the reply starting at chunk[pos] when it is a status, error or integer line, or a bulk
+ * string (null included), and lies complete inside the chunk with well-formed CRLFs; else -1, and
+ * the state machine takes it (incomplete, another type, or malformed: it then says why).
+ * Why (issue #22): at pipeline 16 nearly every reply is one of these, and the state machine spent
+ * a field write per phase and a native indexOf per line on a five-byte `+OK`.
+ */
+function completeSimpleFrame(chunk: Buffer, pos: number, end: number): number {
+  const type = chunk[pos]!;
+  let i = pos + 1;
+  if (type === PLUS || type === MINUS || type === COLON) {
+    while (i < end && chunk[i] !== CR) i++;
+    return i + 1 < end && chunk[i + 1] === LF ? i + 2 : -1;
+  }
+  if (type !== DOLLAR) return -1;
+  if (chunk[i] === MINUS) {
+    // Only $-1 (null); anything else negative is the state machine's error to raise.
+    return i + 3 < end && chunk[i + 1] === 0x31 && chunk[i + 2] === CR && chunk[i + 3] === LF ? i + 4 : -1;
+  }
+  let length = 0;
+  const digitsStart = i;
+  for (; i < end; i++) {
+    const c = chunk[i]!;
+    if (c < ZERO_CHAR || c > NINE_CHAR) break;
+    length = length * 10 + (c - ZERO_CHAR);
+  }
+  const digits = i - digitsStart;
+  if (digits === 0 || digits > FAST_LENGTH_DIGITS || i + 1 >= end || chunk[i] !== CR || chunk[i + 1] !== LF) return -1;
+  const bodyEnd = i + 2 + length;
+  return bodyEnd + 1 < end && chunk[bodyEnd] === CR && chunk[bodyEnd + 1] === LF ? bodyEnd + 2 : -1;
+}
+
 export class ReplyFramer {
   private phase = TYPE;
   /** Remaining elements of each open array, innermost last; `depth` entries are live. */
@@ -123,6 +160,16 @@ export class ReplyFramer {
     let frameStart = 0; // a frame carried over from earlier chunks continues at 0
 
     while (pos < end) {
+      if (this.phase === TYPE && !this.inFrame) {
+        // A top-level reply that is complete in this chunk: handed over without the state machine.
+        const frameEnd = completeSimpleFrame(chunk, pos, end);
+        if (frameEnd > 0) {
+          this.onRange(chunk, pos, frameEnd, chunk[pos] === MINUS);
+          if (this.generation !== generation) return;
+          pos = frameEnd;
+          continue;
+        }
+      }
       switch (this.phase) {
         case TYPE: {
           const type = chunk[pos]!;

@@ -144,4 +144,18 @@ describe('ReplyFramer', () => {
     expectGarbage(`$${'9'.repeat(25)}\r\n`);
     expectGarbage('*1-\r\n');
   });
+
+  // A top-level reply complete in its chunk takes the fast scan (completeSimpleFrame), one split
+  // across chunks the state machine: every chunking above must agree, on good bytes and bad.
+  it('frames simple replies alike whether they arrive whole or in pieces, at the edges of each form', () => {
+    expectFrames(['$-1\r\n', '$0\r\n\r\n', ':-5\r\n', ':0\r\n', '+\r\n', '-\r\n', '$2\r\n\r\n\r\n', '+OK\r\n']);
+    expectFrames([`$${'1'.padStart(12, '0')}\r\nx\r\n`, '$5\r\n$3\r\nx\r\n', '*1\r\n$-1\r\n']);
+    expectGarbage('-ERR a\rb\r\n'); // a CR inside a line: Redis never sends one, and the framer refuses it
+    expectGarbage('$-1X\r\n');
+    expectGarbage('$-10\r\n');
+    expectGarbage('$3\r\nfoo\rX', []);
+    expectGarbage('+OK\r\n$3\r\nfoo\n\r', ['+OK\r\n']);
+    expectGarbage('$3\rX\nfoo\r\n');
+    expectGarbage('$3X\r\nfoo\r\n');
+  });
 });
