@@ -7,6 +7,14 @@
 export const SLOT_COUNT = 16384;
 
 const CRC16_TABLE = buildCrc16Table();
+/**
+ * For two bytes a step: after crc, then b0 and b1, the CRC is PAIR_TABLE[(crc >> 8) ^ b0] ^
+ * CRC16_TABLE[(crc & 0xff) ^ b1]. (One byte's step is (crc << 8) ^ T[(crc >> 8) ^ b]; T is linear,
+ * so the second step's T[(crc & 0xff) ^ b1 ^ (T[x] >> 8)] splits into T[(crc & 0xff) ^ b1] ^
+ * T[T[x] >> 8], and the part that depends on x alone is tabulated.) Two independent lookups per two
+ * bytes instead of two dependent steps: a 16-byte key hashes in half the time (issue #22).
+ */
+const PAIR_TABLE = buildPairTable(CRC16_TABLE);
 
 function buildCrc16Table(): Uint16Array {
   const table = new Uint16Array(256);
@@ -17,6 +25,12 @@ function buildCrc16Table(): Uint16Array {
     }
     table[i] = crc;
   }
+  return table;
+}
+
+function buildPairTable(byteTable: Uint16Array): Uint16Array {
+  const table = new Uint16Array(256);
+  for (let x = 0; x < 256; x++) table[x] = ((byteTable[x]! & 0xff) << 8) ^ byteTable[byteTable[x]! >> 8]!;
   return table;
 }
 
@@ -36,17 +50,36 @@ export function keyHashSlot(key: Uint8Array): number {
   return keyHashSlotIn(key, 0, key.length);
 }
 
-/** The slot of the key in bytes[start, end) (a request's argument read by offset). */
+/**
+ * The slot of the key in bytes[start, end) (a request's argument read by offset). A key without
+ * `{` (nearly all) is hashed two bytes a step as it is scanned; one with `{` goes the tag's way.
+ */
 export function keyHashSlotIn(bytes: Uint8Array, start: number, end: number): number {
+  let crc = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1]!;
+    if (b0 === OPEN_BRACE || b1 === OPEN_BRACE) return taggedKeyHashSlot(bytes, start, end);
+    crc = PAIR_TABLE[((crc >> 8) ^ b0) & 0xff]! ^ CRC16_TABLE[(crc & 0xff) ^ b1]!;
+  }
+  if (i < end) {
+    const b = bytes[i]!;
+    if (b === OPEN_BRACE) return taggedKeyHashSlot(bytes, start, end);
+    crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ b) & 0xff]!;
+  }
+  return crc & (SLOT_COUNT - 1);
+}
+
+/** A key holding `{`: its tag (the bytes up to the next `}`, when not empty) is hashed, else the whole key. */
+function taggedKeyHashSlot(bytes: Uint8Array, start: number, end: number): number {
   // A plain loop, not indexOf: keys are short, and a native call costs more than the scan.
   let open = start;
   while (open < end && bytes[open] !== OPEN_BRACE) open++;
-  if (open < end) {
-    let close = open + 1;
-    while (close < end && bytes[close] !== CLOSE_BRACE) close++;
-    // `{}` (empty tag) means "no tag": the whole key is hashed.
-    if (close < end && close > open + 1) return crc16(bytes, open + 1, close) & (SLOT_COUNT - 1);
-  }
+  let close = open + 1;
+  while (close < end && bytes[close] !== CLOSE_BRACE) close++;
+  // `{}` (empty tag) means "no tag": the whole key is hashed.
+  if (close < end && close > open + 1) return crc16(bytes, open + 1, close) & (SLOT_COUNT - 1);
   return crc16(bytes, start, end) & (SLOT_COUNT - 1);
 }
 

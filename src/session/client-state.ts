@@ -27,7 +27,11 @@ export type SessionPhase = 'open' | 'draining' | 'closing' | 'closed';
 
 export class ClientState {
   readonly createdAt = Date.now();
-  lastInteraction = this.createdAt;
+  /**
+   * When the client last sent something, on the monotonic clock (performance.now()): the session
+   * stamps every read with callbackNow(), which costs nothing, where Date.now() per read did (issue #22).
+   */
+  lastInteractionAt = performance.now();
   name: string | null = null;
   /** The selected database (ConnectionState.db). */
   db = 0;
@@ -108,7 +112,7 @@ export function socketFigures(socket: net.Socket): Pick<LiveFigures, 'addr' | 'l
   };
 }
 
-export function clientRecordOf(state: ClientState, live: LiveFigures, now = Date.now()): ClientRecord {
+export function clientRecordOf(state: ClientState, live: LiveFigures, now = Date.now(), monotonicNow = performance.now()): ClientRecord {
   return {
     id: state.id,
     addr: live.addr,
@@ -116,7 +120,7 @@ export function clientRecordOf(state: ClientState, live: LiveFigures, now = Date
     fd: live.fd,
     name: state.name ?? '',
     age: Math.floor((now - state.createdAt) / 1000),
-    idle: Math.floor((now - state.lastInteraction) / 1000),
+    idle: Math.floor((monotonicNow - state.lastInteractionAt) / 1000),
     flags: live.flags,
     db: state.db,
     sub: live.sub,

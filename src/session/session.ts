@@ -36,6 +36,7 @@ import type { ClientRecord } from '../peers/client-record.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import type { DecodedRequest } from '../protocol/decoded-request.js';
 import type { ForwardContext } from '../upstream/forwarder.js';
+import { callbackNow } from '../util/callback-clock.js';
 import { Call, type CallHost } from './call.js';
 import { ClientConnection, type ConnectionControl } from './client-connection.js';
 import { clientFlags, clientRecordOf, socketFigures, type CloseReason, type SessionPhase } from './client-state.js';
@@ -125,7 +126,7 @@ export class Session extends SessionPorts implements CallHost, ConnectionControl
   onChunk(chunk: Buffer): void {
     // Closing: the input is read (so the client's going away is seen) and dropped, as Redis does.
     if (this.phase === 'closing' || this.phase === 'closed') return;
-    this.connection.lastInteraction = Date.now();
+    this.connection.lastInteractionAt = callbackNow();
     this.proxy.metrics.bytesInPending += chunk.length;
     this.decode(chunk);
     if (this.gate.inputTaken() === 'over-query-buffer-limit') {

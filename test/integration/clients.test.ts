@@ -100,6 +100,16 @@ describe('CLIENT across slotgate instances and workers', () => {
     expect(onB).toBeDefined();
   });
 
+  it('shows how long a client has been idle, and 0 once it sends something', async () => {
+    const quiet = await connect(a.port, 'idle-quiet');
+    const observer = await connect(a.port);
+    const idleOf = async () => Number((await listOn(observer)).find((line) => line.name === 'idle-quiet')!.idle);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await idleOf()).toBeGreaterThanOrEqual(2);
+    expect(await quiet.call('PING')).toBe('PONG');
+    expect(await idleOf()).toBe(0);
+  });
+
   it('CLIENT LIST ID and TYPE filter; CLIENT INFO and CLIENT ID show the caller', async () => {
     const me = await connect(a.port, 'me');
     const other = await connect(b.port, 'other');

@@ -27,4 +27,12 @@ describe('client state', () => {
     expect(clientRecordOf(state, { ...live, reading: true, omem: 0, runningCommand: 'client|list' }).events).toBe('r');
     expect(clientRecordOf(state, { ...live, runningCommand: 'client|list' }).cmd).toBe('client|list');
   });
+
+  it('counts idle seconds from the last input on the monotonic clock', () => {
+    const state = new ClientState(8);
+    const live = { addr: 'a', laddr: 'b', fd: 1, flags: 'N', sub: 0, psub: 0, ssub: 0, qbuf: 0, oll: 0, omem: 0, reading: false, runningCommand: null, network: 'tcp', proxy: 'p' } as LiveFigures;
+    state.lastInteractionAt = 10_000;
+    expect(clientRecordOf(state, live, Date.now(), 13_999).idle).toBe(3);
+    expect(clientRecordOf(state, live, Date.now(), 10_500).idle).toBe(0);
+  });
 });
