@@ -48,6 +48,13 @@ function loadBinding(): StreamWrapBinding | null {
 }
 
 const binding = loadBinding();
+/**
+ * Read once: the binding is a dictionary-mode object, and a property load from one is a
+ * megamorphic load on every write (issue #22).
+ */
+const streamBaseState: Int32Array | null = binding?.streamBaseState ?? null;
+const kLastWriteWasAsync = binding?.kLastWriteWasAsync ?? 0;
+const WriteWrap = binding?.WriteWrap ?? null;
 
 /** True when writes can go straight to libuv on this Node (else every write takes socket.write). */
 export const directWrites: boolean = binding !== null;
@@ -67,7 +74,7 @@ function onWriteComplete(this: WriteRequest, status: number): void {
 let spare: WriteRequest | null = null;
 
 function takeRequest(): WriteRequest {
-  const req = spare ?? new binding!.WriteWrap();
+  const req = spare ?? new WriteWrap!();
   spare = null;
   req.oncomplete = onWriteComplete;
   req.bytes = 0;
@@ -129,7 +136,7 @@ export class SocketWriter {
       socket.destroy(new Error(`write failed (${err})`));
       return true; // nothing more will be written from it
     }
-    if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
+    if (streamBaseState![kLastWriteWasAsync] === 0) {
       req.handle = null;
       spare = req;
       return true;

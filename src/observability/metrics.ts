@@ -324,7 +324,9 @@ export class Metrics {
     },
   });
 
-  readonly latencyByClass: Record<LatencyClass, HistogramChild>;
+  private readonly readLatency: HistogramChild;
+  private readonly writeLatency: HistogramChild;
+  private readonly otherLatency: HistogramChild;
   /** Per-command counts and times, client latency, big values and hot keys (the admin API's /v1/stats/*). */
   readonly stats: CommandStats;
   readonly slowCommands: SlowCommandLog; // slotgate's own slow log (GET /v1/slowlog): session/call.ts compares each time with it
@@ -348,17 +350,20 @@ export class Metrics {
     this.buildInfo.labels(SLOTGATE_VERSION, process.version).set(1);
     this.ioFastPath.labels('shared_buffer_reads').set(sharedBufferReads ? 1 : 0);
     this.ioFastPath.labels('direct_writes').set(directWrites ? 1 : 0);
-    this.latencyByClass = {
-      read: this.backendLatency.child('read'),
-      write: this.backendLatency.child('write'),
-      other: this.backendLatency.child('other'),
-    };
+    this.readLatency = this.backendLatency.child('read');
+    this.writeLatency = this.backendLatency.child('write');
+    this.otherLatency = this.backendLatency.child('other');
     this.stats = new CommandStats(
       { clientByClass: this.clientLatency, clientByCommand: this.clientLatencyByCommand, backendByClass: this.backendLatency },
       new HotKeyTracker(options.hotKeySampling ?? DEFAULT_HOT_KEY_SAMPLING),
       options.commands ?? new CommandCatalog(),
     );
     this.slowCommands = SlowCommandLog.counted(this.registry, options.slowlog);
+  }
+
+  /** The backend round-trip histogram of `latencyClass`, chosen by comparison (not a table indexed by class: a load by a key that varies is a megamorphic keyed load, per request). */
+  backendLatencyOf(latencyClass: LatencyClass): HistogramChild {
+    return latencyClass === 'read' ? this.readLatency : latencyClass === 'write' ? this.writeLatency : this.otherLatency;
   }
 
   /** Commands answered since start (or CONFIG RESETSTAT), for INFO's Proxy section. */

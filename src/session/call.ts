@@ -60,12 +60,14 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   /** The arguments; null until asked for after a direct-path bind (made from `raw` then). */
   private argViews: Buffer[] | null = NO_ARGS;
   /**
-   * The request's bytes are source[sourceStart, sourceEnd): after a direct-path bind, a range of the
-   * client's read chunk (protocol/byte-range.ts); `raw` is made from it when something asks.
+   * The request's bytes, payload[payloadStart, payloadEnd): after a direct-path bind, a range of the
+   * client's read chunk (protocol/byte-range.ts); `raw` is made from it when something asks. Also
+   * what a direct attempt writes (BackendRequest): plain fields, not getters, because the node
+   * connection reads them for every request it joins into a write (an accessor is a call per load).
    */
-  private source: Buffer = EMPTY;
-  private sourceStart = 0;
-  private sourceEnd = 0;
+  payload: Buffer = EMPTY;
+  payloadStart = 0;
+  payloadEnd = 0;
   private rawView: Buffer | null = EMPTY;
   // The direct attempt's state (sendDirect): this call is then its own BackendRequest, whose payload is the request's bytes.
   readonly replyCount = 1;
@@ -90,20 +92,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
 
   /** The request's bytes (CommandCall.raw): a view of the range, made on first use. */
   get raw(): Buffer {
-    return (this.rawView ??= frameOf(this.source, this.sourceStart, this.sourceEnd));
-  }
-
-  /** BackendRequest: what a direct attempt writes (the request's own bytes), payload[payloadStart, payloadEnd). */
-  get payload(): Buffer {
-    return this.source;
-  }
-
-  get payloadStart(): number {
-    return this.sourceStart;
-  }
-
-  get payloadEnd(): number {
-    return this.sourceEnd;
+    return (this.rawView ??= frameOf(this.payload, this.payloadStart, this.payloadEnd));
   }
 
   get args(): readonly Buffer[] {
@@ -125,9 +114,9 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   }
 
   private setBytes(source: Buffer, start: number, end: number, view: Buffer | null): void {
-    this.source = source;
-    this.sourceStart = start;
-    this.sourceEnd = end;
+    this.payload = source;
+    this.payloadStart = start;
+    this.payloadEnd = end;
     this.rawView = view;
   }
 
@@ -181,7 +170,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     const transaction = options.transaction === true;
     // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
     const finalTarget = replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null);
-    const latency = blocking ? null : proxy.metrics.latencyByClass[options.access];
+    const latency = blocking ? null : proxy.metrics.backendLatencyOf(options.access);
     if (!blocking && !transaction && options.commands === undefined && options.onReply === undefined) {
       const conn = directConnection(context, finalTarget);
       if (conn !== null) {
@@ -305,7 +294,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
       for (const conn of opened) conn.close();
       done(replies);
     });
-    gather(context, targets, options.latency ? metrics.latencyByClass[options.latency] : null, finish, options.replicaRead === true);
+    gather(context, targets, options.latency ? metrics.backendLatencyOf(options.latency) : null, finish, options.replicaRead === true);
   }
 
   afterEarlierReplies(run: () => void): void {
