@@ -31,6 +31,7 @@ import { isDescriptorExhaustion } from '../observability/descriptor-watch.js';
 import { copyRange, frameOf } from '../protocol/byte-range.js';
 import { ReplyFramer } from '../protocol/reply-framer.js';
 import { Fifo, NumberFifo } from '../util/fifo.js';
+import { clearSlots } from '../util/clear-slots.js';
 import { deferToTurnEnd, type TurnEndTask } from '../util/turn-end.js';
 import { replyIgnored, type BackendFailure, type BackendRequest } from './backend-request.js';
 
@@ -319,7 +320,7 @@ export class NodeConnection implements TurnEndTask {
     const now = performance.now();
     for (let i = 0; i < count; i++) if (batch[i]!.replyCount > 0) this.sentTimes.push(now);
     this.writeBatch(writer, batch, count);
-    batch.fill(undefined, 0, count); // nothing written stays referenced
+    clearSlots(batch, count); // nothing written stays referenced
     this.spareBatch = batch;
   }
 

@@ -16,6 +16,7 @@
  */
 import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
 import { copyRange, frameOf } from '../protocol/byte-range.js';
+import { clearSlots } from '../util/clear-slots.js';
 import { deferToTurnEnd, type TurnEndTask } from '../util/turn-end.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 
@@ -166,7 +167,7 @@ export class ReplyWriter implements TurnEndTask {
     this.events.wrote(bytes);
     this.recycle(ready, taken);
     // Emptied before the events below, which may run a flush of another writer (or this one) that refills it.
-    ready.fill(undefined, 0, taken);
+    clearSlots(ready, taken);
     if (closeAfter) {
       this.closed = true;
       this.events.closingReplyWritten();

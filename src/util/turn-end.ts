@@ -9,6 +9,8 @@
  * the tasks run waits for the next turn, as a setImmediate made inside one does.
  */
 
+import { clearSlots } from './clear-slots.js';
+
 /** An object with work to do at the end of the turn (a node connection's flush, a client's). */
 export interface TurnEndTask {
   atTurnEnd(): void;
@@ -40,7 +42,7 @@ function runDue(): void {
   dueCount = 0;
   scheduled = false;
   for (let i = 0; i < count; i++) runOne(tasks[i]!);
-  tasks.fill(undefined, 0, count); // nothing run stays referenced
+  clearSlots(tasks, count); // nothing run stays referenced
   spare = tasks;
 }
 
