@@ -111,6 +111,11 @@ export class SocketWriter {
     return this.direct && this.pendingBytes === 0 && this.socket.writableLength === 0;
   }
 
+  /** A write made here is still queued in libuv: `onDrained` runs when the last such write is done. */
+  get busy(): boolean {
+    return this.pendingBytes > 0;
+  }
+
   /** Output written but not yet taken by the kernel: this writer's and the socket's own. */
   get unsentBytes(): number {
     return this.pendingBytes + this.socket.writableLength;
