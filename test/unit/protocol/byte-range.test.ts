@@ -3,9 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { copyRange, frameOf } from '../../../src/protocol/byte-range.js';
 
 describe('byte ranges', () => {
-  it('copies exactly bytes[start, end) to `at`, short (byte by byte) and long (Buffer.copy) alike, and nothing around them', () => {
+  it('copies exactly bytes[start, end) to `at`, short (a loop) and long (Buffer.copy) alike, and nothing around them', () => {
     const source = Buffer.from(Array.from({ length: 200 }, (_, i) => i));
-    for (const [start, end] of [[0, 0], [3, 8], [10, 26], [10, 27], [5, 150], [0, 200]] as const) {
+    // Every length from 0 to 60 at two offsets (the loop's four-byte steps and their remainders, both
+    // sides of the loop's limit), and long ranges.
+    const ranges: [number, number][] = [[5, 150], [0, 200]];
+    for (let length = 0; length <= 60; length++) ranges.push([3, 3 + length], [10, 10 + length]);
+    for (const [start, end] of ranges) {
       const target = Buffer.alloc(220, 0xee);
       expect(copyRange(source, start, end, target, 7)).toBe(end - start);
       expect(target.subarray(7, 7 + end - start)).toEqual(source.subarray(start, end));
