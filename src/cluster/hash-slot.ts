@@ -34,12 +34,15 @@ function buildPairTable(byteTable: Uint16Array): Uint16Array {
   return table;
 }
 
+/** CRC16/XMODEM's step for one byte. */
+function crcStep(crc: number, byte: number): number {
+  return ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ byte) & 0xff]!;
+}
+
 /** CRC16/XMODEM (poly 0x1021, init 0) of buf[start, end). */
 export function crc16(buf: Uint8Array, start = 0, end = buf.length): number {
   let crc = 0;
-  for (let i = start; i < end; i++) {
-    crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ buf[i]!) & 0xff]!;
-  }
+  for (let i = start; i < end; i++) crc = crcStep(crc, buf[i]!);
   return crc;
 }
 
@@ -66,7 +69,7 @@ export function keyHashSlotIn(bytes: Uint8Array, start: number, end: number): nu
   if (i < end) {
     const b = bytes[i]!;
     if (b === OPEN_BRACE) return taggedKeyHashSlot(bytes, start, end);
-    crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ b) & 0xff]!;
+    crc = crcStep(crc, b);
   }
   return crc & (SLOT_COUNT - 1);
 }

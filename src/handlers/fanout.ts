@@ -30,7 +30,7 @@ export function commandLabel(spec: CommandSpec): string {
 /** A multi-key command whose keys are in several slots: one part per slot, replies put back in request order. */
 export function runSplit(call: CommandCall, plan: SplitPlan, deps: SplitServices): void {
   const topology = deps.topology.current;
-  deps.metrics.keysAccessedPending += plan.keys;
+  deps.metrics.keysAccessed.pending += plan.keys;
   const targets: PartTarget[] = plan.parts.map((part) => ({ node: topology.masterForSlot(part.slot) ?? null, command: part.args, slot: part.slot }));
   const replicaRead = deps.runtime.replicaReads.mayUseReplica(call.connection.account, {
     access: plan.access,

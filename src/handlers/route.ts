@@ -42,7 +42,7 @@ function routeByKeys(call: CommandCall, deps: KeyRouteServices): void {
 }
 
 function forwardToSlot(call: CommandCall, deps: KeyRouteServices, slot: number, access: Access, blocking: boolean, keys: number): void {
-  deps.metrics.keysAccessedPending += keys;
+  deps.metrics.keysAccessed.pending += keys;
   if (blocking) deps.blockingCommands.set(call.connection, describeBlocking(call.spec, call.args));
   call.forward(slotTarget(slot), forwardOptions(access, blocking));
 }

@@ -13,6 +13,7 @@ import client from 'prom-client';
 import { CommandStats, type CommandOutcome, type LatencyClass, type RequestMark } from './command-stats.js';
 import { InstantaneousRate } from './ops-rate.js';
 import { FastHistogram, type HistogramChild } from './fast-histogram.js';
+import { FoldedCounter } from './folded-counter.js';
 import { HotKeyTracker } from './hot-keys.js';
 import { SlowCommandLog } from './slow-command-log.js';
 import { TrackingMetrics } from './tracking-metrics.js';
@@ -244,30 +245,9 @@ export class Metrics {
     help: 'Open client connections divided by maxclients',
     registers: [this.registry],
   });
-  /**
-   * Bytes from and to clients: every read and every flush adds to a plain number, folded in at
-   * scrape time (a prom-client inc() makes two objects, and at pipeline 1 it ran twice per request).
-   */
-  bytesInPending = 0;
-  bytesOutPending = 0;
-  readonly bytesIn = new client.Counter({
-    name: 'slotgate_client_bytes_received_total',
-    help: 'Bytes received from clients',
-    registers: [this.registry],
-    collect: () => {
-      this.bytesIn.inc(this.bytesInPending);
-      this.bytesInPending = 0;
-    },
-  });
-  readonly bytesOut = new client.Counter({
-    name: 'slotgate_client_bytes_sent_total',
-    help: 'Bytes sent to clients',
-    registers: [this.registry],
-    collect: () => {
-      this.bytesOut.inc(this.bytesOutPending);
-      this.bytesOutPending = 0;
-    },
-  });
+  /** Bytes from and to clients: every read and every flush adds to it (see FoldedCounter). */
+  readonly bytesIn = new FoldedCounter(this.registry, 'slotgate_client_bytes_received_total', 'Bytes received from clients');
+  readonly bytesOut = new FoldedCounter(this.registry, 'slotgate_client_bytes_sent_total', 'Bytes sent to clients');
   private readonly backendLatency = new FastHistogram<LatencyClass>(
     'slotgate_backend_command_duration_seconds',
     'Round trip of commands to backend nodes, by read/write/other',
@@ -312,17 +292,8 @@ export class Metrics {
     help: 'MGET commands, single-slot and split across slots alike',
     registers: [this.registry],
   });
-  /** Keys named by routed commands; the hot path adds to a plain number, folded in at scrape time. */
-  keysAccessedPending = 0;
-  readonly keysAccessed = new client.Counter({
-    name: 'slotgate_keys_accessed_total',
-    help: 'Keys named by the commands slotgate routed (a 100-key MGET counts 100)',
-    registers: [this.registry],
-    collect: () => {
-      this.keysAccessed.inc(this.keysAccessedPending);
-      this.keysAccessedPending = 0;
-    },
-  });
+  /** Keys named by routed commands (see FoldedCounter). */
+  readonly keysAccessed = new FoldedCounter(this.registry, 'slotgate_keys_accessed_total', 'Keys named by the commands slotgate routed (a 100-key MGET counts 100)');
 
   private readonly readLatency: HistogramChild;
   private readonly writeLatency: HistogramChild;
@@ -400,7 +371,7 @@ export class Metrics {
    * Node process metrics, which are not statistics of the proxy's work.
    */
   resetStats(): void {
-    this.keysAccessedPending = this.bytesInPending = this.bytesOutPending = 0;
+    this.keysAccessed.pending = this.bytesIn.pending = this.bytesOut.pending = 0;
     this.connectionsReceived = this.connectionsRefused = 0;
     this.stats.reset();
     this.bigValuesFolded = { requests: 0, replies: 0 };

@@ -29,7 +29,12 @@ export function copyRange(bytes: Buffer, start: number, end: number, target: Buf
   return end - start;
 }
 
+/** True when bytes[start, end) is all of `bytes`. */
+export function isWhole(bytes: Buffer, start: number, end: number): boolean {
+  return start === 0 && end === bytes.length;
+}
+
 /** bytes[start, end) as a Buffer: `bytes` itself when that is all of it, else a view. */
 export function frameOf(bytes: Buffer, start: number, end: number): Buffer {
-  return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  return isWhole(bytes, start, end) ? bytes : bytes.subarray(start, end);
 }

@@ -195,13 +195,7 @@ export class RequestDecoder {
 
   /** Decodes what it can; may call onRequest several times. Throws ProtocolError on bad input. */
   write(chunk: Buffer): void {
-    // Not through guarded(): a closure per chunk is garbage per read (issue #22).
-    if (this.failed) throw this.failure;
-    try {
-      this.feed(chunk);
-    } catch (err) {
-      this.fail(err);
-    }
+    this.decodeGuarded(chunk, true);
   }
 
   /**
@@ -220,23 +214,24 @@ export class RequestDecoder {
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.guarded(() => this.parse(buf));
+    this.decodeGuarded(buf, false);
   }
 
-  private guarded(decode: () => void): void {
+  /**
+   * Feeds a new chunk (`fresh`) or parses held-back bytes, unless an earlier write failed (then it
+   * throws that failure again). Takes the bytes, not a closure: write() runs once per read (issue #22).
+   */
+  private decodeGuarded(bytes: Buffer, fresh: boolean): void {
     if (this.failed) throw this.failure;
     try {
-      decode();
+      if (fresh) this.feed(bytes);
+      else this.parse(bytes);
     } catch (err) {
-      this.fail(err);
+      // The stream cannot be resynchronised: this write and every later one throw it.
+      this.failed = true;
+      this.failure = err;
+      throw err;
     }
-  }
-
-  /** The stream cannot be resynchronised after `err`: this write and every later one throw it. */
-  private fail(err: unknown): never {
-    this.failed = true;
-    this.failure = err;
-    throw err;
   }
 
   private feed(chunk: Buffer): void {

@@ -15,7 +15,7 @@
  * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
  */
 import { joinBuffer, joinBufferWritten } from '../io/batch-scratch.js';
-import { copyRange, frameOf } from '../protocol/byte-range.js';
+import { copyRange, frameOf, isWhole } from '../protocol/byte-range.js';
 import { clearSlots } from '../util/clear-slots.js';
 import { deferToTurnEnd, type TurnEndTask } from '../util/turn-end.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
@@ -51,10 +51,6 @@ function concatFrames(slots: readonly ReplySlot[], count: number, bytes: number,
     offset += copyRange(slot.frame!, slot.frameStart, slot.frameEnd, out, offset);
   }
   return out;
-}
-
-function isWholeBuffer(slot: ReplySlot): boolean {
-  return slot.frameStart === 0 && slot.frameEnd === slot.frame!.length;
 }
 
 /** A slot's reply as a Buffer of its own (a view when it is part of a read chunk). */
@@ -189,7 +185,8 @@ export class ReplyWriter implements TurnEndTask {
     if (count === 0) return; // every reply of this flush was silenced
     // A lone reply that is a buffer of its own goes as it is; one that is part of a node's read is
     // copied like a batch (a copy of a few bytes costs less than a view of them).
-    if (count === 1 && isWholeBuffer(frames[0]!)) output.write(frames[0]!.frame!);
+    const first = frames[0]!;
+    if (count === 1 && isWhole(first.frame!, first.frameStart, first.frameEnd)) output.write(first.frame!);
     else if (bytes <= COPY_REPLIES_LIMIT) {
       const joined = concatFrames(frames, count, bytes, output.idle);
       joinBufferWritten(joined, output.write(joined));

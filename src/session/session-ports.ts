@@ -93,7 +93,7 @@ export abstract class SessionPorts implements RequestSink, ChunkSink, DrainListe
   // ReplyWriterEvents (reply-writer.ts).
 
   wrote(bytes: number): void {
-    this.proxy.metrics.bytesOutPending += bytes;
+    this.proxy.metrics.bytesOut.pending += bytes;
   }
 
   recycled(slot: ReplySlot): void {

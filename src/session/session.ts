@@ -127,7 +127,7 @@ export class Session extends SessionPorts implements CallHost, ConnectionControl
     // Closing: the input is read (so the client's going away is seen) and dropped, as Redis does.
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.connection.lastInteractionAt = callbackNow();
-    this.proxy.metrics.bytesInPending += chunk.length;
+    this.proxy.metrics.bytesIn.pending += chunk.length;
     this.decode(chunk);
     if (this.gate.inputTaken() === 'over-query-buffer-limit') {
       this.proxy.logLimiter.log('query_buffer_limit', 'warn', { heldBytes: this.decoder.bufferedBytes }, 'client query buffer limit reached; closing the connection', this.logger);
