@@ -9,7 +9,12 @@
  *  - a reply to a request that leaves the client owing nothing else: at once — nothing could
  *    join it, and waiting only adds latency;
  *  - otherwise after the poll phase (setImmediate, util/turn-end.ts): replies of one pipeline arriving from several
- *    nodes in the same loop iteration leave in one write.
+ *    nodes in the same loop iteration leave in one write;
+ *  - and when replies are still owed then, the ready ones wait one turn more (one more poll, which
+ *    does not block while a flush is due), so that a pipeline whose nodes answer in consecutive
+ *    turns leaves in one write: a write to a client is the dearest thing slotgate does per batch
+ *    (issue #22: at pipeline 16, 44% of the proxy's CPU was in write(), each waking the client).
+ *    One turn, never more: a reply owed by a slow node or a blocking command holds nothing longer.
  *
  * It knows nothing of sockets beyond `ReplyOutput` (io/socket-writer.ts in production, a fake in
  * unit tests); what a flush means for reading and limits is the owner's, through `flushed`.
@@ -67,6 +72,8 @@ const readySlots: (ReplySlot | undefined)[] = [];
 export class ReplyWriter implements TurnEndTask {
   private readonly queue = new ReplyQueue();
   private flushScheduled = false;
+  /** The deferred flush already waited one turn for the replies still owed (see the header). */
+  private heldATurn = false;
   private decoding = false;
   private flushAfterDecode = false;
   /** After close(): nothing more is written. */
@@ -117,8 +124,14 @@ export class ReplyWriter implements TurnEndTask {
     }
   }
 
-  /** TurnEndTask: the replies that came in during this turn leave (see the header). */
+  /** TurnEndTask: the replies that came in during this turn leave, or wait one more turn (see the header). */
   atTurnEnd(): void {
+    if (!this.flushScheduled) return; // flushed directly since it was deferred (release)
+    if (!this.heldATurn && !this.queue.allReady) {
+      this.heldATurn = true;
+      deferToTurnEnd(this);
+      return;
+    }
     this.flush();
   }
 
@@ -138,6 +151,7 @@ export class ReplyWriter implements TurnEndTask {
   flush(): void {
     // Also called directly (see release); a deferred flush still due then finds nothing to send.
     this.flushScheduled = false;
+    this.heldATurn = false;
     if (this.closed) return;
     const ready = readySlots;
     const taken = this.queue.takeReady(ready);

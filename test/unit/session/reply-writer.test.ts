@@ -57,7 +57,8 @@ describe('reply writer', () => {
     fill(c, '+c\r\n');
     expect(events.recycled).toEqual([]); // answered, but behind a and b: not written yet
     fill(a, '+a\r\n');
-    expect(events.recycled).toEqual([]); // b is still owed: the flush waits for the end of the turn
+    expect(events.recycled).toEqual([]); // b is still owed: the flush waits for the end of the turn, and one more
+    await nextTurn();
     await nextTurn();
     expect(output.writes).toEqual(['+a\r\n']);
     expect(events.recycled).toEqual([a]);
@@ -89,13 +90,46 @@ describe('reply writer', () => {
     expect(output.writes).toEqual(['+1\r\n+2\r\n']);
   });
 
-  it('waits for the end of the event-loop turn when more replies are owed', async () => {
+  it('waits for the end of the event-loop turn, and one more, when more replies are owed; never longer', async () => {
     const { w, output, fill } = writer();
     const [a] = [w.reserve(), w.reserve()];
     fill(a, '+a\r\n');
     expect(output.writes).toEqual([]);
     await nextTurn();
+    expect(output.writes).toEqual([]); // b may come from a node that answers in the next poll
+    await nextTurn();
+    expect(output.writes).toEqual(['+a\r\n']); // it did not: a goes alone, b is not waited for longer
+  });
+
+  it('writes a pipeline whose nodes answer in consecutive turns in one write (issue #22)', async () => {
+    const { w, output, fill } = writer();
+    const [a, b, c] = [w.reserve(), w.reserve(), w.reserve()];
+    fill(a, '+a\r\n'); // the first node's answer
+    await nextTurn();
+    expect(output.writes).toEqual([]);
+    fill(c, '+c\r\n'); // the other nodes' in the next turn
+    expect(output.writes).toEqual([]);
+    fill(b, '+b\r\n'); // which completes the pipeline: all of it leaves at once, in one write
+    expect(output.writes).toEqual(['+a\r\n+b\r\n+c\r\n']);
+    await nextTurn();
+    await nextTurn();
+    expect(output.writes).toHaveLength(1); // the flush that was due finds nothing left
+  });
+
+  it('starts the wait again after each flush: what a later turn brings waits its own turn', async () => {
+    const { w, output, fill } = writer();
+    const [a, b, c] = [w.reserve(), w.reserve(), w.reserve()];
+    fill(a, '+a\r\n');
+    await nextTurn();
+    await nextTurn();
     expect(output.writes).toEqual(['+a\r\n']);
+    fill(b, '+b\r\n'); // c is still owed
+    await nextTurn();
+    expect(output.writes).toEqual(['+a\r\n']);
+    await nextTurn();
+    expect(output.writes).toEqual(['+a\r\n', '+b\r\n']);
+    fill(c, '+c\r\n');
+    expect(output.writes).toEqual(['+a\r\n', '+b\r\n', '+c\r\n']);
   });
 
   it('keeps silenced replies in order and drops them (CLIENT REPLY OFF)', () => {
