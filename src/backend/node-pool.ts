@@ -67,6 +67,8 @@ function groupKey(address: string, db: number): string {
 
 export class NodePool {
   private readonly shared = new Map<string, SharedGroup>();
+  /** The groups of `shared` in database 0 by address id (connectionForNode); a group leaves both at once (retireWhere, close). */
+  private readonly sharedById: (SharedGroup | undefined)[] = [];
   private readonly replicaReadShared = new Map<string, SharedGroup>();
   /** The same two kinds for RESP3 sessions (made on first use: RESP2-only deployments open none). */
   private readonly shared3 = new Map<string, SharedGroup>();
@@ -114,6 +116,24 @@ export class NodePool {
     return protocol === 2
       ? this.pick(this.shared, address, this.options, affinity, db)
       : this.pick(this.shared3, address, this.resp3Options, affinity, db);
+  }
+
+  /**
+   * connectionFor(node.address, …) found by the node's address id, the hot path's way: for the
+   * usual RESP2 session in database 0, an array index instead of a lookup by the address string
+   * (address-ids.ts). The same group, so the same connection for a session, whichever way is asked.
+   */
+  connectionForNode(node: { readonly address: string; readonly addressId: number }, affinity: number, protocol: RespVersion, db: number): NodeConnection {
+    if (protocol !== 2 || db !== 0) return this.connectionFor(node.address, affinity, protocol, db);
+    const group = this.sharedById[node.addressId] ?? this.rememberById(node);
+    return group.conns[affinity % group.conns.length]!;
+  }
+
+  private rememberById(node: { readonly address: string; readonly addressId: number }): SharedGroup {
+    this.connectionFor(node.address, 0); // makes the group when there is none
+    const group = this.shared.get(node.address)!;
+    this.sharedById[node.addressId] = group;
+    return group;
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
@@ -212,6 +232,16 @@ export class NodePool {
         groups.delete(key);
       }
     }
+    this.forgetIdsOfGone();
+  }
+
+  /** Drops the by-id entries whose group left `shared`. */
+  private forgetIdsOfGone(): void {
+    const byId = this.sharedById;
+    for (let id = 0; id < byId.length; id++) {
+      const group = byId[id];
+      if (group !== undefined && this.shared.get(group.address) !== group) byId[id] = undefined;
+    }
   }
 
   close(): void {
@@ -221,6 +251,7 @@ export class NodePool {
       for (const group of groups.values()) for (const conn of group.conns) conn.close();
       groups.clear();
     }
+    this.sharedById.length = 0;
   }
 }
 

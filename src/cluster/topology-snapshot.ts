@@ -3,6 +3,7 @@
  * table. A refresh builds a new snapshot aside and swaps it in with one assignment, so
  * the hot path never sees a half-updated map and never takes a lock.
  */
+import { addressId } from '../backend/address-ids.js';
 import { SLOT_COUNT } from './hash-slot.js';
 
 export type NodeRole = 'master' | 'replica';
@@ -15,6 +16,8 @@ export interface BackendNode {
   readonly port: number;
   /** "host:port", the key of the connection pool. */
   readonly address: string;
+  /** The address's process-wide number (backend/address-ids.ts): how the hot path finds its connections. */
+  readonly addressId: number;
   readonly role: NodeRole;
   readonly health: NodeHealth;
   /** Index of the owning shard in `TopologySnapshot.shards`. */
@@ -36,8 +39,8 @@ export interface Shard {
 }
 
 export interface ShardInput {
-  master: Omit<BackendNode, 'shardIndex' | 'address' | 'role'>;
-  replicas: Omit<BackendNode, 'shardIndex' | 'address' | 'role'>[];
+  master: Omit<BackendNode, 'shardIndex' | 'address' | 'addressId' | 'role'>;
+  replicas: Omit<BackendNode, 'shardIndex' | 'address' | 'addressId' | 'role'>[];
   ranges: [number, number][];
 }
 
@@ -147,11 +150,12 @@ export class TopologySnapshot {
 }
 
 function makeNode(
-  n: Omit<BackendNode, 'shardIndex' | 'address' | 'role'>,
+  n: Omit<BackendNode, 'shardIndex' | 'address' | 'addressId' | 'role'>,
   role: NodeRole,
   shardIndex: number,
 ): BackendNode {
-  const node: BackendNode = { id: n.id, host: n.host, port: n.port, health: n.health, address: `${n.host}:${n.port}`, role, shardIndex };
+  const address = `${n.host}:${n.port}`;
+  const node: BackendNode = { id: n.id, host: n.host, port: n.port, health: n.health, address, addressId: addressId(address), role, shardIndex };
   return n.lagBytes === undefined ? node : { ...node, lagBytes: n.lagBytes };
 }
 

@@ -37,7 +37,7 @@ export interface AffinityClient {
  */
 function forwardContext(
   proxy: ProxyContext,
-  connectionFor: (address: string) => NodeConnection,
+  connectionFor: ForwardContext['connectionFor'],
   replicaRead: ((slot: number) => NodeConnection | null) | undefined,
 ): ForwardContext {
   const pool = proxy.pool;
@@ -90,7 +90,10 @@ export class BackendAffinity {
     const client = this.client;
     return forwardContext(
       proxy,
-      (address) => (this.watchConnection?.address === address ? this.watchConnection : pool.connectionFor(address, client.id, client.protocol, client.db)),
+      (address, node) => {
+        if (this.watchConnection?.address === address) return this.watchConnection;
+        return node === undefined ? pool.connectionFor(address, client.id, client.protocol, client.db) : pool.connectionForNode(node, client.id, client.protocol, client.db);
+      },
       // proxy.runtime is read per call: a reload replaces it (config/reload.ts).
       (slot) => replicaReadConnection(proxy.topology, proxy.runtime, pool, slot, client.id, client.protocol, client.db),
     );

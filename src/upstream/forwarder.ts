@@ -22,6 +22,7 @@
 import type { NodeConnection } from '../backend/node-connection.js';
 import { mayRetry, type BackendFailure, type BackendRequest } from '../backend/backend-request.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
+import type { BackendNode } from '../cluster/topology-snapshot.js';
 import { isReadonlyRefusal, parseRedirect } from '../cluster/redirect.js';
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import type { ParkedCommand } from '../cluster/write-hold.js';
@@ -39,8 +40,12 @@ export interface ForwardContext {
   readonly metrics: Metrics;
   readonly maxRedirects: number;
   readonly commandTimeoutMs: number;
-  /** The connection to use for a node address (shared, or the session's own). */
-  connectionFor(address: string): NodeConnection;
+  /**
+   * The connection to use for a node address (shared, or the session's own). `node`, when the
+   * caller has the topology's node at that address: its address id finds a shared connection
+   * faster (NodePool.connectionForNode); a context that ignores it is just as right.
+   */
+  connectionFor(address: string, node?: BackendNode): NodeConnection;
   /** True when the node at `address` failed lately (used to pick a master for keyless commands). */
   recentlyFailed(address: string): boolean;
   /**
@@ -80,7 +85,7 @@ export function directConnection(ctx: ForwardContext, target: Target): NodeConne
   if (target.slot === null || target.replicaRead === true) return null;
   const master = ctx.topology.current.masterForSlot(target.slot);
   if (master === undefined || ctx.topology.hold.isHeld(master.address)) return null;
-  return ctx.connectionFor(master.address);
+  return ctx.connectionFor(master.address, master);
 }
 
 /** Who gets the final answer (an object, not a closure: nothing allocated per command for it). */
