@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
 import type { NodeConnection } from '../../../src/backend/node-connection.js';
-import { BackendAffinity } from '../../../src/session/backend-affinity.js';
+import { BackendAffinity, affinityOf } from '../../../src/session/backend-affinity.js';
 
 class FakeConnection {
   isClosed = false;
@@ -81,5 +81,22 @@ describe('backend affinity', () => {
     a.noteWrittenMaster('m2');
     expect(a.takeWrittenMasters().sort()).toEqual(['m1', 'm2']);
     expect(a.takeWrittenMasters()).toEqual([]);
+  });
+  it('asks the pool with the client id brought into small-integer range, the same both ways (issue #22)', () => {
+    const asked: number[] = [];
+    const pool = {
+      connectionFor: (_address: string, affinity: number) => (asked.push(affinity), new FakeConnection('shared')),
+      connectionForNode: (_node: unknown, affinity: number) => (asked.push(affinity), new FakeConnection('shared')),
+      recentlyFailed: () => false,
+    };
+    const proxy = { pool, topology: {}, metrics: {}, config: { maxRedirects: 5, commandTimeoutMs: 1000 }, runtime: {} } as unknown as ProxyContext;
+    const id = 5755294831345666; // a real client id: a double, not a small integer, to V8
+    const a = new BackendAffinity(proxy, { id, protocol: 2, db: 0 });
+    a.sharedForward.connectionFor('10.0.0.1:7000');
+    a.sharedForward.connectionFor('10.0.0.1:7000', { address: '10.0.0.1:7000', addressId: 0 } as never);
+    expect(asked).toEqual([id % 2 ** 30, id % 2 ** 30]);
+    expect(asked[0]).toBeLessThan(2 ** 30); // what V8 keeps as a small integer: the pool's modulo is an integer one
+    // Clients whose ids differ by one still alternate between a node's two connections.
+    expect(affinityOf(id) % 2).not.toBe(affinityOf(id + 1) % 2);
   });
 });
