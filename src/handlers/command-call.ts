@@ -160,6 +160,8 @@ export interface CommandCall {
   replyAndClose(frame: Buffer): void;
   /** Sends the command to the backend and answers with its reply (redirections followed). */
   forward(target: Target, options: ForwardOptions): void;
+  /** forward() to the master of `slot` (or a replica, by the same rules), without making its Target: the single-key path's way. */
+  forwardToSlot(slot: number, options: ForwardOptions): void;
   /** Sends parts to several nodes; `done` gets one reply per part (guarded like `guard`). */
   gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options?: GatherOptions): void;
   /**

@@ -7,7 +7,7 @@ import type { CommandSpec } from '../commands/command-table.js';
 import type { ErrorReply } from '../errors/catalogue.js';
 import type { CommandCall, CommandHandler, ConnectionState, ForwardOptions, GatherOptions } from './command-call.js';
 import type { HandlerServices } from './handler-services.js';
-import type { Target } from '../upstream/forwarder.js';
+import { slotTarget, type Target } from '../upstream/forwarder.js';
 import type { PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
 import * as errors from '../errors/catalogue.js';
@@ -69,6 +69,10 @@ export class DeferredCall implements CommandCall {
 
   replyAndClose(frame: Buffer): void {
     this.reply(frame);
+  }
+
+  forwardToSlot(slot: number, options: ForwardOptions): void {
+    this.forward(slotTarget(slot), options);
   }
 
   /** A handler that forwards one command: sent as a part, its reply kept (redirections are followed for a slot). */

@@ -1,12 +1,11 @@
 /**
  * The default handler: a command routed by its keys (routing/router.ts) and forwarded, or split
  * across slots. Keyless commands without a handler of their own go to any master. This is the
- * hot path: a single-key command costs a slot, a shared Target (slotTarget) and a forward. Its
+ * hot path: a single-key command costs a slot and a forward to it (CommandCall.forwardToSlot). Its
  * services are given once, when the registry is built (`keyRouter`), and read from there.
  */
 import { hasWholeKeyspace } from '../cluster/topology-source.js';
 import { accessOf, routeCommand, singleKeySlot, type Access } from '../routing/router.js';
-import { slotTarget } from '../upstream/forwarder.js';
 import type { CommandCall, CommandHandler } from './command-call.js';
 import { describeBlocking } from './blocking-keys.js';
 import { runSplit, type SplitServices } from './fanout.js';
@@ -44,5 +43,5 @@ function routeByKeys(call: CommandCall, deps: KeyRouteServices): void {
 function forwardToSlot(call: CommandCall, deps: KeyRouteServices, slot: number, access: Access, blocking: boolean, keys: number): void {
   deps.metrics.keysAccessed.pending += keys;
   if (blocking) deps.blockingCommands.set(call.connection, describeBlocking(call.spec, call.args));
-  call.forward(slotTarget(slot), forwardOptions(access, blocking));
+  call.forwardToSlot(slot, forwardOptions(access, blocking));
 }

@@ -20,11 +20,11 @@ import type { CommandOutcome } from '../observability/metrics.js';
 import { frameOf } from '../protocol/byte-range.js';
 import { argsOfFrame, type DecodedRequest } from '../protocol/decoded-request.js';
 import type { NodeTargeted } from '../routing/node-suffix.js';
-import { directConnection, ForwardedCommand, type Completion, type ForwardContext, type LatencySink, type Target } from '../upstream/forwarder.js';
+import { directConnection, ForwardedCommand, slotTarget, type Completion, type ForwardContext, type LatencySink, type Target } from '../upstream/forwarder.js';
 import { callbackNow } from '../util/callback-clock.js';
 import { gather, type PartTarget } from '../upstream/gather.js';
 import type { PartReply } from '../upstream/reducers.js';
-import { replicaReadTarget } from '../upstream/replica-read-target.js';
+import { readsReplica } from '../upstream/replica-read-target.js';
 import { ReplySlot } from './reply-queue.js';
 
 /** What a call needs of its client connection (the Session). */
@@ -72,7 +72,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   // The direct attempt's state (sendDirect): this call is then its own BackendRequest, whose payload is the request's bytes.
   readonly replyCount = 1;
   private direct: ForwardContext | null = null;
-  private directTarget: Target | null = null;
+  private directSlot = -1;
   private directAddress = '';
   private latency: LatencySink | null = null;
   private sentAt = 0;
@@ -148,7 +148,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   }
 
   forward(target: Target, options: ForwardOptions): void {
-    const writes = target.slot !== null && (options.access === 'write' || options.transaction === true || this.spec.isWrite);
+    const writes = target.slot !== null && this.writes(options);
     if (options.blocking) {
       if (writes) this.noteWrite(target.slot);
       this.host.runBlocking(this, () => this.send(target, options, this.host.blockingForward, false), true);
@@ -163,29 +163,60 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     this.send(target, options, this.host.sharedForward, writes);
   }
 
+  /**
+   * forward(slotTarget(slot), options), the hot path's way (route.ts): the master of `slot` is
+   * found by the number alone. Reading the slot's shared Target object first was a cache miss per
+   * request with random keys (16,384 of them): perf annotate put three quarters of routeByKeys'
+   * own samples there at GET pipeline 16 (issue #22). Anything but a plain forward to the master
+   * takes forward()'s way, with the Target.
+   */
+  forwardToSlot(slot: number, options: ForwardOptions): void {
+    if (options.blocking !== true && options.connection === undefined && !this.readsReplica(options)) {
+      const context = this.host.sharedForward;
+      const latency = this.host.proxy.metrics.backendLatencyOf(options.access);
+      if (this.sentDirect(slot, options, context, this.writes(options), latency)) return;
+    }
+    this.forward(slotTarget(slot), options);
+  }
+
+  /** Whether this is a write as WAIT counts them: its master is noted (noteWrite). */
+  private writes(options: ForwardOptions): boolean {
+    return options.access === 'write' || options.transaction === true || this.spec.isWrite;
+  }
+
+  /** Whether a command for a slot goes to a replica of it (read/write splitting). */
+  private readsReplica(options: ForwardOptions): boolean {
+    const { proxy, connection } = this.host;
+    // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
+    const transactional = options.transaction === true || connection.watch !== null || connection.tracking !== null;
+    return readsReplica(proxy.runtime, connection.account, options.access, options.blocking === true, transactional);
+  }
+
   /** `writes`: WAIT's bookkeeping is to note the master this goes to (noteWrite). */
   private send(target: Target, options: ForwardOptions, context: ForwardContext, writes: boolean): void {
-    const { proxy, connection } = this.host;
     const blocking = options.blocking === true;
-    const transaction = options.transaction === true;
-    // A tracking client reads masters: the invalidations come from them, and a replica could still hold a value they already invalidated.
-    const finalTarget = replicaReadTarget(proxy.runtime, connection.account, target, options.access, blocking, transaction || connection.watch !== null || connection.tracking !== null);
-    const latency = blocking ? null : proxy.metrics.backendLatencyOf(options.access);
-    if (!blocking && !transaction && options.commands === undefined && options.onReply === undefined) {
-      const conn = directConnection(context, finalTarget);
-      if (conn !== null) {
-        if (writes) connection.noteWrittenMaster(conn.address); // the slot's master: directConnection just looked it up
-        return this.sendDirect(conn, context, finalTarget, latency);
-      }
-    }
+    const replica = target.slot !== null && this.readsReplica(options);
+    const finalTarget: Target = replica ? { slot: target.slot, replicaRead: true } : target;
+    const latency = blocking ? null : this.host.proxy.metrics.backendLatencyOf(options.access);
+    if (!blocking && !replica && target.slot !== null && this.sentDirect(target.slot, options, context, writes, latency)) return;
     if (writes) this.noteWrite(target.slot!);
-    new ForwardedCommand(context, options.commands ?? this.raw, transaction, finalTarget, latency, this.completionFor(options)).start();
+    new ForwardedCommand(context, options.commands ?? this.raw, options.transaction === true, finalTarget, latency, this.completionFor(options)).start();
+  }
+
+  /** The direct attempt to the master of `slot` (upstream/forwarder.ts, directConnection): false when a ForwardedCommand must send it. */
+  private sentDirect(slot: number, options: ForwardOptions, context: ForwardContext, writes: boolean, latency: LatencySink | null): boolean {
+    if (options.transaction === true || options.commands !== undefined || options.onReply !== undefined) return false;
+    const conn = directConnection(context, slot);
+    if (conn === null) return false;
+    if (writes) this.host.connection.noteWrittenMaster(conn.address); // the slot's master: directConnection just looked it up
+    this.sendDirect(conn, context, slot, latency);
+    return true;
   }
 
   /** The hot path: this call is the backend request (upstream/forwarder.ts, directConnection). */
-  private sendDirect(conn: NodeConnection, context: ForwardContext, target: Target, latency: LatencySink | null): void {
+  private sendDirect(conn: NodeConnection, context: ForwardContext, slot: number, latency: LatencySink | null): void {
     this.direct = context;
-    this.directTarget = target;
+    this.directSlot = slot;
     this.directAddress = conn.address;
     this.latency = latency;
     this.sentAt = callbackNow();
@@ -217,7 +248,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
     this.keySlot = -1;
     this.argViews = NO_ARGS;
     this.direct = null;
-    this.directTarget = null;
+    this.directSlot = -1;
     this.directAddress = '';
     this.latency = null;
     this.sentAt = 0;
@@ -249,7 +280,7 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   }
 
   private takenOver(): ForwardedCommand {
-    return ForwardedCommand.takeOver(this.direct!, this.raw, this.directTarget!, this.latency, this, this.directAddress, this.sentAt);
+    return ForwardedCommand.takeOver(this.direct!, this.raw, slotTarget(this.directSlot), this.latency, this, this.directAddress, this.sentAt);
   }
 
   /** On one given connection (a WATCH connection), no redirections: WATCH state cannot follow a command elsewhere. */

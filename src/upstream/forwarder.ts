@@ -75,15 +75,14 @@ export function slotTarget(slot: number): Target {
 
 /**
  * The plain case of a forward, without a ForwardedCommand (issue #22: nothing is allocated per
- * request beyond what the request keeps): one command for the master of its slot, which is not being
+ * request beyond what the request keeps): one command for the master of `slot`, which is not being
  * failed over. The caller (the session's Call) is itself the BackendRequest of this one attempt and
  * passes any error reply, or a failure, to `ForwardedCommand.takeOver`, which follows redirections
- * and retries as if it had sent the command. Null when the ForwardedCommand must send it (a replica
- * read, a keyless command, no master known, a master whose commands are held).
+ * and retries as if it had sent the command. Null when the ForwardedCommand must send it (no master
+ * known, a master whose commands are held); a replica read or a keyless command never asks.
  */
-export function directConnection(ctx: ForwardContext, target: Target): NodeConnection | null {
-  if (target.slot === null || target.replicaRead === true) return null;
-  const master = ctx.topology.current.masterForSlot(target.slot);
+export function directConnection(ctx: ForwardContext, slot: number): NodeConnection | null {
+  const master = ctx.topology.current.masterForSlot(slot);
   if (master === undefined || ctx.topology.hold.isHeld(master.address)) return null;
   return ctx.connectionFor(master.address, master);
 }

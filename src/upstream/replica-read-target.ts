@@ -1,6 +1,6 @@
 /**
- * The forwarding side of read/write splitting: turns a command's target into a replica read
- * when routing/replica-reads.ts allows it, and finds the READONLY connection for it.
+ * The forwarding side of read/write splitting: whether a command's read goes to a replica, as
+ * routing/replica-reads.ts allows it, and the READONLY connection for it.
  */
 import type { Account } from '../auth/accounts.js';
 import type { NodeConnection } from '../backend/node-connection.js';
@@ -9,25 +9,14 @@ import type { RespVersion } from '../protocol/resp3-encoder.js';
 import type { TopologyManager } from '../cluster/topology-manager.js';
 import type { Runtime } from '../config/runtime.js';
 import type { Access } from '../routing/router.js';
-import type { Target } from './forwarder.js';
 
 /**
- * `target`, marked as a replica read when the account, the command and replica-read allow it.
- * (Positional arguments, and nothing allocated while replica-read is off: this runs for every
- * forwarded command.)
+ * Whether a command routed to a slot goes to a replica of it: the account, the command and
+ * replica-read allow it (positional arguments, nothing allocated: this runs for every forwarded command).
  */
-export function replicaReadTarget(
-  runtime: Runtime,
-  account: Account | null,
-  target: Target,
-  access: Access,
-  blocking: boolean,
-  transactional: boolean,
-): Target {
+export function readsReplica(runtime: Runtime, account: Account | null, access: Access, blocking: boolean, transactional: boolean): boolean {
   const replicaReads = runtime.replicaReads;
-  if (target.slot === null || !replicaReads.settings.replicaRead) return target;
-  if (!replicaReads.mayUseReplica(account, { access, blocking, transactional })) return target;
-  return { slot: target.slot, replicaRead: true };
+  return replicaReads.settings.replicaRead && replicaReads.mayUseReplica(account, { access, blocking, transactional });
 }
 
 /**

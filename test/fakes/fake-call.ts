@@ -22,7 +22,7 @@ import { LogLimiter } from '../../src/observability/log-limiter.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { encodeCommand } from '../../src/protocol/encoder.js';
 import type { NodeTargeted } from '../../src/routing/node-suffix.js';
-import type { Target } from '../../src/upstream/forwarder.js';
+import { slotTarget, type Target } from '../../src/upstream/forwarder.js';
 import type { PartTarget } from '../../src/upstream/gather.js';
 import type { PartReply } from '../../src/upstream/reducers.js';
 import { ClientSubscriptions } from '../../src/upstream/client-subscriptions.js';
@@ -278,6 +278,11 @@ export class FakeCall implements IncomingCall {
 
   forward(target: Target, options: ForwardOptions): void {
     this.forwards.push({ target, options });
+  }
+
+  /** Recorded as the forward it stands for: to the slot's Target. */
+  forwardToSlot(slot: number, options: ForwardOptions): void {
+    this.forward(slotTarget(slot), options);
   }
 
   gather(targets: readonly PartTarget[], done: (replies: PartReply[]) => void, options?: GatherOptions): void {
