@@ -3,23 +3,17 @@
 // noted when the command is sent (session/call.ts, sentDirect). Without the note, WAIT answered
 // for a connection that wrote nothing, which counts every replica at once, caught up or not.
 // The replica is made unable to acknowledge by stopping its process (SIGSTOP) for the first WAIT.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDedicatedCluster } from '../helpers/cluster-fixture.js';
-import { startProxy, type StartedProxy } from '../helpers/slotgate.js';
+import { useProxyFixture } from '../helpers/proxy-fixture.js';
 import { stringKeyHashSlot } from '../../src/cluster/hash-slot.js';
 
 describe('WAIT after a write on the direct path', () => {
   const cluster = useDedicatedCluster();
-  let proxy: StartedProxy;
-
-  beforeAll(async () => {
-    proxy = await startProxy(cluster().seeds);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-  });
+  const fx = useProxyFixture(() => cluster().seeds);
 
   it("waits for the written master's replica: none while it is stopped, one once it runs again", async () => {
+    const { proxy } = fx;
     const client = proxy.client({ maxRetriesPerRequest: 0 });
     const key = `wait-written:${Date.now().toString(36)}`;
     const shard = proxy.handle.context.topology.current.shardForSlot(stringKeyHashSlot(key))!;
