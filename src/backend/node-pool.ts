@@ -125,15 +125,8 @@ export class NodePool {
    */
   connectionForNode(node: { readonly address: string; readonly addressId: number }, affinity: number, protocol: RespVersion, db: number): NodeConnection {
     if (protocol !== 2 || db !== 0) return this.connectionFor(node.address, affinity, protocol, db);
-    const group = this.sharedById[node.addressId] ?? this.rememberById(node);
+    const group = (this.sharedById[node.addressId] ??= this.group(this.shared, node.address, this.options, 0));
     return group.conns[affinity % group.conns.length]!;
-  }
-
-  private rememberById(node: { readonly address: string; readonly addressId: number }): SharedGroup {
-    this.connectionFor(node.address, 0); // makes the group when there is none
-    const group = this.shared.get(node.address)!;
-    this.sharedById[node.addressId] = group;
-    return group;
   }
 
   /** A shared connection to the replica at `address` that has sent READONLY (same affinity rule). */
@@ -144,6 +137,15 @@ export class NodePool {
   }
 
   private pick(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, affinity: number | undefined, db: number): NodeConnection {
+    const group = this.group(groups, address, options, db);
+    if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
+    const conn = group.conns[group.next]!;
+    group.next = (group.next + 1) % group.conns.length;
+    return conn;
+  }
+
+  /** The group of `groups` for `address` in database `db`, made (its connections not yet opened) when there is none. */
+  private group(groups: Map<string, SharedGroup>, address: string, options: NodeConnectionOptions, db: number): SharedGroup {
     const key = groupKey(address, db);
     let group = groups.get(key);
     if (!group) {
@@ -153,10 +155,7 @@ export class NodePool {
       group = { address, conns, next: 0 };
       groups.set(key, group);
     }
-    if (affinity !== undefined) return group.conns[affinity % group.conns.length]!;
-    const conn = group.conns[group.next]!;
-    group.next = (group.next + 1) % group.conns.length;
-    return conn;
+    return group;
   }
 
   /**

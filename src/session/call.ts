@@ -167,16 +167,12 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
    * forward(slotTarget(slot), options), the hot path's way (route.ts): the master of `slot` is
    * found by the number alone. Reading the slot's shared Target object first was a cache miss per
    * request with random keys (16,384 of them): perf annotate put three quarters of routeByKeys'
-   * own samples there at GET pipeline 16 (issue #22). Anything but a plain forward to the master
-   * takes forward()'s way, with the Target.
+   * own samples there at GET pipeline 16 (issue #22). A blocking command or one on a connection of
+   * its own takes forward()'s way, with the Target.
    */
   forwardToSlot(slot: number, options: ForwardOptions): void {
-    if (options.blocking !== true && options.connection === undefined && !this.readsReplica(options)) {
-      const context = this.host.sharedForward;
-      const latency = this.host.proxy.metrics.backendLatencyOf(options.access);
-      if (this.sentDirect(slot, options, context, this.writes(options), latency)) return;
-    }
-    this.forward(slotTarget(slot), options);
+    if (options.blocking === true || options.connection !== undefined) return this.forward(slotTarget(slot), options);
+    this.sendToSlot(slot, options, this.host.sharedForward, this.writes(options));
   }
 
   /** Whether this is a write as WAIT counts them: its master is noted (noteWrite). */
@@ -195,12 +191,24 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   /** `writes`: WAIT's bookkeeping is to note the master this goes to (noteWrite). */
   private send(target: Target, options: ForwardOptions, context: ForwardContext, writes: boolean): void {
     const blocking = options.blocking === true;
-    const replica = target.slot !== null && this.readsReplica(options);
-    const finalTarget: Target = replica ? { slot: target.slot, replicaRead: true } : target;
+    if (target.slot !== null && !blocking && target.replicaRead !== true) return this.sendToSlot(target.slot, options, context, writes);
+    // A keyless command, a blocking one, or a read its handler already sent to a replica.
+    const replica = target.slot !== null && target.replicaRead !== true && this.readsReplica(options);
     const latency = blocking ? null : this.host.proxy.metrics.backendLatencyOf(options.access);
-    if (!blocking && !replica && target.slot !== null && this.sentDirect(target.slot, options, context, writes, latency)) return;
+    this.sendForwarded(replica ? { slot: target.slot, replicaRead: true } : target, options, context, writes, latency);
+  }
+
+  /** A non-blocking command for `slot`: to a replica when read/write splitting says so, else the direct attempt to the master, else a ForwardedCommand. */
+  private sendToSlot(slot: number, options: ForwardOptions, context: ForwardContext, writes: boolean): void {
+    const latency = this.host.proxy.metrics.backendLatencyOf(options.access);
+    if (this.readsReplica(options)) this.sendForwarded({ slot, replicaRead: true }, options, context, writes, latency);
+    else if (!this.sentDirect(slot, options, context, writes, latency)) this.sendForwarded(slotTarget(slot), options, context, writes, latency);
+  }
+
+  /** Through a ForwardedCommand, which follows redirections and retries. */
+  private sendForwarded(target: Target, options: ForwardOptions, context: ForwardContext, writes: boolean, latency: LatencySink | null): void {
     if (writes) this.noteWrite(target.slot!);
-    new ForwardedCommand(context, options.commands ?? this.raw, options.transaction === true, finalTarget, latency, this.completionFor(options)).start();
+    new ForwardedCommand(context, options.commands ?? this.raw, options.transaction === true, target, latency, this.completionFor(options)).start();
   }
 
   /** The direct attempt to the master of `slot` (upstream/forwarder.ts, directConnection): false when a ForwardedCommand must send it. */
