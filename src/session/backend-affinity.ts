@@ -24,9 +24,11 @@ const HELLO_2 = encodeCommand(['HELLO', '2']);
 const HELLO_3 = encodeCommand(['HELLO', '3']);
 const PING = ['PING'];
 
-/** What the affinity reads of its client: who it is, and which protocol and database it uses now. */
+/** What the affinity reads of its client: who it is, its lane, and which protocol and database it uses now. */
 export interface AffinityClient {
   readonly id: number;
+  /** Which of a node's shared connections its commands take now (ClientConnection.chooseLane). */
+  readonly lane: number;
   readonly protocol: RespVersion;
   readonly db: number;
 }
@@ -35,7 +37,7 @@ export interface AffinityClient {
  * The pool's affinity for a client: its id brought into small-integer range, once. A client id is a
  * 64-bit-style number (README: *Client sessions*), a double to V8, and the pool's `affinity % n`
  * on a double is an x87 `fprem` loop: perf put it at a quarter of the forward path's own time
- * (issue #22). Any fixed number per client keeps its commands to a node on one connection.
+ * (issue #22). It is the lane of the client's pipelined bursts (ClientConnection.chooseLane).
  */
 export function affinityOf(clientId: number): number {
   return (clientId % 0x40000000) | 0; // | 0: an int32, so V8 keeps it as a small integer, not a double
@@ -98,15 +100,15 @@ export class BackendAffinity {
     const proxy = this.proxy;
     const pool = proxy.pool;
     const client = this.client;
-    const affinity = affinityOf(client.id);
+    // The lane is read per command: it changes between pipelines (ClientConnection.chooseLane).
     return forwardContext(
       proxy,
       (address, node) => {
         if (this.watchConnection?.address === address) return this.watchConnection;
-        return node === undefined ? pool.connectionFor(address, affinity, client.protocol, client.db) : pool.connectionForNode(node, affinity, client.protocol, client.db);
+        return node === undefined ? pool.connectionFor(address, client.lane, client.protocol, client.db) : pool.connectionForNode(node, client.lane, client.protocol, client.db);
       },
       // proxy.runtime is read per call: a reload replaces it (config/reload.ts).
-      (slot) => replicaReadConnection(proxy.topology, proxy.runtime, pool, slot, affinity, client.protocol, client.db),
+      (slot) => replicaReadConnection(proxy.topology, proxy.runtime, pool, slot, client.lane, client.protocol, client.db),
     );
   }
 

@@ -164,6 +164,9 @@ export class Session extends SessionPorts implements CallHost, ConnectionControl
     if (this.phase === 'closing' || this.phase === 'closed') return;
     // A MONITOR client runs nothing but RESET, which ends the feed (as in Redis 6.2+) and QUIT.
     if (this.streamStop && !this.leavesMonitor(request.args()[0])) return;
+    // Nothing owed: none of this client's commands is in flight, so it may change lanes. More
+    // bytes after this request in its read: a pipelined burst (ClientConnection.chooseLane).
+    if (this.writer.length === 0) this.connection.chooseLane(request.end < request.bytes.length);
     const call = this.writer.append(Call.forHost(this));
     if (this.replyOff || this.skipNextReply) {
       call.silent = true;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProxyContext } from '../../../src/handlers/proxy-context.js';
 import type { NodeConnection } from '../../../src/backend/node-connection.js';
 import { BackendAffinity, affinityOf } from '../../../src/session/backend-affinity.js';
+import { ClientConnection, type ConnectionControl } from '../../../src/session/client-connection.js';
 
 class FakeConnection {
   isClosed = false;
@@ -28,7 +29,7 @@ function affinity() {
     recentlyFailed: () => false,
   };
   const proxy = { pool, topology: {}, metrics: {}, config: { maxRedirects: 5, commandTimeoutMs: 1000 }, runtime: {} } as unknown as ProxyContext;
-  const client = { id: 1, protocol: 2 as const, db: 0 };
+  const client = { id: 1, lane: 0, protocol: 2 as const, db: 0 };
   return { a: new BackendAffinity(proxy, client), opened, client };
 }
 
@@ -82,7 +83,7 @@ describe('backend affinity', () => {
     expect(a.takeWrittenMasters().sort()).toEqual(['m1', 'm2']);
     expect(a.takeWrittenMasters()).toEqual([]);
   });
-  it('asks the pool with the client id brought into small-integer range, the same both ways (issue #22)', () => {
+  it('asks the pool with the lane the client has at each command, the same both ways (issue #22)', () => {
     const asked: number[] = [];
     const pool = {
       connectionFor: (_address: string, affinity: number) => (asked.push(affinity), new FakeConnection('shared')),
@@ -90,13 +91,26 @@ describe('backend affinity', () => {
       recentlyFailed: () => false,
     };
     const proxy = { pool, topology: {}, metrics: {}, config: { maxRedirects: 5, commandTimeoutMs: 1000 }, runtime: {} } as unknown as ProxyContext;
-    const id = 5755294831345666; // a real client id: a double, not a small integer, to V8
-    const a = new BackendAffinity(proxy, { id, protocol: 2, db: 0 });
+    const client = { id: 5755294831345666, lane: 0, protocol: 2 as const, db: 0 };
+    const a = new BackendAffinity(proxy, client);
+    const node = { address: '10.0.0.1:7000', addressId: 0 } as never;
     a.sharedForward.connectionFor('10.0.0.1:7000');
-    a.sharedForward.connectionFor('10.0.0.1:7000', { address: '10.0.0.1:7000', addressId: 0 } as never);
-    expect(asked).toEqual([id % 2 ** 30, id % 2 ** 30]);
-    expect(asked[0]).toBeLessThan(2 ** 30); // what V8 keeps as a small integer: the pool's modulo is an integer one
-    // Clients whose ids differ by one still alternate between a node's two connections.
+    a.sharedForward.connectionFor('10.0.0.1:7000', node);
+    client.lane = 9; // chose another lane between pipelines: the context made before reads the new one
+    a.sharedForward.connectionFor('10.0.0.1:7000');
+    a.sharedForward.connectionFor('10.0.0.1:7000', node);
+    expect(asked).toEqual([0, 0, 9, 9]);
+  });
+  it("rides lane 0 for a lone request and its own lane, a small integer from its id, for a pipelined burst (issue #22)", () => {
+    const id = 5755294831345666; // a real client id: a double, not a small integer, to V8
+    const connection = new ClientConnection(id, {} as ProxyContext, {} as ConnectionControl);
+    expect(connection.lane).toBe(0);
+    connection.chooseLane(true);
+    expect(connection.lane).toBe(id % 2 ** 30);
+    expect(connection.lane).toBeLessThan(2 ** 30); // what V8 keeps as a small integer: the pool's modulo is an integer one
+    connection.chooseLane(false);
+    expect(connection.lane).toBe(0);
+    // Clients whose ids differ by one still alternate between a node's two connections when they pipeline.
     expect(affinityOf(id) % 2).not.toBe(affinityOf(id + 1) % 2);
   });
 });
