@@ -192,10 +192,10 @@ export class Call extends ReplySlot implements IncomingCall, Completion, Backend
   private send(target: Target, options: ForwardOptions, context: ForwardContext, writes: boolean): void {
     const blocking = options.blocking === true;
     if (target.slot !== null && !blocking && target.replicaRead !== true) return this.sendToSlot(target.slot, options, context, writes);
-    // A keyless command, a blocking one, or a read its handler already sent to a replica.
-    const replica = target.slot !== null && target.replicaRead !== true && this.readsReplica(options);
+    // A keyless command, a blocking one (never read from a replica: ReplicaReads.mayUseReplica), or
+    // a read its handler already sent to a replica: the target stays as it is.
     const latency = blocking ? null : this.host.proxy.metrics.backendLatencyOf(options.access);
-    this.sendForwarded(replica ? { slot: target.slot, replicaRead: true } : target, options, context, writes, latency);
+    this.sendForwarded(target, options, context, writes, latency);
   }
 
   /** A non-blocking command for `slot`: to a replica when read/write splitting says so, else the direct attempt to the master, else a ForwardedCommand. */

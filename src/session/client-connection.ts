@@ -42,6 +42,8 @@ export class ClientConnection extends ClientState implements ConnectionState, Su
    * `lane % connectionsPerNode` (see chooseLane).
    */
   lane = 0;
+  /** This client's lane for pipelined bursts, from its id. */
+  private readonly ownLane = affinityOf(this.id);
 
   constructor(
     id: number,
@@ -78,11 +80,8 @@ export class ClientConnection extends ClientState implements ConnectionState, Su
    * on one while slotgate still reads the next (pipeline 16 SET lost 6% on a single connection).
    */
   chooseLane(pipelined: boolean): void {
-    this.lane = pipelined ? (this.ownLane ??= affinityOf(this.id)) : 0;
+    this.lane = pipelined ? this.ownLane : 0;
   }
-
-  /** This client's lane for pipelined bursts, from its id (made on first use: affinityOf divides a double). */
-  private ownLane: number | null = null;
 
   /** The backend connections this client holds of its own, and how its commands reach the backend (made on first use). */
   get affinity(): BackendAffinity {
